@@ -1,0 +1,48 @@
+# Two commands on a fresh machine: `make run` and `make test`. Everything else is installed on demand.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+SAM := .venv-sam/bin/sam
+PORT ?= 3000
+export SAM_CLI_TELEMETRY := 0
+export AWS_DEFAULT_REGION ?= us-east-1
+
+.PHONY: run test lint typecheck template-lint pytest unit integration e2e openapi bench clean
+
+$(VENV)/.installed: requirements-dev.txt src/requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+.venv-sam/.installed: requirements-sam.txt
+	test -x .venv-sam/bin/python || $(PYTHON) -m venv .venv-sam
+	.venv-sam/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-sam.txt
+	touch $@
+
+run: $(VENV)/.installed  ## the local cloud on http://127.0.0.1:$(PORT)
+	$(PY) -m localcloud --port $(PORT)
+
+test: lint typecheck template-lint pytest  ## every check CI runs
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check src localcloud tests
+	$(VENV)/bin/ruff format --check src localcloud tests
+
+typecheck: $(VENV)/.installed
+	$(VENV)/bin/mypy src
+
+template-lint: $(VENV)/.installed .venv-sam/.installed
+	$(VENV)/bin/cfn-lint template.yaml
+	$(SAM) validate --lint --region $(AWS_DEFAULT_REGION) --template-file template.yaml
+
+pytest: $(VENV)/.installed
+	$(PY) -m pytest -n 2 --dist loadgroup
+
+unit: $(VENV)/.installed
+	$(PY) -m pytest tests/unit
+
+openapi: $(VENV)/.installed  ## regenerate docs/openapi.json from the route definitions
+	PYTHONPATH=src $(PY) -m api.openapi_export docs/openapi.json
+
+clean:
+	rm -rf $(VENV) .venv-sam .mypy_cache .ruff_cache test-output

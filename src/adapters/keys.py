@@ -1,0 +1,12 @@
+"""Key layout of the single subjects table; only adapters build keys."""
+
+SUBJECT_PREFIX = "SUBJECT#"
+PROFILE_SK = "PROFILE"
+
+
+def subject_pk(subject_id: str) -> str:
+    return f"{SUBJECT_PREFIX}{subject_id}"
+
+
+def subject_id_of(pk: str) -> str | None:
+    return pk.removeprefix(SUBJECT_PREFIX) if pk.startswith(SUBJECT_PREFIX) else None

@@ -1,0 +1,85 @@
+"""The one place where failures become HTTP answers: `{"error", "message", "details"}`, never echoing input."""
+
+from http import HTTPStatus
+from typing import Any
+
+from aws_lambda_powertools.event_handler import Response, content_types
+from aws_lambda_powertools.event_handler.api_gateway import ApiGatewayResolver
+from aws_lambda_powertools.event_handler.exceptions import ServiceError
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from pydantic import BaseModel
+
+from domain.errors import Conflict, DomainError, Forbidden, Gone, NotFound, TooLarge, Unauthenticated
+from observability import logger
+
+_STATUS_BY_KIND: list[tuple[type[DomainError], HTTPStatus]] = [
+    (Unauthenticated, HTTPStatus.UNAUTHORIZED),
+    (NotFound, HTTPStatus.NOT_FOUND),
+    (Conflict, HTTPStatus.CONFLICT),
+    (Gone, HTTPStatus.GONE),
+    (Forbidden, HTTPStatus.FORBIDDEN),
+    (TooLarge, HTTPStatus.REQUEST_ENTITY_TOO_LARGE),
+]
+
+
+class ErrorBody(BaseModel):
+    """Every 4xx/5xx answer of the API."""
+
+    error: str
+    message: str
+    details: list[dict[str, Any]] = []
+
+
+def error_response(
+    status: HTTPStatus | int, code: str, message: str, details: list[Any] | None = None
+) -> Response[str]:
+    body = ErrorBody(error=code, message=message, details=details or [])
+    return Response(status_code=int(status), content_type=content_types.APPLICATION_JSON, body=body.model_dump_json())
+
+
+def status_for(error: DomainError) -> HTTPStatus:
+    for kind, status in _STATUS_BY_KIND:
+        if isinstance(error, kind):
+            return status
+    return HTTPStatus.UNPROCESSABLE_ENTITY
+
+
+def _describe(error: dict[str, Any]) -> dict[str, Any]:
+    # Location and reason only: the offending value may be personal data and is never sent back.
+    location = [str(part) for part in error.get("loc", ()) if part not in ("body", "query", "path")]
+    return {"field": ".".join(location) or None, "problem": error.get("msg", "invalid"), "type": error.get("type")}
+
+
+def register_error_handlers(app: ApiGatewayResolver) -> None:
+    @app.exception_handler(DomainError)
+    def on_domain_error(error: DomainError) -> Response[str]:
+        return error_response(status_for(error), error.code, error.message, error.details)
+
+    @app.exception_handler(RequestValidationError)
+    def on_invalid_request(error: RequestValidationError) -> Response[str]:
+        details = [_describe(item) for item in error.errors()]
+        fields = ", ".join(sorted({d["field"] for d in details if d["field"]})) or "the request"
+        return error_response(
+            HTTPStatus.UNPROCESSABLE_ENTITY,
+            "validation_error",
+            f"The request is not valid; check {fields}.",
+            details,
+        )
+
+    @app.not_found
+    def on_unknown_route(_: Exception) -> Response[str]:
+        return error_response(HTTPStatus.NOT_FOUND, "not_found", "No such route.")
+
+    @app.exception_handler(ServiceError)
+    def on_service_error(error: ServiceError) -> Response[str]:
+        return error_response(
+            error.status_code, HTTPStatus(error.status_code).phrase.lower().replace(" ", "_"), str(error.msg)
+        )
+
+    @app.exception_handler(Exception)
+    def on_fault(error: Exception) -> Response[str]:
+        # The type only: a message may carry input. The caller can retry; nothing was half-applied.
+        logger.exception("unhandled fault", extra={"fault": type(error).__name__})
+        return error_response(
+            HTTPStatus.INTERNAL_SERVER_ERROR, "internal_error", "Something went wrong on our side; please retry."
+        )

@@ -1,0 +1,18 @@
+"""The resolver every API function uses: validation on, errors mapped in one place."""
+
+from typing import Any
+
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
+from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer, SecurityScheme
+
+from api.errors import register_error_handlers
+
+# OpenAPI security requirement of every route behind the JWT authorizer, and the scheme it names.
+BEARER: list[dict[str, list[str]]] = [{"bearerAuth": []}]
+SECURITY_SCHEMES: dict[str, SecurityScheme] = {"bearerAuth": HTTPBearer(bearerFormat="JWT")}
+
+
+def build_app(**options: Any) -> APIGatewayHttpResolver:
+    app = APIGatewayHttpResolver(enable_validation=True, **options)
+    register_error_handlers(app)
+    return app

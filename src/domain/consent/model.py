@@ -1,0 +1,92 @@
+"""Consent records: the current decision per purpose, the events that changed it, and receipts.
+
+A `ConsentState` belongs to one data subject or one anonymous visitor. Its `version` is an optimistic
+lock: storage writes state version N+1 only if it still holds version N, so two tabs cannot silently
+overwrite each other's choices.
+"""
+
+from datetime import UTC, datetime
+from typing import Annotated, Final, Literal
+
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
+
+from domain.consent.catalog import LegalBasis
+
+ConsentSource = Literal["banner", "settings", "api", "gpc", "unsubscribe", "claim", "parent"]
+
+# Receipt format we follow: Kantara Consent Receipt v1.1, the basis of ISO/IEC 27560 consent records.
+CONSENT_RECEIPT_VERSION: Final = "KI-CR-v1.1.0"
+
+
+def _to_utc(moment: datetime) -> datetime:
+    return moment.astimezone(UTC)
+
+
+# Naive datetimes are rejected: a decision's time is evidence and must not depend on a server's zone.
+UtcDateTime = Annotated[AwareDatetime, AfterValidator(_to_utc)]
+
+
+class Decision(BaseModel):
+    """The latest choice for one purpose, with what is needed to prove it (GDPR Art. 7(1))."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    granted: bool
+    source: ConsentSource
+    at: UtcDateTime
+    policy_version: str
+    wording_hash: str
+    receipt_id: str
+
+
+class ConsentState(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    version: int = Field(default=0, ge=0)
+    decisions: dict[str, Decision] = Field(default_factory=dict)
+
+
+class ConsentEvent(BaseModel):
+    """One submitted decision, appended to the audit trail; `sequence` is the state version it produced."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    purpose: str
+    decision: bool
+    previous: bool | None
+    source: ConsentSource
+    at: UtcDateTime
+    receipt_id: str
+    policy_version: str
+    sequence: int = Field(ge=1)
+
+
+class ReceiptPurpose(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    purpose: str
+    title: str
+    decision: bool
+    legal_basis: LegalBasis
+    source: ConsentSource
+
+
+class ConsentReceipt(BaseModel):
+    """What the user is given as proof of a consent change.
+
+    `subject` is an opaque reference (a subject id or "visitor:<id>"), never a name or e-mail address,
+    so receipts can be stored and shown without exposing identity.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    receipt_id: str
+    version: str = CONSENT_RECEIPT_VERSION
+    timestamp: UtcDateTime
+    policy_version: str
+    jurisdiction: str | None
+    collection_method: str
+    subject: str
+    purposes: list[ReceiptPurpose]
+    gpc_signal: bool
+    gpc_conflict_acknowledged: bool

@@ -1,0 +1,256 @@
+"""Pure consent rules: applying a change request, reading the current view, merging visitor records.
+
+Global Privacy Control (GPC) rule: when a request carries the GPC signal (`Sec-GPC: 1`), it is a valid
+opt-out of sale/sharing, targeted advertising, third-party sharing and marketing (CCPA regs §7025). A grant
+of any purpose with `gpc_opt_out` is therefore recorded as a refusal with source "gpc" — unless the client
+showed the user that their choice conflicts with their GPC signal and the user confirmed it
+(`gpc_conflict_acknowledged`, §7025(c)(3)); then the explicit grant is recorded with the request's source.
+Refusals, and purposes not covered by GPC (e.g. analytics), are never changed by the signal.
+"""
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import Annotated, Final, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
+
+from domain.consent.catalog import Purpose, PurposeCatalog, UnknownPurpose
+from domain.consent.model import (
+    ConsentEvent,
+    ConsentReceipt,
+    ConsentSource,
+    ConsentState,
+    Decision,
+    ReceiptPurpose,
+)
+from domain.errors import DomainError
+
+# 13 months: the CNIL's and other EU regulators' guidance on how long a cookie choice may be relied upon.
+DEFAULT_MAX_CONSENT_AGE: Final = timedelta(days=396)
+
+PurposeId = Annotated[str, Field(min_length=1, max_length=100)]
+
+
+class RequiredPurposeRefused(DomainError):
+    default_code = "required_purpose"
+
+    @classmethod
+    def for_ids(cls, purpose_ids: list[str]) -> "RequiredPurposeRefused":
+        quoted = ", ".join(f"'{purpose_id}'" for purpose_id in purpose_ids)
+        verb = "Purpose {} is" if len(purpose_ids) == 1 else "Purposes {} are"
+        return cls(
+            f"{verb.format(quoted)} strictly necessary and cannot be refused.",
+            details=[{"purpose": purpose_id} for purpose_id in purpose_ids],
+        )
+
+
+class ConsentChangeRequest(BaseModel):
+    """What a client submits: purpose id -> granted, in the order the user saw them."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    # Strict booleans: "yes" or 1 are not an unambiguous indication of wishes (GDPR Art. 4(11)).
+    # The upper bound only stops absurd payloads; catalogs hold a few dozen purposes.
+    decisions: dict[PurposeId, StrictBool] = Field(min_length=1, max_length=200)
+    source: Literal["banner", "settings", "api"]
+    gpc_conflict_acknowledged: bool = False
+
+
+class ConsentChange(BaseModel):
+    """Everything to persist atomically for one change: the new state, its events and the receipt."""
+
+    model_config = ConfigDict(frozen=True)
+
+    new_state: ConsentState
+    events: list[ConsentEvent]
+    receipt: ConsentReceipt
+
+
+class ConsentView(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    granted: bool
+    stale: bool
+    decided: bool
+    policy_version: str | None
+    source: ConsentSource | None
+    at: datetime | None
+    required: bool
+
+    @property
+    def permits_processing(self) -> bool:
+        """A stale grant is shown to the user for re-confirmation but must not be relied upon."""
+        return self.granted and not self.stale
+
+
+def plan_change(
+    state: ConsentState,
+    request: ConsentChangeRequest,
+    *,
+    catalog: PurposeCatalog,
+    now: datetime,
+    receipt_id: str,
+    subject_ref: str,
+    gpc_signal: bool,
+    jurisdiction: str | None = None,
+    user_agent_family: str | None = None,
+    source_override: ConsentSource | None = None,
+) -> ConsentChange:
+    """The state, events and receipt that result from applying `request` to `state`.
+
+    Every submitted decision yields an event, even when unchanged: re-affirming consent is proof too.
+    `source_override` (e.g. "unsubscribe", "parent") replaces the request's source in events and receipt.
+    """
+    _require_aware(now)
+    _check_request_against_catalog(request, catalog)
+    request_source: ConsentSource = source_override or request.source
+    new_version = state.version + 1
+    decisions = dict(state.decisions)
+    events: list[ConsentEvent] = []
+    receipt_purposes: list[ReceiptPurpose] = []
+    acknowledgement_used = False
+    for purpose_id, wanted in request.decisions.items():
+        purpose = catalog.get(purpose_id)
+        conflicts_with_gpc = gpc_signal and purpose.gpc_opt_out and wanted
+        acknowledgement_used |= conflicts_with_gpc and request.gpc_conflict_acknowledged
+        granted = wanted
+        source: ConsentSource = request_source
+        if conflicts_with_gpc and not request.gpc_conflict_acknowledged:
+            granted, source = False, "gpc"
+        previous = state.decisions.get(purpose_id)
+        decisions[purpose_id] = Decision(
+            granted=granted,
+            source=source,
+            at=now,
+            policy_version=catalog.policy_version,
+            wording_hash=purpose.wording_hash,
+            receipt_id=receipt_id,
+        )
+        events.append(
+            ConsentEvent(
+                purpose=purpose_id,
+                decision=granted,
+                previous=None if previous is None else previous.granted,
+                source=source,
+                at=now,
+                receipt_id=receipt_id,
+                policy_version=catalog.policy_version,
+                sequence=new_version,
+            )
+        )
+        receipt_purposes.append(_receipt_purpose(purpose, granted=granted, source=source))
+
+    receipt = ConsentReceipt(
+        receipt_id=receipt_id,
+        timestamp=now,
+        policy_version=catalog.policy_version,
+        jurisdiction=jurisdiction,
+        collection_method=_collection_method(request_source, user_agent_family),
+        subject=subject_ref,
+        purposes=receipt_purposes,
+        gpc_signal=gpc_signal,
+        # True only when the acknowledgement actually let a grant through, so the receipt proves that case.
+        gpc_conflict_acknowledged=acknowledgement_used,
+    )
+    return ConsentChange(
+        new_state=ConsentState(version=new_version, decisions=decisions), events=events, receipt=receipt
+    )
+
+
+def view_consents(
+    state: ConsentState,
+    *,
+    catalog: PurposeCatalog,
+    now: datetime,
+    max_age: timedelta = DEFAULT_MAX_CONSENT_AGE,
+) -> dict[str, ConsentView]:
+    """The current choice for every catalog purpose, flagging decisions that must be asked again.
+
+    A decision is stale when the purpose's wording changed since (its hash differs) or when it is older
+    than `max_age`. Undecided purposes show the catalog default. Required purposes are always granted.
+    """
+    _require_aware(now)
+    return {
+        purpose.id: _view_one(purpose, state.decisions.get(purpose.id), now=now, max_age=max_age)
+        for purpose in catalog.purposes
+    }
+
+
+def merge_states(subject: ConsentState, visitor: ConsentState) -> dict[str, Decision]:
+    """Visitor decisions to copy into the subject when the visitor signs in: only those that are newer.
+
+    On equal timestamps the subject's own decision is kept.
+    """
+    return {
+        purpose_id: decision
+        for purpose_id, decision in visitor.decisions.items()
+        if purpose_id not in subject.decisions or decision.at > subject.decisions[purpose_id].at
+    }
+
+
+def withdrawal_request(purpose_ids: Iterable[str], *, catalog: PurposeCatalog) -> ConsentChangeRequest | None:
+    """A request refusing `purpose_ids` (unsubscribe, parental withdrawal), or None if nothing is left.
+
+    Required purposes are skipped because they cannot be refused. Unknown ids are kept so that
+    `plan_change` reports them instead of silently ignoring a typo. Callers pass `source_override`.
+    """
+    refusable = [pid for pid in dict.fromkeys(purpose_ids) if not _is_required(catalog, pid)]
+    if not refusable:
+        return None
+    return ConsentChangeRequest(decisions=dict.fromkeys(refusable, False), source="api")
+
+
+def _check_request_against_catalog(request: ConsentChangeRequest, catalog: PurposeCatalog) -> None:
+    unknown = catalog.unknown_ids(request.decisions)
+    if unknown:
+        raise UnknownPurpose.for_ids(unknown)
+    refused_required = [pid for pid, granted in request.decisions.items() if not granted and catalog.get(pid).required]
+    if refused_required:
+        raise RequiredPurposeRefused.for_ids(refused_required)
+
+
+def _collection_method(source: ConsentSource, user_agent_family: str | None) -> str:
+    return source if user_agent_family is None else f"{source} via {user_agent_family}"
+
+
+def _view_one(purpose: Purpose, decision: Decision | None, *, now: datetime, max_age: timedelta) -> ConsentView:
+    if decision is None:
+        return ConsentView(
+            granted=purpose.default,
+            stale=False,
+            decided=False,
+            policy_version=None,
+            source=None,
+            at=None,
+            required=purpose.required,
+        )
+    stale = decision.wording_hash != purpose.wording_hash or now - decision.at > max_age
+    return ConsentView(
+        granted=decision.granted or purpose.required,
+        stale=stale and not purpose.required,
+        decided=True,
+        policy_version=decision.policy_version,
+        source=decision.source,
+        at=decision.at,
+        required=purpose.required,
+    )
+
+
+def _receipt_purpose(purpose: Purpose, *, granted: bool, source: ConsentSource) -> ReceiptPurpose:
+    return ReceiptPurpose(
+        purpose=purpose.id,
+        title=purpose.title,
+        decision=granted,
+        legal_basis=purpose.legal_basis,
+        source=source,
+    )
+
+
+def _is_required(catalog: PurposeCatalog, purpose_id: str) -> bool:
+    purpose = catalog.find(purpose_id)
+    return purpose is not None and purpose.required
+
+
+def _require_aware(now: datetime) -> None:
+    if now.tzinfo is None or now.utcoffset() is None:
+        raise ValueError("now must be a timezone-aware datetime")

@@ -1,0 +1,97 @@
+"""Age of digital consent: whether a subject needs a parent's consent for information-society services.
+
+GDPR Art. 8(1) sets 16 and lets member states go down to 13; COPPA sets 13 in the US. The per-country
+values live in data/age_of_consent.json so that legal updates are a data change with pinned tests.
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+from importlib.resources import files
+from types import MappingProxyType
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from domain.errors import DomainError
+
+# Lowest and highest ages any law we support can set; a value outside this range is a data-entry error.
+MIN_CONSENT_AGE = 13
+MAX_CONSENT_AGE = 18
+
+# Codes users and other systems send that differ from ISO 3166-1 alpha-2 used as table keys.
+COUNTRY_ALIASES: Mapping[str, str] = MappingProxyType({"UK": "GB", "EL": "GR"})
+
+CountryCode = Annotated[str, Field(pattern=r"^[A-Z]{2}$")]
+ConsentAge = Annotated[int, Field(strict=True, ge=MIN_CONSENT_AGE, le=MAX_CONSENT_AGE)]
+
+
+class InvalidBirthDate(DomainError):
+    default_code = "invalid_birth_date"
+
+
+class AgeOfConsentTable(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    source: list[str] = Field(min_length=1)
+    default: ConsentAge
+    ages: dict[CountryCode, ConsentAge]
+
+
+@lru_cache(maxsize=1)
+def load_age_table() -> AgeOfConsentTable:
+    """The bundled table, parsed and validated once per process."""
+    raw = files("domain").joinpath("data/age_of_consent.json").read_text(encoding="utf-8")
+    return AgeOfConsentTable.model_validate_json(raw)
+
+
+def normalize_country(country: str) -> str:
+    code = country.strip().upper()
+    return COUNTRY_ALIASES.get(code, code)
+
+
+def age_of_consent(country: str | None, *, table: AgeOfConsentTable, minimum_age: int | None = None) -> int:
+    """Age from which the subject consents alone; unknown countries get the table default (GDPR's 16).
+
+    `minimum_age` is a stricter service-wide policy: it can raise the age but never lower it below the law.
+    """
+    legal_age = table.default if country is None else table.ages.get(normalize_country(country), table.default)
+    return legal_age if minimum_age is None else max(legal_age, minimum_age)
+
+
+def age_on(birth_date: date, today: date) -> int:
+    """Completed years on `today`.
+
+    Someone born on 29 February turns a year older on 1 March in non-leap years (the birthday has not
+    happened while the date is still 28 February), matching e.g. UK law and the stricter reading for
+    consent: when in doubt the person is treated as younger.
+    """
+    if birth_date > today:
+        raise InvalidBirthDate(
+            "birth date is in the future",
+            details=[{"birth_date": birth_date.isoformat(), "today": today.isoformat()}],
+        )
+    birthday_not_reached = (today.month, today.day) < (birth_date.month, birth_date.day)
+    return today.year - birth_date.year - int(birthday_not_reached)
+
+
+@dataclass(frozen=True)
+class MinorCheck:
+    age: int
+    age_of_consent: int
+    parental_consent_required: bool
+
+
+def check_minor(
+    birth_date: date,
+    country: str | None,
+    today: date,
+    *,
+    table: AgeOfConsentTable,
+    minimum_age: int | None = None,
+) -> MinorCheck:
+    """Reaching the age of consent exactly (on the birthday) is enough to consent alone."""
+    age = age_on(birth_date, today)
+    consent_age = age_of_consent(country, table=table, minimum_age=minimum_age)
+    return MinorCheck(age=age, age_of_consent=consent_age, parental_consent_required=age < consent_age)

@@ -1,0 +1,106 @@
+"""The local cloud started as `make run` starts it, on a free port, driven over HTTP with real tokens."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from tests.support import ROOT
+
+pytestmark = pytest.mark.e2e
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+class Cloud:
+    """A running local cloud and the calls tests make to it."""
+
+    def __init__(self, base_url: str, process: subprocess.Popen[bytes]) -> None:
+        self.url = base_url
+        self.process = process
+        self.http = requests.Session()
+
+    def login(self, username: str, groups: list[str] | None = None, **attributes: str) -> dict[str, Any]:
+        answer = self.http.post(
+            f"{self.url}/_local/login", json={"username": username, "groups": groups or [], **attributes}
+        )
+        answer.raise_for_status()
+        return answer.json()  # type: ignore[no-any-return]
+
+    def token(self, username: str, groups: list[str] | None = None, **attributes: str) -> str:
+        return str(self.login(username, groups, **attributes)["access_token"])
+
+    def call(self, method: str, path: str, token: str | None = None, **kwargs: Any) -> requests.Response:
+        headers = dict(kwargs.pop("headers", {}))
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        return self.http.request(method, f"{self.url}{path}", headers=headers, timeout=60, **kwargs)
+
+    def local(self, method: str, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
+        answer = self.http.request(method, f"{self.url}/_local/{path}", json=body or {}, timeout=300)
+        answer.raise_for_status()
+        return answer.json()  # type: ignore[no-any-return]
+
+    def info(self) -> dict[str, Any]:
+        return self.local("GET", "info")
+
+
+def start_cloud(log_path: Path, *extra: str) -> Cloud:
+    port = _free_port()
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)])}
+    env.pop("AWS_ENDPOINT_URL", None)
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "localcloud", "--port", str(port), "--no-auto-deliver", *extra],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    base_url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the local cloud exited: {log_path.read_text()[-2000:]}")
+        try:
+            if requests.get(f"{base_url}/health", timeout=5).status_code == 200:
+                return Cloud(base_url, process)
+        except requests.ConnectionError:
+            pass
+        time.sleep(0.2)
+    process.kill()
+    raise RuntimeError("the local cloud did not answer /health within 60 s")
+
+
+def stop_cloud(cloud: Cloud) -> None:
+    cloud.process.send_signal(signal.SIGTERM)
+    try:
+        cloud.process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        cloud.process.kill()
+
+
+@pytest.fixture(scope="session")
+def cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cloud]:
+    running = start_cloud(tmp_path_factory.mktemp("localcloud") / "localcloud.log")
+    yield running
+    stop_cloud(running)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # One local cloud per test session: every end-to-end test runs on the same xdist worker.
+    for item in items:
+        if "/e2e/" in str(item.path):
+            item.add_marker(pytest.mark.xdist_group("cloud"))

@@ -1,0 +1,70 @@
+"""template.yaml, the code and the committed documents cannot drift apart."""
+
+import importlib
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from api.openapi import API_HANDLER_MODULES, openapi_json
+from localcloud.routes import Wiring
+from localcloud.template import Stack
+from tests.support import EVENTS, ROOT
+
+STACK = Stack.from_template()
+FUNCTIONS = STACK.of_type("AWS::Serverless::Function")
+
+
+def _wiring() -> Wiring:
+    stack = Stack.from_template()
+    # Routes need no physical resources, but queues/streams resolve ARNs: give them placeholders.
+    for logical_id in stack.resources:
+        stack.physical_ids.setdefault(logical_id, logical_id)
+        stack.attributes.setdefault(logical_id, {"Arn": f"arn:{logical_id}", "StreamArn": f"arn:{logical_id}/stream"})
+    return Wiring.from_stack(stack)
+
+
+@pytest.mark.parametrize("function", sorted(FUNCTIONS))
+def test_every_function_handler_exists(function):
+    module_name, _, attribute = FUNCTIONS[function]["Properties"]["Handler"].rpartition(".")
+    assert callable(getattr(importlib.import_module(module_name), attribute))
+
+
+def test_the_openapi_merge_covers_exactly_the_api_functions():
+    api_modules = {FUNCTIONS[r.function]["Properties"]["Handler"].rpartition(".")[0] for r in _wiring().routes}
+    assert set(API_HANDLER_MODULES) == api_modules
+
+
+def _openapi_path(path: str) -> str:
+    return re.sub(r"\{(\w+)\+\}", r"{\1}", path)
+
+
+def test_template_routes_and_openapi_operations_match_one_to_one():
+    document = json.loads(openapi_json())
+    documented = {(method.upper(), path) for path, operations in document["paths"].items() for method in operations}
+    declared = {(route.method, _openapi_path(route.path)) for route in _wiring().routes}
+    hidden = {("GET", "/swagger")}  # served, but not an operation of the document
+    assert documented == declared - hidden
+
+
+def test_public_routes_are_exactly_the_operations_without_security():
+    document = json.loads(openapi_json())
+    for route in _wiring().routes:
+        operation = document["paths"].get(_openapi_path(route.path), {}).get(route.method.lower())
+        if operation is None:
+            continue
+        assert bool(operation.get("security")) == route.authorized, route.route_key
+
+
+def test_committed_openapi_document_is_up_to_date():
+    committed = (ROOT / "docs" / "openapi.json").read_text(encoding="utf-8")
+    assert committed == openapi_json() + "\n", "docs/openapi.json is stale: run `make openapi`"
+
+
+@pytest.mark.parametrize("event_file", sorted(p.relative_to(EVENTS).as_posix() for p in EVENTS.rglob("*.json")))
+def test_every_sample_event_is_used_by_a_test(event_file):
+    if event_file.startswith("schemas/"):
+        pytest.skip("event schemas are checked by their own test")
+    sources = "\n".join(p.read_text(encoding="utf-8") for p in Path(ROOT / "tests").rglob("test_*.py"))
+    assert f'"{event_file}"' in sources, f"events/{event_file} is exercised by no test"
