@@ -138,9 +138,15 @@ class FunctionPool:
         with self._lock:
             return [worker.process.pid for worker in self._all if worker.alive]
 
-    def stop(self) -> None:
+    def stop_workers(self) -> None:
+        """Like a deployment: every warm container goes; the next invocation is a cold start."""
         with self._lock:
             workers, self._all = self._all, []
+            for idle in self._idle.values():
+                idle.clear()
         for worker in workers:
             worker.stop()
+
+    def stop(self) -> None:
+        self.stop_workers()
         self._log.close()

@@ -121,6 +121,9 @@ class Gateway:
                 return _json(200, self.cloud.deliveries.drain().as_dict())
             case "POST", "tick":
                 return _json(200, self.cloud.deliveries.tick().as_dict())
+            case "POST", "restart":
+                self.cloud.pool.stop_workers()
+                return _json(200, {"restarted": True})
             case "GET", "info":
                 return _json(200, self._info())
             case "GET", "events":

@@ -9,11 +9,21 @@ from aws_lambda_powertools.event_handler.exceptions import ServiceError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from pydantic import BaseModel
 
-from domain.errors import Conflict, DomainError, Forbidden, Gone, NotFound, TooLarge, Unauthenticated
+from domain.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    Gone,
+    InvalidRequest,
+    NotFound,
+    TooLarge,
+    Unauthenticated,
+)
 from observability import logger
 
 _STATUS_BY_KIND: list[tuple[type[DomainError], HTTPStatus]] = [
     (Unauthenticated, HTTPStatus.UNAUTHORIZED),
+    (InvalidRequest, HTTPStatus.BAD_REQUEST),
     (NotFound, HTTPStatus.NOT_FOUND),
     (Conflict, HTTPStatus.CONFLICT),
     (Gone, HTTPStatus.GONE),

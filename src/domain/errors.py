@@ -20,6 +20,12 @@ class DomainError(Exception):
 
 
 # Kinds of failure the API layer distinguishes; the domain names what went wrong, never a status code.
+class InvalidRequest(DomainError):
+    """The request cannot be acted on as sent (a bad token, a foreign cursor)."""
+
+    default_code = "bad_request"
+
+
 class NotFound(DomainError):
     default_code = "not_found"
 

@@ -31,6 +31,7 @@ class Cloud:
         self.url = base_url
         self.process = process
         self.http = requests.Session()
+        self.http.mount("http://", requests.adapters.HTTPAdapter(pool_maxsize=64))
 
     def login(self, username: str, groups: list[str] | None = None, **attributes: str) -> dict[str, Any]:
         answer = self.http.post(
@@ -57,9 +58,9 @@ class Cloud:
         return self.local("GET", "info")
 
 
-def start_cloud(log_path: Path, *extra: str) -> Cloud:
+def start_cloud(log_path: Path, *extra: str, env_overrides: dict[str, str] | None = None) -> Cloud:
     port = _free_port()
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)])}
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)]), **(env_overrides or {})}
     env.pop("AWS_ENDPOINT_URL", None)
     with log_path.open("wb") as log:
         process = subprocess.Popen(
@@ -92,9 +93,23 @@ def stop_cloud(cloud: Cloud) -> None:
         cloud.process.kill()
 
 
+BUNDLED_CATALOG = ROOT / "src" / "domain" / "data" / "purposes.json"
+
+
 @pytest.fixture(scope="session")
-def cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cloud]:
-    running = start_cloud(tmp_path_factory.mktemp("localcloud") / "localcloud.log")
+def catalog_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The purposes catalog the functions read (a copy, so a test can publish a new policy version)."""
+    path = tmp_path_factory.mktemp("catalog") / "purposes.json"
+    path.write_bytes(BUNDLED_CATALOG.read_bytes())
+    return path
+
+
+@pytest.fixture(scope="session")
+def cloud(tmp_path_factory: pytest.TempPathFactory, catalog_file: Path) -> Iterator[Cloud]:
+    running = start_cloud(
+        tmp_path_factory.mktemp("localcloud") / "localcloud.log",
+        env_overrides={"CONSENT_CATALOG_PATH": str(catalog_file)},
+    )
     yield running
     stop_cloud(running)
 

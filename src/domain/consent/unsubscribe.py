@@ -18,7 +18,7 @@ from typing import Final
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from domain.errors import DomainError
+from domain.errors import InvalidRequest
 
 # Mail clients and proxies truncate or reject very long URLs; anything longer is not one of ours.
 MAX_TOKEN_LENGTH: Final = 2048
@@ -27,14 +27,14 @@ _MAX_EPOCH_SECONDS: Final = 253_402_300_799
 _BASE64URL = re.compile(r"[A-Za-z0-9_-]+")
 
 
-class InvalidToken(DomainError):
+class InvalidToken(InvalidRequest):
     default_code = "invalid_token"
 
     def __init__(self) -> None:
         super().__init__("The unsubscribe token is malformed or its signature does not match.")
 
 
-class ExpiredToken(DomainError):
+class ExpiredToken(InvalidRequest):
     default_code = "expired_token"
 
     def __init__(self) -> None:

@@ -1,0 +1,78 @@
+"""The audit table: append-only chains of records per subject pseudonym (put with a condition, never update)."""
+
+from collections.abc import Callable
+from typing import Any
+
+from adapters.aws import dynamodb
+from adapters.dynamo_json import from_item, to_item
+from domain.audit import AuditEntry, AuditRecord, as_item_attributes, next_record, pseudonym_of
+
+APPEND_ATTEMPTS = 8
+
+
+class ChainMoved(Exception):
+    """Someone appended to the same chain first; re-read the head and try again."""
+
+
+def _pk(pseudonym: str) -> str:
+    return f"AUDIT#{pseudonym}"
+
+
+class AuditLog:
+    def __init__(self, table: str, secret: Callable[[], bytes]) -> None:
+        self.table = table
+        self._secret = secret
+
+    def pseudonym(self, subject_id: str) -> str:
+        return pseudonym_of(self._secret(), subject_id)
+
+    def head(self, pseudonym: str) -> AuditRecord | None:
+        answer = dynamodb().query(
+            TableName=self.table,
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues={":pk": {"S": _pk(pseudonym)}},
+            ScanIndexForward=False,
+            Limit=1,
+            ConsistentRead=True,
+        )
+        items = answer.get("Items", [])
+        return _record(items[0]) if items else None
+
+    def prepare(self, subject_id: str, entry: AuditEntry) -> dict[str, Any]:
+        """The Put of the next record of the subject's chain, for a transaction the caller commits.
+
+        If another record lands first, the condition fails and the caller's transaction is cancelled whole.
+        """
+        pseudonym = self.pseudonym(subject_id)
+        record = next_record(self.head(pseudonym), pseudonym, entry)
+        item = to_item({"pk": _pk(pseudonym), "sk": f"SEQ#{record.sequence:012d}", **as_item_attributes(record)})
+        return {"Put": {"TableName": self.table, "Item": item, "ConditionExpression": "attribute_not_exists(pk)"}}
+
+    def append(self, subject_id: str, entry: AuditEntry) -> None:
+        client = dynamodb()
+        for _ in range(APPEND_ATTEMPTS):
+            put = self.prepare(subject_id, entry)["Put"]
+            try:
+                client.put_item(**put)
+                return
+            except client.exceptions.ConditionalCheckFailedException:
+                continue
+        raise ChainMoved("the audit chain kept moving; the action will be retried")
+
+    def chain(self, pseudonym: str) -> list[AuditRecord]:
+        pages = (
+            dynamodb()
+            .get_paginator("query")
+            .paginate(
+                TableName=self.table,
+                KeyConditionExpression="pk = :pk",
+                ExpressionAttributeValues={":pk": {"S": _pk(pseudonym)}},
+                ConsistentRead=True,
+            )
+        )
+        return [_record(item) for page in pages for item in page.get("Items", [])]
+
+
+def _record(item: dict[str, Any]) -> AuditRecord:
+    values = from_item(item)
+    return AuditRecord.model_validate({k: v for k, v in values.items() if k not in ("pk", "sk")})

@@ -1,0 +1,90 @@
+"""HTTP shapes of the consent routes (separate from the domain models they are mapped from)."""
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from domain.consent.catalog import LegalBasis
+from domain.consent.model import ConsentSource
+
+VISITOR_ID_PATTERN = r"^[A-Za-z0-9_-]{16,64}$"
+VisitorId = Annotated[str, Field(pattern=VISITOR_ID_PATTERN, description="Random id the banner keeps in a cookie")]
+
+
+class PurposeOut(BaseModel):
+    id: str
+    title: str
+    description: str
+    legal_basis: LegalBasis
+    required: bool = Field(description="Strictly necessary: cannot be refused")
+    default: bool
+    gpc_opt_out: bool = Field(description="A Global Privacy Control signal opts the user out of it")
+    category: str
+
+
+class PurposesOut(BaseModel):
+    policy_version: str
+    purposes: list[PurposeOut]
+
+
+class ConsentOut(BaseModel):
+    granted: bool
+    stale: bool = Field(description="Given under an older wording or too long ago: ask again")
+    decided: bool
+    required: bool
+    policy_version: str | None
+    source: ConsentSource | None
+    at: datetime | None
+
+
+class ConsentsOut(BaseModel):
+    policy_version: str
+    consents: dict[str, ConsentOut]
+
+
+class HistoryItemOut(BaseModel):
+    purpose: str
+    decision: bool
+    previous: bool | None
+    source: ConsentSource
+    at: datetime
+    receipt_id: str
+    policy_version: str
+    sequence: int
+
+
+class HistoryOut(BaseModel):
+    items: list[HistoryItemOut]
+    next: str | None
+
+
+class ClaimIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    visitor_id: VisitorId
+
+
+class ClaimOut(BaseModel):
+    claimed: bool
+    receipt_id: str | None
+
+
+class UnsubscribeTokenIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    purpose: Annotated[str, Field(min_length=1, max_length=100)]
+
+
+class UnsubscribeTokenOut(BaseModel):
+    token: str
+    expires_at: int
+    url_path: str = Field(description="Append to the API URL for the List-Unsubscribe header")
+
+
+class UnsubscribedOut(BaseModel):
+    unsubscribed: Literal[True]
+    purpose: str
+    receipt_id: str
+
+
+class UnsubscribeInfoOut(BaseModel):
+    message: str

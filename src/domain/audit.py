@@ -1,0 +1,93 @@
+"""The audit trail: one record per privacy-relevant action, chained per subject so a gap or an edit shows.
+
+Records name the subject by a pseudonym (an HMAC of the subject id with a secret key) and never hold names,
+e-mail addresses or field values, so they may lawfully outlive the subject's erasure. Each record holds the
+SHA-256 of its predecessor; `verify_chain` recomputes every link.
+"""
+
+import hashlib
+import hmac
+import json
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Actor = Literal["subject", "admin", "system", "parent", "app", "visitor"]
+DetailValue = str | int | bool | list[str]
+GENESIS_HASH = "0" * 64
+
+
+def pseudonym_of(secret: bytes, subject_id: str) -> str:
+    """Stable, non-reversible name of a subject in the audit trail."""
+    return hmac.new(secret, subject_id.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+class AuditEntry(BaseModel):
+    """What happened, as the use case describes it (no personal data: ids, names of fields, counts)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    action: Annotated[str, Field(min_length=1, max_length=64)]
+    actor: Actor
+    at: datetime
+    request_id: str | None = None
+    correlation_id: str | None = None
+    details: dict[str, DetailValue] = Field(default_factory=dict)
+
+
+class AuditRecord(AuditEntry):
+    """An entry placed in a subject's chain."""
+
+    subject: str  # the pseudonym
+    sequence: int
+    previous_hash: str
+    hash: str = ""
+
+    def canonical(self) -> bytes:
+        body = self.model_dump(mode="json", exclude={"hash"})
+        return json.dumps(body, sort_keys=True, separators=(",", ":")).encode("utf-8")
+
+    def computed_hash(self) -> str:
+        return hashlib.sha256(self.canonical()).hexdigest()
+
+
+def next_record(head: AuditRecord | None, subject: str, entry: AuditEntry) -> AuditRecord:
+    record = AuditRecord(
+        **entry.model_dump(),
+        subject=subject,
+        sequence=(head.sequence + 1) if head else 1,
+        previous_hash=head.hash if head else GENESIS_HASH,
+    )
+    return record.model_copy(update={"hash": record.computed_hash()})
+
+
+class ChainVerification(BaseModel):
+    valid: bool
+    length: int
+    head_hash: str | None
+    broken_at: int | None = None
+    reason: str | None = None
+
+
+def verify_chain(records: list[AuditRecord]) -> ChainVerification:
+    """Records in sequence order; any edited, removed or reordered record breaks the chain."""
+    previous = GENESIS_HASH
+    for expected_sequence, record in enumerate(records, start=1):
+        problem = None
+        if record.sequence != expected_sequence:
+            problem = f"sequence {record.sequence} where {expected_sequence} was expected (a record is missing)"
+        elif record.previous_hash != previous:
+            problem = "the link to the previous record does not match"
+        elif record.hash != record.computed_hash():
+            problem = "the record's content does not match its hash (it was altered)"
+        if problem:
+            return ChainVerification(
+                valid=False, length=len(records), head_hash=None, broken_at=expected_sequence, reason=problem
+            )
+        previous = record.hash
+    return ChainVerification(valid=True, length=len(records), head_hash=previous if records else None)
+
+
+def as_item_attributes(record: AuditRecord) -> dict[str, Any]:
+    return record.model_dump(mode="json")

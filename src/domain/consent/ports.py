@@ -1,0 +1,61 @@
+"""What the consent use cases need from storage and the outside world (implemented by the adapters)."""
+
+from dataclasses import dataclass
+from typing import Literal, Protocol
+
+from domain.audit import AuditEntry
+from domain.consent.model import ConsentEvent, ConsentReceipt, ConsentState
+from domain.consent.rules import ConsentChange
+
+
+@dataclass(frozen=True)
+class Owner:
+    """Whose consents: a signed-in subject, or an anonymous visitor of the cookie banner."""
+
+    kind: Literal["subject", "visitor"]
+    id: str
+
+    @property
+    def reference(self) -> str:
+        """How receipts name the owner: an opaque id, never a name or an e-mail address."""
+        return self.id if self.kind == "subject" else f"visitor:{self.id}"
+
+
+@dataclass(frozen=True)
+class HistoryPage:
+    items: list[ConsentEvent]
+    next_cursor: str | None
+
+
+class ConcurrentChange(Exception):
+    """Another change committed first (version condition failed): re-read and re-plan."""
+
+
+class ConsentStore(Protocol):
+    def load(self, owner: Owner) -> ConsentState: ...
+
+    def save(
+        self,
+        owner: Owner,
+        change: ConsentChange,
+        *,
+        expected_version: int,
+        audit: AuditEntry,
+        expires_at: int | None = None,
+        spend_token: tuple[str, int] | None = None,
+    ) -> None:
+        """Commit state, events, receipt and audit record atomically; raise ConcurrentChange on a lost race.
+
+        spend_token=(token id, expiry): mark a single-use token as spent in the same transaction.
+        """
+        ...
+
+    def history(self, owner: Owner, *, cursor: str | None, limit: int) -> HistoryPage: ...
+
+    def receipt(self, owner: Owner, receipt_id: str) -> ConsentReceipt | None: ...
+
+    def delete_visitor(self, visitor_id: str) -> None: ...
+
+
+class TokenSpent(Exception):
+    """A single-use token was already used."""

@@ -1,0 +1,177 @@
+"""Consent use cases: read, change (with retry on a lost race), history, receipts, claim, unsubscribe."""
+
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from domain.audit import Actor, AuditEntry
+from domain.clock import Clock, epoch_seconds
+from domain.consent.catalog import PurposeCatalog
+from domain.consent.model import ConsentReceipt, ConsentSource, ConsentState
+from domain.consent.ports import ConcurrentChange, ConsentStore, HistoryPage, Owner, TokenSpent
+from domain.consent.rules import (
+    ConsentChangeRequest,
+    ConsentView,
+    merge_states,
+    plan_change,
+    view_consents,
+    withdrawal_request,
+)
+from domain.consent.unsubscribe import InvalidToken, issue_token, verify_token
+from domain.errors import Conflict, InvalidRequest, NotFound
+
+MAX_ATTEMPTS = 30  # a busy subject (50 simultaneous writers) still commits every change
+
+
+class ChangeContended(Conflict):
+    default_code = "concurrent_change"
+
+
+class TokenAlreadyUsed(InvalidRequest):
+    default_code = "token_used"
+
+
+def jittered_pause(attempt: int) -> None:
+    # Full jitter: concurrent writers spread out instead of colliding again in lockstep.
+    time.sleep(random.uniform(0, min(1.0, 0.02 * 2**attempt)))  # noqa: S311 - not for security
+
+
+@dataclass(frozen=True)
+class RequestContext:
+    """How a change reached us: proof of consent records this, never a raw IP address."""
+
+    gpc_signal: bool = False
+    user_agent_family: str | None = None
+    jurisdiction: str | None = None
+    correlation_id: str | None = None
+
+
+class ConsentService:
+    def __init__(
+        self,
+        store: ConsentStore,
+        catalog: PurposeCatalog,
+        clock: Clock,
+        *,
+        new_id: Callable[[], str],
+        max_age: timedelta,
+        token_secret: Callable[[], bytes],
+        pause: Callable[[int], None] = jittered_pause,
+    ) -> None:
+        self.store = store
+        self.catalog = catalog
+        self.clock = clock
+        self.new_id = new_id
+        self.max_age = max_age
+        self.token_secret = token_secret
+        self.pause = pause
+
+    def current(self, owner: Owner) -> dict[str, ConsentView]:
+        return view_consents(self.store.load(owner), catalog=self.catalog, now=self.clock.now(), max_age=self.max_age)
+
+    def change(
+        self,
+        owner: Owner,
+        request: ConsentChangeRequest,
+        context: RequestContext,
+        *,
+        actor: Actor,
+        source_override: ConsentSource | None = None,
+        spend_token: tuple[str, int] | None = None,
+    ) -> ConsentReceipt:
+        for attempt in range(MAX_ATTEMPTS):
+            state = self.store.load(owner)
+            now = self.clock.now()
+            change = plan_change(
+                state,
+                request,
+                catalog=self.catalog,
+                now=now,
+                receipt_id=self.new_id(),
+                subject_ref=owner.reference,
+                gpc_signal=context.gpc_signal,
+                jurisdiction=context.jurisdiction,
+                user_agent_family=context.user_agent_family,
+                source_override=source_override,
+            )
+            audit = AuditEntry(
+                action="consent.changed",
+                actor=actor,
+                at=now,
+                correlation_id=context.correlation_id,
+                details={
+                    "receipt_id": change.receipt.receipt_id,
+                    "purposes": [event.purpose for event in change.events],
+                    "source": change.events[0].source,
+                },
+            )
+            expires_at = epoch_seconds(now + self.max_age) if owner.kind == "visitor" else None
+            try:
+                self.store.save(
+                    owner,
+                    change,
+                    expected_version=state.version,
+                    audit=audit,
+                    expires_at=expires_at,
+                    spend_token=spend_token,
+                )
+                return change.receipt
+            except ConcurrentChange:
+                self.pause(attempt)
+            except TokenSpent:
+                raise TokenAlreadyUsed("This unsubscribe link was already used; nothing was changed.") from None
+        raise ChangeContended("Too many simultaneous changes to these consents; please retry.")
+
+    def history(self, owner: Owner, *, cursor: str | None, limit: int) -> HistoryPage:
+        return self.store.history(owner, cursor=cursor, limit=limit)
+
+    def receipt(self, owner: Owner, receipt_id: str) -> ConsentReceipt:
+        receipt = self.store.receipt(owner, receipt_id)
+        if receipt is None:
+            raise NotFound("No consent receipt with this id.")
+        return receipt
+
+    def claim(self, subject_id: str, visitor_id: str, context: RequestContext) -> ConsentReceipt | None:
+        """Merge a visitor's banner choices into the signed-in subject: per purpose, the newest decision wins."""
+        visitor = Owner("visitor", visitor_id)
+        visitor_state = self.store.load(visitor)
+        if not visitor_state.decisions:
+            raise NotFound("No consent record for this visitor id (it may have expired).")
+        receipt = None
+        subject = Owner("subject", subject_id)
+        newer = _newer_decisions(self.store.load(subject), visitor_state, self.catalog)
+        if newer:
+            request = ConsentChangeRequest(decisions=newer, source="banner")
+            receipt = self.change(subject, request, context, actor="subject", source_override="claim")
+        self.store.delete_visitor(visitor_id)
+        return receipt
+
+    def issue_unsubscribe_token(self, subject_id: str, purpose: str, lifetime: timedelta) -> tuple[str, int]:
+        self.catalog.get(purpose)
+        expires_at = self.clock.now() + lifetime
+        token = issue_token(
+            self.token_secret(), subject_id=subject_id, purpose=purpose, expires_at=expires_at, token_id=self.new_id()
+        )
+        return token, epoch_seconds(expires_at)
+
+    def unsubscribe(self, token: str, context: RequestContext) -> ConsentReceipt:
+        claim = verify_token(self.token_secret(), token, now=self.clock.now())
+        request = withdrawal_request([claim.purpose], catalog=self.catalog)
+        if request is None:
+            raise InvalidToken()
+        return self.change(
+            Owner("subject", claim.subject_id),
+            request,
+            context,
+            actor="subject",
+            source_override="unsubscribe",
+            spend_token=(claim.token_id, epoch_seconds(claim.expires_at)),
+        )
+
+
+def _newer_decisions(subject: ConsentState, visitor: ConsentState, catalog: PurposeCatalog) -> dict[str, bool]:
+    # A purpose retired from the catalog since the visitor chose is dropped, not an error.
+    merged = merge_states(subject, visitor)
+    return {purpose: decision.granted for purpose, decision in merged.items() if catalog.find(purpose)}

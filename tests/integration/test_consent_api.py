@@ -1,0 +1,620 @@
+"""The consent routes end to end under moto: handler, service, store, audit log and secrets together."""
+
+import base64
+import json
+import re
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+import boto3
+import pytest
+
+from domain.audit import pseudonym_of
+from domain.consent.unsubscribe import issue_token
+from handlers import consent_api
+from tests.support import load_event
+
+EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
+VISITOR_ID = "3f2a9c1e-7b4d-4e8a-9c2f-1a2b3c4d5e6f"
+
+
+@pytest.fixture(autouse=True)
+def fresh_handler_caches():
+    # The aws fixture builds new tables and secrets per test: forget the ones a previous test cached.
+    consent_api.service.cache_clear()
+    consent_api.settings.cache_clear()
+    yield
+    consent_api.service.cache_clear()
+    consent_api.settings.cache_clear()
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def invoke(event: dict[str, Any], context: Any) -> tuple[int, Any]:
+    response = consent_api.lambda_handler(event, context)
+    body = response.get("body")
+    return response["statusCode"], json.loads(body) if body else None
+
+
+def new_subject() -> str:
+    return str(uuid.uuid4())
+
+
+def as_subject(event: dict[str, Any], sub: str) -> dict[str, Any]:
+    claims = event["requestContext"]["authorizer"]["jwt"]["claims"]
+    claims["sub"] = claims["username"] = sub
+    return event
+
+
+def with_body(event: dict[str, Any], body: dict[str, Any] | str) -> dict[str, Any]:
+    event["body"] = body if isinstance(body, str) else json.dumps(body)
+    event["isBase64Encoded"] = False
+    event["headers"]["content-length"] = str(len(event["body"].encode()))
+    return event
+
+
+def with_query(event: dict[str, Any], **params: Any) -> dict[str, Any]:
+    event["rawQueryString"] = urlencode(params)
+    if params:
+        event["queryStringParameters"] = {key: str(value) for key, value in params.items()}
+    else:
+        event.pop("queryStringParameters", None)
+    return event
+
+
+def at_path(event: dict[str, Any], path: str, **path_parameters: str) -> dict[str, Any]:
+    event["rawPath"] = event["requestContext"]["http"]["path"] = path
+    event["pathParameters"] = path_parameters
+    return event
+
+
+def consents_put(sub: str, decisions: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    event = as_subject(load_event("consent_api/put_my_consents.json"), sub)
+    return with_body(event, {"decisions": decisions, "source": "banner", **extra})
+
+
+def my_consents(sub: str) -> dict[str, Any]:
+    return as_subject(load_event("consent_api/get_my_consents.json"), sub)
+
+
+def my_history(sub: str, **query: Any) -> dict[str, Any]:
+    return with_query(as_subject(load_event("consent_api/get_my_consent_history.json"), sub), **query)
+
+
+def my_receipt(sub: str, receipt_id: str) -> dict[str, Any]:
+    event = as_subject(load_event("consent_api/get_my_receipt.json"), sub)
+    return at_path(event, f"/me/consents/receipts/{receipt_id}", receipt_id=receipt_id)
+
+
+def visitor_put(visitor_id: str, decisions: dict[str, Any]) -> dict[str, Any]:
+    event = load_event("consent_api/put_visitor_consents.json")
+    at_path(event, f"/visitors/{visitor_id}/consents", visitor_id=visitor_id)
+    return with_body(event, {"decisions": decisions, "source": "banner"})
+
+
+def visitor_get(visitor_id: str) -> dict[str, Any]:
+    event = load_event("consent_api/get_visitor_consents.json")
+    return at_path(event, f"/visitors/{visitor_id}/consents", visitor_id=visitor_id)
+
+
+def claim(sub: str, visitor_id: str) -> dict[str, Any]:
+    return with_body(as_subject(load_event("consent_api/claim_visitor.json"), sub), {"visitor_id": visitor_id})
+
+
+def token_request(subject_id: str, purpose: str) -> dict[str, Any]:
+    event = load_event("consent_api/post_unsubscribe_token.json")
+    at_path(event, f"/app/subjects/{subject_id}/unsubscribe-tokens", subject_id=subject_id)
+    return with_body(event, {"purpose": purpose})
+
+
+def unsubscribe_post(token: str) -> dict[str, Any]:
+    return with_query(load_event("consent_api/post_unsubscribe.json"), token=token)
+
+
+def unsubscribe_get(token: str) -> dict[str, Any]:
+    return with_query(load_event("consent_api/get_unsubscribe.json"), token=token)
+
+
+def grant(context: Any, sub: str, **decisions: bool) -> dict[str, Any]:
+    status, receipt = invoke(consents_put(sub, decisions), context)
+    assert status == 200, receipt
+    return receipt  # type: ignore[no-any-return]
+
+
+def consents_of(context: Any, sub: str) -> dict[str, Any]:
+    status, body = invoke(my_consents(sub), context)
+    assert status == 200, body
+    return body["consents"]  # type: ignore[no-any-return]
+
+
+def history_of(context: Any, sub: str) -> list[dict[str, Any]]:
+    status, body = invoke(my_history(sub, limit=100), context)
+    assert status == 200, body
+    return body["items"]  # type: ignore[no-any-return]
+
+
+def issue_app_token(context: Any, sub: str, purpose: str) -> str:
+    status, body = invoke(token_request(sub, purpose), context)
+    assert status == 200, body
+    return body["token"]  # type: ignore[no-any-return]
+
+
+def secret_of(aws: Any, logical_id: str) -> bytes:
+    secret = boto3.client("secretsmanager").get_secret_value(SecretId=aws.physical_ids[logical_id])
+    return secret["SecretString"].encode()  # type: ignore[no-any-return]
+
+
+def partition(ddb: Any, table: str, pk: str) -> list[dict[str, Any]]:
+    answer = ddb.query(TableName=table, KeyConditionExpression="pk = :pk", ExpressionAttributeValues={":pk": {"S": pk}})
+    return answer["Items"]  # type: ignore[no-any-return]
+
+
+# ---------------------------------------------------------------- purposes and current consents
+
+
+def test_purposes_list_the_catalog_with_its_policy_version(aws, context):
+    # Given the public sample event of GET /consent/purposes (no authorizer block)
+    event = load_event("consent_api/get_purposes.json")
+    # When it is handled
+    status, body = invoke(event, context)
+    # Then it answers 200 with a policy version and every purpose described
+    assert status == 200
+    assert body["policy_version"]
+    assert body["purposes"]
+    for purpose in body["purposes"]:
+        assert {"id", "title", "legal_basis", "required", "gpc_opt_out"} <= purpose.keys()
+
+
+def test_a_new_subject_sees_the_catalog_defaults(aws, context):
+    # Given a subject who never decided anything
+    sub = new_subject()
+    # When they read their consents
+    status, body = invoke(my_consents(sub), context)
+    # Then consent purposes are not granted, required ones are granted, and nothing is stale
+    assert status == 200
+    consents = body["consents"]
+    assert consents["analytics"]["granted"] is False
+    assert consents["login"]["granted"] is True
+    for view in consents.values():
+        assert view["granted"] is view["required"]
+        assert view["stale"] is False
+        assert view["decided"] is False
+
+
+# ---------------------------------------------------------------- changes, receipts
+
+
+def test_granted_purposes_read_back_as_granted_from_the_banner(aws, context):
+    # Given a subject who grants analytics and refuses newsletters from the banner
+    sub = new_subject()
+    grant(context, sub, analytics=True, newsletters=False)
+    # When they read their consents
+    consents = consents_of(context, sub)
+    # Then analytics shows granted, newsletters refused, both decided from the banner
+    analytics = consents["analytics"]
+    assert (analytics["granted"], analytics["decided"], analytics["stale"]) == (True, True, False)
+    assert analytics["source"] == "banner"
+    assert consents["newsletters"]["granted"] is False
+    assert consents["newsletters"]["source"] == "banner"
+
+
+def test_a_change_returns_a_receipt_naming_each_purpose_with_its_legal_basis(aws, context):
+    # Given the sample PUT /me/consents event (analytics granted, newsletters refused, from Chrome)
+    sub = new_subject()
+    event = as_subject(load_event("consent_api/put_my_consents.json"), sub)
+    # When it is handled
+    status, receipt = invoke(event, context)
+    # Then the receipt has an id, names the subject and each purpose with its legal basis and decision
+    assert status == 200
+    assert re.fullmatch(r"[0-9a-f]{32}", receipt["receipt_id"])
+    assert receipt["subject"] == sub
+    assert receipt["collection_method"] == "banner via Chrome"
+    by_purpose = {item["purpose"]: item for item in receipt["purposes"]}
+    assert set(by_purpose) == {"analytics", "newsletters"}
+    assert by_purpose["analytics"]["legal_basis"] == "consent"
+    assert by_purpose["analytics"]["decision"] is True
+    assert by_purpose["newsletters"]["decision"] is False
+
+
+def test_a_receipt_can_be_fetched_again_by_its_id(aws, context):
+    # Given a subject holding the receipt of a change
+    sub = new_subject()
+    receipt = grant(context, sub, analytics=True)
+    # When they ask for it by id (the sample GET receipt event)
+    status, body = invoke(my_receipt(sub, receipt["receipt_id"]), context)
+    # Then they get the very same receipt
+    assert status == 200
+    assert body == receipt
+
+
+def test_another_subject_cannot_read_someone_elses_receipt(aws, context):
+    # Given a receipt of one subject
+    owner = new_subject()
+    receipt = grant(context, owner, analytics=True)
+    # When another subject asks for that receipt id
+    status, body = invoke(my_receipt(new_subject(), receipt["receipt_id"]), context)
+    # Then it does not exist for them
+    assert status == 404
+    assert body["error"] == "not_found"
+
+
+def test_a_withdrawal_after_a_grant_shows_both_events_newest_first(aws, context):
+    # Given a subject who granted analytics and then withdrew it
+    sub = new_subject()
+    grant(context, sub, analytics=True)
+    grant(context, sub, analytics=False)
+    # When they read their history
+    items = history_of(context, sub)
+    # Then both events are there, the withdrawal first, recording what it replaced
+    assert [(item["purpose"], item["decision"], item["previous"]) for item in items] == [
+        ("analytics", False, True),
+        ("analytics", True, None),
+    ]
+
+
+# ---------------------------------------------------------------- rejected changes
+
+
+def test_refusing_a_required_purpose_is_rejected_and_writes_nothing(aws, context):
+    # Given a subject who tries to refuse the strictly necessary "login" purpose
+    sub = new_subject()
+    # When the change is submitted
+    status, body = invoke(consents_put(sub, {"analytics": True, "login": False}), context)
+    # Then it is refused as a required purpose, and nothing is recorded
+    assert status == 422
+    assert body["error"] == "required_purpose"
+    assert history_of(context, sub) == []
+
+
+def test_an_unknown_purpose_is_rejected(aws, context):
+    # Given a change naming a purpose that is not in the catalog
+    sub = new_subject()
+    # When it is submitted
+    status, body = invoke(consents_put(sub, {"telepathy": True}), context)
+    # Then it is rejected as an unknown purpose
+    assert status == 422
+    assert body["error"] == "unknown_purpose"
+    assert history_of(context, sub) == []
+
+
+def test_a_non_boolean_decision_is_rejected_without_echoing_the_value(aws, context):
+    # Given a change whose decision is the string "yes" instead of a boolean
+    sub = new_subject()
+    # When it is submitted
+    status, body = invoke(consents_put(sub, {"analytics": "yes"}), context)
+    # Then it is a validation error that never sends the submitted value back
+    assert status == 422
+    assert body["error"] == "validation_error"
+    assert "yes" not in body["message"]
+    assert "yes" not in json.dumps(body["details"])
+
+
+def test_an_unknown_top_level_field_is_rejected(aws, context):
+    # Given a change with a field the API does not define
+    sub = new_subject()
+    # When it is submitted
+    status, body = invoke(consents_put(sub, {"analytics": True}, remember_me=True), context)
+    # Then it is rejected and nothing is recorded
+    assert status == 422
+    assert body["error"] == "validation_error"
+    assert history_of(context, sub) == []
+
+
+# ---------------------------------------------------------------- Global Privacy Control
+
+
+def test_gpc_turns_a_targeted_advertising_grant_into_a_refusal(aws, context):
+    # Given a browser sending Sec-GPC: 1 that grants targeted advertising and analytics
+    sub = new_subject()
+    event = consents_put(sub, {"targeted_advertising": True, "analytics": True})
+    event["headers"]["sec-gpc"] = "1"
+    # When the change is submitted
+    status, receipt = invoke(event, context)
+    # Then targeted advertising is recorded refused by GPC, while analytics (not covered by GPC) is granted
+    assert status == 200
+    assert receipt["gpc_signal"] is True
+    by_purpose = {item["purpose"]: item for item in receipt["purposes"]}
+    assert (by_purpose["targeted_advertising"]["decision"], by_purpose["targeted_advertising"]["source"]) == (
+        False,
+        "gpc",
+    )
+    assert (by_purpose["analytics"]["decision"], by_purpose["analytics"]["source"]) == (True, "banner")
+    consents = consents_of(context, sub)
+    assert (consents["targeted_advertising"]["granted"], consents["targeted_advertising"]["source"]) == (False, "gpc")
+    assert (consents["analytics"]["granted"], consents["analytics"]["source"]) == (True, "banner")
+
+
+def test_an_acknowledged_gpc_conflict_records_the_explicit_grant(aws, context):
+    # Given a browser sending Sec-GPC: 1 whose user confirmed the grant despite the conflict
+    sub = new_subject()
+    event = consents_put(sub, {"targeted_advertising": True}, gpc_conflict_acknowledged=True)
+    event["headers"]["sec-gpc"] = "1"
+    # When the change is submitted
+    status, receipt = invoke(event, context)
+    # Then targeted advertising is recorded granted, and the receipt proves the acknowledgement
+    assert status == 200
+    assert receipt["gpc_conflict_acknowledged"] is True
+    assert receipt["purposes"][0]["decision"] is True
+    consents = consents_of(context, sub)
+    assert (consents["targeted_advertising"]["granted"], consents["targeted_advertising"]["source"]) == (True, "banner")
+
+
+# ---------------------------------------------------------------- history pagination
+
+
+def test_history_pages_follow_the_next_cursor(aws, context):
+    # Given a subject with three changes
+    sub = new_subject()
+    grant(context, sub, analytics=True)
+    grant(context, sub, surveys=True)
+    grant(context, sub, analytics=False)
+    # When they read the history two at a time (the sample event asks limit=2) and follow the cursor
+    status, first = invoke(as_subject(load_event("consent_api/get_my_consent_history.json"), sub), context)
+    assert status == 200
+    status, second = invoke(my_history(sub, limit=2, cursor=first["next"]), context)
+    # Then the first page has two items and a cursor, the second the last item and no cursor
+    assert status == 200
+    assert len(first["items"]) == 2
+    assert first["next"]
+    assert len(second["items"]) == 1
+    assert second["next"] is None
+    sequences = [item["sequence"] for item in first["items"] + second["items"]]
+    assert sequences == [3, 2, 1]
+
+
+def test_a_forged_history_cursor_is_rejected(aws, context):
+    # Given a cursor pointing at a receipt item rather than a history page
+    sub = new_subject()
+    receipt = grant(context, sub, analytics=True)
+    forged = base64.urlsafe_b64encode(f"RECEIPT#{receipt['receipt_id']}".encode()).decode().rstrip("=")
+    # When it is used to page the history
+    status, body = invoke(my_history(sub, limit=2, cursor=forged), context)
+    # Then it is refused as an invalid cursor
+    assert status == 400
+    assert body["error"] == "invalid_cursor"
+
+
+# ---------------------------------------------------------------- anonymous visitors
+
+
+def test_a_visitor_records_and_reads_consents_without_a_token(aws, context):
+    # Given the sample visitor events, which carry no authorizer claims
+    put = load_event("consent_api/put_visitor_consents.json")
+    assert "authorizer" not in put["requestContext"]
+    # When the visitor records analytics granted and newsletters refused, then reads back
+    status, receipt = invoke(put, context)
+    assert status == 200
+    status, body = invoke(load_event("consent_api/get_visitor_consents.json"), context)
+    # Then the receipt names the visitor and the decisions read back as recorded
+    assert status == 200
+    assert receipt["subject"] == f"visitor:{VISITOR_ID}"
+    assert body["consents"]["analytics"]["granted"] is True
+    assert body["consents"]["newsletters"]["granted"] is False
+    assert body["consents"]["newsletters"]["decided"] is True
+
+
+@pytest.mark.parametrize("visitor_id", ["short", "bad id!"])
+def test_a_malformed_visitor_id_is_rejected(aws, context, visitor_id):
+    # Given a visitor id that is not a 16-64 character url-safe id
+    event = visitor_put(visitor_id, {"analytics": True})
+    event["rawPath"] = event["requestContext"]["http"]["path"] = f"/visitors/{visitor_id.replace(' ', '%20')}/consents"
+    # When the visitor tries to record a decision under it
+    status, body = invoke(event, context)
+    # Then the request is invalid
+    assert status == 422
+    assert body["error"] == "validation_error"
+
+
+def test_visitor_records_expire_after_the_consent_max_age(aws, context, ddb):
+    # Given a visitor who records a decision
+    visitor_id = uuid.uuid4().hex
+    status, _ = invoke(visitor_put(visitor_id, {"analytics": True}), context)
+    assert status == 200
+    # When the raw state item is read
+    item = ddb.get_item(
+        TableName=aws.physical_ids["SubjectsTable"],
+        Key={"pk": {"S": f"VISITOR#{visitor_id}"}, "sk": {"S": "CONSENTS"}},
+    )["Item"]
+    # Then it carries a TTL about 396 days ahead (the 13 months a cookie choice may be relied upon)
+    expected = (datetime.now(UTC) + timedelta(days=396)).timestamp()
+    assert abs(int(item["expires_at"]["N"]) - expected) < 120
+
+
+# ---------------------------------------------------------------- claim
+
+
+def test_claiming_copies_only_the_newer_visitor_decisions(aws, context):
+    # Given a subject who refused analytics, then a visitor who granted analytics and surveys,
+    # then the subject refusing surveys (newer than the visitor's choice)
+    sub, visitor_id = new_subject(), uuid.uuid4().hex
+    grant(context, sub, analytics=False)
+    assert invoke(visitor_put(visitor_id, {"analytics": True, "surveys": True}), context)[0] == 200
+    grant(context, sub, surveys=False)
+    # When the subject claims the visitor's choices
+    status, body = invoke(claim(sub, visitor_id), context)
+    # Then only the newer visitor decision (analytics) is copied, recorded as a claim
+    assert status == 200
+    assert body["claimed"] is True
+    assert body["receipt_id"]
+    consents = consents_of(context, sub)
+    assert (consents["analytics"]["granted"], consents["analytics"]["source"]) == (True, "claim")
+    assert (consents["surveys"]["granted"], consents["surveys"]["source"]) == (False, "banner")
+
+
+def test_a_claimed_visitor_record_is_deleted(aws, context, ddb):
+    # Given a visitor with decisions (the sample visitor PUT) and the sample claim event naming it
+    assert invoke(load_event("consent_api/put_visitor_consents.json"), context)[0] == 200
+    event = as_subject(load_event("consent_api/claim_visitor.json"), new_subject())
+    # When the subject claims it
+    status, _ = invoke(event, context)
+    # Then nothing of the visitor remains
+    assert status == 200
+    assert partition(ddb, aws.physical_ids["SubjectsTable"], f"VISITOR#{VISITOR_ID}") == []
+    status, body = invoke(visitor_get(VISITOR_ID), context)
+    assert status == 200
+    assert body["consents"]["analytics"]["decided"] is False
+
+
+def test_claiming_an_unknown_visitor_is_not_found(aws, context):
+    # Given a visitor id with no record
+    sub = new_subject()
+    # When a subject claims it
+    status, body = invoke(claim(sub, uuid.uuid4().hex), context)
+    # Then it is not found and the subject's consents are untouched
+    assert status == 404
+    assert body["error"] == "not_found"
+    assert history_of(context, sub) == []
+
+
+# ---------------------------------------------------------------- one-click unsubscribe
+
+
+def test_one_click_unsubscribe_refuses_the_tokens_purpose(aws, context):
+    # Given a subject who granted newsletters and a token the host application issued for it
+    sub = new_subject()
+    grant(context, sub, newsletters=True)
+    token = issue_app_token(context, sub, "newsletters")
+    # When the mail client posts List-Unsubscribe=One-Click to the link
+    status, body = invoke(unsubscribe_post(token), context)
+    # Then newsletters are now refused, recorded as an unsubscribe
+    assert status == 200
+    assert body["unsubscribed"] is True
+    assert body["purpose"] == "newsletters"
+    consents = consents_of(context, sub)
+    assert (consents["newsletters"]["granted"], consents["newsletters"]["source"]) == (False, "unsubscribe")
+
+
+def test_an_unsubscribe_token_works_only_once(aws, context):
+    # Given a token already used to unsubscribe
+    sub = new_subject()
+    grant(context, sub, newsletters=True)
+    token = issue_app_token(context, sub, "newsletters")
+    assert invoke(unsubscribe_post(token), context)[0] == 200
+    before = history_of(context, sub)
+    # When it is posted again
+    status, body = invoke(unsubscribe_post(token), context)
+    # Then it is refused as used and the history is unchanged
+    assert status == 400
+    assert body["error"] == "token_used"
+    assert history_of(context, sub) == before
+
+
+def test_a_tampered_unsubscribe_token_is_rejected(aws, context):
+    # Given a valid token with one character in the middle changed
+    sub = new_subject()
+    grant(context, sub, newsletters=True)
+    token = issue_app_token(context, sub, "newsletters")
+    middle = len(token) // 2
+    if token[middle] == ".":
+        middle -= 1
+    tampered = token[:middle] + ("A" if token[middle] != "A" else "B") + token[middle + 1 :]
+    # When it is posted
+    status, body = invoke(unsubscribe_post(tampered), context)
+    # Then it is refused as invalid and newsletters stay granted
+    assert status == 400
+    assert body["error"] == "invalid_token"
+    assert consents_of(context, sub)["newsletters"]["granted"] is True
+
+
+def test_unsubscribe_without_the_one_click_body_is_rejected(aws, context):
+    # Given a valid token posted with an empty body (not RFC 8058 one-click)
+    sub = new_subject()
+    grant(context, sub, newsletters=True)
+    event = unsubscribe_post(issue_app_token(context, sub, "newsletters"))
+    with_body(event, "")
+    # When it is handled
+    status, body = invoke(event, context)
+    # Then it is a bad request and newsletters stay granted
+    assert status == 400
+    assert body["error"] == "bad_request"
+    assert consents_of(context, sub)["newsletters"]["granted"] is True
+
+
+def test_get_unsubscribe_explains_and_changes_nothing(aws, context):
+    # Given a valid token, followed by a mail scanner with GET
+    sub = new_subject()
+    grant(context, sub, newsletters=True)
+    token = issue_app_token(context, sub, "newsletters")
+    # When GET /unsubscribe?token=... is handled
+    status, body = invoke(unsubscribe_get(token), context)
+    # Then it explains how to unsubscribe and nothing changes
+    assert status == 200
+    assert "List-Unsubscribe=One-Click" in body["message"]
+    assert consents_of(context, sub)["newsletters"]["granted"] is True
+    assert len(history_of(context, sub)) == 1
+
+
+def test_a_user_token_cannot_issue_unsubscribe_tokens(aws, context):
+    # Given the token-issuing event sent with a user's token (no privacy-app group)
+    event = token_request(new_subject(), "newsletters")
+    del event["requestContext"]["authorizer"]["jwt"]["claims"]["cognito:groups"]
+    # When it is handled
+    status, body = invoke(event, context)
+    # Then it is forbidden
+    assert status == 403
+    assert body["error"] == "forbidden"
+
+
+def test_an_expired_unsubscribe_token_is_rejected(aws, context):
+    # Given a correctly signed token that expired yesterday
+    sub = new_subject()
+    grant(context, sub, newsletters=True)
+    token = issue_token(
+        secret_of(aws, "TokenKeySecret"),
+        subject_id=sub,
+        purpose="newsletters",
+        expires_at=datetime.now(UTC) - timedelta(days=1),
+        token_id=uuid.uuid4().hex,
+    )
+    # When it is posted
+    status, body = invoke(unsubscribe_post(token), context)
+    # Then it is refused as expired and newsletters stay granted
+    assert status == 400
+    assert body["error"] == "expired_token"
+    assert consents_of(context, sub)["newsletters"]["granted"] is True
+
+
+# ---------------------------------------------------------------- audit and outbox
+
+
+def test_a_change_appends_one_pseudonymous_audit_record(aws, context, ddb):
+    # Given a subject who makes one change
+    sub = new_subject()
+    grant(context, sub, analytics=True)
+    # When the audit table is read
+    items = ddb.scan(TableName=aws.physical_ids["AuditTable"])["Items"]
+    # Then it holds exactly one record, naming the subject by pseudonym, with no subject id or e-mail
+    assert len(items) == 1
+    record = items[0]
+    assert record["subject"]["S"] != sub
+    assert record["subject"]["S"] == pseudonym_of(secret_of(aws, "PseudonymKeySecret"), sub)
+    raw = json.dumps(items)
+    assert sub not in raw
+    assert not EMAIL.search(raw)
+
+
+def test_history_items_carry_a_consent_changed_outbox_event(aws, context, ddb):
+    # Given a subject who grants analytics
+    sub = new_subject()
+    grant(context, sub, analytics=True)
+    # When the history items are read raw
+    items = [
+        item
+        for item in partition(ddb, aws.physical_ids["SubjectsTable"], f"SUBJECT#{sub}")
+        if item["sk"]["S"].startswith("CONSENTEVT#")
+    ]
+    # Then each carries a ConsentChanged outbox event describing the change
+    assert len(items) == 1
+    outbox = json.loads(items[0]["outbox"]["S"])
+    assert outbox["detail_type"] == "ConsentChanged"
+    detail = outbox["detail"]
+    assert {key: detail[key] for key in ("subject_id", "purpose", "previous", "decision", "source")} == {
+        "subject_id": sub,
+        "purpose": "analytics",
+        "previous": None,
+        "decision": True,
+        "source": "banner",
+    }
