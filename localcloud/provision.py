@@ -141,6 +141,27 @@ def _event_bus(p: Provisioner, logical_id: str, props: dict[str, Any]) -> None:
     p.record(logical_id, props["Name"], Arn=arn, Name=props["Name"])
 
 
+def _event_rule(p: Provisioner, logical_id: str, props: dict[str, Any]) -> None:
+    """A bus rule and its targets, so moto routes matching events (e.g. to an SQS queue) as EventBridge would."""
+    name, bus = physical_name(logical_id), props.get("EventBusName", "default")
+    args: dict[str, Any] = {"Name": name, "EventBusName": bus, "State": props.get("State", "ENABLED")}
+    if "EventPattern" in props:
+        pattern = props["EventPattern"]
+        args["EventPattern"] = pattern if isinstance(pattern, str) else json.dumps(pattern)
+    if "ScheduleExpression" in props:
+        args["ScheduleExpression"] = props["ScheduleExpression"]
+    if "Description" in props:
+        args["Description"] = props["Description"]
+    events = p.client("events")
+    arn = events.put_rule(**args)["RuleArn"]
+    target_keys = ("Id", "Arn", "Input", "InputPath", "InputTransformer", "SqsParameters", "RoleArn")
+    targets = [{key: target[key] for key in target_keys if key in target} for target in props.get("Targets", [])]
+    if targets:
+        events.put_targets(Rule=name, EventBusName=bus, Targets=targets)
+    # CloudFormation's Ref of a rule on a custom bus is "<bus>|<rule>".
+    p.record(logical_id, name if bus == "default" else f"{bus}|{name}", Arn=arn)
+
+
 def _user_pool(p: Provisioner, logical_id: str, props: dict[str, Any]) -> None:
     keys = ("Policies", "UsernameAttributes", "AutoVerifiedAttributes", "MfaConfiguration", "Schema")
     args = {key: props[key] for key in keys if key in props}
@@ -185,6 +206,7 @@ CREATORS: dict[str, Creator] = {
     "AWS::S3::Bucket": _bucket,
     "AWS::SQS::Queue": _queue,
     "AWS::Events::EventBus": _event_bus,
+    "AWS::Events::Rule": _event_rule,
     "AWS::Cognito::UserPool": _user_pool,
     "AWS::Cognito::UserPoolClient": _user_pool_client,
     "AWS::Cognito::UserPoolGroup": _user_pool_group,

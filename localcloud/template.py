@@ -51,8 +51,12 @@ class Stack:
     @classmethod
     def from_template(cls, template: dict[str, Any] | None = None, overrides: dict[str, Any] | None = None) -> "Stack":
         template = template or load_template()
-        parameters = {name: spec.get("Default") for name, spec in template.get("Parameters", {}).items()}
+        specs = template.get("Parameters", {})
+        parameters = {name: spec.get("Default") for name, spec in specs.items()}
         parameters.update(overrides or {})
+        for name, spec in specs.items():
+            if spec.get("Type") == "CommaDelimitedList" and isinstance(parameters[name], str):
+                parameters[name] = [part for part in parameters[name].split(",") if part]
         return cls(template=template, parameters=parameters)
 
     @property

@@ -10,7 +10,6 @@ import boto3
 from botocore.config import Config
 
 if TYPE_CHECKING:
-    from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_events import EventBridgeClient
 
 # Standard retry mode: exponential backoff with jitter for throttling and 5xx, bounded attempts.
@@ -22,8 +21,9 @@ def client(service: str) -> Any:
     return boto3.client(service, config=_CONFIG)  # type: ignore[call-overload]
 
 
-def dynamodb() -> "DynamoDBClient":
-    return client("dynamodb")  # type: ignore[no-any-return]
+def dynamodb() -> Any:
+    # Untyped on purpose: the stubs' TypedDicts reject the plain dicts our key helpers build.
+    return client("dynamodb")
 
 
 def events() -> "EventBridgeClient":

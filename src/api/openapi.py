@@ -10,7 +10,12 @@ from aws_lambda_powertools.event_handler.openapi.merge import OpenAPIMerge
 from api.http import SECURITY_SCHEMES
 
 # The handler modules behind the HTTP API; a test checks this list against template.yaml.
-API_HANDLER_MODULES = ("handlers.platform_api", "handlers.consent_api")
+API_HANDLER_MODULES = (
+    "handlers.platform_api",
+    "handlers.consent_api",
+    "handlers.subject_api",
+    "handlers.admin_api",
+)
 
 TITLE = "Privacy rights API"
 VERSION = "1.0.0"

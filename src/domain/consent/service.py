@@ -22,7 +22,7 @@ from domain.consent.rules import (
 from domain.consent.unsubscribe import InvalidToken, issue_token, verify_token
 from domain.errors import Conflict, InvalidRequest, NotFound
 
-MAX_ATTEMPTS = 30  # a busy subject (50 simultaneous writers) still commits every change
+MAX_ATTEMPTS = 40  # a busy subject (50 simultaneous writers) still commits every change
 
 
 class ChangeContended(Conflict):
@@ -35,7 +35,7 @@ class TokenAlreadyUsed(InvalidRequest):
 
 def jittered_pause(attempt: int) -> None:
     # Full jitter: concurrent writers spread out instead of colliding again in lockstep.
-    time.sleep(random.uniform(0, min(1.0, 0.02 * 2**attempt)))  # noqa: S311 - not for security
+    time.sleep(random.uniform(0, min(0.25, 0.01 * 2**attempt)))  # noqa: S311 - not for security
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,19 @@
+"""Outbox items: an event written in the same transaction as the change it reports (see event_publisher)."""
+
+import json
+import uuid
+from typing import Any
+
+from adapters.dynamo_json import to_item
+
+OUTBOX_TTL_SECONDS = 86_400  # the stream delivers within seconds; a day is plenty, then TTL tidies up
+
+
+def outbox_put(table: str, pk: str, detail_type: str, detail: dict[str, Any], now_epoch: int) -> dict[str, Any]:
+    item = {
+        "pk": pk,
+        "sk": f"OUTBOX#{uuid.uuid4().hex}",
+        "outbox": json.dumps({"detail_type": detail_type, "detail": detail}, default=str),
+        "expires_at": now_epoch + OUTBOX_TTL_SECONDS,
+    }
+    return {"Put": {"TableName": table, "Item": to_item(item)}}

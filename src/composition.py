@@ -1,0 +1,54 @@
+"""Composition root of the subject context: settings, store and services, built once per container.
+
+API functions, the export worker and the sweeps share these factories, so each is wired the same way.
+"""
+
+import uuid
+from datetime import timedelta
+from functools import cache
+
+from adapters.audit_log import AuditLog
+from adapters.clock import SystemClock
+from adapters.secrets import secret_bytes
+from adapters.subject_store import DynamoSubjectStore
+from config import Settings
+from domain.clock import epoch_seconds
+from domain.requests.service import RequestService
+
+
+class SubjectSettings(Settings):
+    exports_bucket: str
+    download_url_ttl_seconds: int = 900
+    export_expiry_days: int = 7
+    request_retention_days: int = 1095
+    connected_systems: str = ""
+
+
+@cache
+def settings() -> SubjectSettings:
+    return SubjectSettings.from_env()
+
+
+@cache
+def clock() -> SystemClock:
+    return SystemClock()
+
+
+@cache
+def store() -> DynamoSubjectStore:
+    config = settings()
+    audit = AuditLog(config.audit_table, lambda: secret_bytes(config.pseudonym_secret_arn))
+    return DynamoSubjectStore(config.subjects_table, audit, lambda: epoch_seconds(clock().now()))
+
+
+@cache
+def requests() -> RequestService:
+    config = settings()
+    return RequestService(
+        store(),
+        clock(),
+        new_id=lambda: uuid.uuid4().hex,
+        retention=timedelta(days=config.request_retention_days),
+        export_lifetime=timedelta(days=config.export_expiry_days),
+        systems=[s.strip() for s in config.connected_systems.split(",") if s.strip()],
+    )

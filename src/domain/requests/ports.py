@@ -1,0 +1,39 @@
+"""What request use cases need from storage, the queue of work and the outside world."""
+
+from typing import Protocol
+
+from domain.audit import AuditEntry
+from domain.profile import Profile
+from domain.requests.model import DataRequest
+
+
+class RequestStore(Protocol):
+    def profile(self, subject_id: str) -> Profile | None: ...
+
+    def open_request(self, subject_id: str, type_: str, format_: str) -> DataRequest | None: ...
+
+    def create(self, request: DataRequest, *, audit: AuditEntry, expires_at: int) -> DataRequest:
+        """Store a new request with its outbox event; if an identical open one exists, return that instead."""
+        ...
+
+    def get(self, subject_id: str, request_id: str) -> DataRequest | None: ...
+
+    def find(self, request_id: str) -> DataRequest | None:
+        """By id alone (admin routes), through the request's lookup item."""
+        ...
+
+    def list_for(self, subject_id: str) -> list[DataRequest]: ...
+
+    def update(
+        self, request: DataRequest, *, audit: AuditEntry, event: tuple[str, dict[str, object]] | None = None
+    ) -> DataRequest:
+        """Write the new version if the stored one is `request.version - 1`; raise ConcurrentUpdate otherwise."""
+        ...
+
+    def list_by_status(
+        self, status: str, *, due_before: str | None, limit: int, cursor: str | None
+    ) -> tuple[list[DataRequest], str | None]: ...
+
+
+class ConcurrentUpdate(Exception):
+    pass

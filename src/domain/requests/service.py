@@ -1,0 +1,239 @@
+"""Request use cases: submit (idempotent while open), track, export lifecycle, download, admin actions."""
+
+from collections.abc import Callable
+from datetime import timedelta
+
+from domain.audit import Actor, AuditEntry
+from domain.clock import Clock, epoch_seconds
+from domain.deadlines import Jurisdiction, due_at, ensure_can_extend, jurisdiction_for
+from domain.errors import Conflict, DomainError, Gone, NotFound
+from domain.requests.model import DataRequest, ExportFormat, Origin, RequestType
+from domain.requests.ports import RequestStore
+
+Event = tuple[str, dict[str, object]]
+
+
+class RequestClosed(Conflict):
+    default_code = "request_closed"
+
+
+class ExportNotReady(Conflict):
+    default_code = "export_not_ready"
+
+
+class ExportExpired(Gone):
+    default_code = "export_expired"
+
+
+class UnknownSystem(DomainError):
+    default_code = "unknown_system"
+
+
+def _summary(request: DataRequest) -> dict[str, object]:
+    return {
+        "request_id": request.request_id,
+        "subject_id": request.subject_id,
+        "type": request.type,
+        "status": request.status,
+        "due_at": request.due_at.isoformat(),
+    }
+
+
+class RequestService:
+    def __init__(
+        self,
+        store: RequestStore,
+        clock: Clock,
+        *,
+        new_id: Callable[[], str],
+        retention: timedelta,
+        export_lifetime: timedelta,
+        systems: list[str],
+    ) -> None:
+        self.store = store
+        self.clock = clock
+        self.new_id = new_id
+        self.retention = retention
+        self.export_lifetime = export_lifetime
+        self.systems = systems
+
+    # ------------------------------------------------------------------ subject side
+    def submit(
+        self,
+        subject_id: str,
+        type_: RequestType,
+        format_: ExportFormat = "json",
+        *,
+        origin: Origin = "subject",
+        verified_by: str | None = None,
+        correlation_id: str | None = None,
+    ) -> DataRequest:
+        existing = self.store.open_request(subject_id, type_, format_)
+        if existing:
+            return existing
+        profile = self.store.profile(subject_id)
+        jurisdiction = jurisdiction_for(profile.country if profile else None)
+        now = self.clock.now()
+        deadline = due_at(now, jurisdiction)
+        assert deadline is not None  # only an open pause leaves it undefined, and a new request has none
+        request = DataRequest(
+            request_id=self.new_id(),
+            subject_id=subject_id,
+            type=type_,
+            format=format_,
+            origin=origin,
+            verified_by=verified_by,
+            jurisdiction=jurisdiction.value,
+            received_at=now,
+            due_at=deadline,
+            updated_at=now,
+            systems_pending=list(self.systems),
+        )
+        audit = self._audit("request.received", origin, request, correlation_id=correlation_id)
+        return self.store.create(request, audit=audit, expires_at=epoch_seconds(now + self.retention))
+
+    def get(self, subject_id: str, request_id: str) -> DataRequest:
+        # Another subject's id is "not found", never "forbidden": no oracle for what exists.
+        request = self.store.get(subject_id, request_id)
+        if request is None:
+            raise NotFound("No request with this id.")
+        return request
+
+    def list_for(self, subject_id: str) -> list[DataRequest]:
+        return sorted(self.store.list_for(subject_id), key=lambda r: r.received_at, reverse=True)
+
+    def download_key(self, subject_id: str, request_id: str) -> str:
+        request = self.get(subject_id, request_id)
+        if request.export_key is None or request.export_expires_at is None:
+            raise ExportNotReady("The export is not ready yet; check the request's status and try again later.")
+        if request.export_expires_at <= self.clock.now():
+            raise ExportExpired("The export has expired and was deleted; submit a new request for a fresh copy.")
+        self.store.update(
+            request.model_copy(update={"version": request.version + 1}),
+            audit=self._audit("request.download_url_issued", "subject", request),
+        )
+        return request.export_key
+
+    # ------------------------------------------------------------------ export worker
+    def start_export(self, request: DataRequest) -> DataRequest:
+        if request.status != "received":
+            return request
+        now = self.clock.now()
+        started = request.model_copy(
+            update={"status": "in_progress", "started_at": now, "updated_at": now, "version": request.version + 1}
+        )
+        return self.store.update(started, audit=self._audit("request.started", "system", started))
+
+    def export_ready(self, request: DataRequest, *, key: str, sha256: str, counts: dict[str, int]) -> DataRequest:
+        now = self.clock.now()
+        ready = request.model_copy(
+            update={
+                "export_key": key,
+                "export_sha256": sha256,
+                "export_counts": counts,
+                "export_expires_at": now + self.export_lifetime,
+                "updated_at": now,
+                "version": request.version + 1,
+            }
+        )
+        return self._complete_if_done(ready, "request.export_ready", "system")
+
+    def export_failed(self, request: DataRequest, reason: str) -> DataRequest:
+        now = self.clock.now()
+        failed = request.model_copy(update={"status": "failed", "updated_at": now, "version": request.version + 1})
+        audit = self._audit("request.failed", "system", failed, reason=reason)
+        return self.store.update(failed, audit=audit, event=("DataSubjectRequestFailed", _summary(failed)))
+
+    # ------------------------------------------------------------------ admin side
+    def find(self, request_id: str) -> DataRequest:
+        request = self.store.find(request_id)
+        if request is None:
+            raise NotFound("No request with this id.")
+        return request
+
+    def extend(self, request_id: str, reason: str, *, admin: str) -> DataRequest:
+        request = self._open(request_id)
+        ensure_can_extend(request.extended)
+        deadline = due_at(request.received_at, Jurisdiction(request.jurisdiction), extended=True)
+        extended = request.model_copy(
+            update={
+                "extended": True,
+                "extension_reason": reason,
+                "due_at": deadline,
+                "updated_at": self.clock.now(),
+                "version": request.version + 1,
+            }
+        )
+        audit = self._audit("request.extended", "admin", extended, admin=admin)
+        return self.store.update(extended, audit=audit, event=("DataSubjectRequestExtended", _summary(extended)))
+
+    def reject(self, request_id: str, reason: str, *, admin: str) -> DataRequest:
+        request = self._open(request_id)
+        now = self.clock.now()
+        rejected = request.model_copy(
+            update={
+                "status": "rejected",
+                "rejection_reason": reason,
+                "completed_at": now,
+                "updated_at": now,
+                "version": request.version + 1,
+            }
+        )
+        audit = self._audit("request.rejected", "admin", rejected, admin=admin)
+        return self.store.update(rejected, audit=audit, event=("DataSubjectRequestRejected", _summary(rejected)))
+
+    def system_done(self, request_id: str, system: str, *, admin: str) -> DataRequest:
+        if system not in self.systems:
+            raise UnknownSystem(f"'{system}' is not a registered connected system.", details=[{"known": self.systems}])
+        request = self._open(request_id)
+        if system in request.systems_done:
+            return request
+        updated = request.model_copy(
+            update={
+                "systems_pending": [s for s in request.systems_pending if s != system],
+                "systems_done": [*request.systems_done, system],
+                "updated_at": self.clock.now(),
+                "version": request.version + 1,
+            }
+        )
+        return self._complete_if_done(updated, "request.system_completed", "admin", admin=admin, system=system)
+
+    def overdue(self, *, limit: int = 1000) -> list[DataRequest]:
+        now_key = self.clock.now().isoformat()
+        found: list[DataRequest] = []
+        for status in ("received", "in_progress"):
+            cursor = None
+            while len(found) < limit:
+                page, cursor = self.store.list_by_status(status, due_before=now_key, limit=100, cursor=cursor)
+                found += page
+                if cursor is None:
+                    break
+        return found[:limit]
+
+    # ------------------------------------------------------------------ helpers
+    def _open(self, request_id: str) -> DataRequest:
+        request = self.find(request_id)
+        if not request.is_open:
+            raise RequestClosed(f"The request is already {request.status}.")
+        return request
+
+    def _complete_if_done(self, request: DataRequest, action: str, actor: Actor, **details: str) -> DataRequest:
+        export_done = not request.is_export or request.export_key is not None
+        if export_done and not request.systems_pending:
+            now = self.clock.now()
+            request = request.model_copy(update={"status": "completed", "completed_at": now})
+            audit = self._audit("request.completed", actor, request, **details)
+            return self.store.update(request, audit=audit, event=("DataSubjectRequestCompleted", _summary(request)))
+        return self.store.update(request, audit=self._audit(action, actor, request, **details))
+
+    def _audit(
+        self, action: str, actor: Actor, request: DataRequest, correlation_id: str | None = None, **details: str
+    ) -> AuditEntry:
+        return AuditEntry(
+            action=action,
+            actor=actor,
+            at=self.clock.now(),
+            request_id=request.request_id,
+            correlation_id=correlation_id,
+            details={"type": request.type, "status": request.status, **details},
+        )

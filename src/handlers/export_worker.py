@@ -1,0 +1,260 @@
+"""Export worker: builds the archive a data-subject access or portability request asks for (GDPR Art. 15, 20).
+
+An EventBridge rule sends DataSubjectRequestReceived events of type access/portability to the ExportQueue; each
+message is one request. The subject's partition is read page by page and streamed into one ZIP uploaded to
+`exports/<subject>/<request>.zip` with SSE-KMS (see domain.export for the layout), then the request records the
+archive. Memory stays flat: one page of items, one upload part; CSV tables are spooled through a compressed
+temporary file, so data.json and the CSVs come from the same read of the partition.
+
+Idempotent: a request that is closed or already has its archive is skipped, and the key is fixed per request, so
+a redelivered message never makes a second export. A failure is retried by SQS; on the last receive the request
+is marked failed (reason: the exception's class name only) before the message goes to the dead-letter queue.
+"""
+
+import gzip
+import itertools
+import json
+import tempfile
+import uuid
+from collections.abc import Iterator
+from contextlib import ExitStack
+from datetime import datetime, timedelta
+from functools import cache
+from typing import IO, Any
+
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from adapters.audit_log import AuditLog
+from adapters.clock import SystemClock
+from adapters.dynamo_json import from_item
+from adapters.partition import subject_item_pages
+from adapters.s3_archive import MultipartUploadWriter, ZipArchiveWriter
+from adapters.secrets import secret_bytes
+from adapters.subject_store import DynamoSubjectStore
+from config import Settings
+from domain.clock import epoch_seconds
+from domain.export import (
+    DATA_FILE,
+    MANIFEST_FILE,
+    README_FILE,
+    README_TEXT,
+    DataJsonWriter,
+    FileDigest,
+    Manifest,
+    category_of,
+    csv_file_name,
+    csv_rows,
+    is_expired,
+    public_view,
+    should_export,
+    to_json,
+    write_csv,
+)
+from domain.requests.model import DataRequest
+from domain.requests.service import RequestService
+from observability import logger
+
+processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+DETAIL_TYPE = "DataSubjectRequestReceived"
+EXPORT_TYPES = frozenset({"access", "portability"})
+MAX_RECEIVES = 5  # the ExportQueue's RedrivePolicy maxReceiveCount in template.yaml
+
+
+class ExportSettings(Settings):
+    exports_bucket: str
+    export_kms_key_id: str
+    export_expiry_days: int
+    request_retention_days: int
+    connected_systems: list[str] = Field(default_factory=list)
+
+    @field_validator("connected_systems", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: Any) -> Any:
+        return [name.strip() for name in value.split(",") if name.strip()] if isinstance(value, str) else value
+
+
+class RequestReceived(BaseModel):
+    """The detail of a DataSubjectRequestReceived event: ids only."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    request_id: str = Field(min_length=1, max_length=128)
+    subject_id: str = Field(min_length=1, max_length=128)
+    type: str
+
+
+@cache
+def settings() -> ExportSettings:
+    return ExportSettings.from_env()
+
+
+@cache
+def clock() -> SystemClock:
+    return SystemClock()
+
+
+@cache
+def store() -> DynamoSubjectStore:
+    config, now = settings(), clock()
+    audit = AuditLog(config.audit_table, lambda: secret_bytes(config.pseudonym_secret_arn))
+    return DynamoSubjectStore(config.subjects_table, audit, lambda: epoch_seconds(now.now()))
+
+
+@cache
+def service() -> RequestService:
+    config = settings()
+    return RequestService(
+        store(),
+        clock(),
+        new_id=lambda: uuid.uuid4().hex,
+        retention=timedelta(days=config.request_retention_days),
+        export_lifetime=timedelta(days=config.export_expiry_days),
+        systems=config.connected_systems,
+    )
+
+
+def archive_key(request: DataRequest) -> str:
+    return f"exports/{request.subject_id}/{request.request_id}.zip"
+
+
+# ---------------------------------------------------------------------------------------------------- reading
+
+
+def subject_items(subject_id: str, now_epoch: int) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(category, public view) of every live, exportable item, in sort-key order (so grouped by category)."""
+    for page in subject_item_pages(settings().subjects_table, subject_id):
+        for raw in page:
+            item = from_item(raw)
+            if not is_expired(item, now_epoch) and should_export(item):
+                yield category_of(item), public_view(item)
+
+
+class CsvSpool:
+    """The exported items as gzipped JSON lines in a temporary file, plus each category's columns (CSV needs its
+    header first, and only one archive member can be open at a time)."""
+
+    def __init__(self) -> None:
+        self._file: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115 - closed by close()
+        self._lines = gzip.GzipFile(fileobj=self._file, mode="wb")
+        self.headers: dict[str, dict[str, None]] = {}
+
+    def add(self, category: str, view: dict[str, Any]) -> None:
+        self.headers.setdefault(category, {}).update(dict.fromkeys(view))
+        self._lines.write(to_json([category, view]).encode("utf-8") + b"\n")
+
+    def categories(self) -> Iterator[tuple[str, Iterator[dict[str, Any]]]]:
+        """Each category with its items, in the order added; consume one before asking for the next."""
+        self._lines.close()
+        self._file.seek(0)
+        with gzip.GzipFile(fileobj=self._file, mode="rb") as lines:
+            rows = (json.loads(line) for line in lines)
+            for category, group in itertools.groupby(rows, key=lambda row: str(row[0])):
+                yield category, (row[1] for row in group)
+
+    def close(self) -> None:
+        self._lines.close()
+        self._file.close()
+
+    def __enter__(self) -> "CsvSpool":
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+# ---------------------------------------------------------------------------------------------------- writing
+
+
+def write_archive(archive: ZipArchiveWriter, request: DataRequest, generated_at: datetime) -> dict[str, int]:
+    """Every member of the export; returns the item count per category."""
+    with ExitStack() as stack:
+        spool = stack.enter_context(CsvSpool()) if request.format == "csv" else None
+        with archive.open_member(DATA_FILE) as member:
+            data = DataJsonWriter(member, subject_id=request.subject_id, generated_at=generated_at)
+            for category, view in subject_items(request.subject_id, epoch_seconds(generated_at)):
+                data.add(category, view)
+                if spool is not None:
+                    spool.add(category, view)
+            data.close()
+        if spool is not None:
+            for category, views in spool.categories():
+                with archive.open_member(csv_file_name(category)) as member:
+                    write_csv(member, csv_rows(views, list(spool.headers[category])))
+    archive.write_text(README_FILE, README_TEXT)
+    manifest = Manifest(
+        generated_at=generated_at,
+        request_id=request.request_id,
+        format=request.format,
+        counts=data.counts,
+        files={name: FileDigest(sha256=digest.sha256, bytes=digest.size) for name, digest in archive.members.items()},
+    )
+    archive.write_text(MANIFEST_FILE, manifest.model_dump_json(indent=2) + "\n")
+    return data.counts
+
+
+def export(subject_id: str, request_id: str) -> None:
+    request = store().get(subject_id, request_id)
+    if request is None or not request.is_open or not request.is_export or request.export_key is not None:
+        logger.info("export skipped: request missing, closed or already exported", extra={"request_id": request_id})
+        return
+    request = service().start_export(request)
+    config, generated_at, key = settings(), clock().now(), archive_key(request)
+    with (
+        MultipartUploadWriter(config.exports_bucket, key, kms_key_id=config.export_kms_key_id) as upload,
+        ZipArchiveWriter(upload) as archive,
+    ):
+        counts = write_archive(archive, request, generated_at)
+    service().export_ready(request, key=key, sha256=upload.hexdigest(), counts=counts)
+    logger.info("export ready", extra={"request_id": request_id, "bytes": upload.bytes_written, "counts": counts})
+
+
+def mark_failed(subject_id: str, request_id: str, reason: str) -> None:
+    """The last attempt failed: say so on the request. Never hides the original error."""
+    try:
+        request = store().get(subject_id, request_id)
+        if request is not None and request.is_open and request.export_key is None:
+            service().export_failed(request, reason)
+    except Exception:  # noqa: BLE001 - logged; the caller re-raises the error that matters
+        logger.exception("could not mark the request failed", extra={"request_id": request_id})
+
+
+# ---------------------------------------------------------------------------------------------------- SQS
+
+
+def parse(body: str) -> RequestReceived | None:
+    """The request an export message is about; None for any other event (acknowledged, not retried)."""
+    envelope = json.loads(body)
+    if not isinstance(envelope, dict) or envelope.get("detail-type") != DETAIL_TYPE:
+        return None
+    detail = envelope.get("detail")
+    if not isinstance(detail, dict):
+        return None
+    if detail.get("type") not in EXPORT_TYPES:
+        return None
+    return RequestReceived.model_validate(detail)
+
+
+def handle_record(record: SQSRecord) -> None:
+    message = parse(record.body)
+    if message is None:
+        return
+    try:
+        export(message.subject_id, message.request_id)
+    except Exception as error:
+        receives = int(record.attributes.approximate_receive_count or 1)
+        logger.warning(
+            "export attempt failed",
+            extra={"request_id": message.request_id, "error": type(error).__name__, "receive_count": receives},
+        )
+        if receives >= MAX_RECEIVES:
+            mark_failed(message.subject_id, message.request_id, type(error).__name__)
+        raise
+
+
+@logger.inject_lambda_context(clear_state=True)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
+    return process_partial_response(event=event, record_handler=handle_record, processor=processor, context=context)

@@ -1,0 +1,35 @@
+"""Daily: requests past their legal deadline and not completed are published and counted, so an alarm on the
+OverdueRequests metric can page someone. Reads only the open-request index, never the table."""
+
+from typing import Any
+
+from aws_lambda_powertools import Metrics
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from adapters.publisher import publish
+from composition import requests, settings
+from observability import logger
+
+metrics = Metrics()
+
+
+@metrics.log_metrics
+@logger.inject_lambda_context(clear_state=True)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    overdue = requests().overdue()
+    for request in overdue:
+        publish(
+            settings().event_bus_name,
+            "DataSubjectRequestOverdue",
+            {
+                "request_id": request.request_id,
+                "subject_id": request.subject_id,
+                "type": request.type,
+                "status": request.status,
+                "due_at": request.due_at.isoformat(),
+            },
+        )
+    metrics.add_metric(name="OverdueRequests", unit=MetricUnit.Count, value=len(overdue))
+    logger.info("overdue sweep done", extra={"overdue": len(overdue)})
+    return {"overdue": len(overdue)}

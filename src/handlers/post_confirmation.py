@@ -1,0 +1,46 @@
+"""Cognito post-confirmation trigger: a confirmed sign-up gets its profile (the local cloud's login runs it too)."""
+
+from datetime import date
+from functools import cache
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from adapters.audit_log import AuditLog
+from adapters.clock import SystemClock
+from adapters.secrets import secret_bytes
+from adapters.subject_store import DynamoSubjectStore
+from config import Settings
+from domain.activity import activity_keys
+from domain.audit import AuditEntry
+from domain.clock import epoch_seconds
+from domain.profile import new_profile
+from observability import logger
+
+
+@cache
+def store() -> DynamoSubjectStore:
+    config, clock = Settings.from_env(), SystemClock()
+    audit = AuditLog(config.audit_table, lambda: secret_bytes(config.pseudonym_secret_arn))
+    return DynamoSubjectStore(config.subjects_table, audit, lambda: epoch_seconds(clock.now()))
+
+
+@logger.inject_lambda_context(clear_state=True)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    attributes: dict[str, str] = event["request"]["userAttributes"]
+    subject_id = attributes["sub"]
+    now = SystemClock().now()
+    profile = new_profile(subject_id, attributes, now)
+    audit = AuditEntry(
+        action="profile.created",
+        actor="system",
+        at=now,
+        details={"fields": sorted(profile.model_dump(exclude_none=True))},
+    )
+    created = store().create_profile(profile, audit=audit)
+    if created:
+        # Signing up is activity: the inactivity clock starts now.
+        today: date = now.date()
+        store().record_activity(subject_id, today.isoformat(), activity_keys(subject_id, today))
+    logger.info("profile created" if created else "profile already existed")
+    return event  # Cognito expects the event back

@@ -1,0 +1,150 @@
+"""Subject routes: the profile (access and rectification), activity, data-subject requests and their
+downloads, and the records the host application registers about a subject."""
+
+from datetime import timedelta
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from api.http import BEARER, build_app
+from api.identity import APP_GROUP, caller_of
+from api.subject_schemas import (
+    ActivityOut,
+    DownloadOut,
+    ProfileOut,
+    RecordOut,
+    RequestIn,
+    RequestListOut,
+    RequestOut,
+)
+from composition import clock, requests, settings, store
+from domain.activity import activity_keys
+from domain.audit import AuditEntry
+from domain.errors import NotFound
+from domain.profile import ProfilePatch, apply_patch
+from domain.records import encode_document, load_categories
+from observability import logger
+
+app = build_app()
+TAGS = ["subject"]
+RECORD_ID = Annotated[str, Path(pattern=r"^[A-Za-z0-9._:-]{1,128}$")]
+_active_today: set[tuple[str, str]] = set()  # per container: a busy client costs no AWS call at all
+
+
+def _me() -> str:
+    return caller_of(app.current_event).subject_id
+
+
+def _audit(action: str, actor: Any, **details: Any) -> AuditEntry:
+    return AuditEntry(action=action, actor=actor, at=clock().now(), details=details)
+
+
+@app.get("/me", summary="Your profile: the personal data held about you", tags=TAGS, security=BEARER)
+def get_me() -> ProfileOut:
+    profile = store().profile(_me())
+    if profile is None:
+        raise NotFound("No profile exists for this account.")
+    return ProfileOut(**profile.model_dump())
+
+
+@app.patch("/me", summary="Correct or complete your profile", tags=TAGS, security=BEARER)
+def patch_me(patch: ProfilePatch) -> ProfileOut:
+    subject_id = _me()
+    profile = store().profile(subject_id)
+    if profile is None:
+        raise NotFound("No profile exists for this account.")
+    updated, changed = apply_patch(profile, patch, clock().now())
+    if changed:
+        store().save_profile(updated, changed, audit=_audit("profile.rectified", "subject", fields=changed))
+    return ProfileOut(**updated.model_dump())
+
+
+@app.post(
+    "/me/activity", summary="Record that you were active today (at most one write a day)", tags=TAGS, security=BEARER
+)
+def post_activity() -> ActivityOut:
+    subject_id, today = _me(), clock().now().date()
+    key = (subject_id, today.isoformat())
+    if key in _active_today:
+        return ActivityOut(recorded=False, day=today)
+    recorded = store().record_activity(subject_id, today.isoformat(), activity_keys(subject_id, today))
+    _active_today.add(key)
+    return ActivityOut(recorded=recorded, day=today)
+
+
+@app.post(
+    "/me/requests",
+    summary="Ask for a copy of your data (access or portability)",
+    tags=TAGS,
+    security=BEARER,
+    status_code=202,
+)
+def post_request(body: RequestIn) -> RequestOut:
+    return RequestOut.of(requests().submit(_me(), body.type, body.format))
+
+
+@app.get("/me/requests", summary="Your requests and their status", tags=TAGS, security=BEARER)
+def list_requests() -> RequestListOut:
+    return RequestListOut(items=[RequestOut.of(r) for r in requests().list_for(_me())])
+
+
+@app.get("/me/requests/<request_id>", summary="One of your requests", tags=TAGS, security=BEARER)
+def get_request(request_id: Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]) -> RequestOut:
+    return RequestOut.of(requests().get(_me(), request_id))
+
+
+@app.get("/me/requests/<request_id>/download", summary="A short-lived link to your export", tags=TAGS, security=BEARER)
+def get_download(request_id: Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]) -> DownloadOut:
+    from adapters.s3_archive import presigned_download_url
+
+    key = requests().download_key(_me(), request_id)
+    ttl = min(settings().download_url_ttl_seconds, 3600)
+    url = presigned_download_url(settings().exports_bucket, key, ttl)
+    return DownloadOut(url=url, expires_at=clock().now() + timedelta(seconds=ttl))
+
+
+@app.put(
+    "/app/subjects/<subject_id>/records/<category>/<record_id>",
+    summary="Register a record the host application holds about a subject (host application only)",
+    tags=TAGS,
+    security=BEARER,
+)
+def put_record(
+    subject_id: Annotated[str, Path(min_length=1, max_length=128)],
+    category: Annotated[str, Path(max_length=64)],
+    record_id: RECORD_ID,
+    document: Annotated[dict[str, Any], Body()],
+) -> RecordOut:
+    caller_of(app.current_event).require_group(APP_GROUP)
+    load_categories().get(category)
+    encoded = encode_document(document)
+    audit = _audit("record.registered", "app", category=category)
+    if not store().put_record(subject_id, category, record_id, encoded, audit=audit, now=clock().now().isoformat()):
+        raise NotFound("No subject with this id.")
+    return RecordOut(subject_id=subject_id, category=category, record_id=record_id, stored=True)
+
+
+@app.delete(
+    "/app/subjects/<subject_id>/records/<category>/<record_id>",
+    summary="Remove a registered record (host application only)",
+    tags=TAGS,
+    security=BEARER,
+)
+def delete_record(
+    subject_id: Annotated[str, Path(min_length=1, max_length=128)],
+    category: Annotated[str, Path(max_length=64)],
+    record_id: RECORD_ID,
+) -> RecordOut:
+    caller_of(app.current_event).require_group(APP_GROUP)
+    load_categories().get(category)
+    if not store().delete_record(
+        subject_id, category, record_id, audit=_audit("record.deleted", "app", category=category)
+    ):
+        raise NotFound("No such record.")
+    return RecordOut(subject_id=subject_id, category=category, record_id=record_id, stored=False)
+
+
+@logger.inject_lambda_context(clear_state=True)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)
