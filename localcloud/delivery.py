@@ -58,8 +58,9 @@ class Deliveries:
         self.clients = clients
         self.clock = clock
         self.lock = threading.RLock()
-        self._iterators: dict[str, dict[str, str | None]] = {}
+        self._positions: dict[tuple[str, str], str] = {}
         self._ttl_deleted: set[tuple[str, str]] = set()
+        self._ttl_records: dict[str, list[dict[str, Any]]] = {}
         self._queue_urls = {
             stack.attributes[name]["Arn"]: stack.physical_ids[name] for name in stack.of_type("AWS::SQS::Queue")
         }
@@ -100,26 +101,29 @@ class Deliveries:
         return len(records)
 
     # ------------------------------------------------------------------ streams
-    def _shard_iterators(self, stream_arn: str) -> dict[str, str | None]:
+    def _fresh_iterator(self, stream_arn: str, shard_id: str) -> str:
+        # A new iterator from our own position every round: moto replaces a table's shard object when it rolls
+        # back a cancelled transaction, which strands any iterator held across calls.
         streams = self.clients("dynamodbstreams")
-        known = self._iterators.setdefault(stream_arn, {})
-        shards = streams.describe_stream(StreamArn=stream_arn)["StreamDescription"].get("Shards", [])
-        for shard in shards:
-            if shard["ShardId"] not in known:
-                known[shard["ShardId"]] = streams.get_shard_iterator(
-                    StreamArn=stream_arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
-                )["ShardIterator"]
-        return known
+        position = self._positions.get((stream_arn, shard_id))
+        kwargs: dict[str, Any] = {"StreamArn": stream_arn, "ShardId": shard_id}
+        if position is None:
+            kwargs["ShardIteratorType"] = "TRIM_HORIZON"
+        else:
+            kwargs |= {"ShardIteratorType": "AFTER_SEQUENCE_NUMBER", "SequenceNumber": position}
+        return str(streams.get_shard_iterator(**kwargs)["ShardIterator"])
 
     def _deliver_stream(self, stream_arn: str, subscriptions: list[Subscription], report: Report) -> int:
         streams = self.clients("dynamodbstreams")
         delivered = 0
-        for shard_id, iterator in list(self._shard_iterators(stream_arn).items()):
-            if iterator is None:
-                continue
-            answer = streams.get_records(ShardIterator=iterator, Limit=1000)
-            self._iterators[stream_arn][shard_id] = answer.get("NextShardIterator")
-            records = [self._mark_ttl(_stream_record(record, stream_arn)) for record in answer.get("Records", [])]
+        shards = streams.describe_stream(StreamArn=stream_arn)["StreamDescription"].get("Shards", [])
+        for shard in shards:
+            shard_id = shard["ShardId"]
+            answer = streams.get_records(ShardIterator=self._fresh_iterator(stream_arn, shard_id), Limit=1000)
+            if answer.get("Records"):
+                self._positions[(stream_arn, shard_id)] = answer["Records"][-1]["dynamodb"]["SequenceNumber"]
+            converted = [_stream_record(record, stream_arn) for record in answer.get("Records", [])]
+            records = self._ttl_records.pop(stream_arn, []) + [r for r in converted if not self._is_ttl_duplicate(r)]
             delivered += len(records)
             for subscription in subscriptions:
                 wanted = [
@@ -156,15 +160,42 @@ class Deliveries:
                 }
             )
 
-    def _mark_ttl(self, record: dict[str, Any]) -> dict[str, Any]:
+    def _is_ttl_duplicate(self, record: dict[str, Any]) -> bool:
+        """moto's own REMOVE record of an item the emulator expired: the TTL record stands in for it."""
         key = (
             record["eventSourceARN"].split("/stream/")[0],
             json.dumps(record["dynamodb"].get("Keys", {}), sort_keys=True),
         )
         if record["eventName"] == "REMOVE" and key in self._ttl_deleted:
             self._ttl_deleted.discard(key)
-            record["userIdentity"] = dict(TTL_IDENTITY)
-        return record
+            return True
+        return False
+
+    def _queue_ttl_record(self, logical_id: str, key: dict[str, Any], old_image: dict[str, Any], now: int) -> None:
+        """The stream record AWS writes for a TTL deletion: a REMOVE by the DynamoDB service principal."""
+        stream_arn = self.stack.attributes[logical_id].get("StreamArn")
+        if not stream_arn:
+            return
+        self._ttl_deleted.add((self.stack.attributes[logical_id]["Arn"], json.dumps(key, sort_keys=True)))
+        self._ttl_records.setdefault(stream_arn, []).append(
+            {
+                "eventID": uuid.uuid4().hex,
+                "eventName": "REMOVE",
+                "eventVersion": "1.1",
+                "eventSource": "aws:dynamodb",
+                "awsRegion": REGION,
+                "userIdentity": dict(TTL_IDENTITY),
+                "dynamodb": {
+                    "ApproximateCreationDateTime": now,
+                    "Keys": key,
+                    "OldImage": old_image,
+                    "SequenceNumber": f"{uuid.uuid4().int % 10**20:020d}",
+                    "SizeBytes": len(json.dumps(old_image)),
+                    "StreamViewType": "NEW_AND_OLD_IMAGES",
+                },
+                "eventSourceARN": stream_arn,
+            }
+        )
 
     # ------------------------------------------------------------------ TTL
     def expire_items(self, report: Report) -> None:
@@ -196,7 +227,7 @@ class Deliveries:
                         )
                     except ddb.exceptions.ConditionalCheckFailedException:
                         continue  # renewed meanwhile: TTL would not delete it either
-                    self._ttl_deleted.add((self.stack.attributes[logical_id]["Arn"], json.dumps(key, sort_keys=True)))
+                    self._queue_ttl_record(logical_id, key, item, now)
                     deleted += 1
             report.ttl_deleted[logical_id] = deleted
 
@@ -223,6 +254,8 @@ class Deliveries:
                     by_stream.setdefault(subscription.source_arn, []).append(subscription)
                 for stream_arn, subscriptions in by_stream.items():
                     moved += self._deliver_stream(stream_arn, subscriptions, report)
+                for orphan in [arn for arn in self._ttl_records if arn not in by_stream]:
+                    self._ttl_records.pop(orphan)  # a stream nobody listens to
                 for subscription in self.wiring.queues:
                     moved += self._deliver_queue(subscription, report)
                 if not moved:

@@ -128,7 +128,7 @@ class Stack:
                 case "Fn::Sub":
                     return self._sub(arg)
                 case "Fn::Join":
-                    return str(arg[0]).join(str(self.resolve(item)) for item in arg[1])
+                    return str(arg[0]).join(str(item) for item in self.resolve(arg[1]))
                 case "Fn::If":
                     return self.resolve(arg[1] if self.condition(arg[0]) else arg[2])
                 case "Fn::Equals":

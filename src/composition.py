@@ -6,6 +6,7 @@ API functions, the export worker and the sweeps share these factories, so each i
 import uuid
 from datetime import timedelta
 from functools import cache
+from typing import TYPE_CHECKING
 
 from adapters.audit_log import AuditLog
 from adapters.clock import SystemClock
@@ -14,6 +15,9 @@ from adapters.subject_store import DynamoSubjectStore
 from config import Settings
 from domain.clock import epoch_seconds
 from domain.requests.service import RequestService
+
+if TYPE_CHECKING:
+    from domain.erasure_service import ErasureService
 
 
 class SubjectSettings(Settings):
@@ -36,7 +40,7 @@ def clock() -> SystemClock:
 
 @cache
 def store() -> DynamoSubjectStore:
-    config = settings()
+    config = Settings.from_env()  # what every function has: the store serves the consent API too
     audit = AuditLog(config.audit_table, lambda: secret_bytes(config.pseudonym_secret_arn))
     return DynamoSubjectStore(config.subjects_table, audit, lambda: epoch_seconds(clock().now()))
 
@@ -52,3 +56,17 @@ def requests() -> RequestService:
         export_lifetime=timedelta(days=config.export_expiry_days),
         systems=[s.strip() for s in config.connected_systems.split(",") if s.strip()],
     )
+
+
+class ErasureSettings(Settings):
+    erasure_grace_days: int = 60
+
+
+@cache
+def erasure() -> "ErasureService":
+    from adapters.deletion_store import DeletionStore
+    from domain.erasure_service import ErasureService
+
+    config = ErasureSettings.from_env()
+    deletions = DeletionStore(config.subjects_table, store().audit)
+    return ErasureService(deletions, clock(), grace=timedelta(days=config.erasure_grace_days))

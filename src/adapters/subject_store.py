@@ -102,7 +102,6 @@ class DynamoSubjectStore:
                 },
                 outbox_put(
                     self.table,
-                    subject_pk(profile.subject_id),
                     "ProfileRectified",
                     {"subject_id": profile.subject_id, "fields": changed},
                     self._now_epoch(),
@@ -298,7 +297,7 @@ class DynamoSubjectStore:
         }
         items: list[dict[str, Any]] = [{"Put": put}, self.audit.prepare(request.subject_id, audit)]
         if event:
-            items.append(outbox_put(self.table, subject_pk(request.subject_id), event[0], event[1], self._now_epoch()))
+            items.append(outbox_put(self.table, event[0], event[1], self._now_epoch()))
         if not request.is_open:
             key = {"pk": {"S": subject_pk(request.subject_id)}, "sk": {"S": _open_marker(request)}}
             items.append({"Delete": {"TableName": self.table, "Key": key}})

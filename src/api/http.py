@@ -4,7 +4,9 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer, SecurityScheme
+from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from api.availability import unavailable_response
 from api.errors import register_error_handlers
 
 # OpenAPI security requirement of every route behind the JWT authorizer, and the scheme it names.
@@ -16,3 +18,8 @@ def build_app(**options: Any) -> APIGatewayHttpResolver:
     app = APIGatewayHttpResolver(enable_validation=True, **options)
     register_error_handlers(app)
     return app
+
+
+def resolve(app: APIGatewayHttpResolver, event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    """Every API function's entry: the availability gate, then the routes."""
+    return unavailable_response(event) or app.resolve(event, context)

@@ -27,7 +27,7 @@ class ActivityOut(BaseModel):
 
 class RequestIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    type: Literal["access", "portability"]
+    type: Literal["access", "portability", "erasure"]
     format: ExportFormat = "json"
 
 
@@ -79,3 +79,14 @@ class RecordOut(BaseModel):
     category: str
     record_id: str
     stored: bool
+
+
+class StatusOut(BaseModel):
+    state: Literal["active", "pending_deletion", "purged"]
+    purge_at: datetime | None
+    reason: str | None
+
+
+class DeletionOut(StatusOut):
+    request_id: str | None = None
+    restore_until: datetime | None = Field(description="POST /me/restore cancels the deletion until then")

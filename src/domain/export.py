@@ -139,7 +139,7 @@ class DataJsonWriter:
         if category != self._current:
             if category in self.counts:
                 raise CategoryOrderError(f"items of category '{category}' are not contiguous")
-            self._write(("\n], " if self._current is not None else "") + f"\n{to_json(category)}: [\n")
+            self._write(("\n]," if self._current is not None else "") + f"\n{to_json(category)}: [\n")
             self._current = category
             self.counts[category] = 0
         else:

@@ -7,7 +7,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.http import BEARER, build_app
+from api.http import BEARER, build_app, resolve
 from api.identity import ADMIN_GROUP, caller_of
 from api.subject_schemas import RequestOut
 from composition import requests, store
@@ -156,4 +156,4 @@ def get_audit_chain(subject_pseudonym: Annotated[str, Path(pattern=r"^[0-9a-f]{6
 
 @logger.inject_lambda_context(clear_state=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+    return resolve(app, event, context)

@@ -30,7 +30,7 @@ from api.consent_schemas import (
     UnsubscribeTokenOut,
 )
 from api.context import request_context
-from api.http import BEARER, build_app
+from api.http import BEARER, build_app, resolve
 from api.identity import APP_GROUP, caller_of
 from config import Settings
 from domain.clock import epoch_seconds
@@ -177,4 +177,4 @@ def post_unsubscribe_token(
 
 @logger.inject_lambda_context(clear_state=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+    return resolve(app, event, context)

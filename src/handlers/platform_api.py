@@ -6,7 +6,7 @@ from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel
 
-from api.http import BEARER, build_app
+from api.http import BEARER, build_app, resolve
 from api.identity import caller_of
 from observability import logger
 
@@ -50,4 +50,4 @@ def swagger() -> Response[str]:
 
 @logger.inject_lambda_context(clear_state=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+    return resolve(app, event, context)

@@ -1,32 +1,57 @@
-"""Purge worker: a profile item expired by TTL means the subject's restore window has ended.
+"""Purge worker: permanently deletes subjects whose restore window has ended.
 
-The stream filter in template.yaml passes only TTL deletions of profile items; each one purges the rest of
-that subject's partition. Failed records are reported individually, so a retry repeats only them.
+Two sources, one outcome: the daily purge sweep sends due subjects through the purge queue (the legally
+timed guarantee), and a TTL deletion of a profile arrives through the table's stream (the backstop; the
+stream filter in template.yaml passes only those). Either may come first; both end in the same state with
+one certificate. Failed records are reported individually, so a retry repeats only them.
 """
 
+import json
 from functools import cache
 from typing import Any
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
-from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import (
-    DynamoDBRecord,
-    DynamoDBRecordEventName,
-)
+from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord, DynamoDBRecordEventName
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from adapters.keys import subject_id_of
-from adapters.partition import delete_keys, subject_item_pages
+from adapters.purger import Purger
+from composition import clock, requests, store
 from config import Settings
+from domain.erasure import SubjectStatus
+from domain.records import load_categories
 from observability import logger
 
-processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
+stream_processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
+queue_processor = BatchProcessor(event_type=EventType.SQS)
 TTL_PRINCIPAL = "dynamodb.amazonaws.com"
 
 
+class PurgeSettings(Settings):
+    exports_bucket: str = ""
+    user_pool_id: str | None = None
+    signing_key_id: str | None = None
+
+
 @cache
-def settings() -> Settings:
-    return Settings.from_env()
+def purger() -> Purger:
+    config = PurgeSettings.from_env()
+    signer = None
+    if config.signing_key_id:
+        from adapters.signing import kms_signer
+
+        signer = kms_signer(config.signing_key_id)
+    return Purger(
+        table=config.subjects_table,
+        audit_table=config.audit_table,
+        audit=store().audit,
+        bucket=config.exports_bucket,
+        user_pool_id=config.user_pool_id or None,
+        categories=load_categories(),
+        signer=signer,
+    )
 
 
 def is_ttl_removal(record: DynamoDBRecord) -> bool:
@@ -34,25 +59,50 @@ def is_ttl_removal(record: DynamoDBRecord) -> bool:
     return record.event_name is DynamoDBRecordEventName.REMOVE and identity.get("principalId") == TTL_PRINCIPAL
 
 
-def purge_subject(subject_id: str) -> int:
-    table = settings().subjects_table
-    deleted = 0
-    for page in subject_item_pages(table, subject_id):
-        keys = [{"pk": item["pk"], "sk": item["sk"]} for item in page]
-        delete_keys(table, keys)
-        deleted += len(keys)
-    return deleted
+def _purge(subject_id: str, status: SubjectStatus) -> None:
+    certificate = purger().purge(subject_id, status, clock().now())
+    if status.request_id:
+        requests().erasure_done(subject_id, status.request_id)
+    logger.info("subject purged", extra={"certificate_id": certificate.certificate_id, "held": len(certificate.held)})
 
 
-def handle_record(record: DynamoDBRecord) -> None:
+def handle_stream_record(record: DynamoDBRecord) -> None:
     keys = record.dynamodb.keys if record.dynamodb else {}
     subject_id = subject_id_of(str((keys or {}).get("pk", "")))
     if not is_ttl_removal(record) or subject_id is None:
         return
-    deleted = purge_subject(subject_id)
-    logger.info("subject purged by TTL backstop", extra={"items_deleted": deleted})
+    old = (record.dynamodb.old_image if record.dynamodb else None) or {}
+    if old.get("state") != "pending_deletion":
+        return  # TTL on a profile only ever means a scheduled deletion; anything else is not ours to purge
+    status = SubjectStatus(
+        state="pending_deletion",
+        purge_at=old.get("purge_at"),
+        reason=old.get("deletion_reason"),
+        requested_at=old.get("deletion_requested_at"),
+        request_id=old.get("deletion_request_id"),
+    )
+    _purge(subject_id, status)
+
+
+def handle_queue_record(record: SQSRecord) -> None:
+    subject_id = json.loads(record.body)["subject_id"]
+    status = purger().profile_status(subject_id)
+    if (
+        status is None
+        or status.state != "pending_deletion"
+        or status.purge_at is None
+        or status.purge_at > clock().now()
+    ):
+        return  # restored meanwhile, already purged (the stream came first), or not due yet
+    _purge(subject_id, status)
 
 
 @logger.inject_lambda_context(clear_state=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
-    return process_partial_response(event=event, record_handler=handle_record, processor=processor, context=context)
+    if event.get("Records") and event["Records"][0].get("eventSource") == "aws:sqs":
+        return process_partial_response(
+            event=event, record_handler=handle_queue_record, processor=queue_processor, context=context
+        )
+    return process_partial_response(
+        event=event, record_handler=handle_stream_record, processor=stream_processor, context=context
+    )

@@ -7,18 +7,20 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from api.http import BEARER, build_app
+from api.http import BEARER, build_app, resolve
 from api.identity import APP_GROUP, caller_of
 from api.subject_schemas import (
     ActivityOut,
+    DeletionOut,
     DownloadOut,
     ProfileOut,
     RecordOut,
     RequestIn,
     RequestListOut,
     RequestOut,
+    StatusOut,
 )
-from composition import clock, requests, settings, store
+from composition import clock, erasure, requests, settings, store
 from domain.activity import activity_keys
 from domain.audit import AuditEntry
 from domain.errors import NotFound
@@ -81,7 +83,47 @@ def post_activity() -> ActivityOut:
     status_code=202,
 )
 def post_request(body: RequestIn) -> RequestOut:
+    if body.type == "erasure":
+        return _erase(_me())
     return RequestOut.of(requests().submit(_me(), body.type, body.format))
+
+
+def _erase(subject_id: str) -> RequestOut:
+    request = requests().submit(subject_id, "erasure")
+    erasure().schedule_deletion(subject_id, "erasure_request", actor="subject", request_id=request.request_id)
+    return RequestOut.of(request)
+
+
+@app.delete(
+    "/me",
+    summary="Delete your account: unavailable now, purged after the restore window",
+    tags=TAGS,
+    security=BEARER,
+    status_code=202,
+)
+def delete_me() -> DeletionOut:
+    status = erasure().schedule_deletion(_me(), "user_request", actor="subject")
+    return DeletionOut(
+        state=status.state,
+        purge_at=status.purge_at,
+        reason=status.reason,
+        request_id=status.request_id,
+        restore_until=status.purge_at,
+    )
+
+
+@app.post(
+    "/me/restore", summary="Cancel the deletion of your account during the restore window", tags=TAGS, security=BEARER
+)
+def restore_me() -> StatusOut:
+    status = erasure().restore(_me())
+    return StatusOut(state=status.state, purge_at=None, reason=None)
+
+
+@app.get("/me/status", summary="Whether your account is active, pending deletion or purged", tags=TAGS, security=BEARER)
+def get_status() -> StatusOut:
+    status = erasure().status(_me())
+    return StatusOut(state=status.state, purge_at=status.purge_at, reason=status.reason)
 
 
 @app.get("/me/requests", summary="Your requests and their status", tags=TAGS, security=BEARER)
@@ -147,4 +189,4 @@ def delete_record(
 
 @logger.inject_lambda_context(clear_state=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+    return resolve(app, event, context)

@@ -144,6 +144,12 @@ class RequestService:
         audit = self._audit("request.failed", "system", failed, reason=reason)
         return self.store.update(failed, audit=audit, event=("DataSubjectRequestFailed", _summary(failed)))
 
+    def erasure_done(self, subject_id: str, request_id: str) -> None:
+        request = self.store.get(subject_id, request_id)
+        if request is not None and request.is_open:
+            updated = request.model_copy(update={"updated_at": self.clock.now(), "version": request.version + 1})
+            self._complete_if_done(updated, "request.erased", "system")
+
     # ------------------------------------------------------------------ admin side
     def find(self, request_id: str) -> DataRequest:
         request = self.store.find(request_id)

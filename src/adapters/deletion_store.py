@@ -1,0 +1,134 @@
+"""Deletion state on the profile item: one write schedules (with the TTL backstop and the PurgeByDay index
+keys), one write restores. A tombstone outlives the purge briefly so still-valid tokens get 410, not data."""
+
+from datetime import datetime
+from typing import Any
+
+from adapters.audit_log import AuditLog
+from adapters.aws import dynamodb
+from adapters.dynamo_json import from_item, to_item
+from adapters.keys import PROFILE_SK, subject_pk
+from adapters.outbox import outbox_put
+from domain.audit import AuditEntry
+from domain.clock import epoch_seconds
+from domain.erasure import SubjectStatus, purge_partition
+
+TOMBSTONE_SK = "TOMBSTONE"
+TOMBSTONE_SECONDS = 30 * 86_400  # longer than any token lives
+_STATUS_FIELDS = ("state", "purge_at", "deletion_reason", "deletion_requested_at", "deletion_request_id")
+
+
+def _status_of(values: dict[str, Any]) -> SubjectStatus:
+    return SubjectStatus(
+        state=values.get("state", "active"),
+        purge_at=values.get("purge_at"),
+        reason=values.get("deletion_reason"),
+        requested_at=values.get("deletion_requested_at"),
+        request_id=values.get("deletion_request_id"),
+    )
+
+
+class DeletionStore:
+    def __init__(self, table: str, audit: AuditLog) -> None:
+        self.table = table
+        self.audit = audit
+
+    def status(self, subject_id: str) -> SubjectStatus:
+        """One BatchGetItem: the profile's deletion fields, or the tombstone of a purged subject."""
+        pk = {"S": subject_pk(subject_id)}
+        answer = dynamodb().batch_get_item(
+            RequestItems={
+                self.table: {
+                    "Keys": [{"pk": pk, "sk": {"S": PROFILE_SK}}, {"pk": pk, "sk": {"S": TOMBSTONE_SK}}],
+                    "ProjectionExpression": "sk, #state, purge_at, deletion_reason, deletion_requested_at, deletion_request_id",
+                    "ExpressionAttributeNames": {"#state": "state"},
+                    "ConsistentRead": True,
+                }
+            }
+        )
+        items = {item["sk"]["S"]: from_item(item) for item in answer.get("Responses", {}).get(self.table, [])}
+        if PROFILE_SK in items:
+            return _status_of(items[PROFILE_SK])
+        if TOMBSTONE_SK in items:
+            return SubjectStatus(state="purged", purge_at=items[TOMBSTONE_SK].get("purge_at"))
+        return SubjectStatus(state="active")
+
+    def schedule(self, subject_id: str, status: SubjectStatus, *, audit: AuditEntry, now: datetime) -> bool:
+        """False when the subject was not active (already pending, or no profile): nothing is written."""
+        assert status.purge_at is not None
+        purge_epoch = epoch_seconds(status.purge_at)
+        values = {
+            ":pending": "pending_deletion",
+            ":active": "active",
+            ":purge_at": status.purge_at.isoformat(),
+            ":reason": status.reason,
+            ":requested": status.requested_at.isoformat() if status.requested_at else None,
+            ":expires": purge_epoch,
+            ":ppk": purge_partition(subject_id, status.purge_at.date()),
+            ":psk": subject_id,
+        }
+        request_part = ""
+        if status.request_id:
+            values[":request"] = status.request_id
+            request_part = ", deletion_request_id = :request"
+        update = {
+            "TableName": self.table,
+            "Key": {"pk": {"S": subject_pk(subject_id)}, "sk": {"S": PROFILE_SK}},
+            "UpdateExpression": "SET #state = :pending, purge_at = :purge_at, deletion_reason = :reason, "
+            "deletion_requested_at = :requested, expires_at = :expires, purge_pk = :ppk, purge_sk = :psk"
+            + request_part,
+            "ConditionExpression": "attribute_exists(pk) AND (attribute_not_exists(#state) OR #state = :active)",
+            "ExpressionAttributeNames": {"#state": "state"},
+            "ExpressionAttributeValues": to_item(values),
+        }
+        detail = {"subject_id": subject_id, "purge_at": status.purge_at.isoformat(), "reason": status.reason}
+        return self._transact(
+            [
+                {"Update": update},
+                outbox_put(self.table, "SubjectDeletionScheduled", detail, epoch_seconds(now)),
+                self.audit.prepare(subject_id, audit),
+            ]
+        )
+
+    def restore(self, subject_id: str, *, audit: AuditEntry, now: datetime) -> bool:
+        """False when there is nothing to restore (not pending, or the window has ended)."""
+        update = {
+            "TableName": self.table,
+            "Key": {"pk": {"S": subject_pk(subject_id)}, "sk": {"S": PROFILE_SK}},
+            "UpdateExpression": "SET #state = :active REMOVE purge_at, deletion_reason, deletion_requested_at, "
+            "deletion_request_id, expires_at, purge_pk, purge_sk",
+            "ConditionExpression": "#state = :pending AND expires_at > :now",
+            "ExpressionAttributeNames": {"#state": "state"},
+            "ExpressionAttributeValues": to_item(
+                {":active": "active", ":pending": "pending_deletion", ":now": epoch_seconds(now)}
+            ),
+        }
+        detail = {"subject_id": subject_id}
+        return self._transact(
+            [
+                {"Update": update},
+                outbox_put(self.table, "SubjectRestored", detail, epoch_seconds(now)),
+                self.audit.prepare(subject_id, audit),
+            ]
+        )
+
+    def write_tombstone(self, subject_id: str, purge_at: datetime | None, now: datetime) -> None:
+        item = {
+            "pk": subject_pk(subject_id),
+            "sk": TOMBSTONE_SK,
+            "state": "purged",
+            "expires_at": epoch_seconds(now) + TOMBSTONE_SECONDS,
+        }
+        if purge_at:
+            item["purge_at"] = purge_at.isoformat()
+        dynamodb().put_item(TableName=self.table, Item=to_item(item))
+
+    def _transact(self, items: list[dict[str, Any]]) -> bool:
+        client = dynamodb()
+        try:
+            client.transact_write_items(TransactItems=items)
+        except client.exceptions.TransactionCanceledException as error:
+            if error.response.get("CancellationReasons", [{}])[0].get("Code") == "ConditionalCheckFailed":
+                return False
+            raise
+        return True

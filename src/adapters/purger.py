@@ -1,0 +1,215 @@
+"""The permanent purge of one subject, idempotent and resumable.
+
+Order matters: (1) count what will go and copy held records into the isolated partition, (2) write the
+deletion certificate with its audit record and the SubjectPurged event (once: a re-run finds it), (3) delete
+the items, the exports and the login. Nothing is deleted before its certificate exists; a crash anywhere
+is finished by the next delivery (the stream or the queue retries).
+"""
+
+import json
+from collections import Counter
+from datetime import datetime
+from typing import Any
+
+from adapters.audit_log import AuditLog
+from adapters.aws import client, dynamodb
+from adapters.deletion_store import DeletionStore
+from adapters.dynamo_json import from_item, to_item
+from adapters.keys import PROFILE_SK, subject_pk
+from adapters.outbox import outbox_put
+from adapters.partition import delete_keys, subject_item_pages
+from adapters.s3_archive import delete_prefix
+from domain.audit import AuditEntry
+from domain.clock import epoch_seconds
+from domain.erasure import DeletionCertificate, HeldCategory, SubjectStatus, certificate_id, hold_until
+from domain.records import RecordCategories
+
+KEPT_PREFIXES = ("REQUEST#",)  # request records are evidence of compliance and expire on their own
+SKIP_PREFIXES = ("TOMBSTONE",)
+
+
+def _category(sort_key: str) -> str:
+    if sort_key.startswith("RECORD#"):
+        return sort_key.split("#")[1]
+    return sort_key.split("#", 1)[0].lower()
+
+
+class Purger:
+    def __init__(
+        self,
+        *,
+        table: str,
+        audit_table: str,
+        audit: AuditLog,
+        bucket: str,
+        user_pool_id: str | None,
+        categories: RecordCategories,
+        signer: Any = None,
+    ) -> None:
+        self.table = table
+        self.audit_table = audit_table
+        self.audit = audit
+        self.bucket = bucket
+        self.user_pool_id = user_pool_id
+        self.categories = categories
+        self.signer = signer
+        self.deletions = DeletionStore(table, audit)
+
+    def profile_status(self, subject_id: str) -> SubjectStatus | None:
+        item = (
+            dynamodb()
+            .get_item(
+                TableName=self.table,
+                Key={"pk": {"S": subject_pk(subject_id)}, "sk": {"S": PROFILE_SK}},
+                ConsistentRead=True,
+            )
+            .get("Item")
+        )
+        if not item:
+            return None
+        values = from_item(item)
+        return SubjectStatus(
+            state=values.get("state", "active"),
+            purge_at=values.get("purge_at"),
+            reason=values.get("deletion_reason"),
+            requested_at=values.get("deletion_requested_at"),
+            request_id=values.get("deletion_request_id"),
+        )
+
+    def purge(self, subject_id: str, status: SubjectStatus, now: datetime) -> DeletionCertificate:
+        pseudonym = self.audit.pseudonym(subject_id)
+        admin_holds = self._admin_holds(subject_id)
+        counts: Counter[str] = Counter()
+        held: dict[str, HeldCategory] = {}
+        for page in subject_item_pages(self.table, subject_id):
+            for item in page:
+                sort_key = item["sk"]["S"]
+                if sort_key.startswith(KEPT_PREFIXES + SKIP_PREFIXES):
+                    continue
+                category = _category(sort_key)
+                until = self._held_until(item, category, admin_holds, now)
+                if until is not None:
+                    self._isolate(pseudonym, item, until[0])
+                    entry = held.get(category)
+                    latest = max(until[0], entry.until) if entry else until[0]
+                    held[category] = HeldCategory(
+                        category=category, until=latest, count=(entry.count if entry else 0) + 1, basis=until[1]
+                    )
+                else:
+                    counts[category] += 1
+        certificate = DeletionCertificate(
+            certificate_id=certificate_id(subject_id, status.purge_at or now),
+            subject=pseudonym,
+            request_id=status.request_id,
+            reason=status.reason,
+            requested_at=status.requested_at,
+            scheduled_purge_at=status.purge_at,
+            purged_at=now,
+            deleted_counts=dict(counts),
+            held=list(held.values()),
+            exports_deleted=0,
+            login_deleted=self.user_pool_id is not None,
+        )
+        certificate = self._certify(subject_id, certificate, now)
+        self._delete_partition(subject_id)
+        delete_prefix(self.bucket, f"exports/{subject_id}/") if self.bucket else 0
+        self._delete_login(subject_id)
+        self.deletions.write_tombstone(subject_id, status.purge_at, now)
+        return certificate
+
+    # ------------------------------------------------------------------ steps
+    def _admin_holds(self, subject_id: str) -> dict[str, datetime]:
+        answer = dynamodb().query(
+            TableName=self.table,
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :hold)",
+            ExpressionAttributeValues={":pk": {"S": subject_pk(subject_id)}, ":hold": {"S": "HOLD#"}},
+        )
+        holds = {}
+        for item in answer.get("Items", []):
+            values = from_item(item)
+            holds[values["category"]] = datetime.fromisoformat(values["until"])
+        return holds
+
+    def _held_until(
+        self, item: dict[str, Any], category: str, admin_holds: dict[str, datetime], now: datetime
+    ) -> tuple[datetime, str] | None:
+        if not item["sk"]["S"].startswith("RECORD#"):
+            return None
+        try:
+            document = json.loads(item.get("document", {}).get("S", "{}"))
+        except ValueError:
+            document = {}
+        until = hold_until(category, document if isinstance(document, dict) else {}, self.categories, admin_holds)
+        return until if until and until[0] > now else None
+
+    def _isolate(self, pseudonym: str, item: dict[str, Any], until: datetime) -> None:
+        # Keyed by pseudonym, outside every subject partition: no route reads HELD# partitions.
+        isolated = {**item, "pk": {"S": f"HELD#{pseudonym}"}, "expires_at": {"N": str(epoch_seconds(until))}}
+        dynamodb().put_item(TableName=self.table, Item=isolated)
+
+    def _certify(self, subject_id: str, certificate: DeletionCertificate, now: datetime) -> DeletionCertificate:
+        body = certificate.model_dump(mode="json")
+        signature = (
+            self.signer(json.dumps(body, sort_keys=True, separators=(",", ":")).encode()) if self.signer else None
+        )
+        item = {
+            "pk": f"CERT#{certificate.certificate_id}",
+            "sk": "CERTIFICATE",
+            "certificate": json.dumps(body),
+            **(signature or {}),
+        }
+        audit = AuditEntry(
+            action="subject.purged",
+            actor="system",
+            at=now,
+            request_id=certificate.request_id,
+            details={
+                "certificate_id": certificate.certificate_id,
+                "deleted": sum(certificate.deleted_counts.values()),
+                "held_categories": [h.category for h in certificate.held],
+            },
+        )
+        event = {"subject_id": subject_id, "certificate_id": certificate.certificate_id, "purged_at": now.isoformat()}
+        ddb = dynamodb()
+        try:
+            ddb.transact_write_items(
+                TransactItems=[
+                    {
+                        "Put": {
+                            "TableName": self.audit_table,
+                            "Item": to_item(item),
+                            "ConditionExpression": "attribute_not_exists(pk)",
+                        }
+                    },
+                    self.audit.prepare(subject_id, audit),
+                    outbox_put(self.table, "SubjectPurged", event, epoch_seconds(now)),
+                ]
+            )
+        except ddb.exceptions.TransactionCanceledException as error:
+            if error.response.get("CancellationReasons", [{}])[0].get("Code") != "ConditionalCheckFailed":
+                raise
+            stored = ddb.get_item(
+                TableName=self.audit_table,
+                Key={"pk": {"S": f"CERT#{certificate.certificate_id}"}, "sk": {"S": "CERTIFICATE"}},
+            )["Item"]
+            return DeletionCertificate.model_validate_json(stored["certificate"]["S"])  # resumed: the first one stands
+        return certificate
+
+    def _delete_partition(self, subject_id: str) -> None:
+        for page in subject_item_pages(self.table, subject_id):
+            keys = [
+                {"pk": i["pk"], "sk": i["sk"]}
+                for i in page
+                if not i["sk"]["S"].startswith(KEPT_PREFIXES + SKIP_PREFIXES)
+            ]
+            delete_keys(self.table, keys)
+
+    def _delete_login(self, subject_id: str) -> None:
+        if not self.user_pool_id:
+            return
+        cognito = client("cognito-idp")
+        users = cognito.list_users(UserPoolId=self.user_pool_id, Filter=f'sub = "{subject_id}"', Limit=1).get(
+            "Users", []
+        )
+        for user in users:
+            cognito.admin_delete_user(UserPoolId=self.user_pool_id, Username=user["Username"])

@@ -1,0 +1,117 @@
+"""Erasure: a subject becomes unavailable at once and is purged when the restore window ends.
+
+Scheduling writes one item (the profile's deletion fields and its TTL), never every item of the subject.
+The purge keeps what the law requires (legal holds), isolated under a pseudonym until the hold ends, and
+leaves a deletion certificate.
+"""
+
+import hashlib
+from datetime import UTC, date, datetime, timedelta
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from domain.activity import SHARDS, shard_of
+from domain.errors import Gone
+from domain.records import RecordCategories
+
+DeletionReason = Literal["user_request", "erasure_request", "inactivity", "underage", "parent_request"]
+State = Literal["active", "pending_deletion", "purged"]
+
+
+class SubjectUnavailable(Gone):
+    default_code = "subject_unavailable"
+
+    def __init__(self, state: State, purge_at: datetime | None) -> None:
+        when = f" It will be permanently deleted on {purge_at.date().isoformat()}." if purge_at else ""
+        message = (
+            f"This account is scheduled for deletion and unavailable.{when} POST /me/restore cancels the deletion."
+            if state == "pending_deletion"
+            else "This account was permanently deleted."
+        )
+        super().__init__(message, details=[{"state": state, "purge_at": purge_at.isoformat() if purge_at else None}])
+
+
+class SubjectStatus(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    state: State
+    purge_at: datetime | None = None
+    reason: DeletionReason | None = None
+    requested_at: datetime | None = None
+    request_id: str | None = None
+
+    def ensure_available(self) -> None:
+        if self.state != "active":
+            raise SubjectUnavailable(self.state, self.purge_at)
+
+
+def purge_partition(subject_id: str, day: date) -> str:
+    return f"PURGE#{day.isoformat()}#{shard_of(subject_id):02d}"
+
+
+def purge_partitions(day: date) -> list[str]:
+    return [f"PURGE#{day.isoformat()}#{shard:02d}" for shard in range(SHARDS)]
+
+
+def schedule(now: datetime, grace: timedelta, reason: DeletionReason, request_id: str | None = None) -> SubjectStatus:
+    # The purge is due at the end of the window; the daily sweep runs on the purge day itself.
+    return SubjectStatus(
+        state="pending_deletion", purge_at=now + grace, reason=reason, requested_at=now, request_id=request_id
+    )
+
+
+def certificate_id(subject_id: str, purge_at: datetime) -> str:
+    """Deterministic: a purge run twice, or resumed after a crash, yields the same single certificate."""
+    return hashlib.sha256(f"{subject_id}|{purge_at.isoformat()}".encode()).hexdigest()[:32]
+
+
+class HeldCategory(BaseModel):
+    category: str
+    until: datetime
+    count: int
+    basis: str
+
+
+class DeletionCertificate(BaseModel):
+    """What a regulator may ask: what was erased, when, why, and what was kept under which legal basis."""
+
+    certificate_id: str
+    subject: str  # pseudonym
+    request_id: str | None
+    reason: DeletionReason | None
+    requested_at: datetime | None
+    scheduled_purge_at: datetime | None
+    purged_at: datetime
+    deleted_counts: dict[str, int]
+    held: list[HeldCategory]
+    exports_deleted: int
+    login_deleted: bool
+
+
+def hold_until(
+    category: str, document: dict[str, object], categories: RecordCategories, admin_holds: dict[str, datetime]
+) -> tuple[datetime, str] | None:
+    """Until when a record must be kept (and why), or None if it can be deleted now."""
+    candidates: list[tuple[datetime, str]] = []
+    if category in admin_holds:
+        candidates.append((admin_holds[category], "legal hold placed by an operator"))
+    try:
+        rule = categories.get(category).retention
+    except Exception:  # noqa: BLE001 - an unknown category has no retention rule
+        rule = None
+    if rule is not None:
+        raw = document.get(rule.date_field)
+        try:
+            start = datetime.fromisoformat(str(raw)).replace(tzinfo=UTC) if raw else None
+        except ValueError:
+            start = None
+        if start is not None:
+            candidates.append((_add_years(start, rule.years), rule.legal_basis))
+    return max(candidates) if candidates else None
+
+
+def _add_years(moment: datetime, years: int) -> datetime:
+    try:
+        return moment.replace(year=moment.year + years)
+    except ValueError:  # 29 February in a year that has none
+        return moment.replace(year=moment.year + years, day=28)

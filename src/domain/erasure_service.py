@@ -1,0 +1,76 @@
+"""Erasure use cases: schedule deletion (account deletion, erasure request, inactivity), restore, status."""
+
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from domain.audit import Actor, AuditEntry
+from domain.clock import Clock
+from domain.erasure import DeletionReason, SubjectStatus, SubjectUnavailable, schedule
+from domain.errors import Conflict, NotFound
+
+
+class DeletionPort(Protocol):
+    def status(self, subject_id: str) -> SubjectStatus: ...
+
+    def schedule(self, subject_id: str, status: SubjectStatus, *, audit: AuditEntry, now: datetime) -> bool: ...
+
+    def restore(self, subject_id: str, *, audit: AuditEntry, now: datetime) -> bool: ...
+
+
+class NothingToRestore(Conflict):
+    default_code = "not_scheduled"
+
+
+class ErasureService:
+    def __init__(self, deletions: DeletionPort, clock: Clock, *, grace: timedelta) -> None:
+        self.deletions = deletions
+        self.clock = clock
+        self.grace = grace
+
+    def status(self, subject_id: str) -> SubjectStatus:
+        status = self.deletions.status(subject_id)
+        if status.state == "pending_deletion" and status.purge_at and status.purge_at <= self.clock.now():
+            # The window has ended; the purge may lag by minutes (stream) but the data is gone for everyone.
+            return SubjectStatus(state="purged", purge_at=status.purge_at, reason=status.reason)
+        return status
+
+    def ensure_available(self, subject_id: str) -> None:
+        self.status(subject_id).ensure_available()
+
+    def schedule_deletion(
+        self,
+        subject_id: str,
+        reason: DeletionReason,
+        *,
+        actor: Actor,
+        request_id: str | None = None,
+        grace: timedelta | None = None,
+    ) -> SubjectStatus:
+        """Idempotent: a subject already pending keeps its first purge date."""
+        now = self.clock.now()
+        planned = schedule(now, self.grace if grace is None else grace, reason, request_id)
+        audit = AuditEntry(
+            action="deletion.scheduled",
+            actor=actor,
+            at=now,
+            request_id=request_id,
+            details={"reason": reason, "purge_at": planned.purge_at.isoformat() if planned.purge_at else ""},
+        )
+        if self.deletions.schedule(subject_id, planned, audit=audit, now=now):
+            return planned
+        current = self.status(subject_id)
+        if current.state == "active":
+            raise NotFound("No profile exists for this account.")
+        if current.state == "purged":
+            raise SubjectUnavailable("purged", current.purge_at)
+        return current
+
+    def restore(self, subject_id: str, *, actor: Actor = "subject") -> SubjectStatus:
+        now = self.clock.now()
+        audit = AuditEntry(action="deletion.restored", actor=actor, at=now)
+        if self.deletions.restore(subject_id, audit=audit, now=now):
+            return SubjectStatus(state="active")
+        current = self.status(subject_id)
+        if current.state == "purged":
+            raise SubjectUnavailable("purged", current.purge_at)
+        raise NothingToRestore("This account is not scheduled for deletion; there is nothing to restore.")

@@ -1,0 +1,114 @@
+"""Erasure and restore end to end, on the local clock: the 60-day window, the purge, the certificate."""
+
+import json
+import uuid
+
+import pytest
+
+from tests.e2e.helpers import aws_client, events_of, pseudonym
+
+pytestmark = pytest.mark.e2e
+
+
+def _snapshot(cloud, subject_id):
+    ddb = aws_client(cloud, "dynamodb")
+    items = ddb.query(
+        TableName=cloud.info()["resources"]["SubjectsTable"],
+        KeyConditionExpression="pk = :pk",
+        ExpressionAttributeValues={":pk": {"S": f"SUBJECT#{subject_id}"}},
+        ConsistentRead=True,
+    )["Items"]
+    return json.dumps(sorted(items, key=lambda i: i["sk"]["S"]), sort_keys=True)
+
+
+@pytest.fixture
+def person(cloud):
+    login = cloud.login(
+        f"erase-{uuid.uuid4().hex[:8]}@example.org", given_name="Grace", family_name="Hopper", country="DE"
+    )
+    token = login["access_token"]
+    cloud.call("PUT", "/me/consents", token, json={"decisions": {"analytics": True}, "source": "settings"})
+    app = cloud.token(f"shop-{uuid.uuid4().hex[:6]}", ["privacy-app"])
+    record = {"invoice_date": "2026-01-31", "total": 99}
+    assert (
+        cloud.call("PUT", f"/app/subjects/{login['sub']}/records/invoices/INV-9", app, json=record).status_code == 200
+    )
+    assert (
+        cloud.call("PUT", f"/app/subjects/{login['sub']}/records/orders/O-9", app, json={"item": "lamp"}).status_code
+        == 200
+    )
+    cloud.local("POST", "drain")
+    yield login
+    cloud.local("POST", "clock", {"reset": True})
+
+
+def test_restore_within_the_window_brings_everything_back_byte_for_byte(cloud, person):
+    # Given a subject's data as it is
+    token, before = person["access_token"], _snapshot(cloud, person["sub"])
+    # When they delete their account
+    deleted = cloud.call("DELETE", "/me", token)
+    # Then it is unavailable at once, with the purge date, and the host app is told
+    assert deleted.status_code == 202
+    assert deleted.json()["state"] == "pending_deletion"
+    for method, path in [("GET", "/me"), ("GET", "/me/consents"), ("PATCH", "/me"), ("POST", "/me/requests")]:
+        answer = cloud.call(method, path, token, json={} if method != "GET" else None)
+        assert answer.status_code == 410, path
+        assert answer.json()["details"][0]["purge_at"]
+    assert cloud.call("GET", "/me/status", token).json()["state"] == "pending_deletion"
+    assert any(e["detail"]["subject_id"] == person["sub"] for e in events_of(cloud, "SubjectDeletionScheduled"))
+    # When they restore on day 59
+    cloud.local("POST", "clock", {"advance_days": 59})
+    cloud.local("POST", "tick")
+    restored = cloud.call("POST", "/me/restore", token)
+    # Then everything is back exactly as it was
+    assert restored.status_code == 200
+    assert _snapshot(cloud, person["sub"]) == before
+    assert cloud.call("GET", "/me", token).json()["family_name"] == "Hopper"
+    assert any(e["detail"]["subject_id"] == person["sub"] for e in events_of(cloud, "SubjectRestored"))
+
+
+def test_after_the_window_the_subject_is_purged_with_a_certificate(cloud, person):
+    # Given a subject who deleted their account, restored it on day 59, then deleted it again
+    token, subject = person["access_token"], person["sub"]
+    cloud.call("DELETE", "/me", token)
+    cloud.local("POST", "clock", {"advance_days": 59})
+    assert cloud.call("POST", "/me/restore", token).status_code == 200
+    cloud.call("DELETE", "/me", token)
+    # When 61 days pass (the daily sweep and TTL both run)
+    cloud.local("POST", "clock", {"advance_days": 61})
+    report = cloud.local("POST", "tick")
+    # Then the subject is purged: status says so, restore is 410, the login is gone
+    assert any(d["function"] == "PurgeWorkerFunction" and d["outcome"] == "ok" for d in report["deliveries"])
+    status = cloud.call("GET", "/me/status", token)
+    assert status.json()["state"] == "purged"
+    assert cloud.call("POST", "/me/restore", token).status_code == 410
+    assert cloud.call("GET", "/me", token).status_code == 410
+    users = aws_client(cloud, "cognito-idp").list_users(
+        UserPoolId=cloud.info()["resources"]["UserPool"], Filter=f'sub = "{subject}"'
+    )
+    assert users["Users"] == []
+    # And a certificate exists, the invoice sits in a pseudonymous held partition, the audit holds no name
+    audit_table = cloud.info()["resources"]["AuditTable"]
+    ddb = aws_client(cloud, "dynamodb")
+    items = ddb.scan(TableName=audit_table)["Items"]
+    name = pseudonym(cloud, subject)
+    certificates = [json.loads(i["certificate"]["S"]) for i in items if i["pk"]["S"].startswith("CERT#")]
+    mine = [c for c in certificates if c["subject"] == name]
+    assert len(mine) == 1
+    assert mine[0]["held"][0]["category"] == "invoices"
+    chain = [i for i in items if i["pk"]["S"] == f"AUDIT#{name}"]
+    assert "Hopper" not in json.dumps(chain)
+    assert person["username"] not in json.dumps(chain)
+    assert any(e["detail"]["subject_id"] == subject for e in events_of(cloud, "SubjectPurged"))
+    held = ddb.query(
+        TableName=cloud.info()["resources"]["SubjectsTable"],
+        KeyConditionExpression="pk = :pk",
+        ExpressionAttributeValues={":pk": {"S": f"HELD#{name}"}},
+    )["Items"]
+    assert [i["sk"]["S"] for i in held] == ["RECORD#invoices#INV-9"]
+
+
+def test_restore_of_an_active_account_is_a_conflict(cloud, person):
+    answer = cloud.call("POST", "/me/restore", person["access_token"])
+    assert answer.status_code == 409
+    assert answer.json()["error"] == "not_scheduled"
