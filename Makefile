@@ -25,8 +25,8 @@ run: $(VENV)/.installed  ## the local cloud on http://127.0.0.1:$(PORT)
 test: lint typecheck template-lint pytest  ## every check CI runs
 
 lint: $(VENV)/.installed
-	$(VENV)/bin/ruff check src localcloud tests
-	$(VENV)/bin/ruff format --check src localcloud tests
+	$(VENV)/bin/ruff check src localcloud tests bench
+	$(VENV)/bin/ruff format --check src localcloud tests bench
 
 typecheck: $(VENV)/.installed
 	$(VENV)/bin/mypy src
@@ -43,6 +43,9 @@ unit: $(VENV)/.installed
 
 openapi: $(VENV)/.installed  ## regenerate docs/openapi.json from the route definitions
 	PYTHONPATH=src $(PY) -m api.openapi_export docs/openapi.json
+
+bench: $(VENV)/.installed  ## benchmarks with floors measured in the same run (not part of make test)
+	for script in bench/bench_*.py; do PYTHONPATH=src:. $(PY) $$script || exit 1; done
 
 clean:
 	rm -rf $(VENV) .venv-sam .mypy_cache .ruff_cache test-output

@@ -14,7 +14,7 @@ from typing import IO, Any
 
 from localcloud.template import ROOT
 
-MAX_CONCURRENCY = 6
+MAX_CONCURRENCY = 4  # per function; enough to exercise races without starving a 2-core machine
 
 
 class FunctionError(Exception):

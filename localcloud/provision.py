@@ -190,6 +190,17 @@ def _user_pool_group(p: Provisioner, logical_id: str, props: dict[str, Any]) -> 
     p.record(logical_id, props["GroupName"])
 
 
+def _resource_server(p: Provisioner, logical_id: str, props: dict[str, Any]) -> None:
+    """An OAuth resource server and its scopes (client-credentials clients ask for `<identifier>/<scope>`)."""
+    p.client("cognito-idp").create_resource_server(
+        UserPoolId=props["UserPoolId"],
+        Identifier=props["Identifier"],
+        Name=props.get("Name", props["Identifier"]),
+        Scopes=props.get("Scopes", []),
+    )
+    p.record(logical_id, f"{props['UserPoolId']}|{props['Identifier']}")
+
+
 def _function(p: Provisioner, logical_id: str, props: dict[str, Any]) -> None:
     name = physical_name(logical_id)
     p.record(logical_id, name, Arn=f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{name}")
@@ -210,6 +221,7 @@ CREATORS: dict[str, Creator] = {
     "AWS::Cognito::UserPool": _user_pool,
     "AWS::Cognito::UserPoolClient": _user_pool_client,
     "AWS::Cognito::UserPoolGroup": _user_pool_group,
+    "AWS::Cognito::UserPoolResourceServer": _resource_server,
     "AWS::Serverless::Function": _function,
     "AWS::Serverless::HttpApi": _http_api,
 }

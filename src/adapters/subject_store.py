@@ -118,9 +118,17 @@ class DynamoSubjectStore:
                 TableName=self.table,
                 Key={"pk": {"S": subject_pk(subject_id)}, "sk": {"S": PROFILE_SK}},
                 UpdateExpression="SET last_active_day = :day, active_pk = :apk, active_sk = :ask",
-                ConditionExpression="attribute_exists(pk) AND (attribute_not_exists(last_active_day) OR last_active_day <> :day)",
+                # Only an active subject's activity counts; a pending one is restored (or refused) by the caller.
+                ConditionExpression="attribute_exists(pk) AND (attribute_not_exists(#state) OR #state = :active) "
+                "AND (attribute_not_exists(last_active_day) OR last_active_day <> :day)",
+                ExpressionAttributeNames={"#state": "state"},
                 ExpressionAttributeValues=to_item(
-                    {":day": day, ":apk": activity_keys["active_pk"], ":ask": activity_keys["active_sk"]}
+                    {
+                        ":day": day,
+                        ":apk": activity_keys["active_pk"],
+                        ":ask": activity_keys["active_sk"],
+                        ":active": "active",
+                    }
                 ),
             )
         except client.exceptions.ConditionalCheckFailedException:

@@ -16,6 +16,7 @@ EXEMPT_ROUTES = frozenset(
         "DELETE /me",
         "GET /me/requests",
         "GET /me/requests/{request_id}",
+        "GET /me/requests/{request_id}/download",  # the data can be had back until it is purged
         "POST /me/activity",  # activity cancels an inactivity removal; the route decides
     }
 )

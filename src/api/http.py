@@ -21,5 +21,12 @@ def build_app(**options: Any) -> APIGatewayHttpResolver:
 
 
 def resolve(app: APIGatewayHttpResolver, event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    """Every API function's entry: the availability gate, then the routes."""
-    return unavailable_response(event) or app.resolve(event, context)
+    """Every API function's entry: the availability gate, then the routes.
+
+    No answer may be cached: they carry personal data, and a cached 410 would outlive a restore.
+    """
+    response = unavailable_response(event) or app.resolve(event, context)
+    headers = response.setdefault("headers", {}) or {}
+    headers["Cache-Control"] = "no-store"
+    response["headers"] = headers
+    return response

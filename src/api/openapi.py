@@ -15,6 +15,7 @@ API_HANDLER_MODULES = (
     "handlers.consent_api",
     "handlers.subject_api",
     "handlers.admin_api",
+    "handlers.minors_api",
 )
 
 TITLE = "Privacy rights API"

@@ -6,7 +6,7 @@ leaves a deletion certificate.
 """
 
 import hashlib
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
@@ -54,9 +54,11 @@ def purge_partitions(day: date) -> list[str]:
 
 
 def schedule(now: datetime, grace: timedelta, reason: DeletionReason, request_id: str | None = None) -> SubjectStatus:
-    # The purge is due at the end of the window; the daily sweep runs on the purge day itself.
+    # Due at the start (UTC) of the day the window ends: never later than promised, and the daily sweep,
+    # which runs early each day, finds every subject of its day already due.
+    purge_at = datetime.combine((now + grace).date(), time.min, tzinfo=UTC)
     return SubjectStatus(
-        state="pending_deletion", purge_at=now + grace, reason=reason, requested_at=now, request_id=request_id
+        state="pending_deletion", purge_at=purge_at, reason=reason, requested_at=now, request_id=request_id
     )
 
 

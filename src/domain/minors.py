@@ -68,10 +68,8 @@ def age_on(birth_date: date, today: date) -> int:
     consent: when in doubt the person is treated as younger.
     """
     if birth_date > today:
-        raise InvalidBirthDate(
-            "birth date is in the future",
-            details=[{"birth_date": birth_date.isoformat(), "today": today.isoformat()}],
-        )
+        # No values in the error: a birth date is personal data and must not be echoed back.
+        raise InvalidBirthDate("The birth date is in the future.", details=[{"field": "birth_date"}])
     birthday_not_reached = (today.month, today.day) < (birth_date.month, birth_date.day)
     return today.year - birth_date.year - int(birthday_not_reached)
 

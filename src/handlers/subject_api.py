@@ -71,6 +71,14 @@ def post_activity() -> ActivityOut:
     if key in _active_today:
         return ActivityOut(recorded=False, day=today)
     recorded = store().record_activity(subject_id, today.isoformat(), activity_keys(subject_id, today))
+    if not recorded:
+        # Either today is already recorded, or the subject is not active: only then is the status read.
+        status = erasure().status(subject_id)
+        if status.state == "pending_deletion" and status.reason == "inactivity":
+            erasure().restore(subject_id)  # being active again cancels an inactivity removal
+            recorded = store().record_activity(subject_id, today.isoformat(), activity_keys(subject_id, today))
+        else:
+            status.ensure_available()
     _active_today.add(key)
     return ActivityOut(recorded=recorded, day=today)
 
@@ -116,6 +124,7 @@ def delete_me() -> DeletionOut:
     "/me/restore", summary="Cancel the deletion of your account during the restore window", tags=TAGS, security=BEARER
 )
 def restore_me() -> StatusOut:
+    # Exactly as it was: no other item changes (the host app's next POST /me/activity records the visit).
     status = erasure().restore(_me())
     return StatusOut(state=status.state, purge_at=None, reason=None)
 

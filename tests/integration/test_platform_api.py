@@ -36,3 +36,10 @@ def test_unknown_route_is_a_json_404(context):
     # Then the answer is a 404 with the error body every route uses
     assert response["statusCode"] == 404
     assert json.loads(response["body"])["error"] == "not_found"
+
+
+def test_no_answer_may_be_cached(context):
+    # Given any API answer (they carry personal data, and a cached 410 would outlive a restore)
+    response = platform_api.lambda_handler(load_event("platform_api/get_health.json"), context)
+    # Then browsers and proxies are told not to store it
+    assert response["headers"]["Cache-Control"] == "no-store"

@@ -1,0 +1,132 @@
+"""HTTP shapes of the minors routes: age checks, parental consent requests, parents' rights, underage purge."""
+
+from datetime import date, datetime
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from api.subject_schemas import ProfileOut
+from domain.countries import ISO_COUNTRIES
+from domain.minors import normalize_country
+from domain.parental import CHILD_REFERENCE_PATTERN, SUBJECT_ID_PATTERN, Decision
+from domain.profile import EMAIL_PATTERN
+from domain.requests.model import ExportFormat
+
+
+def _country(value: str) -> str:
+    code = normalize_country(value)
+    if code not in ISO_COUNTRIES:
+        raise ValueError("is not an ISO 3166-1 alpha-2 country code")
+    return code
+
+
+def _email(value: str) -> str:
+    if len(value) > 254 or not EMAIL_PATTERN.match(value):
+        raise ValueError("is not a valid e-mail address")
+    return value.lower()
+
+
+Country = Annotated[str, Field(min_length=2, max_length=2), AfterValidator(_country)]
+SubjectId = Annotated[str, Field(pattern=SUBJECT_ID_PATTERN)]
+
+
+class MinorCheckIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    birth_date: date
+    country: Country
+
+
+class MinorCheckOut(BaseModel):
+    parental_consent_required: bool
+    age_of_consent: int = Field(description="The age from which the subject consents alone, in this country")
+    age: int
+
+
+class ConsentRequestIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    parent_email: Annotated[str, AfterValidator(_email)] = Field(
+        description="Kept only until the parent answers or the request expires; never published"
+    )
+    country: Country
+    child_reference: Annotated[str, Field(pattern=CHILD_REFERENCE_PATTERN)] = Field(
+        description="The host application's opaque id of the sign-up attempt (no personal data)"
+    )
+
+
+class ConsentRequestOut(BaseModel):
+    request_id: str
+    expires_at: datetime
+    token: str = Field(description="Single-use confirmation token for the e-mail to the parent")
+
+
+class ConfirmIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    token: Annotated[str, Field(min_length=1, max_length=2048)]
+    decision: Decision
+    parent_subject_id: SubjectId | None = Field(
+        default=None, description="The parent's own account, if they have one: the child is linked to it"
+    )
+
+
+class ConfirmOut(BaseModel):
+    request_id: str
+    decision: Decision
+    recorded: bool
+
+
+class LinkIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    child_subject_id: SubjectId
+    parent_subject_id: SubjectId | None = Field(
+        default=None, description="Needed only when the parent did not name an account when approving"
+    )
+
+
+class LinkOut(BaseModel):
+    request_id: str
+    parent_subject_id: str
+    child_subject_id: str
+    linked_at: datetime
+
+
+class ChildOut(BaseModel):
+    child_subject_id: str
+    child_reference: str
+    request_id: str
+    approved_at: datetime
+    linked_at: datetime
+    state: Literal["active", "pending_deletion", "purged"]
+    purge_at: datetime | None
+    profile: ProfileOut | None
+    consents: dict[str, bool] = Field(description="Purpose -> granted, for every purpose decided")
+    collected: dict[str, int] = Field(description="How many items of each kind are held about the child")
+
+
+class ChildrenOut(BaseModel):
+    items: list[ChildOut]
+
+
+class ChildRequestIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    type: Literal["access", "portability"]
+    format: ExportFormat = "json"
+
+
+class ChildDeletionOut(BaseModel):
+    child_subject_id: str
+    state: Literal["active", "pending_deletion", "purged"]
+    purge_at: datetime | None
+    reason: str | None
+    request_id: str | None = None
+
+
+class WithdrawOut(ChildDeletionOut):
+    receipt_id: str | None = Field(description="The consent receipt of the refusals, if any purpose was refusable")
+
+
+class UnderageOut(BaseModel):
+    subject_id: str
+    state: Literal["active", "pending_deletion", "purged"]
+    purge_at: datetime | None
+    reason: str | None
+    queued: bool = Field(description="Handed to the purge worker now, without waiting for the daily sweep")

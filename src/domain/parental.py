@@ -1,0 +1,185 @@
+"""Parental consent for children under the age of digital consent (GDPR Art. 8, COPPA).
+
+While a child's sign-up waits for a parent, nothing about the child is kept: only the parent's e-mail address
+(to ask for consent, and only until the request expires), the host application's opaque reference of the
+sign-up attempt and the country. The parent answers with a signed, single-use confirmation token; an
+approval is linked to the child's account once it exists, and from then on the parent exercises the
+child's rights.
+"""
+
+from datetime import UTC, date, datetime
+from typing import Annotated, Final, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from domain.errors import Conflict, InvalidRequest, NotFound
+from domain.minors import AgeOfConsentTable, MinorCheck, check_minor
+from domain.signed_tokens import BadToken, decode_signed, encode_signed
+
+TOKEN_TYPE: Final = "parental-consent"  # noqa: S105 - a token kind, not a secret
+# An opaque id of the host application's sign-up attempt: no "@", so it cannot be an e-mail address.
+CHILD_REFERENCE_PATTERN: Final = r"^[A-Za-z0-9._:-]{1,128}$"
+SUBJECT_ID_PATTERN: Final = r"^[A-Za-z0-9._:-]{1,128}$"
+REQUEST_ID_PATTERN: Final = r"^[0-9a-f]{32}$"
+_MAX_EPOCH_SECONDS: Final = 253_402_300_799
+
+Decision = Literal["approve", "deny"]
+ChildReference = Annotated[str, Field(pattern=CHILD_REFERENCE_PATTERN)]
+SubjectId = Annotated[str, Field(pattern=SUBJECT_ID_PATTERN)]
+
+
+# ---------------------------------------------------------------- errors
+class InvalidConfirmationToken(InvalidRequest):
+    default_code = "invalid_token"
+
+    def __init__(self) -> None:
+        super().__init__("The confirmation token is malformed or its signature does not match.")
+
+
+class ExpiredConfirmationToken(InvalidRequest):
+    default_code = "expired_token"
+
+    def __init__(self) -> None:
+        super().__init__("The confirmation link has expired; the sign-up must ask for consent again.")
+
+
+class ConfirmationTokenUsed(InvalidRequest):
+    default_code = "token_used"
+
+    def __init__(self) -> None:
+        super().__init__("This confirmation link was already used; nothing was changed.")
+
+
+class NotLinked(NotFound):
+    """A parent asking about a child that is not theirs gets exactly what an unknown child gets."""
+
+    def __init__(self) -> None:
+        super().__init__("No child with this id is linked to your account.")
+
+
+class LinkConflict(Conflict):
+    default_code = "link_conflict"
+
+
+# ---------------------------------------------------------------- the age check
+def minimum_age_override(configured: int) -> int | None:
+    """MINIMUM_CONSENT_AGE: 0 means "no override"; any other value can only make the law stricter."""
+    return configured if configured > 0 else None
+
+
+def minor_check(
+    birth_date: date, country: str | None, today: date, *, table: AgeOfConsentTable, configured_minimum: int
+) -> MinorCheck:
+    return check_minor(birth_date, country, today, table=table, minimum_age=minimum_age_override(configured_minimum))
+
+
+# ---------------------------------------------------------------- entities
+class PendingRequest(BaseModel):
+    """A sign-up waiting for a parent: the only place the parent's e-mail address is ever stored."""
+
+    model_config = ConfigDict(frozen=True)
+
+    request_id: str
+    parent_email: str
+    child_reference: str
+    country: str
+    created_at: datetime
+    expires_at: datetime
+
+
+class ApprovedRequest(BaseModel):
+    """A parent said yes; the e-mail address is gone, the link to the accounts is still to be made."""
+
+    model_config = ConfigDict(frozen=True)
+
+    request_id: str
+    child_reference: str
+    country: str
+    approved_at: datetime
+    expires_at: datetime
+    parent_subject_id: str | None = None
+    child_subject_id: str | None = None
+
+
+class ChildLink(BaseModel):
+    """Parent -> child: the proof of parental consent, and what lets the parent exercise the child's rights."""
+
+    model_config = ConfigDict(frozen=True)
+
+    parent_subject_id: str
+    child_subject_id: str
+    request_id: str
+    child_reference: str
+    approved_at: datetime
+    linked_at: datetime
+
+
+class IssuedRequest(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    request_id: str
+    expires_at: datetime
+    token: str
+
+
+# ---------------------------------------------------------------- decision rules
+def parent_of_link(approved: ApprovedRequest, given: str | None) -> str:
+    """The parent an approval links to: the one named at approval, or the one the host application names now."""
+    if approved.parent_subject_id and given and given != approved.parent_subject_id:
+        raise LinkConflict("The consent was approved for another parent account.")
+    parent = approved.parent_subject_id or given
+    if not parent:
+        raise InvalidRequest("The approval names no parent account: send parent_subject_id.", code="parent_required")
+    return parent
+
+
+def check_child_of_link(approved: ApprovedRequest, child_subject_id: str, parent_subject_id: str) -> None:
+    if child_subject_id == parent_subject_id:
+        raise InvalidRequest("A parent cannot be linked as their own child.", code="invalid_link")
+    if approved.child_subject_id and approved.child_subject_id != child_subject_id:
+        raise LinkConflict("This consent is already linked to another child account.")
+
+
+# ---------------------------------------------------------------- confirmation tokens
+class ConfirmationClaim(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    request_id: str
+    expires_at: datetime
+    token_id: str
+
+
+class _Payload(BaseModel):
+    """The wire format: short keys; strict types and a fixed type reject anything we did not sign as this."""
+
+    model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
+
+    typ: Literal["parental-consent"]
+    rid: str = Field(pattern=REQUEST_ID_PATTERN)
+    exp: int = Field(ge=0, le=_MAX_EPOCH_SECONDS)
+    jti: str = Field(min_length=1, max_length=64)
+
+
+def issue_confirmation_token(secret: bytes, *, request_id: str, expires_at: datetime, token_id: str) -> str:
+    """A URL-safe token naming the request; `expires_at` is truncated to whole seconds."""
+    if expires_at.tzinfo is None or expires_at.utcoffset() is None:
+        raise ValueError("expires_at must be a timezone-aware datetime")
+    payload = _Payload(typ=TOKEN_TYPE, rid=request_id, exp=int(expires_at.timestamp()), jti=token_id)
+    return encode_signed(secret, payload.model_dump())
+
+
+def verify_confirmation_token(secret: bytes, token: str, *, now: datetime) -> ConfirmationClaim:
+    """The claim in `token`; InvalidConfirmationToken for anything we did not sign, else ExpiredConfirmationToken.
+
+    Single use is the caller's job (it needs storage): spend `token_id` in the transaction that records the decision.
+    """
+    if now.tzinfo is None or now.utcoffset() is None:
+        raise ValueError("now must be a timezone-aware datetime")
+    try:
+        payload = _Payload.model_validate(decode_signed(secret, token))
+    except (BadToken, ValidationError) as error:
+        raise InvalidConfirmationToken() from error
+    expires_at = datetime.fromtimestamp(payload.exp, tz=UTC)
+    if now >= expires_at:
+        raise ExpiredConfirmationToken()
+    return ConfirmationClaim(request_id=payload.rid, expires_at=expires_at, token_id=payload.jti)

@@ -1,0 +1,197 @@
+"""Parental consent use cases: ask a parent, record the parent's single decision, link the accounts, and the
+parent's view of the linked children. Events carry ids and the host's opaque reference, never an e-mail."""
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from domain.audit import Actor, AuditEntry
+from domain.clock import Clock, epoch_seconds
+from domain.errors import Conflict, NotFound
+from domain.parental import (
+    ApprovedRequest,
+    ChildLink,
+    ConfirmationTokenUsed,
+    Decision,
+    IssuedRequest,
+    NotLinked,
+    PendingRequest,
+    check_child_of_link,
+    issue_confirmation_token,
+    parent_of_link,
+    verify_confirmation_token,
+)
+
+Event = tuple[str, dict[str, object]]
+Spend = tuple[str, int]  # (token id, epoch second until which it must stay spent)
+LINK_ATTEMPTS = 5
+
+
+class TokenSpent(Exception):
+    """The token's id was already recorded as used."""
+
+
+class RequestEnded(Exception):
+    """The pending request is gone (decided, or expired) or the approval changed meanwhile."""
+
+
+class SubjectMissing(Exception):
+    """The child's or the parent's profile does not exist."""
+
+
+class ChainMoved(Exception):
+    """An audit chain moved under the transaction; reading again and retrying is safe."""
+
+
+class ParentalStore(Protocol):
+    def create(self, request: PendingRequest, *, event: Event) -> None: ...
+
+    def pending(self, request_id: str) -> PendingRequest | None: ...
+
+    def approve(self, request: PendingRequest, approved: ApprovedRequest, *, spend: Spend, event: Event) -> None: ...
+
+    def deny(self, request: PendingRequest, *, spend: Spend, event: Event) -> None: ...
+
+    def approved(self, request_id: str) -> ApprovedRequest | None: ...
+
+    def link(self, approved: ApprovedRequest, link: ChildLink, *, audits: list[tuple[str, AuditEntry]]) -> None: ...
+
+    def link_of(self, parent_subject_id: str, child_subject_id: str) -> ChildLink | None: ...
+
+    def children(self, parent_subject_id: str) -> list[ChildLink]: ...
+
+    def record_withdrawal(self, link: ChildLink, *, event: Event, audit: AuditEntry) -> None: ...
+
+
+class ParentalService:
+    def __init__(
+        self,
+        store: ParentalStore,
+        clock: Clock,
+        *,
+        new_id: Callable[[], str],
+        token_secret: Callable[[], bytes],
+        expiry: timedelta,
+    ) -> None:
+        self.store = store
+        self.clock = clock
+        self.new_id = new_id
+        self.token_secret = token_secret
+        self.expiry = expiry
+
+    # ------------------------------------------------------------------ host application
+    def request(self, parent_email: str, country: str, child_reference: str) -> IssuedRequest:
+        now = self.clock.now()
+        expires_at = datetime.fromtimestamp(epoch_seconds(now + self.expiry), tz=now.tzinfo)
+        request = PendingRequest(
+            request_id=self.new_id(),
+            parent_email=parent_email,
+            child_reference=child_reference,
+            country=country,
+            created_at=now,
+            expires_at=expires_at,
+        )
+        token = issue_confirmation_token(
+            self.token_secret(), request_id=request.request_id, expires_at=expires_at, token_id=self.new_id()
+        )
+        detail: dict[str, object] = {
+            "request_id": request.request_id,
+            "child_reference": child_reference,
+            "token": token,
+            "expires_at": expires_at.isoformat(),
+        }
+        self.store.create(request, event=("ParentalConsentRequested", detail))
+        return IssuedRequest(request_id=request.request_id, expires_at=expires_at, token=token)
+
+    def link(self, request_id: str, child_subject_id: str, parent_subject_id: str | None = None) -> ChildLink:
+        for _ in range(LINK_ATTEMPTS):
+            approved = self.store.approved(request_id)
+            if approved is None:
+                raise NotFound("No approved parental consent request with this id (it may have expired).")
+            parent = parent_of_link(approved, parent_subject_id)
+            check_child_of_link(approved, child_subject_id, parent)
+            now = self.clock.now()
+            link = ChildLink(
+                parent_subject_id=parent,
+                child_subject_id=child_subject_id,
+                request_id=request_id,
+                child_reference=approved.child_reference,
+                approved_at=approved.approved_at,
+                linked_at=now,
+            )
+            details: dict[str, str | int | bool | list[str]] = {"request_id": request_id}
+            audits = [
+                (parent, AuditEntry(action="parental.child_linked", actor="app", at=now, details=details)),
+                (child_subject_id, AuditEntry(action="parental.consent_linked", actor="app", at=now, details=details)),
+            ]
+            try:
+                self.store.link(approved, link, audits=audits)
+                return link
+            except SubjectMissing:
+                raise NotFound("No account with this id: the child and the parent must both have signed up.") from None
+            except (RequestEnded, ChainMoved):
+                continue  # read the approval again: a concurrent link either matches ours or conflicts
+        raise Conflict("The consent request changed while linking; please retry.")
+
+    # ------------------------------------------------------------------ parent, by the e-mailed link
+    def confirm(self, token: str, decision: Decision, parent_subject_id: str | None = None) -> str:
+        """Records the parent's decision once; returns the request id."""
+        now = self.clock.now()
+        claim = verify_confirmation_token(self.token_secret(), token, now=now)
+        request = self.store.pending(claim.request_id)
+        if request is None:
+            # Decided already (this token, or a replay of it): the request left the pending state.
+            raise ConfirmationTokenUsed()
+        spend = (claim.token_id, epoch_seconds(claim.expires_at))
+        try:
+            if decision == "approve":
+                self._approve(request, spend, parent_subject_id, now)
+            else:
+                detail: dict[str, object] = {
+                    "request_id": request.request_id,
+                    "child_reference": request.child_reference,
+                }
+                self.store.deny(request, spend=spend, event=("ParentalConsentDenied", detail))
+        except (TokenSpent, RequestEnded):
+            raise ConfirmationTokenUsed() from None
+        return request.request_id
+
+    def _approve(self, request: PendingRequest, spend: Spend, parent_subject_id: str | None, now: datetime) -> None:
+        approved = ApprovedRequest(
+            request_id=request.request_id,
+            child_reference=request.child_reference,
+            country=request.country,
+            approved_at=now,
+            expires_at=now + self.expiry,  # the time the host application has to link the accounts
+            parent_subject_id=parent_subject_id,
+        )
+        detail: dict[str, object] = {"request_id": request.request_id, "child_reference": request.child_reference}
+        if parent_subject_id:
+            detail["parent_subject_id"] = parent_subject_id
+        self.store.approve(request, approved, spend=spend, event=("ParentalConsentGranted", detail))
+
+    # ------------------------------------------------------------------ parent, signed in
+    def children(self, parent_subject_id: str) -> list[ChildLink]:
+        return sorted(self.store.children(parent_subject_id), key=lambda link: link.linked_at)
+
+    def linked_child(self, parent_subject_id: str, child_subject_id: str) -> ChildLink:
+        link = self.store.link_of(parent_subject_id, child_subject_id)
+        if link is None:
+            raise NotLinked()
+        return link
+
+    def record_withdrawal(self, link: ChildLink, *, receipt_id: str | None, actor: Actor = "parent") -> None:
+        now = self.clock.now()
+        detail: dict[str, object] = {
+            "child_subject_id": link.child_subject_id,
+            "parent_subject_id": link.parent_subject_id,
+            "request_id": link.request_id,
+            "receipt_id": receipt_id,
+        }
+        audit = AuditEntry(
+            action="parental.consent_withdrawn",
+            actor=actor,
+            at=now,
+            details={"request_id": link.request_id, "receipt_id": receipt_id or ""},
+        )
+        self.store.record_withdrawal(link, event=("ParentalConsentWithdrawn", detail), audit=audit)

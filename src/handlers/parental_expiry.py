@@ -1,0 +1,58 @@
+"""Parental consent expiry: a pending request nobody answered is deleted by its TTL (and the parent's e-mail
+address with it); this function turns that deletion into ParentalConsentExpired for the host application.
+
+The stream filter in template.yaml passes only TTL deletions (REMOVE by the DynamoDB service principal) of
+pending-request items; the checks here repeat it so a wider subscription could not publish a false expiry.
+The event carries the request id and the host's opaque reference only. A failed publish is retried by the
+stream (the record is reported as failed); consumers drop duplicates by `event_id`.
+"""
+
+import hashlib
+from functools import cache
+from typing import Any
+
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
+from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord, DynamoDBRecordEventName
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from adapters.parental_store import PENDING_SK
+from adapters.publisher import publish
+from config import Settings
+from observability import logger
+
+processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
+TTL_PRINCIPAL = "dynamodb.amazonaws.com"
+
+
+@cache
+def settings() -> Settings:
+    return Settings.from_env()
+
+
+def is_expired_request(record: DynamoDBRecord) -> bool:
+    identity = record.raw_event.get("userIdentity") or {}
+    keys = (record.dynamodb.keys if record.dynamodb else None) or {}
+    return (
+        record.event_name is DynamoDBRecordEventName.REMOVE
+        and identity.get("principalId") == TTL_PRINCIPAL
+        and keys.get("sk") == PENDING_SK
+    )
+
+
+def handle_record(record: DynamoDBRecord) -> None:
+    if not is_expired_request(record):
+        return
+    old = (record.dynamodb.old_image if record.dynamodb else None) or {}
+    request_id, child_reference = old.get("request_id"), old.get("child_reference")
+    if not request_id:
+        return
+    event_id = hashlib.sha256(f"ParentalConsentExpired|{request_id}".encode()).hexdigest()[:32]
+    detail = {"event_id": event_id, "request_id": str(request_id), "child_reference": str(child_reference or "")}
+    publish(settings().event_bus_name, "ParentalConsentExpired", detail)
+    logger.info("parental consent request expired", extra={"request_id": request_id})
+
+
+@logger.inject_lambda_context(clear_state=True)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
+    return process_partial_response(event=event, record_handler=handle_record, processor=processor, context=context)

@@ -1,0 +1,77 @@
+"""Composition root of the minors context: settings and services of the minors API, built once per container."""
+
+import uuid
+from datetime import timedelta
+from functools import cache
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field
+
+from adapters.consent_store import DynamoConsentStore
+from adapters.parental_store import DynamoParentalStore
+from adapters.secrets import secret_bytes
+from adapters.underage_purge import UnderagePurge
+from composition import clock, store
+from config import Settings
+from domain.clock import epoch_seconds
+from domain.consent.catalog import PurposeCatalog, load_catalog
+from domain.consent.service import ConsentService
+from domain.parental_service import ParentalService
+
+
+class MinorsSettings(Settings):
+    token_secret_arn: str
+    purge_queue_url: str
+    exports_bucket: str
+    parental_consent_expiry_days: Annotated[int, Field(ge=1, le=30)] = 7
+    minimum_consent_age: Annotated[int, Field(ge=0, le=18)] = 0  # 0: the age table decides alone
+    consent_catalog_path: str | None = None
+    consent_max_age_days: int = 396
+    download_url_ttl_seconds: int = 900
+
+
+@cache
+def settings() -> MinorsSettings:
+    return MinorsSettings.from_env()
+
+
+@cache
+def parental_store() -> DynamoParentalStore:
+    return DynamoParentalStore(settings().subjects_table, store().audit, lambda: epoch_seconds(clock().now()))
+
+
+@cache
+def parental() -> ParentalService:
+    config = settings()
+    return ParentalService(
+        parental_store(),
+        clock(),
+        new_id=lambda: uuid.uuid4().hex,
+        token_secret=lambda: secret_bytes(config.token_secret_arn),
+        expiry=timedelta(days=config.parental_consent_expiry_days),
+    )
+
+
+@cache
+def catalog() -> PurposeCatalog:
+    path = settings().consent_catalog_path
+    return load_catalog(Path(path) if path else None)
+
+
+@cache
+def consents() -> ConsentService:
+    config = settings()
+    return ConsentService(
+        DynamoConsentStore(config.subjects_table, store().audit, lambda: epoch_seconds(clock().now())),
+        catalog(),
+        clock(),
+        new_id=lambda: uuid.uuid4().hex,
+        max_age=timedelta(days=config.consent_max_age_days),
+        token_secret=lambda: secret_bytes(config.token_secret_arn),
+    )
+
+
+@cache
+def underage() -> UnderagePurge:
+    return UnderagePurge(settings().subjects_table, store().audit, settings().purge_queue_url)

@@ -1,0 +1,159 @@
+"""Parental consent for minors end to end: real tokens, the local cloud, its clock, TTL and streams."""
+
+import json
+import uuid
+from datetime import date
+
+import pytest
+
+from tests.e2e.helpers import aws_client, events_of, pseudonym
+
+pytestmark = pytest.mark.e2e
+
+
+def _host_app(cloud):
+    return cloud.token(f"host-{uuid.uuid4().hex[:8]}", ["privacy-app"])
+
+
+def _person(cloud, **attributes):
+    return cloud.login(f"minors-{uuid.uuid4().hex[:8]}@example.org", **attributes)
+
+
+def _ask_parent(cloud, app):
+    reference = f"signup-{uuid.uuid4().hex[:12]}"
+    answer = cloud.call(
+        "POST",
+        "/minors/consent-requests",
+        app,
+        json={"parent_email": "mum@example.org", "country": "DE", "child_reference": reference},
+    )
+    assert answer.status_code == 201, answer.text
+    return answer.json() | {"child_reference": reference}
+
+
+def _confirm(cloud, token, decision="approve", **extra):
+    return cloud.call("POST", "/minors/consent-requests/confirm", json={"token": token, "decision": decision, **extra})
+
+
+def _request_items(cloud, request_id):
+    return aws_client(cloud, "dynamodb").query(
+        TableName=cloud.info()["resources"]["SubjectsTable"],
+        KeyConditionExpression="pk = :pk",
+        ExpressionAttributeValues={":pk": {"S": f"PARENTREQ#{request_id}"}},
+        ConsistentRead=True,
+    )["Items"]
+
+
+def test_a_user_token_cannot_ask_the_age_check(cloud):
+    user = _person(cloud)["access_token"]
+    answer = cloud.call("POST", "/minors/checks", user, json={"birth_date": "2014-02-01", "country": "DE"})
+    assert answer.status_code == 403
+    checked = cloud.call(
+        "POST", "/minors/checks", _host_app(cloud), json={"birth_date": "2014-02-01", "country": "DE"}
+    ).json()
+    assert checked["parental_consent_required"] is True
+    assert checked["age_of_consent"] == 16
+
+
+def test_a_parent_approves_the_accounts_are_linked_and_the_parent_exports_the_childs_data(cloud):
+    # Given the host app asks a parent (who has an account) for consent to a child's sign-up
+    app, parent = _host_app(cloud), _person(cloud, given_name="Mum")
+    asked = _ask_parent(cloud, app)
+    requested = [
+        e for e in events_of(cloud, "ParentalConsentRequested") if e["detail"]["request_id"] == asked["request_id"]
+    ]
+    assert requested[0]["detail"]["token"] == asked["token"]
+    assert "@" not in json.dumps(requested)
+    # When the parent approves naming their account, the child signs up, and the host app links them
+    approved = _confirm(cloud, asked["token"], parent_subject_id=parent["sub"])
+    assert approved.status_code == 200
+    granted = [
+        e for e in events_of(cloud, "ParentalConsentGranted") if e["detail"]["request_id"] == asked["request_id"]
+    ]
+    assert granted[0]["detail"]["parent_subject_id"] == parent["sub"]
+    assert granted[0]["detail"]["child_reference"] == asked["child_reference"]
+    child = _person(cloud, given_name="Kid", birth_date="2015-04-02", country="DE")
+    linked = cloud.call(
+        "POST", f"/app/minors/consent-requests/{asked['request_id']}/link", app, json={"child_subject_id": child["sub"]}
+    )
+    assert linked.status_code == 200, linked.text
+    # Then the parent sees the child and what is held about it
+    children = cloud.call("GET", "/parents/me/children", parent["access_token"]).json()["items"]
+    assert [c["child_subject_id"] for c in children] == [child["sub"]]
+    assert children[0]["profile"]["given_name"] == "Kid"
+    assert children[0]["profile"]["birth_date"] == date(2015, 4, 2).isoformat()
+    # And the parent's access request about the child completes once the workers ran
+    base = f"/parents/me/children/{child['sub']}"
+    submitted = cloud.call("POST", f"{base}/requests", parent["access_token"], json={"type": "access"})
+    assert submitted.status_code == 202
+    cloud.local("POST", "drain")
+    request = cloud.call("GET", f"{base}/requests/{submitted.json()['request_id']}", parent["access_token"]).json()
+    assert request["status"] == "completed"
+    assert request["export_ready"] is True
+    download = cloud.call("GET", f"{base}/requests/{request['request_id']}/download", parent["access_token"])
+    assert download.status_code == 200
+    assert download.json()["url"]
+    # And nobody else may act for the child
+    stranger = _person(cloud)["access_token"]
+    assert cloud.call("POST", f"{base}/requests", stranger, json={"type": "access"}).status_code == 404
+
+
+def test_an_unanswered_request_expires_and_leaves_nothing_behind(cloud):
+    # Given a request nobody answers
+    asked = _ask_parent(cloud, _host_app(cloud))
+    assert _request_items(cloud, asked["request_id"])
+    try:
+        # When eight days pass (the default expiry is seven) and TTL runs
+        cloud.local("POST", "clock", {"advance_days": 8})
+        cloud.local("POST", "tick")
+        # Then nothing of it remains, not even the parent's e-mail address, and the host app is told
+        assert _request_items(cloud, asked["request_id"]) == []
+        expired = [
+            e for e in events_of(cloud, "ParentalConsentExpired") if e["detail"]["request_id"] == asked["request_id"]
+        ]
+        assert len(expired) == 1
+        assert expired[0]["detail"]["child_reference"] == asked["child_reference"]
+        assert "@" not in json.dumps(expired)
+        # And the token of the e-mail no longer works
+        assert _confirm(cloud, asked["token"]).status_code == 400
+    finally:
+        cloud.local("POST", "clock", {"reset": True})
+
+
+def test_replayed_and_forged_tokens_change_nothing(cloud):
+    asked = _ask_parent(cloud, _host_app(cloud))
+    assert _confirm(cloud, asked["token"], "approve").status_code == 200
+    before = _request_items(cloud, asked["request_id"])
+    replayed = _confirm(cloud, asked["token"], "deny")
+    payload, signature = asked["token"].split(".")
+    forged = _confirm(cloud, f"{payload}.{signature[:-2]}AA")
+    assert (replayed.status_code, replayed.json()["error"]) == (400, "token_used")
+    assert (forged.status_code, forged.json()["error"]) == (400, "invalid_token")
+    assert _request_items(cloud, asked["request_id"]) == before
+    denied = [e for e in events_of(cloud, "ParentalConsentDenied") if e["detail"]["request_id"] == asked["request_id"]]
+    granted = [
+        e for e in events_of(cloud, "ParentalConsentGranted") if e["detail"]["request_id"] == asked["request_id"]
+    ]
+    assert (len(denied), len(granted)) == (0, 1)
+
+
+def test_an_underage_account_is_purged_at_once_without_a_restore_window(cloud):
+    # Given a child who signed up without consent, with a consent recorded
+    child = _person(cloud, given_name="Kid", birth_date="2016-01-01", country="DE")
+    token = child["access_token"]
+    cloud.call("PUT", "/me/consents", token, json={"decisions": {"analytics": True}, "source": "settings"})
+    admin = cloud.token(f"admin-{uuid.uuid4().hex[:6]}", ["privacy-admin"])
+    # When an operator marks the account as underage
+    answer = cloud.call("POST", f"/admin/subjects/{child['sub']}/underage", admin)
+    assert answer.status_code == 202
+    assert answer.json()["reason"] == "underage"
+    assert cloud.call("GET", "/me", token).status_code == 410
+    # Then, once the queues are drained (no daily sweep, no 60 days), it is purged with a certificate
+    cloud.local("POST", "drain")
+    assert cloud.call("GET", "/me/status", token).json()["state"] == "purged"
+    assert cloud.call("POST", "/me/restore", token).status_code == 410
+    audit = aws_client(cloud, "dynamodb").scan(TableName=cloud.info()["resources"]["AuditTable"])["Items"]
+    certificates = [json.loads(i["certificate"]["S"]) for i in audit if i["pk"]["S"].startswith("CERT#")]
+    mine = [c for c in certificates if c["subject"] == pseudonym(cloud, child["sub"])]
+    assert len(mine) == 1
+    assert mine[0]["reason"] == "underage"

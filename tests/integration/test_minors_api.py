@@ -1,0 +1,479 @@
+"""The minors routes under moto: handler, parental service, stores, audit, secrets and the purge queue together."""
+
+import json
+import os
+import uuid
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import boto3
+import pytest
+
+import composition
+import minors_composition
+from domain.audit import AuditEntry
+from domain.consent.ports import Owner
+from domain.minors import check_minor, load_age_table
+from domain.parental import issue_confirmation_token
+from domain.profile import new_profile
+from handlers import minors_api, parental_expiry, purge_worker
+from tests.support import load_event
+
+CHILD_REFERENCE = "signup-7f3a9c21"
+PARENT_EMAIL = "parent@example.org"
+
+
+@pytest.fixture(autouse=True)
+def fresh_handler_caches():
+    # The aws fixture builds new tables, secrets and queues per test: forget what a previous test cached.
+    factories = (
+        minors_composition.settings,
+        minors_composition.parental_store,
+        minors_composition.parental,
+        minors_composition.catalog,
+        minors_composition.consents,
+        minors_composition.underage,
+        parental_expiry.settings,
+        purge_worker.purger,
+        composition.settings,
+        composition.clock,
+        composition.store,
+        composition.requests,
+        composition.erasure,
+    )
+    for factory in factories:
+        factory.cache_clear()
+    yield
+    for factory in factories:
+        factory.cache_clear()
+
+
+# ---------------------------------------------------------------- helpers
+def invoke(event: dict[str, Any], context: Any) -> tuple[int, Any]:
+    response = minors_api.lambda_handler(event, context)
+    body = response.get("body")
+    return response["statusCode"], json.loads(body) if body else None
+
+
+def with_body(event: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
+    event["body"] = json.dumps(body)
+    event["isBase64Encoded"] = False
+    event["headers"]["content-length"] = str(len(event["body"].encode()))
+    event["headers"]["content-type"] = "application/json"
+    return event
+
+
+def as_caller(event: dict[str, Any], sub: str, groups: str | None = None) -> dict[str, Any]:
+    claims = event["requestContext"]["authorizer"]["jwt"]["claims"]
+    claims["sub"] = claims["username"] = sub
+    if groups is None:
+        claims.pop("cognito:groups", None)
+    else:
+        claims["cognito:groups"] = groups
+    return event
+
+
+def at_path(event: dict[str, Any], path: str, **path_parameters: str) -> dict[str, Any]:
+    event["rawPath"] = event["requestContext"]["http"]["path"] = path
+    event["pathParameters"] = path_parameters
+    return event
+
+
+def table(aws: Any) -> str:
+    return aws.physical_ids["SubjectsTable"]  # type: ignore[no-any-return]
+
+
+def items_of(ddb: Any, aws: Any, pk: str) -> dict[str, dict[str, Any]]:
+    answer = ddb.query(
+        TableName=table(aws), KeyConditionExpression="pk = :pk", ExpressionAttributeValues={":pk": {"S": pk}}
+    )
+    return {item["sk"]["S"]: item for item in answer["Items"]}
+
+
+def everything(ddb: Any, aws: Any) -> str:
+    items = ddb.scan(TableName=table(aws))["Items"]
+    return json.dumps(sorted(items, key=lambda i: (i["pk"]["S"], i["sk"]["S"])), sort_keys=True)
+
+
+def outbox(ddb: Any, aws: Any, detail_type: str) -> list[dict[str, Any]]:
+    found = []
+    for item in ddb.scan(TableName=table(aws))["Items"]:
+        if item["pk"]["S"].startswith("OUTBOX#"):
+            event = json.loads(item["outbox"]["S"])
+            if event["detail_type"] == detail_type:
+                found.append(event["detail"])
+    return found
+
+
+def sign_up(subject_id: str, **attributes: str) -> None:
+    now = composition.clock().now()
+    profile = new_profile(subject_id, {"email": f"{subject_id[:8]}@example.org", **attributes}, now)
+    audit = AuditEntry(action="profile.created", actor="system", at=now)
+    assert composition.store().create_profile(profile, audit=audit)
+
+
+def request_consent(context: Any, reference: str = CHILD_REFERENCE) -> dict[str, Any]:
+    event = with_body(
+        load_event("minors_api/post_consent_request.json"),
+        {"parent_email": PARENT_EMAIL, "country": "DE", "child_reference": reference},
+    )
+    status, body = invoke(event, context)
+    assert status == 201, body
+    return body  # type: ignore[no-any-return]
+
+
+def confirm(context: Any, token: str, decision: str = "approve", parent: str | None = None) -> tuple[int, Any]:
+    body: dict[str, Any] = {"token": token, "decision": decision}
+    if parent:
+        body["parent_subject_id"] = parent
+    return invoke(with_body(load_event("minors_api/post_confirm.json"), body), context)
+
+
+def link(context: Any, request_id: str, child: str, parent: str | None = None) -> tuple[int, Any]:
+    event = load_event("minors_api/post_link.json")
+    at_path(event, f"/app/minors/consent-requests/{request_id}/link", request_id=request_id)
+    body = {"child_subject_id": child} | ({"parent_subject_id": parent} if parent else {})
+    return invoke(with_body(event, body), context)
+
+
+def linked_family(context: Any) -> tuple[str, str, str]:
+    """A parent and a child, both signed up, linked by an approved request: (parent, child, request id)."""
+    parent, child = str(uuid.uuid4()), str(uuid.uuid4())
+    sign_up(parent, given_name="Ada")
+    sign_up(child, given_name="Kid", birthdate="2014-03-01", country="DE")
+    issued = request_consent(context)
+    assert confirm(context, issued["token"], parent=parent)[0] == 200
+    status, body = link(context, issued["request_id"], child)
+    assert status == 200, body
+    return parent, child, issued["request_id"]
+
+
+def as_parent(relative: str, parent: str, child: str, **path: str) -> dict[str, Any]:
+    event = as_caller(load_event(relative), parent)
+    route = event["routeKey"].split(" ", 1)[1]
+    concrete = route.replace("{child_id}", child)
+    for name, value in path.items():
+        concrete = concrete.replace(f"{{{name}}}", value)
+    params = {"child_id": child, **path} if "{child_id}" in route else dict(path)
+    return at_path(event, concrete, **params)
+
+
+# ---------------------------------------------------------------- the age check
+def test_the_host_app_learns_whether_parental_consent_is_needed_and_nothing_is_stored(aws, ddb, context):
+    # Given the sample check of a child born 2013-05-17 in Germany, sent by the host application
+    before = everything(ddb, aws)
+    status, body = invoke(load_event("minors_api/post_check.json"), context)
+    # Then the answer matches the age table and the table holds nothing new
+    expected = check_minor(date(2013, 5, 17), "DE", datetime.now(UTC).date(), table=load_age_table())
+    assert status == 200
+    assert body == {
+        "parental_consent_required": expected.parental_consent_required,
+        "age_of_consent": 16,
+        "age": expected.age,
+    }
+    assert everything(ddb, aws) == before
+
+
+def test_a_client_credentials_token_with_the_minors_scope_may_check(aws, context):
+    status, body = invoke(load_event("minors_api/post_check_client_credentials.json"), context)
+    assert status == 200
+    assert body["age_of_consent"] == 15
+
+
+def test_a_user_token_may_not_check(aws, context):
+    event = as_caller(load_event("minors_api/post_check.json"), str(uuid.uuid4()))
+    status, body = invoke(event, context)
+    assert status == 403
+    assert body["error"] == "forbidden"
+
+
+def test_the_configured_minimum_age_overrides_a_lower_country_age(aws, context, monkeypatch):
+    # Given a service-wide minimum of 16 and a 15-year-old in France (where 15 is enough)
+    monkeypatch.setitem(os.environ, "MINIMUM_CONSENT_AGE", "16")
+    born = datetime.now(UTC).date().replace(year=datetime.now(UTC).year - 15) - timedelta(days=40)
+    event = with_body(load_event("minors_api/post_check.json"), {"birth_date": born.isoformat(), "country": "FR"})
+    status, body = invoke(event, context)
+    assert status == 200
+    assert body == {"parental_consent_required": True, "age_of_consent": 16, "age": 15}
+
+
+def test_a_future_birth_date_is_refused_without_echoing_it(aws, context):
+    future = (datetime.now(UTC).date() + timedelta(days=3)).isoformat()
+    event = with_body(load_event("minors_api/post_check.json"), {"birth_date": future, "country": "DE"})
+    status, body = invoke(event, context)
+    assert status == 422
+    assert future not in json.dumps(body)
+
+
+# ---------------------------------------------------------------- requests and answers
+def test_a_request_keeps_only_the_parents_e_mail_and_publishes_no_e_mail(aws, ddb, context):
+    issued = request_consent(context)
+    item = items_of(ddb, aws, f"PARENTREQ#{issued['request_id']}")["PARENTREQ"]
+    assert set(item) == {
+        "pk",
+        "sk",
+        "request_id",
+        "parent_email",
+        "child_reference",
+        "country",
+        "created_at",
+        "expires_at",
+    }
+    assert item["parent_email"]["S"] == PARENT_EMAIL
+    expires_at = datetime.fromisoformat(issued["expires_at"])
+    assert int(item["expires_at"]["N"]) == int(expires_at.timestamp())
+    assert timedelta(days=7) - timedelta(minutes=1) < expires_at - datetime.now(UTC) <= timedelta(days=7)
+    (detail,) = outbox(ddb, aws, "ParentalConsentRequested")
+    assert detail == {
+        "request_id": issued["request_id"],
+        "child_reference": CHILD_REFERENCE,
+        "token": issued["token"],
+        "expires_at": expires_at.isoformat(),
+    }
+    assert "@" not in json.dumps(detail)
+
+
+def test_an_e_mail_address_as_child_reference_is_refused(aws, context):
+    event = with_body(
+        load_event("minors_api/post_consent_request.json"),
+        {"parent_email": PARENT_EMAIL, "country": "DE", "child_reference": "kid@example.org"},
+    )
+    status, body = invoke(event, context)
+    assert status == 422
+    assert "kid@example.org" not in json.dumps(body)
+
+
+def test_approval_forgets_the_e_mail_and_publishes_the_grant(aws, ddb, context):
+    issued = request_consent(context)
+    status, body = confirm(context, issued["token"], parent="parent-sub-1")
+    assert status == 200
+    assert body == {"request_id": issued["request_id"], "decision": "approve", "recorded": True}
+    items = items_of(ddb, aws, f"PARENTREQ#{issued['request_id']}")
+    assert set(items) == {"APPROVED"}
+    assert PARENT_EMAIL not in json.dumps(items)
+    assert outbox(ddb, aws, "ParentalConsentGranted") == [
+        {"request_id": issued["request_id"], "child_reference": CHILD_REFERENCE, "parent_subject_id": "parent-sub-1"}
+    ]
+
+
+def test_a_replayed_token_changes_nothing(aws, ddb, context):
+    issued = request_consent(context)
+    assert confirm(context, issued["token"])[0] == 200
+    before = everything(ddb, aws)
+    for decision in ("approve", "deny"):
+        status, body = confirm(context, issued["token"], decision)
+        assert (status, body["error"]) == (400, "token_used")
+    assert everything(ddb, aws) == before
+
+
+def test_forged_and_expired_tokens_are_refused(aws, ddb, context):
+    issued = request_consent(context)
+    before = everything(ddb, aws)
+    payload, signature = issued["token"].split(".")
+    assert confirm(context, f"{payload}.{signature[::-1]}")[1]["error"] == "invalid_token"
+    assert confirm(context, "not-a-token")[1]["error"] == "invalid_token"
+    secret = boto3.client("secretsmanager").get_secret_value(SecretId=aws.physical_ids["TokenKeySecret"])
+    expired = issue_confirmation_token(
+        secret["SecretString"].encode(),
+        request_id=issued["request_id"],
+        expires_at=datetime.now(UTC) - timedelta(seconds=1),
+        token_id="stale",
+    )
+    status, body = confirm(context, expired)
+    assert (status, body["error"]) == (400, "expired_token")
+    assert everything(ddb, aws) == before
+
+
+def test_a_denial_deletes_the_request(aws, ddb, context):
+    issued = request_consent(context)
+    status, _ = confirm(context, issued["token"], "deny")
+    assert status == 200
+    assert items_of(ddb, aws, f"PARENTREQ#{issued['request_id']}") == {}
+    assert outbox(ddb, aws, "ParentalConsentDenied") == [
+        {"request_id": issued["request_id"], "child_reference": CHILD_REFERENCE}
+    ]
+
+
+# ---------------------------------------------------------------- linking
+def test_linking_puts_the_link_in_both_partitions(aws, ddb, context):
+    parent, child, request_id = linked_family(context)
+    assert f"CHILD#{child}" in items_of(ddb, aws, f"SUBJECT#{parent}")
+    assert f"PARENT#{parent}" in items_of(ddb, aws, f"SUBJECT#{child}")
+    approved = items_of(ddb, aws, f"PARENTREQ#{request_id}")["APPROVED"]
+    assert approved["child_subject_id"]["S"] == child
+
+
+def test_linking_an_unknown_child_is_not_found(aws, context):
+    parent = str(uuid.uuid4())
+    sign_up(parent)
+    issued = request_consent(context)
+    confirm(context, issued["token"], parent=parent)
+    assert link(context, issued["request_id"], "nobody-signed-up")[0] == 404
+
+
+def test_linking_a_denied_request_is_not_found(aws, context):
+    child = str(uuid.uuid4())
+    sign_up(child)
+    issued = request_consent(context)
+    confirm(context, issued["token"], "deny")
+    assert link(context, issued["request_id"], child, "some-parent")[0] == 404
+
+
+def test_a_user_cannot_link(aws, context):
+    event = as_caller(load_event("minors_api/post_link.json"), str(uuid.uuid4()))
+    assert invoke(event, context)[0] == 403
+
+
+# ---------------------------------------------------------------- parents' rights
+def test_a_parent_sees_the_child_and_what_is_held(aws, context):
+    parent, child, request_id = linked_family(context)
+    status, body = invoke(as_caller(load_event("minors_api/get_children.json"), parent), context)
+    assert status == 200
+    (item,) = body["items"]
+    assert (item["child_subject_id"], item["request_id"], item["state"]) == (child, request_id, "active")
+    assert item["profile"]["given_name"] == "Kid"
+    assert item["collected"]["profile"] == 1
+    assert item["collected"]["parent"] == 1
+
+
+def test_another_parent_sees_no_child_and_gets_404_on_its_routes(aws, context):
+    _, child, _ = linked_family(context)
+    stranger = str(uuid.uuid4())
+    sign_up(stranger)
+    assert invoke(as_caller(load_event("minors_api/get_children.json"), stranger), context)[1] == {"items": []}
+    for relative in ("minors_api/post_child_erasure.json", "minors_api/post_child_withdraw.json"):
+        status, body = invoke(as_parent(relative, stranger, child), context)
+        assert (status, body["error"]) == (404, "not_found"), relative
+    unknown = invoke(as_parent("minors_api/post_child_erasure.json", stranger, str(uuid.uuid4())), context)
+    assert unknown[1]["message"] == body["message"]
+
+
+def test_a_parent_asks_for_a_copy_of_the_childs_data(aws, ddb, context):
+    parent, child, _ = linked_family(context)
+    event = with_body(as_parent("minors_api/post_child_request.json", parent, child), {"type": "access"})
+    status, body = invoke(event, context)
+    assert status == 202
+    assert body["type"] == "access"
+    request = json.loads(items_of(ddb, aws, f"SUBJECT#{child}")[f"REQUEST#{body['request_id']}"]["request"]["S"])
+    assert request["origin"] == "parent"
+    seen = invoke(as_parent("minors_api/get_child_request.json", parent, child, request_id=body["request_id"]), context)
+    assert seen[0] == 200
+    assert seen[1]["status"] == "received"
+    download = as_parent("minors_api/get_child_download.json", parent, child, request_id=body["request_id"])
+    assert invoke(download, context)[1]["error"] == "export_not_ready"
+
+
+def test_a_parent_has_the_childs_data_deleted(aws, context):
+    parent, child, _ = linked_family(context)
+    status, body = invoke(as_parent("minors_api/post_child_erasure.json", parent, child), context)
+    assert status == 202
+    assert (body["state"], body["reason"]) == ("pending_deletion", "parent_request")
+    assert body["request_id"]
+    assert composition.erasure().status(child).state == "pending_deletion"
+
+
+def test_withdrawal_refuses_every_refusable_purpose_and_schedules_deletion(aws, ddb, context):
+    parent, child, _ = linked_family(context)
+    status, body = invoke(as_parent("minors_api/post_child_withdraw.json", parent, child), context)
+    assert status == 200
+    assert (body["state"], body["reason"]) == ("pending_deletion", "parent_request")
+    views = minors_composition.consents().current(Owner("subject", child))
+    for purpose, view in views.items():
+        if not view.required:
+            assert (view.granted, view.source) == (False, "parent"), purpose
+    (detail,) = outbox(ddb, aws, "ParentalConsentWithdrawn")
+    assert (detail["child_subject_id"], detail["parent_subject_id"]) == (child, parent)
+    assert detail["receipt_id"] == body["receipt_id"]
+
+
+# ---------------------------------------------------------------- underage purge
+def _purge_messages(aws: Any) -> list[dict[str, Any]]:
+    sqs = boto3.client("sqs")
+    answer = sqs.receive_message(QueueUrl=aws.physical_ids["PurgeQueue"], MaxNumberOfMessages=10)
+    return answer.get("Messages", [])
+
+
+def _sqs_event(aws: Any, message: dict[str, Any]) -> dict[str, Any]:
+    record = {
+        "messageId": message["MessageId"],
+        "receiptHandle": message["ReceiptHandle"],
+        "body": message["Body"],
+        "attributes": {},
+        "messageAttributes": {},
+        "md5OfBody": message["MD5OfBody"],
+        "eventSource": "aws:sqs",
+        "eventSourceARN": aws.attributes["PurgeQueue"]["Arn"],
+        "awsRegion": "us-east-1",
+    }
+    return {"Records": [record]}
+
+
+def test_an_underage_subject_is_queued_for_purge_now_and_purged(aws, ddb, context):
+    child = str(uuid.uuid4())
+    sign_up(child)
+    event = at_path(load_event("minors_api/post_underage.json"), f"/admin/subjects/{child}/underage", subject_id=child)
+    status, body = invoke(event, context)
+    assert status == 202
+    assert (body["state"], body["reason"], body["queued"]) == ("pending_deletion", "underage", True)
+    assert datetime.fromisoformat(body["purge_at"]) <= datetime.now(UTC)
+    (message,) = _purge_messages(aws)
+    assert json.loads(message["Body"]) == {"subject_id": child}
+    assert purge_worker.lambda_handler(_sqs_event(aws, message), context) == {"batchItemFailures": []}
+    assert composition.erasure().status(child).state == "purged"
+
+
+def test_an_underage_subject_already_in_a_restore_window_loses_the_window(aws, context):
+    child = str(uuid.uuid4())
+    sign_up(child)
+    composition.erasure().schedule_deletion(child, "user_request", actor="subject")
+    event = at_path(load_event("minors_api/post_underage.json"), f"/admin/subjects/{child}/underage", subject_id=child)
+    status, body = invoke(event, context)
+    assert status == 202
+    assert body["reason"] == "underage"
+    assert datetime.fromisoformat(body["purge_at"]) <= datetime.now(UTC)
+    assert composition.erasure().status(child).state == "purged"  # the window has ended: gone for everyone
+
+
+def test_only_operators_may_purge_as_underage(aws, context):
+    event = as_caller(load_event("minors_api/post_underage.json"), str(uuid.uuid4()))
+    assert invoke(event, context)[0] == 403
+
+
+# ---------------------------------------------------------------- expiry
+def _bus_tap(aws: Any) -> str:
+    sqs, events = boto3.client("sqs"), boto3.client("events")
+    url = sqs.create_queue(QueueName=f"tap-{uuid.uuid4().hex[:8]}")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    bus = aws.physical_ids["PrivacyEventBus"]
+    events.put_rule(Name="tap", EventBusName=bus, EventPattern=json.dumps({"source": ["privacy.rights"]}))
+    events.put_targets(Rule="tap", EventBusName=bus, Targets=[{"Id": "tap", "Arn": arn}])
+    return url  # type: ignore[no-any-return]
+
+
+def _tapped(url: str) -> list[dict[str, Any]]:
+    messages = boto3.client("sqs").receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
+    return [json.loads(m["Body"]) for m in messages]
+
+
+def test_a_ttl_deletion_of_a_pending_request_publishes_the_expiry_without_the_e_mail(aws, context):
+    tap = _bus_tap(aws)
+    result = parental_expiry.lambda_handler(load_event("parental_expiry/ttl_request_removed.json"), context)
+    assert result == {"batchItemFailures": []}
+    (event,) = _tapped(tap)
+    assert event["detail-type"] == "ParentalConsentExpired"
+    assert set(event["detail"]) == {"event_id", "request_id", "child_reference"}
+    assert event["detail"]["request_id"] == "0b7f3c2a9d8e4f1a6b5c4d3e2f1a0b9c"
+    assert "@" not in json.dumps(event)
+
+
+@pytest.mark.parametrize("change", ["user_delete", "profile_ttl"])
+def test_other_removals_publish_nothing(aws, context, change):
+    tap = _bus_tap(aws)
+    event = load_event("parental_expiry/ttl_request_removed.json")
+    record = event["Records"][0]
+    if change == "user_delete":  # a decision deletes the pending item: not an expiry
+        record.pop("userIdentity")
+    else:
+        record["dynamodb"]["Keys"]["sk"] = {"S": "PROFILE"}
+    assert parental_expiry.lambda_handler(event, context) == {"batchItemFailures": []}
+    assert _tapped(tap) == []

@@ -1,0 +1,313 @@
+"""Parental consent: confirmation tokens, the age check at its boundaries, and the use cases on a fake store."""
+
+import base64
+import json
+from datetime import UTC, date, datetime, timedelta
+from itertools import count
+
+import pytest
+
+from domain.audit import AuditEntry
+from domain.clock import FixedClock
+from domain.consent.unsubscribe import InvalidToken, issue_token, verify_token
+from domain.errors import Conflict, InvalidRequest, NotFound
+from domain.minors import load_age_table
+from domain.parental import (
+    ApprovedRequest,
+    ChildLink,
+    ConfirmationClaim,
+    ConfirmationTokenUsed,
+    ExpiredConfirmationToken,
+    InvalidConfirmationToken,
+    LinkConflict,
+    PendingRequest,
+    issue_confirmation_token,
+    minimum_age_override,
+    minor_check,
+    parent_of_link,
+    verify_confirmation_token,
+)
+from domain.parental_service import Event, ParentalService, RequestEnded, Spend, SubjectMissing, TokenSpent
+
+SECRET = b"parental-secret-with-enough-entropy-0123456789"
+NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
+EXPIRES_AT = NOW + timedelta(days=7)
+REQUEST_ID = "0b7f3c2a9d8e4f1a6b5c4d3e2f1a0b9c"
+
+
+@pytest.fixture
+def token() -> str:
+    return issue_confirmation_token(SECRET, request_id=REQUEST_ID, expires_at=EXPIRES_AT, token_id="jti-1")
+
+
+def _b64(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+# ---------------------------------------------------------------- tokens
+def test_a_confirmation_token_verifies_to_what_was_issued(token):
+    claim = verify_confirmation_token(SECRET, token, now=NOW)
+    assert claim == ConfirmationClaim(request_id=REQUEST_ID, expires_at=EXPIRES_AT, token_id="jti-1")
+
+
+def test_a_confirmation_token_carries_no_e_mail_and_only_the_request_id(token):
+    payload = json.loads(_unb64(token.split(".")[0]))
+    assert set(payload) == {"typ", "rid", "exp", "jti"}
+    assert "@" not in token
+
+
+def test_a_tampered_payload_is_rejected(token):
+    payload, signature = token.split(".")
+    forged = json.loads(_unb64(payload)) | {"rid": "f" * 32}
+    forged_token = f"{_b64(json.dumps(forged, separators=(',', ':'), sort_keys=True).encode())}.{signature}"
+    with pytest.raises(InvalidConfirmationToken):
+        verify_confirmation_token(SECRET, forged_token, now=NOW)
+
+
+def test_a_tampered_signature_is_rejected(token):
+    payload, signature = token.split(".")
+    flipped = bytearray(_unb64(signature))
+    flipped[0] ^= 1
+    with pytest.raises(InvalidConfirmationToken):
+        verify_confirmation_token(SECRET, f"{payload}.{_b64(bytes(flipped))}", now=NOW)
+
+
+def test_a_token_signed_with_another_secret_is_rejected(token):
+    with pytest.raises(InvalidConfirmationToken):
+        verify_confirmation_token(b"another-secret", token, now=NOW)
+
+
+@pytest.mark.parametrize("moment", [EXPIRES_AT, EXPIRES_AT + timedelta(seconds=1), EXPIRES_AT + timedelta(days=30)])
+def test_a_token_is_expired_from_its_expiry_on(token, moment):
+    with pytest.raises(ExpiredConfirmationToken):
+        verify_confirmation_token(SECRET, token, now=moment)
+
+
+def test_a_token_is_valid_one_second_before_expiry(token):
+    assert verify_confirmation_token(SECRET, token, now=EXPIRES_AT - timedelta(seconds=1)).request_id == REQUEST_ID
+
+
+@pytest.mark.parametrize("garbage", ["", "abc", "a.b.c", "!!!.???", "a" * 3000, "e30.e30"])
+def test_malformed_tokens_are_invalid_not_errors(garbage):
+    with pytest.raises(InvalidConfirmationToken):
+        verify_confirmation_token(SECRET, garbage, now=NOW)
+
+
+def test_an_unsubscribe_token_is_not_a_confirmation_token_and_vice_versa(token):
+    # Both kinds are signed with the same key: the token type keeps them apart
+    unsubscribe = issue_token(SECRET, subject_id="s", purpose="newsletters", expires_at=EXPIRES_AT, token_id="t")
+    with pytest.raises(InvalidConfirmationToken):
+        verify_confirmation_token(SECRET, unsubscribe, now=NOW)
+    with pytest.raises(InvalidToken):
+        verify_token(SECRET, token, now=NOW)
+
+
+# ---------------------------------------------------------------- age checks at the boundaries
+@pytest.mark.parametrize(
+    ("country", "age_of_consent"), [("DE", 16), ("FR", 15), ("ES", 14), ("GB", 13), ("UK", 13), ("US", 13), ("BR", 16)]
+)
+def test_the_birthday_itself_is_enough_and_the_day_before_is_not(country, age_of_consent):
+    today = date(2026, 6, 1)
+    born = date(2026 - age_of_consent, 6, 1)
+    on_birthday = minor_check(born, country, today, table=load_age_table(), configured_minimum=0)
+    day_before = minor_check(born, country, today - timedelta(days=1), table=load_age_table(), configured_minimum=0)
+    assert (on_birthday.age, on_birthday.parental_consent_required) == (age_of_consent, False)
+    assert (day_before.age, day_before.parental_consent_required) == (age_of_consent - 1, True)
+    assert on_birthday.age_of_consent == day_before.age_of_consent == age_of_consent
+
+
+def test_a_leap_day_child_reaches_the_age_on_the_first_of_march():
+    born = date(2008, 2, 29)
+    assert minor_check(born, "FR", date(2023, 2, 28), table=load_age_table(), configured_minimum=0).age == 14
+    assert minor_check(born, "FR", date(2023, 3, 1), table=load_age_table(), configured_minimum=0).age == 15
+
+
+def test_the_configured_minimum_makes_a_country_stricter():
+    born, today = date(2012, 6, 1), date(2026, 6, 1)  # 14 today
+    assert (
+        minor_check(born, "ES", today, table=load_age_table(), configured_minimum=0).parental_consent_required is False
+    )
+    stricter = minor_check(born, "ES", today, table=load_age_table(), configured_minimum=16)
+    assert (stricter.age_of_consent, stricter.parental_consent_required) == (16, True)
+
+
+def test_the_configured_minimum_never_lowers_the_law():
+    check = minor_check(date(2012, 6, 1), "DE", date(2026, 6, 1), table=load_age_table(), configured_minimum=13)
+    assert (check.age_of_consent, check.parental_consent_required) == (16, True)
+
+
+def test_zero_means_no_override():
+    assert minimum_age_override(0) is None
+    assert minimum_age_override(15) == 15
+
+
+# ---------------------------------------------------------------- use cases on a fake store
+class FakeStore:
+    """Holds what the DynamoDB store holds, and records the events it would publish."""
+
+    def __init__(self) -> None:
+        self.pending_items: dict[str, PendingRequest] = {}
+        self.approved_items: dict[str, ApprovedRequest] = {}
+        self.spent: set[str] = set()
+        self.links: dict[tuple[str, str], ChildLink] = {}
+        self.profiles: set[str] = set()
+        self.events: list[Event] = []
+        self.audits: list[tuple[str, AuditEntry]] = []
+
+    def create(self, request: PendingRequest, *, event: Event) -> None:
+        self.pending_items[request.request_id] = request
+        self.events.append(event)
+
+    def pending(self, request_id: str) -> PendingRequest | None:
+        return self.pending_items.get(request_id)
+
+    def _spend(self, request: PendingRequest, spend: Spend) -> None:
+        if spend[0] in self.spent:
+            raise TokenSpent
+        if request.request_id not in self.pending_items:
+            raise RequestEnded
+        self.spent.add(spend[0])
+        del self.pending_items[request.request_id]
+
+    def approve(self, request: PendingRequest, approved: ApprovedRequest, *, spend: Spend, event: Event) -> None:
+        self._spend(request, spend)
+        self.approved_items[request.request_id] = approved
+        self.events.append(event)
+
+    def deny(self, request: PendingRequest, *, spend: Spend, event: Event) -> None:
+        self._spend(request, spend)
+        self.events.append(event)
+
+    def approved(self, request_id: str) -> ApprovedRequest | None:
+        return self.approved_items.get(request_id)
+
+    def link(self, approved: ApprovedRequest, link: ChildLink, *, audits: list[tuple[str, AuditEntry]]) -> None:
+        if not {link.parent_subject_id, link.child_subject_id} <= self.profiles:
+            raise SubjectMissing
+        self.approved_items[approved.request_id] = approved.model_copy(
+            update={"parent_subject_id": link.parent_subject_id, "child_subject_id": link.child_subject_id}
+        )
+        self.links[(link.parent_subject_id, link.child_subject_id)] = link
+        self.audits += audits
+
+    def link_of(self, parent_subject_id: str, child_subject_id: str) -> ChildLink | None:
+        return self.links.get((parent_subject_id, child_subject_id))
+
+    def children(self, parent_subject_id: str) -> list[ChildLink]:
+        return [link for (parent, _), link in self.links.items() if parent == parent_subject_id]
+
+    def record_withdrawal(self, link: ChildLink, *, event: Event, audit: AuditEntry) -> None:
+        self.events.append(event)
+        self.audits.append((link.child_subject_id, audit))
+
+
+@pytest.fixture
+def store() -> FakeStore:
+    return FakeStore()
+
+
+@pytest.fixture
+def service(store: FakeStore) -> ParentalService:
+    ids = count(1)
+    return ParentalService(
+        store,
+        FixedClock(NOW),
+        new_id=lambda: f"{next(ids):032x}",
+        token_secret=lambda: SECRET,
+        expiry=timedelta(days=7),
+    )
+
+
+def test_a_request_keeps_the_e_mail_but_its_event_never_carries_it(service, store):
+    issued = service.request("parent@example.org", "DE", "signup-1")
+    assert store.pending_items[issued.request_id].parent_email == "parent@example.org"
+    detail_type, detail = store.events[-1]
+    assert detail_type == "ParentalConsentRequested"
+    assert detail == {
+        "request_id": issued.request_id,
+        "child_reference": "signup-1",
+        "token": issued.token,
+        "expires_at": (NOW + timedelta(days=7)).isoformat(),
+    }
+    assert "@" not in json.dumps(detail)
+
+
+def test_an_approval_drops_the_e_mail_and_a_replay_changes_nothing(service, store):
+    issued = service.request("parent@example.org", "DE", "signup-2")
+    service.confirm(issued.token, "approve", "parent-1")
+    assert issued.request_id not in store.pending_items
+    assert "parent@example.org" not in store.approved_items[issued.request_id].model_dump_json()
+    assert store.events[-1] == (
+        "ParentalConsentGranted",
+        {"request_id": issued.request_id, "child_reference": "signup-2", "parent_subject_id": "parent-1"},
+    )
+    events_before = list(store.events)
+    with pytest.raises(ConfirmationTokenUsed):
+        service.confirm(issued.token, "deny")
+    assert store.events == events_before
+
+
+def test_a_denial_deletes_the_request_and_says_so(service, store):
+    issued = service.request("parent@example.org", "DE", "signup-3")
+    service.confirm(issued.token, "deny")
+    assert store.pending_items == {}
+    assert store.approved_items == {}
+    assert store.events[-1] == (
+        "ParentalConsentDenied",
+        {"request_id": issued.request_id, "child_reference": "signup-3"},
+    )
+
+
+def test_a_spent_token_is_used_even_when_the_request_is_still_pending(service, store):
+    # Given a token id recorded as spent (a concurrent confirm committed first)
+    issued = service.request("parent@example.org", "DE", "signup-4")
+    store.spent.add(verify_confirmation_token(SECRET, issued.token, now=NOW).token_id)
+    with pytest.raises(ConfirmationTokenUsed):
+        service.confirm(issued.token, "approve")
+
+
+def test_link_needs_both_accounts_and_names_the_parent(service, store):
+    issued = service.request("parent@example.org", "DE", "signup-5")
+    service.confirm(issued.token, "approve")
+    with pytest.raises(NotFound):
+        service.link(issued.request_id, "child-1", "parent-1")
+    store.profiles |= {"child-1", "parent-1"}
+    with pytest.raises(InvalidRequest):
+        service.link(issued.request_id, "child-1")  # nobody named the parent
+    link = service.link(issued.request_id, "child-1", "parent-1")
+    assert service.linked_child("parent-1", "child-1") == link
+    assert [a.action for _, a in store.audits] == ["parental.child_linked", "parental.consent_linked"]
+
+
+def test_another_parent_cannot_see_the_child(service, store):
+    store.profiles |= {"child-1", "parent-1"}
+    issued = service.request("parent@example.org", "DE", "signup-6")
+    service.confirm(issued.token, "approve", "parent-1")
+    service.link(issued.request_id, "child-1")
+    with pytest.raises(NotFound):
+        service.linked_child("parent-2", "child-1")
+
+
+def test_an_approval_for_one_parent_cannot_be_linked_to_another():
+    approved = ApprovedRequest(
+        request_id=REQUEST_ID,
+        child_reference="r",
+        country="DE",
+        approved_at=NOW,
+        expires_at=EXPIRES_AT,
+        parent_subject_id="parent-1",
+    )
+    assert parent_of_link(approved, None) == "parent-1"
+    assert parent_of_link(approved, "parent-1") == "parent-1"
+    with pytest.raises(LinkConflict):
+        parent_of_link(approved, "parent-2")
+    assert issubclass(LinkConflict, Conflict)
+
+
+def test_unknown_approvals_are_not_found(service):
+    with pytest.raises(NotFound):
+        service.link("f" * 32, "child-1", "parent-1")

@@ -1,0 +1,327 @@
+/*! Privacy consent banner. Plain ES2020, no dependencies, loads nothing from third parties.
+ *
+ * Embed with one tag (data-api defaults to the origin this script is served from):
+ *   <script src="https://host/banner.js" data-api="https://api.example" defer></script>
+ * Optional: data-css="https://host/custom.css" to use another stylesheet, data-css="none" to style it yourself.
+ *
+ * For the host page:
+ *   window.PrivacyConsent.get()        -> {purposeId: boolean}, or null before any decision
+ *   window.PrivacyConsent.onChange(fn) -> fn(decisions) after load and after every save; returns an unsubscribe
+ *   window.PrivacyConsent.open()       -> shows the banner again (so does a click on any [data-privacy-settings])
+ *   window event "privacy-consent"     -> CustomEvent, detail = decisions, after load and after every save
+ * Load optional scripts (analytics...) only when get()[purpose] === true.
+ */
+(() => {
+  'use strict';
+  if (window.PrivacyConsent) return;
+
+  const script = document.currentScript;
+  const here = new URL(script && script.src ? script.src : location.href, location.href);
+  const api = ((script && script.dataset.api) || here.origin).replace(/\/+$/, '');
+  const COOKIE = 'privacy_visitor';
+  const MAX_AGE = 396 * 86400; // 13 months, the longest a consent is kept before it must be asked again
+  const GPC = navigator.globalPrivacyControl === true;
+  const GPC_REASON = "Turned off by your browser's Global Privacy Control signal";
+  const CATEGORIES = { cookie: 'Cookies and similar technology', processing: 'Other uses of your data' };
+  const listeners = [];
+  let purposes = [];
+  let decisions = null;
+  let root, dialog, panel, toggle, errorBox, opener, busy;
+  const boxes = {};
+
+  const refusable = () => purposes.filter((p) => !p.required);
+  const blocked = (p) => GPC && p.gpc_opt_out;
+
+  function el(tag, attrs, ...kids) {
+    const node = document.createElement(tag);
+    for (const [key, value] of Object.entries(attrs || {})) {
+      if (value === false || value == null) continue;
+      if (key === 'text') node.textContent = value;
+      else node.setAttribute(key, value === true ? '' : value);
+    }
+    node.append(...kids.filter(Boolean));
+    return node;
+  }
+
+  // ---------------------------------------------------------------- visitor id (first-party cookie)
+  function readVisitor() {
+    const found = document.cookie.match(/(?:^|;\s*)privacy_visitor=([A-Za-z0-9_-]{16,64})(?:;|$)/);
+    return found ? found[1] : null;
+  }
+
+  function visitor() {
+    // Created at the first choice, not on page load: no cookie is set before the visitor decides anything.
+    const id =
+      readVisitor() ||
+      (crypto.randomUUID
+        ? crypto.randomUUID()
+        : [...crypto.getRandomValues(new Uint8Array(16))].map((b) => b.toString(16).padStart(2, '0')).join(''));
+    const secure = location.protocol === 'https:' ? '; Secure' : '';
+    document.cookie = `${COOKIE}=${id}; Max-Age=${MAX_AGE}; Path=/; SameSite=Lax${secure}`;
+    return id;
+  }
+
+  // ---------------------------------------------------------------- API
+  async function call(method, path, body) {
+    const headers = { Accept: 'application/json' };
+    if (body) headers['Content-Type'] = 'application/json';
+    // Browsers drop Sec-* headers set by scripts (forbidden header names) and send Sec-GPC themselves when the
+    // signal is on; setting it here covers other runtimes. Either way GPC purposes are sent as refused below.
+    if (GPC) headers['Sec-GPC'] = '1';
+    const answer = await fetch(api + path, {
+      method,
+      headers,
+      body: body ? JSON.stringify(body) : undefined,
+      credentials: 'omit',
+    });
+    if (!answer.ok) throw new Error(`${method} ${path}: ${answer.status}`);
+    return answer.json();
+  }
+
+  // ---------------------------------------------------------------- decisions exposed to the host page
+  const get = () => (decisions ? { ...decisions } : null);
+
+  function announce() {
+    const detail = get();
+    for (const fn of listeners.slice()) {
+      try {
+        fn(detail);
+      } catch (error) {
+        console.error(error);
+      }
+    }
+    window.dispatchEvent(new CustomEvent('privacy-consent', { detail }));
+  }
+
+  function withRequired(chosen) {
+    const all = {};
+    for (const p of purposes) all[p.id] = p.required ? true : !!chosen[p.id];
+    return all;
+  }
+
+  // ---------------------------------------------------------------- the dialog
+  function build() {
+    const button = (text, action) => el('button', { type: 'button', class: 'pc-btn', 'data-pc-action': action, text });
+    const groups = {};
+    for (const p of purposes) {
+      const category = p.category || 'other';
+      groups[category] ||= el('fieldset', { class: 'pc-group' }, el('legend', { text: CATEGORIES[category] || category }));
+      const id = `pc-purpose-${p.id}`;
+      const off = blocked(p);
+      const note = p.required ? 'Always on' : off ? GPC_REASON : '';
+      const box = el('input', {
+        type: 'checkbox',
+        id,
+        name: p.id,
+        'data-pc-purpose': p.id,
+        disabled: p.required || off,
+        'aria-describedby': `${id}-desc${note ? ` ${id}-note` : ''}`,
+      });
+      boxes[p.id] = box;
+      groups[category].append(
+        el(
+          'div',
+          { class: 'pc-purpose' },
+          box,
+          el('label', { for: id, text: p.title }),
+          note && el('span', { id: `${id}-note`, class: off ? 'pc-note pc-note-gpc' : 'pc-note', text: note }),
+          el('p', { id: `${id}-desc`, class: 'pc-desc', text: p.description }),
+        ),
+      );
+    }
+    toggle = el('button', {
+      type: 'button',
+      class: 'pc-toggle',
+      'aria-expanded': 'false',
+      'aria-controls': 'pc-panel',
+      text: 'Customize',
+    });
+    panel = el(
+      'div',
+      { id: 'pc-panel', class: 'pc-panel', hidden: true },
+      ...Object.values(groups),
+      el('div', { class: 'pc-actions' }, button('Save my choices', 'save')),
+    );
+    errorBox = el('p', { class: 'pc-error', role: 'alert' });
+    dialog = el(
+      'div',
+      {
+        class: 'pc-dialog',
+        role: 'dialog',
+        'aria-modal': 'true',
+        'aria-labelledby': 'pc-title',
+        'aria-describedby': 'pc-text',
+        tabindex: '-1',
+      },
+      el('h2', { id: 'pc-title', class: 'pc-title', text: 'Your privacy choices' }),
+      el('p', {
+        id: 'pc-text',
+        class: 'pc-text',
+        text:
+          'We use cookies that are strictly necessary to run this site. With your consent we would also like to use ' +
+          'others, for example to measure how the site is used. Accept or reject them all, or choose one by one. ' +
+          'You can change your mind at any time through "Cookie settings".',
+      }),
+      GPC &&
+        el('p', {
+          class: 'pc-text pc-note-gpc',
+          text: 'Your browser sends a Global Privacy Control signal, so the uses it covers stay off whatever you choose (see Customize).',
+        }),
+      el('div', { class: 'pc-actions' }, button('Reject all', 'reject'), button('Accept all', 'accept')),
+      toggle,
+      panel,
+      errorBox,
+    );
+    root = el('div', { class: 'pc-root', hidden: true }, el('div', { class: 'pc-backdrop' }), dialog);
+    dialog.addEventListener('click', onClick);
+    dialog.addEventListener('keydown', onKey);
+    document.body.append(root);
+  }
+
+  function expand(on) {
+    panel.hidden = !on;
+    toggle.setAttribute('aria-expanded', String(on));
+  }
+
+  function focusables() {
+    return [...dialog.querySelectorAll('button, input, select, textarea, a[href], [tabindex]:not([tabindex="-1"])')].filter(
+      (node) => !node.disabled && node.getClientRects().length > 0,
+    );
+  }
+
+  function keepFocus(event) {
+    if (!dialog.contains(event.target)) (focusables()[0] || dialog).focus();
+  }
+
+  function onKey(event) {
+    if (event.key === 'Escape') {
+      // Deliberately NOT a way out: closing without a choice would be implied consent (or an implied refusal the
+      // visitor did not express), which regulators (EDPB, CNIL) reject. The dialog closes only on a choice.
+      event.preventDefault();
+      event.stopPropagation();
+      return;
+    }
+    if (event.key !== 'Tab') return;
+    const list = focusables();
+    if (!list.length) return event.preventDefault();
+    const first = list[0];
+    const last = list[list.length - 1];
+    const active = document.activeElement;
+    if (event.shiftKey && (active === first || active === dialog || !dialog.contains(active))) {
+      event.preventDefault();
+      last.focus();
+    } else if (!event.shiftKey && (active === last || !dialog.contains(active))) {
+      event.preventDefault();
+      first.focus();
+    }
+  }
+
+  function onClick(event) {
+    const target = event.target.closest('button');
+    if (!target) return;
+    if (target === toggle) return expand(panel.hidden);
+    if (target.dataset.pcAction) save(target.dataset.pcAction);
+  }
+
+  function open() {
+    if (!purposes.length) return;
+    if (!root) build();
+    if (!root.hidden) return;
+    opener = document.activeElement;
+    for (const p of purposes) {
+      boxes[p.id].checked = p.required || (!blocked(p) && (decisions ? !!decisions[p.id] : !!p.default));
+    }
+    errorBox.textContent = '';
+    expand(!!decisions); // reopened from "Cookie settings": show the choices at once
+    root.hidden = false;
+    document.addEventListener('focusin', keepFocus);
+    dialog.focus();
+  }
+
+  function close() {
+    root.hidden = true;
+    document.removeEventListener('focusin', keepFocus);
+    if (opener && opener !== document.body && opener.isConnected && opener.focus) opener.focus();
+    opener = null;
+  }
+
+  async function save(action) {
+    if (busy) return;
+    const chosen = {};
+    for (const p of refusable()) {
+      chosen[p.id] = !blocked(p) && (action === 'accept' || (action === 'save' && boxes[p.id].checked));
+    }
+    busy = true;
+    dialog.setAttribute('aria-busy', 'true');
+    try {
+      await call('PUT', `/visitors/${visitor()}/consents`, { decisions: chosen, source: 'banner' });
+      decisions = withRequired(chosen);
+      close();
+      announce();
+    } catch (error) {
+      console.error(error);
+      errorBox.textContent = 'Your choice could not be saved. Please try again.';
+    } finally {
+      busy = false;
+      dialog.removeAttribute('aria-busy');
+    }
+  }
+
+  // ---------------------------------------------------------------- start-up
+  function stylesheet() {
+    const href = script && script.dataset.css;
+    if (href === 'none' || document.querySelector('link[data-privacy-banner]')) return Promise.resolve();
+    return new Promise((done) => {
+      const link = el('link', { rel: 'stylesheet', href: href || new URL('banner.css', here).href, 'data-privacy-banner': true });
+      link.onload = link.onerror = done;
+      document.head.append(link);
+    });
+  }
+
+  async function load() {
+    const id = readVisitor();
+    const [catalog, mine] = await Promise.all([
+      call('GET', '/consent/purposes'),
+      id ? call('GET', `/visitors/${id}/consents`).catch(() => null) : null,
+      stylesheet(),
+    ]);
+    purposes = catalog.purposes || [];
+    const consents = (mine && mine.consents) || {};
+    let anyDecided = false;
+    let complete = true;
+    const known = {};
+    for (const p of refusable()) {
+      const c = consents[p.id];
+      const valid = !!(c && c.decided && !c.stale);
+      anyDecided ||= !!(c && c.decided);
+      complete &&= valid;
+      known[p.id] = valid && c.granted && !blocked(p); // stale consent counts as refused until confirmed again
+    }
+    decisions = anyDecided ? withRequired(known) : null;
+    announce();
+    if (!complete) open();
+  }
+
+  const ready = new Promise((resolve) => {
+    const start = () => load().then(resolve, (error) => (console.error('privacy banner:', error), resolve()));
+    if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start, { once: true });
+    else start();
+  });
+
+  document.addEventListener('click', (event) => {
+    const link = event.target.closest && event.target.closest('[data-privacy-settings]');
+    if (!link) return;
+    event.preventDefault();
+    ready.then(open);
+  });
+
+  window.PrivacyConsent = {
+    get,
+    open: () => ready.then(open),
+    onChange(fn) {
+      listeners.push(fn);
+      return () => listeners.splice(listeners.indexOf(fn) >>> 0, 1);
+    },
+    ready: ready.then(get),
+  };
+})();
