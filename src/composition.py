@@ -8,16 +8,19 @@ from datetime import timedelta
 from functools import cache
 from typing import TYPE_CHECKING
 
-from adapters.audit_log import AuditLog
 from adapters.clock import SystemClock
 from adapters.secrets import secret_bytes
-from adapters.subject_store import DynamoSubjectStore
 from config import Settings
 from domain.clock import epoch_seconds
-from domain.requests.service import RequestService
 
 if TYPE_CHECKING:
+    from adapters.subject_store import DynamoSubjectStore
     from domain.erasure_service import ErasureService
+    from domain.requests.service import RequestService
+
+# The store, the audit log, the request service and the erasure service are imported on first use: a function
+# imports only what its requests need (a sweep needs only the clock; the consent API only the availability gate,
+# i.e. erasure; docs/performance.md).
 
 
 class SubjectSettings(Settings):
@@ -39,14 +42,19 @@ def clock() -> SystemClock:
 
 
 @cache
-def store() -> DynamoSubjectStore:
+def store() -> "DynamoSubjectStore":
+    from adapters.audit_log import AuditLog
+    from adapters.subject_store import DynamoSubjectStore
+
     config = Settings.from_env()  # what every function has: the store serves the consent API too
     audit = AuditLog(config.audit_table, lambda: secret_bytes(config.pseudonym_secret_arn))
     return DynamoSubjectStore(config.subjects_table, audit, lambda: epoch_seconds(clock().now()))
 
 
 @cache
-def requests() -> RequestService:
+def requests() -> "RequestService":
+    from domain.requests.service import RequestService
+
     config = settings()
     return RequestService(
         store(),
@@ -64,9 +72,12 @@ class ErasureSettings(Settings):
 
 @cache
 def erasure() -> "ErasureService":
+    from adapters.audit_log import AuditLog
     from adapters.deletion_store import DeletionStore
     from domain.erasure_service import ErasureService
 
     config = ErasureSettings.from_env()
-    deletions = DeletionStore(config.subjects_table, store().audit)
+    # The same audit log as store()'s (an AuditLog holds only its table and key), without importing the store.
+    audit = AuditLog(config.audit_table, lambda: secret_bytes(config.pseudonym_secret_arn))
+    deletions = DeletionStore(config.subjects_table, audit)
     return ErasureService(deletions, clock(), grace=timedelta(days=config.erasure_grace_days))

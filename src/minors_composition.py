@@ -4,20 +4,24 @@ import uuid
 from datetime import timedelta
 from functools import cache
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from pydantic import Field
 
-from adapters.consent_store import DynamoConsentStore
-from adapters.parental_store import DynamoParentalStore
 from adapters.secrets import secret_bytes
-from adapters.underage_purge import UnderagePurge
 from composition import clock, store
 from config import Settings
 from domain.clock import epoch_seconds
 from domain.consent.catalog import PurposeCatalog, load_catalog
-from domain.consent.service import ConsentService
-from domain.parental_service import ParentalService
+
+if TYPE_CHECKING:
+    from adapters.parental_store import DynamoParentalStore
+    from adapters.underage_purge import UnderagePurge
+    from domain.consent.service import ConsentService
+    from domain.parental_service import ParentalService
+
+# Stores and services are imported on first use: the host application's age check (POST /minors/checks) reads
+# nothing from AWS, so its cold start does not import boto3 at all (docs/performance.md).
 
 
 class MinorsSettings(Settings):
@@ -37,12 +41,16 @@ def settings() -> MinorsSettings:
 
 
 @cache
-def parental_store() -> DynamoParentalStore:
+def parental_store() -> "DynamoParentalStore":
+    from adapters.parental_store import DynamoParentalStore
+
     return DynamoParentalStore(settings().subjects_table, store().audit, lambda: epoch_seconds(clock().now()))
 
 
 @cache
-def parental() -> ParentalService:
+def parental() -> "ParentalService":
+    from domain.parental_service import ParentalService
+
     config = settings()
     return ParentalService(
         parental_store(),
@@ -60,7 +68,10 @@ def catalog() -> PurposeCatalog:
 
 
 @cache
-def consents() -> ConsentService:
+def consents() -> "ConsentService":
+    from adapters.consent_store import DynamoConsentStore
+    from domain.consent.service import ConsentService
+
     config = settings()
     return ConsentService(
         DynamoConsentStore(config.subjects_table, store().audit, lambda: epoch_seconds(clock().now())),
@@ -73,5 +84,7 @@ def consents() -> ConsentService:
 
 
 @cache
-def underage() -> UnderagePurge:
+def underage() -> "UnderagePurge":
+    from adapters.underage_purge import UnderagePurge
+
     return UnderagePurge(settings().subjects_table, store().audit, settings().purge_queue_url)

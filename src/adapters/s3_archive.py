@@ -42,6 +42,7 @@ DEFAULT_PART_SIZE = 8 * 1024 * 1024
 MAX_PARTS = 10_000  # S3's maximum number of parts in one upload
 DELETE_BATCH_SIZE = 1000  # S3's maximum number of keys in one DeleteObjects request
 MAX_PRESIGNED_EXPIRY_SECONDS = 3600
+MEMBER_BLOCK_SIZE = 64 * 1024  # bytes handed to zipfile per write of an archive member
 _NOT_FOUND_CODES = frozenset({"404", "NoSuchKey", "NotFound"})
 _PRESIGN_CONFIG = Config(signature_version="s3v4")
 
@@ -223,12 +224,18 @@ class MemberDigest:
 
 
 class _MemberStream(io.RawIOBase):
-    """Write side of one archive member: hashes and counts the uncompressed bytes on their way into the ZIP."""
+    """Write side of one archive member: hashes and counts the uncompressed bytes on their way into the ZIP.
+
+    The bytes reach zipfile in blocks of MEMBER_BLOCK_SIZE: an export writes an item's few hundred bytes at a time,
+    and every write into a ZIP member costs a CRC update, a compressor call and a write underneath (a quarter of an
+    export's own time before; docs/performance.md). The archive is the same byte for byte.
+    """
 
     def __init__(self, target: BinaryIO | Any) -> None:
         super().__init__()
         self._target = target
         self._sha256 = hashlib.sha256()
+        self._pending = bytearray()
         self.size = 0
 
     def writable(self) -> bool:
@@ -238,10 +245,23 @@ class _MemberStream(io.RawIOBase):
         if self.closed:
             raise ValueError("I/O operation on closed archive member")
         view = memoryview(b).cast("B")
-        self._target.write(view)
         self._sha256.update(view)
         self.size += view.nbytes
+        self._pending += view
+        if len(self._pending) >= MEMBER_BLOCK_SIZE:
+            self._target.write(self._pending)
+            self._pending = bytearray()
         return view.nbytes
+
+    def finish(self) -> None:
+        """Hand what is still buffered to zipfile; the member is complete."""
+        if self._pending:
+            self._target.write(self._pending)
+            self._pending = bytearray()
+
+    def close(self) -> None:
+        self._pending = bytearray()  # after finish() nothing is left; on failure the rest is dropped with the member
+        super().close()
 
     def digest(self) -> MemberDigest:
         return MemberDigest(sha256=self._sha256.hexdigest(), size=self.size)
@@ -272,6 +292,7 @@ class ZipArchiveWriter:
         member = _MemberStream(target)
         try:
             yield cast(BinaryIO, member)  # a write-only binary stream; typeshed keeps io.RawIOBase apart
+            member.finish()
         except BaseException:
             member.close()
             # The archive is abandoned and the stream underneath may be aborted already: release the member

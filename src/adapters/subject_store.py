@@ -85,16 +85,21 @@ class DynamoSubjectStore:
 
     def save_profile(self, profile: Profile, changed: list[str], *, audit: AuditEntry) -> None:
         values = profile.model_dump(mode="json", exclude={"subject_id"})
-        names = {f"#f{i}": field for i, field in enumerate([*changed, "updated_at"])}
-        update = ", ".join(f"{name} = :v{i}" for i, name in enumerate(names))
-        attribute_values = to_item({f":v{i}": values[field] for i, field in enumerate(names.values())})
+        fields = [*changed, "updated_at"]
+        names = {f"#f{i}": field for i, field in enumerate(fields)}
+        # A field corrected to null is removed (to_item drops None values: SET would name an undefined value).
+        update = "SET " + ", ".join(f"#f{i} = :v{i}" for i, field in enumerate(fields) if values[field] is not None)
+        cleared = [f"#f{i}" for i, field in enumerate(fields) if values[field] is None]
+        if cleared:
+            update += " REMOVE " + ", ".join(cleared)
+        attribute_values = to_item({f":v{i}": values[field] for i, field in enumerate(fields)})
         dynamodb().transact_write_items(
             TransactItems=[
                 {
                     "Update": {
                         "TableName": self.table,
                         "Key": {"pk": {"S": subject_pk(profile.subject_id)}, "sk": {"S": PROFILE_SK}},
-                        "UpdateExpression": f"SET {update}",
+                        "UpdateExpression": update,
                         "ConditionExpression": "attribute_exists(pk)",
                         "ExpressionAttributeNames": names,
                         "ExpressionAttributeValues": attribute_values,

@@ -1,17 +1,39 @@
 """The resolver every API function uses: validation on, errors mapped in one place."""
 
-from typing import Any
+import base64
+import binascii
+from http import HTTPStatus
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
-from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer, SecurityScheme
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from api.availability import unavailable_response
-from api.errors import register_error_handlers
+from api.errors import ErrorBody, register_error_handlers
 
-# OpenAPI security requirement of every route behind the JWT authorizer, and the scheme it names.
+if TYPE_CHECKING:
+    from aws_lambda_powertools.event_handler.openapi.models import SecurityScheme
+
+# OpenAPI security requirement of every route behind the JWT authorizer, and the scheme it names (built on first
+# use by __getattr__ below).
 BEARER: list[dict[str, list[str]]] = [{"bearerAuth": []}]
-SECURITY_SCHEMES: dict[str, SecurityScheme] = {"bearerAuth": HTTPBearer(bearerFormat="JWT")}
+SECURITY_SCHEMES: dict[str, "SecurityScheme"]
+# Every body is at most 64 KB of UTF-8 text; API Gateway's own limit (10 MB) is far above what any route needs.
+MAX_BODY_BYTES = 64 * 1024
+# Routes that bound their bodies themselves: a host record may hold 350 KB of JSON (domain.records).
+LARGE_BODY_ROUTES = frozenset({"PUT /app/subjects/{subject_id}/records/{category}/{record_id}"})
+
+
+def __getattr__(name: str) -> Any:
+    """SECURITY_SCHEMES, the scheme BEARER names, built on first use: powertools' OpenAPI models take ~60 ms to
+    import and only the OpenAPI document needs them, never a request (docs/performance.md, cold start)."""
+    if name == "SECURITY_SCHEMES":
+        from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
+
+        schemes: dict[str, SecurityScheme] = {"bearerAuth": HTTPBearer(bearerFormat="JWT")}
+        globals()[name] = schemes
+        return schemes
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def build_app(**options: Any) -> APIGatewayHttpResolver:
@@ -20,12 +42,44 @@ def build_app(**options: Any) -> APIGatewayHttpResolver:
     return app
 
 
+def _error(status: HTTPStatus, code: str, message: str) -> dict[str, Any]:
+    body = ErrorBody(error=code, message=message)
+    return {"statusCode": int(status), "headers": {"Content-Type": "application/json"}, "body": body.model_dump_json()}
+
+
+def _not_utf8() -> dict[str, Any]:
+    return _error(HTTPStatus.BAD_REQUEST, "invalid_encoding", "The request body must be UTF-8 text.")
+
+
+def rejected_body(event: dict[str, Any]) -> dict[str, Any] | None:
+    """413 for a body over the limit, 400 for one that is not UTF-8 text; checked before any route runs."""
+    body = event.get("body")
+    if not body:
+        return None
+    try:
+        raw = base64.b64decode(body, validate=True) if event.get("isBase64Encoded") else str(body).encode("utf-8")
+    except (binascii.Error, ValueError):  # not base64, or text holding lone surrogates
+        return _not_utf8()
+    if len(raw) > MAX_BODY_BYTES and event.get("routeKey") not in LARGE_BODY_ROUTES:
+        return _error(
+            HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+            "too_large",
+            f"The request body may hold at most {MAX_BODY_BYTES // 1024} KB.",
+        )
+    if event.get("isBase64Encoded"):
+        try:
+            raw.decode("utf-8")
+        except UnicodeDecodeError:
+            return _not_utf8()
+    return None
+
+
 def resolve(app: APIGatewayHttpResolver, event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    """Every API function's entry: the availability gate, then the routes.
+    """Every API function's entry: the body limits, the availability gate, then the routes.
 
     No answer may be cached: they carry personal data, and a cached 410 would outlive a restore.
     """
-    response = unavailable_response(event) or app.resolve(event, context)
+    response = rejected_body(event) or unavailable_response(event) or app.resolve(event, context)
     headers = response.setdefault("headers", {}) or {}
     headers["Cache-Control"] = "no-store"
     response["headers"] = headers

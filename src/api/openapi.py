@@ -5,9 +5,12 @@ from functools import cache
 from importlib import import_module
 from typing import Any
 
+from aws_lambda_powertools.event_handler.openapi.compat import model_json
 from aws_lambda_powertools.event_handler.openapi.merge import OpenAPIMerge
+from aws_lambda_powertools.event_handler.openapi.models import OpenAPI
 
-from api.http import SECURITY_SCHEMES
+from api.errors import ErrorBody
+from api.http import MAX_BODY_BYTES, SECURITY_SCHEMES
 
 # The handler modules behind the HTTP API; a test checks this list against template.yaml.
 API_HANDLER_MODULES = (
@@ -22,8 +25,82 @@ TITLE = "Privacy rights API"
 VERSION = "1.0.0"
 DESCRIPTION = (
     "Consent records, data-subject requests, erasure with a restore window and parental consent. "
-    "Routes marked with bearerAuth need a JWT from the user pool; the subject is the token's `sub`."
+    "Routes marked with bearerAuth need a JWT from the user pool; the subject is the token's `sub`. "
+    'Every error is `{"error", "message", "details"}`, except those API Gateway answers itself '
+    '(`{"message"}`: a missing or invalid token, an unknown route, a body over 10 MB, a failed function).'
 )
+
+# ---------------------------------------------------------------- error responses, added to every operation
+ERROR_SCHEMA = "ErrorBody"
+GATEWAY_ERROR_SCHEMA = "GatewayError"
+GATEWAY_ERROR = {
+    "title": GATEWAY_ERROR_SCHEMA,
+    "description": "An answer of API Gateway itself, before any function runs (e.g. the JWT authorizer's 401).",
+    "type": "object",
+    "properties": {"message": {"type": "string", "title": "Message"}},
+    "required": ["message"],
+}
+ERROR_DESCRIPTIONS = {
+    "400": "The request cannot be acted on as sent (e.g. a body that is not UTF-8, a foreign cursor or token)",
+    "401": "A valid bearer token is required",
+    "403": "The token lacks the group or scope this route needs",
+    "404": "No such resource, or no such route",
+    "409": "The request conflicts with the current state",
+    "410": "The account is pending deletion or purged: unavailable (the body gives the purge date)",
+    "413": f"The body is over {MAX_BODY_BYTES // 1024} KB (350 KB of JSON for a host record)",
+    "422": "The request does not match this operation's schema; `details` names the fields, never their values",
+    "500": "A fault on our side; nothing was half-applied and the request may be retried",
+}
+# Statuses API Gateway may answer itself with `{"message"}` (authorizer, route table, payload limit, integration).
+GATEWAY_STATUSES = frozenset({"401", "404", "413", "500"})
+# Operations only the host application, parents or operators may call: the others get 403.
+RESTRICTED_PREFIXES = ("/admin/", "/app/", "/minors/checks", "/parents/")
+RESTRICTED_OPERATIONS = frozenset({("post", "/minors/consent-requests")})
+# The document's own operation answers this very document; powertools calls its `Response[str]` a string.
+SELF_OPERATION = ("/openapi.json", "get")
+SELF_SCHEMA = {"type": "object", "title": "OpenAPI", "description": "This document (OpenAPI 3.1)"}
+# Replaced by ErrorBody: powertools' validation error models, which this API never sends.
+UNUSED_SCHEMAS = ("HTTPValidationError", "ResponseValidationError", "ValidationError")  # referrers first
+
+
+def error_statuses(method: str, path: str, secured: bool) -> list[str]:
+    """Every error status an operation can answer, from its path, method and security."""
+    statuses = {"400", "404", "409", "413", "422", "500"}
+    if secured:
+        statuses.add("401")
+    if path.startswith(RESTRICTED_PREFIXES) or (method, path) in RESTRICTED_OPERATIONS:
+        statuses.add("403")
+    if path == "/me" or path.startswith(("/me/", "/parents/")):
+        statuses.add("410")
+    return sorted(statuses)
+
+
+def _error_response(status: str) -> dict[str, Any]:
+    body: dict[str, Any] = {"$ref": f"#/components/schemas/{ERROR_SCHEMA}"}
+    if status in GATEWAY_STATUSES:
+        body = {"anyOf": [body, {"$ref": f"#/components/schemas/{GATEWAY_ERROR_SCHEMA}"}]}
+    return {"description": ERROR_DESCRIPTIONS[status], "content": {"application/json": {"schema": body}}}
+
+
+def with_error_responses(document: dict[str, Any]) -> dict[str, Any]:
+    """Documents the errors of every operation (a new route is covered without a word of its own)."""
+    schemas = document.setdefault("components", {}).setdefault("schemas", {})
+    for path, operations in document.get("paths", {}).items():
+        for method, operation in operations.items():
+            responses = {str(status): answer for status, answer in operation.get("responses", {}).items()}
+            for status in error_statuses(method, path, bool(operation.get("security"))):
+                responses[status] = _error_response(status)
+            operation["responses"] = dict(sorted(responses.items()))
+    path, method = SELF_OPERATION
+    answer = document.get("paths", {}).get(path, {}).get(method, {}).get("responses", {}).get("200")
+    if answer is not None:
+        answer["content"] = {"application/json": {"schema": SELF_SCHEMA}}
+    schemas[ERROR_SCHEMA] = ErrorBody.model_json_schema()
+    schemas[GATEWAY_ERROR_SCHEMA] = GATEWAY_ERROR
+    for name in UNUSED_SCHEMAS:
+        if f'"#/components/schemas/{name}"' not in json.dumps(document):
+            schemas.pop(name, None)
+    return document
 
 
 @cache
@@ -38,7 +115,8 @@ def openapi_json() -> str:
     )
     for module_name in API_HANDLER_MODULES:
         merge.add_schema(import_module(module_name).app.get_openapi_schema(security_schemes=SECURITY_SCHEMES))
-    return merge.get_openapi_json_schema()
+    document = with_error_responses(json.loads(merge.get_openapi_json_schema()))
+    return str(model_json(OpenAPI(**document), by_alias=True, exclude_none=True, indent=2))
 
 
 def openapi_document() -> dict[str, Any]:

@@ -52,11 +52,20 @@ class ProfilePatch(BaseModel):
     country: Annotated[str, StringConstraints(min_length=2, max_length=2)] | None = None
     birth_date: date | None = None
     preferences: (
-        Annotated[dict[Annotated[str, StringConstraints(max_length=64)], PreferenceValue], Field(max_length=50)] | None
+        Annotated[
+            dict[Annotated[str, StringConstraints(min_length=1, max_length=64)], PreferenceValue], Field(max_length=50)
+        ]
+        | None
     ) = None
 
     _email = field_validator("email")(_check_email)
     _country = field_validator("country")(_check_country)
+
+    @field_validator("preferences")
+    @classmethod
+    def _null_clears_preferences(cls, value: dict[str, PreferenceValue] | None) -> dict[str, PreferenceValue]:
+        # null clears, as for every other field; but a profile's preferences are a map, never null
+        return {} if value is None else value
 
     @field_validator("birth_date")
     @classmethod

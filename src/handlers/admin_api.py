@@ -1,5 +1,6 @@
 """Operator routes (privacy-admin group): requests received by other channels, the request queue by status and
-due date, extensions, rejections, connected systems' completion, and audit chains with their verification."""
+due date, extensions, rejections, connected systems' completion, audit chains with their verification (the head
+signed), and deletion certificates with the exact message their signature covers."""
 
 from typing import Annotated, Any, Literal
 
@@ -10,10 +11,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from api.http import BEARER, build_app, resolve
 from api.identity import ADMIN_GROUP, caller_of
 from api.subject_schemas import RequestOut
-from composition import requests, store
+from composition import clock, requests, store
 from domain.audit import AuditRecord, ChainVerification, verify_chain
+from domain.errors import NotFound
 from domain.requests.model import DataRequest, RequestStatus
 from observability import logger
+from trust_composition import certificates, signer
 
 app = build_app()
 TAGS = ["admin"]
@@ -67,10 +70,36 @@ class AdminRequestListOut(BaseModel):
     next: str | None
 
 
+class SignedHead(BaseModel):
+    """The service's signed statement of the chain it verified: the signature covers `signed_message` exactly."""
+
+    signed_message: Annotated[
+        str, Field(description="Canonical JSON of {subject, length, head_hash, valid, broken_at, verified_at}")
+    ]
+    signature: Annotated[str, Field(description="Base64 of the DER-encoded ECDSA signature")]
+    signing_key_id: str
+    signing_algorithm: Literal["ECDSA_SHA_256"]
+
+
 class AuditChainOut(BaseModel):
     subject: str
     verification: ChainVerification
     records: list[AuditRecord]
+    head_signature: SignedHead | None = None
+
+
+class CertificateOut(BaseModel):
+    """A deletion certificate and everything needed to verify it offline (see docs/verify-certificate.md)."""
+
+    certificate: Annotated[
+        dict[str, Any], Field(description="The certificate body exactly as stored and signed (a DeletionCertificate)")
+    ]
+    signature: Annotated[str | None, Field(description="Base64 of the DER-encoded ECDSA signature")]
+    signing_key_id: Annotated[str | None, Field(description="The KMS key (ARN) that signed")]
+    signing_algorithm: Annotated[str | None, Field(description="ECDSA_SHA_256: ECDSA on P-256 over SHA-256")]
+    signed_message: Annotated[
+        str, Field(description="The exact UTF-8 text that was signed: the certificate as canonical JSON")
+    ]
 
 
 def _admin() -> str:
@@ -151,7 +180,51 @@ def complete_system(
 def get_audit_chain(subject_pseudonym: Annotated[str, Path(pattern=r"^[0-9a-f]{64}$")]) -> AuditChainOut:
     _admin()
     records = store().audit.chain(subject_pseudonym)
-    return AuditChainOut(subject=subject_pseudonym, verification=verify_chain(records), records=records)
+    verification = verify_chain(records)
+    return AuditChainOut(
+        subject=subject_pseudonym,
+        verification=verification,
+        records=records,
+        head_signature=_signed_head(subject_pseudonym, verification),
+    )
+
+
+def _signed_head(subject: str, verification: ChainVerification) -> SignedHead | None:
+    sign = signer()
+    if sign is None or verification.length == 0:
+        return None
+    from adapters.certificates import canonical_json
+
+    statement = {
+        "subject": subject,
+        "length": verification.length,
+        "head_hash": verification.head_hash,
+        "valid": verification.valid,
+        "broken_at": verification.broken_at,
+        "verified_at": clock().now().isoformat(),
+    }
+    message = canonical_json(statement)
+    return SignedHead.model_validate({"signed_message": message, **sign(message.encode("utf-8"))})
+
+
+@app.get(
+    "/admin/certificates/<certificate_id>",
+    summary="A deletion certificate with its signature and the exact message signed",
+    tags=TAGS,
+    security=BEARER,
+)
+def get_certificate(certificate_id: Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]) -> CertificateOut:
+    _admin()
+    stored = certificates().get(certificate_id)
+    if stored is None:
+        raise NotFound("No deletion certificate with this id.")
+    return CertificateOut(
+        certificate=stored.certificate,
+        signature=stored.signature,
+        signing_key_id=stored.signing_key_id,
+        signing_algorithm=stored.signing_algorithm,
+        signed_message=stored.signed_message,
+    )
 
 
 @logger.inject_lambda_context(clear_state=True)

@@ -1,6 +1,7 @@
-"""Platform routes: health, the OpenAPI document of the whole API and its Swagger UI."""
+"""Platform routes: health, the OpenAPI document of the whole API and its Swagger UI, and the public key that
+verifies deletion certificates and signed audit chain heads."""
 
-from typing import Any
+from typing import Any, Literal
 
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -32,6 +33,27 @@ class WhoAmI(BaseModel):
 def whoami() -> WhoAmI:
     caller = caller_of(app.current_event)
     return WhoAmI(subject_id=caller.subject_id, groups=sorted(caller.groups), scopes=sorted(caller.scopes))
+
+
+class SigningKeyOut(BaseModel):
+    key_id: str
+    algorithm: Literal["ECDSA_SHA_256"]
+    public_key_pem: str
+
+
+@app.get(
+    "/.well-known/privacy-signing-key",
+    summary="The public key that verifies deletion certificates offline (ECDSA P-256, SHA-256)",
+    tags=["platform"],
+)
+def signing_key() -> SigningKeyOut:
+    from domain.errors import NotFound
+    from trust_composition import signing_public_key  # imported on use: /health stays light
+
+    key = signing_public_key()
+    if key is None:
+        raise NotFound("No signing key is configured.")
+    return SigningKeyOut(key_id=key.key_id, algorithm="ECDSA_SHA_256", public_key_pem=key.public_key_pem)
 
 
 @app.get("/openapi.json", summary="The OpenAPI document of the whole API", tags=["platform"])

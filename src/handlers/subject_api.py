@@ -91,9 +91,23 @@ def post_activity() -> ActivityOut:
     status_code=202,
 )
 def post_request(body: RequestIn) -> RequestOut:
+    subject_id = _me()
+    key = (app.current_event.headers or {}).get("idempotency-key")
+    if key:
+        from api.idempotency import once
+
+        scope = {"subject": subject_id, "key": key[:200], "type": body.type, "format": body.format}
+        replayed: RequestOut = once(
+            scope, RequestOut, lambda: _submit(subject_id, body), name="post_request", context=app.lambda_context
+        )
+        return replayed
+    return _submit(subject_id, body)
+
+
+def _submit(subject_id: str, body: RequestIn) -> RequestOut:
     if body.type == "erasure":
-        return _erase(_me())
-    return RequestOut.of(requests().submit(_me(), body.type, body.format))
+        return _erase(subject_id)
+    return RequestOut.of(requests().submit(subject_id, body.type, body.format))
 
 
 def _erase(subject_id: str) -> RequestOut:

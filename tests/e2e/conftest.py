@@ -24,12 +24,18 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+# Login attributes that are personal data: tests/e2e/test_zz_pii_in_logs.py checks none reached a log.
+PERSONAL_ATTRIBUTES = ("email", "given_name", "family_name", "birth_date")
+
+
 class Cloud:
     """A running local cloud and the calls tests make to it."""
 
-    def __init__(self, base_url: str, process: subprocess.Popen[bytes]) -> None:
+    def __init__(self, base_url: str, process: subprocess.Popen[bytes], log_path: Path | None = None) -> None:
         self.url = base_url
         self.process = process
+        self.log_path = log_path  # the local cloud process's own output (functions log to info()["log_file"])
+        self.seeded: set[str] = set()  # every personal value sent to the cloud at login
         self.http = requests.Session()
         self.http.mount("http://", requests.adapters.HTTPAdapter(pool_maxsize=64))
 
@@ -38,7 +44,10 @@ class Cloud:
             f"{self.url}/_local/login", json={"username": username, "groups": groups or [], **attributes}
         )
         answer.raise_for_status()
-        return answer.json()  # type: ignore[no-any-return]
+        login: dict[str, Any] = answer.json()
+        self.seeded.add(str(login["username"]))  # the user's e-mail address
+        self.seeded.update(str(attributes[name]) for name in PERSONAL_ATTRIBUTES if attributes.get(name))
+        return login
 
     def token(self, username: str, groups: list[str] | None = None, **attributes: str) -> str:
         return str(self.login(username, groups, **attributes)["access_token"])
@@ -61,6 +70,7 @@ class Cloud:
 def start_cloud(log_path: Path, *extra: str, env_overrides: dict[str, str] | None = None) -> Cloud:
     port = _free_port()
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)]), **(env_overrides or {})}
+    env["PYTHONUNBUFFERED"] = "1"  # the log is complete while the cloud runs (the log check reads it then)
     env.pop("AWS_ENDPOINT_URL", None)
     with log_path.open("wb") as log:
         process = subprocess.Popen(
@@ -77,7 +87,7 @@ def start_cloud(log_path: Path, *extra: str, env_overrides: dict[str, str] | Non
             raise RuntimeError(f"the local cloud exited: {log_path.read_text()[-2000:]}")
         try:
             if requests.get(f"{base_url}/health", timeout=5).status_code == 200:
-                return Cloud(base_url, process)
+                return Cloud(base_url, process, log_path)
         except requests.ConnectionError:
             pass
         time.sleep(0.2)

@@ -1,0 +1,412 @@
+"""Cold start per function against moto's server: a fresh interpreter imports the handler module and answers one
+representative event, versus the floor: a fresh interpreter that imports boto3, creates the same clients and makes
+the same raw calls (recorded from the handler, replayed with this run's ids). Median of RUNS each, alternated.
+Also `python -X importtime` per handler module: the top contributors.
+
+Run alone: PYTHONPATH=src:. .venv/bin/python bench/perf_cold.py [FunctionLogicalId ...]
+"""
+
+import json
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from perf_common import (
+    BENCH,
+    CLIENT_CONFIG,
+    FUNCTIONS,
+    Cloud,
+    api_event,
+    load_event,
+    median,
+    moto_server,
+    set_all_function_env,
+    write_fragment,
+)
+
+RUNS = 7
+IMPORTTIME_RUNS = 3
+CHILD = BENCH / "perf_child.py"
+Prepared = tuple[dict[str, Any], dict[str, str]]  # the event, and the ids it is about (substituted in floors)
+
+
+# ---------------------------------------------------------------------------------------------------- seeding
+
+
+class Seeder:
+    """Builds each run's state through the application's own code, talking to moto's server."""
+
+    def __init__(self, cloud: Cloud) -> None:
+        import os
+
+        self.cloud = cloud
+        set_all_function_env(cloud.stack)
+        os.environ["AWS_ENDPOINT_URL"] = cloud.url
+        self.table = cloud.stack.physical_ids["SubjectsTable"]
+        self.ddb = cloud.client("dynamodb")
+        secret = cloud.client("secretsmanager").get_secret_value(
+            SecretId=cloud.stack.physical_ids["PseudonymKeySecret"]
+        )
+        self.secret = secret["SecretString"].encode()
+        self.reader = self.subject(consents=True)
+        self.admin = str(uuid.uuid4())
+
+    def pseudonym(self, subject_id: str) -> str:
+        from domain.audit import pseudonym_of
+
+        return pseudonym_of(self.secret, subject_id)
+
+    def subject(self, *, consents: bool = False, records: int = 0, last_active: date | None = None) -> str:
+        import composition
+        from domain.activity import activity_keys
+        from domain.audit import AuditEntry
+        from domain.profile import Profile
+
+        subject_id, now = str(uuid.uuid4()), datetime.now(UTC)
+        profile = Profile(
+            subject_id=subject_id,
+            email="ada@example.org",
+            given_name="Ada",
+            family_name="Lovelace",
+            country="DE",
+            preferences={"language": "en"},
+            created_at=now,
+            updated_at=now,
+        )
+        composition.store().create_profile(profile, audit=AuditEntry(action="profile.created", actor="system", at=now))
+        if last_active is not None:
+            composition.store().record_activity(
+                subject_id, last_active.isoformat(), activity_keys(subject_id, last_active)
+            )
+        if consents:
+            from handlers import consent_api
+
+            body = {"decisions": {"analytics": True, "newsletters": False}, "source": "banner"}
+            answer = consent_api.lambda_handler(
+                api_event("consent_api/put_my_consents.json", subject_id, body=body), _Context()
+            )
+            assert answer["statusCode"] == 200, answer
+        for number in range(records):
+            document = {"number": f"ORD-{number:05d}", "total": {"amount": 1000 + number, "currency": "EUR"}}
+            self.ddb.put_item(
+                TableName=self.table,
+                Item={
+                    "pk": {"S": f"SUBJECT#{subject_id}"},
+                    "sk": {"S": f"RECORD#orders#{number:05d}"},
+                    "category": {"S": "orders"},
+                    "document": {"S": json.dumps(document)},
+                    "updated_at": {"S": now.isoformat()},
+                },
+            )
+        return subject_id
+
+    def checkpoint(self, sweep: str, day: date) -> None:
+        self.ddb.put_item(
+            TableName=self.table,
+            Item={"pk": {"S": f"SWEEP#{sweep}"}, "sk": {"S": "CHECKPOINT"}, "day": {"S": day.isoformat()}},
+        )
+
+
+class _Context:
+    function_name = "seed"
+    function_version = "$LATEST"
+    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:seed"
+    memory_limit_in_mb = 512
+    aws_request_id = "seed"
+    log_group_name = "/aws/lambda/seed"
+    log_stream_name = "seed"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 60_000
+
+
+# ---------------------------------------------------------------------------------------------------- cases
+
+
+def _platform(s: Seeder) -> Prepared:
+    return load_event("platform_api/get_health.json"), {}
+
+
+def _consent(s: Seeder) -> Prepared:
+    return api_event("consent_api/get_my_consents.json", s.reader), {}
+
+
+def _subject(s: Seeder) -> Prepared:
+    return api_event("consent_api/get_my_consents.json", s.reader, "GET /me"), {}
+
+
+def _admin(s: Seeder) -> Prepared:
+    event = api_event("consent_api/get_my_consents.json", s.admin, "GET /admin/requests", groups=["privacy-admin"])
+    return event, {}
+
+
+def _minors(s: Seeder) -> Prepared:
+    return load_event("minors_api/post_check.json"), {}
+
+
+def _post_confirmation(s: Seeder) -> Prepared:
+    subject_id = str(uuid.uuid4())
+    pool = s.cloud.stack.physical_ids["UserPool"]
+    event = {
+        "version": "1",
+        "region": "us-east-1",
+        "userPoolId": pool,
+        "userName": subject_id,
+        "triggerSource": "PostConfirmation_ConfirmSignUp",
+        "callerContext": {"awsSdkVersion": "aws-sdk-unknown-unknown", "clientId": "bench"},
+        "request": {
+            "userAttributes": {
+                "sub": subject_id,
+                "email": "ada@example.org",
+                "email_verified": "true",
+                "given_name": "Ada",
+                "country": "DE",
+            }
+        },
+        "response": {},
+    }
+    return event, {"subject": subject_id}
+
+
+def _scheduled(s: Seeder) -> dict[str, Any]:
+    return load_event("inactivity_sweep/daily.json")
+
+
+def _overdue(s: Seeder) -> Prepared:
+    return _scheduled(s), {}
+
+
+def _publisher(s: Seeder) -> Prepared:
+    pk = f"OUTBOX#{uuid.uuid4().hex}"
+    outbox = {"detail_type": "ConsentChanged", "detail": {"subject_id": s.reader, "purpose": "analytics"}}
+    image = {"pk": {"S": pk}, "sk": {"S": "EVENT"}, "outbox": {"S": json.dumps(outbox)}, "expires_at": {"N": "1"}}
+    record = {
+        "eventID": "1",
+        "eventName": "INSERT",
+        "eventVersion": "1.1",
+        "eventSource": "aws:dynamodb",
+        "awsRegion": "us-east-1",
+        "dynamodb": {
+            "Keys": {"pk": image["pk"], "sk": image["sk"]},
+            "NewImage": image,
+            "SequenceNumber": "1",
+            "SizeBytes": 200,
+            "StreamViewType": "NEW_AND_OLD_IMAGES",
+        },
+        "eventSourceARN": "arn:aws:dynamodb:us-east-1:123456789012:table/bench/stream/1",
+    }
+    return {"Records": [record]}, {}
+
+
+def _purge_worker(s: Seeder) -> Prepared:
+    from domain.erasure import certificate_id
+
+    subject_id = s.subject(records=10)
+    event = load_event("purge_worker/ttl_profile_removed.json")
+    change = event["Records"][0]["dynamodb"]
+    change["Keys"]["pk"]["S"] = change["OldImage"]["pk"]["S"] = f"SUBJECT#{subject_id}"
+    purge_at = datetime.fromisoformat(change["OldImage"]["purge_at"]["S"])
+    return event, {"subject": subject_id, "certificate": certificate_id(subject_id, purge_at)}
+
+
+def _purge_sweep(s: Seeder) -> Prepared:
+    s.checkpoint("purge", datetime.now(UTC).date() - timedelta(days=2))  # the daily steady state
+    return _scheduled(s), {}
+
+
+def _inactivity_sweep(s: Seeder) -> Prepared:
+    cutoff = datetime.now(UTC).date() - timedelta(
+        days=int(s.cloud.function_env("InactivitySweepFunction")["INACTIVITY_DAYS"])
+    )
+    s.checkpoint("inactivity", cutoff - timedelta(days=1))  # the daily steady state: one day to sweep
+    return _scheduled(s), {}
+
+
+def _inactivity_worker(s: Seeder) -> Prepared:
+    event = load_event("inactivity_worker/subject_inactive.json")
+    message = json.loads(event["Records"][0]["body"])
+    subject_id = s.subject(last_active=date.fromisoformat(message["inactive_since"]))
+    message["subject_id"] = subject_id
+    event["Records"][0]["body"] = json.dumps(message)
+    return event, {"subject": subject_id}
+
+
+def _parental(s: Seeder) -> Prepared:
+    return load_event("parental_expiry/ttl_request_removed.json"), {}
+
+
+def _export(s: Seeder) -> Prepared:
+    import composition
+
+    subject_id = s.subject(records=20)
+    request = composition.requests().submit(subject_id, "access")
+    event = load_event("export_worker/request_received.json")
+    envelope = json.loads(event["Records"][0]["body"])
+    envelope["detail"].update(subject_id=subject_id, request_id=request.request_id)
+    event["Records"][0]["body"] = json.dumps(envelope)
+    return event, {"subject": subject_id, "request": request.request_id}
+
+
+CASES: dict[str, tuple[str, Callable[[Seeder], Prepared]]] = {
+    "PlatformApiFunction": ("platform_api/get_health.json", _platform),
+    "ConsentApiFunction": ("consent_api/get_my_consents.json", _consent),
+    "SubjectApiFunction": ("GET /me (consent_api/get_my_consents.json retargeted)", _subject),
+    "AdminApiFunction": ("GET /admin/requests (consent_api/get_my_consents.json retargeted)", _admin),
+    "MinorsApiFunction": ("minors_api/post_check.json", _minors),
+    "PostConfirmationFunction": ("Cognito PostConfirmation_ConfirmSignUp (built)", _post_confirmation),
+    "OverdueSweepFunction": ("scheduled event (inactivity_sweep/daily.json)", _overdue),
+    "EventPublisherFunction": ("stream INSERT of an outbox item (built)", _publisher),
+    "PurgeWorkerFunction": ("purge_worker/ttl_profile_removed.json, 11 items", _purge_worker),
+    "PurgeSweepFunction": ("scheduled event, checkpoint 2 days back", _purge_sweep),
+    "InactivitySweepFunction": ("inactivity_sweep/daily.json, one day to sweep", _inactivity_sweep),
+    "InactivityWorkerFunction": ("inactivity_worker/subject_inactive.json", _inactivity_worker),
+    "ParentalExpiryFunction": ("parental_expiry/ttl_request_removed.json", _parental),
+    "ExportWorkerFunction": ("export_worker/request_received.json, 22 items", _export),
+}
+
+
+# ---------------------------------------------------------------------------------------------------- children
+
+
+def run_child(mode: str, spec: dict[str, Any], env: dict[str, str], workdir: Path) -> dict[str, Any]:
+    spec_file = workdir / f"spec-{uuid.uuid4().hex}.json"
+    spec_file.write_text(json.dumps(spec), encoding="utf-8")
+    started = time.perf_counter()
+    done = subprocess.run(  # noqa: S603 - our own interpreter and script
+        [sys.executable, str(CHILD), mode, str(spec_file)], env=env, capture_output=True, text=True, check=False
+    )
+    wall = time.perf_counter() - started
+    spec_file.unlink()
+    lines = [line for line in done.stdout.splitlines() if line.startswith("BENCH-RESULT ")]
+    if done.returncode != 0 or not lines:
+        raise RuntimeError(f"{mode} child failed ({done.returncode}):\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
+    result: dict[str, Any] = json.loads(lines[-1].removeprefix("BENCH-RESULT "))
+    result["wall_s"] = wall
+    return result
+
+
+def importtime(spec: dict[str, Any], env: dict[str, str], workdir: Path) -> dict[str, Any]:
+    """A cold start under `python -X importtime`: the handler's imports and those its first answer makes lazily
+    (minimum over IMPORTTIME_RUNS runs per module, as one run is noisy); totals and the biggest contributors."""
+    best: dict[str, list[int]] = {}
+    order: list[str] = []
+    for _ in range(IMPORTTIME_RUNS):
+        spec_file = workdir / f"spec-{uuid.uuid4().hex}.json"
+        spec_file.write_text(json.dumps(spec), encoding="utf-8")
+        done = subprocess.run(  # noqa: S603 - our own interpreter and script
+            [sys.executable, "-X", "importtime", str(CHILD), "handler", str(spec_file)],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        spec_file.unlink()
+        for line in done.stderr.splitlines():
+            if not line.startswith("import time:") or "self [us]" in line:
+                continue
+            self_us, cumulative_us, name = line.removeprefix("import time:").split("|")
+            depth = (len(name) - len(name.lstrip())) // 2
+            key = name.strip()
+            if key not in best:
+                best[key] = [int(self_us), int(cumulative_us), depth]
+                order.append(key)
+            else:
+                best[key][0] = min(best[key][0], int(self_us))
+                best[key][1] = min(best[key][1], int(cumulative_us))
+    by_package: Counter[str] = Counter()
+    for name, (self_us, _, _) in best.items():
+        by_package[name.split(".")[0]] += self_us
+    floor_packages = ("boto3", "botocore", "s3transfer", "urllib3", "jmespath", "dateutil", "six")
+    boto = sum(v for k, v in by_package.items() if k in floor_packages)
+    # The largest imports the floor does not make: first-party modules and packages other than boto3's.
+    largest = [
+        {"module": name, "cumulative_ms": round(best[name][1] / 1000, 1)}
+        for name in sorted(order, key=lambda n: -best[n][1])
+        if best[name][2] <= 2 and not name.startswith(floor_packages) and name not in {"perf_child", "resource"}
+    ][:8]
+    return {
+        "total_ms": round(sum(by_package.values()) / 1000, 1),
+        "boto3_stack_ms": round(boto / 1000, 1),
+        "by_package_ms": {name: round(us / 1000, 1) for name, us in by_package.most_common(8)},
+        "largest_imports": largest,
+    }
+
+
+def measure(function: str, seeder: Seeder, workdir: Path) -> dict[str, Any]:
+    source, prepare = CASES[function]
+    handler = FUNCTIONS[function]
+    env = seeder.cloud.function_env(function)
+    calls_file = workdir / f"{function}.calls"
+    event, recorded_ids = prepare(seeder)
+    recorded = run_child("record", {"handler": handler, "event": event, "calls_file": str(calls_file)}, env, workdir)
+
+    def mapping(ids: dict[str, str]) -> dict[str, str]:
+        pairs = {recorded_ids[key]: ids[key] for key in recorded_ids}
+        if "subject" in recorded_ids:
+            pairs[seeder.pseudonym(recorded_ids["subject"])] = seeder.pseudonym(ids["subject"])
+        return pairs
+
+    handler_runs: list[dict[str, Any]] = []
+    floor_runs: list[dict[str, Any]] = []
+    for run in range(RUNS):
+        for mode in ("handler", "floor") if run % 2 == 0 else ("floor", "handler"):
+            event, ids = prepare(seeder)
+            if mode == "handler":
+                handler_runs.append(run_child("handler", {"handler": handler, "event": event}, env, workdir))
+            else:
+                spec = {"calls_file": str(calls_file), "mapping": mapping(ids), "client_config": CLIENT_CONFIG}
+                floor_runs.append(run_child("floor", spec, env, workdir))
+    statuses = sorted({str(r.get("status")) for r in handler_runs})
+    cold, floor = median([r["total_s"] for r in handler_runs]), median([r["total_s"] for r in floor_runs])
+    return {
+        "function": function,
+        "event": source,
+        "calls": recorded["calls"],
+        "status": statuses,
+        "handler_ms": round(cold * 1000, 1),
+        "handler_import_ms": round(median([r["import_s"] for r in handler_runs]) * 1000, 1),
+        "handler_first_answer_ms": round(median([r["invoke_s"] for r in handler_runs]) * 1000, 1),
+        "handler_wall_ms": round(median([r["wall_s"] for r in handler_runs]) * 1000, 1),
+        "floor_ms": round(floor * 1000, 1),
+        "floor_import_ms": round(median([r["import_s"] for r in floor_runs]) * 1000, 1),
+        "floor_wall_ms": round(median([r["wall_s"] for r in floor_runs]) * 1000, 1),
+        "floor_replay_errors": max(r["errors"] for r in floor_runs),
+        "ratio": round(cold / floor, 2),
+        "handler_peak_rss_mb": round(median([r["peak_rss"] for r in handler_runs]) / 2**20, 1),
+        "floor_peak_rss_mb": round(median([r["peak_rss"] for r in floor_runs]) / 2**20, 1),
+        "runs": RUNS,
+        "importtime": importtime({"handler": handler, "event": prepare(seeder)[0]}, env, workdir),
+    }
+
+
+def main(functions: list[str]) -> dict[str, Any]:
+    results = []
+    with moto_server() as cloud, tempfile.TemporaryDirectory(prefix="bench-cold-") as tmp:
+        seeder = Seeder(cloud)
+        for function in functions:
+            started = time.perf_counter()
+            result = measure(function, seeder, Path(tmp))
+            results.append(result)
+            print(
+                f"  cold {function:26s} {result['handler_ms']:7.1f} ms vs floor {result['floor_ms']:6.1f} ms"
+                f" = {result['ratio']:.2f}  ({len(result['calls'])} calls, {time.perf_counter() - started:.0f} s)",
+                flush=True,
+            )
+    return {
+        "method": "median of in-child time from before the first import to the first answer, fresh interpreter, "
+        f"{RUNS} runs each, handler and floor alternated; moto's threaded server in the parent process",
+        "target_ratio": 1.5,
+        "functions": results,
+    }
+
+
+if __name__ == "__main__":
+    chosen = sys.argv[1:] or list(CASES)
+    write_fragment("cold", main(chosen))

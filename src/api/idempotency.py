@@ -1,0 +1,44 @@
+"""Idempotency-Key support (powertools idempotency): a retried POST with the same key replays the first answer.
+
+Imported only when a request carries the header, so the common path pays nothing for it.
+"""
+
+import os
+from collections.abc import Callable
+from functools import cache
+from typing import Any
+
+from aws_lambda_powertools.utilities.idempotency import (
+    DynamoDBPersistenceLayer,
+    IdempotencyConfig,
+    idempotent_function,
+)
+from aws_lambda_powertools.utilities.idempotency.serialization.pydantic import PydanticSerializer
+from pydantic import BaseModel
+
+KEY_LIFETIME_SECONDS = 24 * 3600
+
+
+@cache
+def _persistence() -> DynamoDBPersistenceLayer:
+    return DynamoDBPersistenceLayer(table_name=os.environ["IDEMPOTENCY_TABLE"])
+
+
+def once(
+    key: dict[str, str], output: type[BaseModel], action: Callable[[], BaseModel], *, name: str, context: Any
+) -> Any:
+    """Run `action` once per `key` (which must name the caller, so keys of different subjects never collide)."""
+    config = IdempotencyConfig(expires_after_seconds=KEY_LIFETIME_SECONDS)
+    config.register_lambda_context(context)  # an in-progress record then expires with the invocation
+
+    @idempotent_function(
+        data_keyword_argument="key",
+        persistence_store=_persistence(),
+        config=config,
+        output_serializer=PydanticSerializer(output),
+        key_prefix=name,
+    )
+    def run(key: dict[str, str]) -> BaseModel:
+        return action()
+
+    return run(key=key)

@@ -1,0 +1,309 @@
+"""The world the fault-injection flows run in: every template resource in moto in-process, the functions'
+environment, a clock file the functions honour, the fault injector on every client the code uses, a runtime
+playing Lambda, and a harness of fault-free clients for set-up and checks (AWS's own side: queues, streams, TTL)."""
+
+import json
+import os
+import random
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import boto3
+import botocore.endpoint
+from botocore.config import Config
+from moto import mock_aws
+
+from localcloud.provision import Provisioner, function_environment
+from localcloud.routes import Subscription, Wiring
+from localcloud.template import Stack
+from tests.faults.checks import Ledger
+from tests.faults.injector import FaultInjector, VirtualSleep
+from tests.faults.runtime import REGION, Runtime, sqs_record, stream_record, ttl_removal_record
+from tests.support import load_event
+
+SERVICES = ("dynamodb", "sqs", "s3", "kms", "events", "cognito-idp")
+
+
+class LambdaContext:
+    function_name = "fault-injection"
+    function_version = "$LATEST"
+    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:fault-injection"
+    memory_limit_in_mb = 1024
+    aws_request_id = "fault-injection"
+    log_group_name = "/aws/lambda/fault-injection"
+    log_stream_name = "fault-injection"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 300_000
+
+
+def _handler_modules() -> list[ModuleType]:
+    import composition
+    from adapters import aws
+    from api import idempotency
+    from handlers import (
+        consent_api,
+        event_publisher,
+        export_worker,
+        inactivity_sweep,
+        inactivity_worker,
+        purge_sweep,
+        purge_worker,
+        subject_api,
+    )
+
+    return [
+        aws,
+        composition,
+        idempotency,
+        consent_api,
+        event_publisher,
+        export_worker,
+        inactivity_sweep,
+        inactivity_worker,
+        purge_sweep,
+        purge_worker,
+        subject_api,
+    ]
+
+
+def clear_container_state(*, keep: tuple[Any, ...] = (), secrets: bool = True) -> None:
+    """What a new Lambda container starts without: cached clients, wiring, settings (and secrets)."""
+    from aws_lambda_powertools.utilities import parameters
+
+    from handlers import subject_api
+
+    for module in _handler_modules():
+        for value in vars(module).values():
+            cached = callable(value) and hasattr(value, "cache_clear")
+            if cached and getattr(value, "__module__", "") == module.__name__ and value not in keep:
+                value.cache_clear()
+    subject_api._active_today.clear()
+    if secrets:
+        parameters.clear_caches()
+
+
+class Clock:
+    """The offset SystemClock honours in local mode (PRIVACY_LOCAL_CLOUD + LOCAL_CLOCK_FILE)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.path.write_text("0")
+
+    @property
+    def offset(self) -> float:
+        return float(self.path.read_text() or 0)
+
+    def advance_days(self, days: float) -> None:
+        self.path.write_text(str(self.offset + days * 86_400))
+
+    def now(self) -> datetime:
+        return datetime.fromtimestamp(datetime.now(UTC).timestamp() + self.offset, UTC)
+
+    def today(self) -> date:
+        return self.now().date()
+
+    def epoch(self) -> int:
+        return int(self.now().timestamp())
+
+
+@dataclass
+class World:
+    stack: Stack
+    injector: FaultInjector
+    runtime: Runtime
+    clock: Clock
+    sleep: VirtualSleep
+    session: boto3.session.Session  # the harness: fault-free clients
+    ledger: Ledger = field(default_factory=Ledger)
+    wiring: Wiring | None = None
+    _positions: dict[str, str] = field(default_factory=dict)
+    _sequence: int = 10**15
+
+    # ------------------------------------------------------------------ names
+    def id(self, logical_id: str) -> str:
+        return str(self.stack.physical_ids[logical_id])
+
+    @property
+    def table(self) -> str:
+        return self.id("SubjectsTable")
+
+    @property
+    def audit_table(self) -> str:
+        return self.id("AuditTable")
+
+    @property
+    def bucket(self) -> str:
+        return self.id("ExportsBucket")
+
+    def harness(self, service: str) -> Any:
+        if service == "dynamodbstreams":  # moto does not know the account-based streams endpoint
+            return self.session.client(service, config=Config(account_id_endpoint_mode="disabled"))
+        return self.session.client(service)  # type: ignore[call-overload]
+
+    def queue_setting(self, logical_id: str) -> int:
+        return int(self.stack.resources[logical_id]["Properties"]["RedrivePolicy"]["maxReceiveCount"])
+
+    def subscription(self, function: str, kind: str) -> tuple[Subscription, dict[str, Any]]:
+        """A function's queue or stream subscription in the template, and the event's own properties."""
+        assert self.wiring is not None
+        found = [s for s in (self.wiring.queues if kind == "SQS" else self.wiring.streams) if s.function == function]
+        events = self.stack.resources[function]["Properties"]["Events"].values()
+        properties = next(e["Properties"] for e in events if e["Type"] == kind)
+        return found[0], properties
+
+    # ------------------------------------------------------------------ API events
+    def api_event(
+        self, sample: str, subject_id: str, body: Any = None, headers: dict[str, str] | None = None
+    ) -> dict[str, Any]:
+        event = load_event(sample)
+        claims = event["requestContext"]["authorizer"]["jwt"]["claims"]
+        claims["sub"] = claims["username"] = subject_id
+        if body is not None:
+            event["body"] = json.dumps(body)
+            event["isBase64Encoded"] = False
+            event["headers"]["content-length"] = str(len(event["body"].encode()))
+        event["headers"].update(headers or {})
+        return event
+
+    # ------------------------------------------------------------------ queues and streams (fault-free: AWS's side)
+    def drain_queue(self, logical_id: str) -> list[dict[str, Any]]:
+        """Every message waiting on a queue (received and deleted), as event records."""
+        sqs, url = self.harness("sqs"), self.id(logical_id)
+        arn = self.stack.attributes[logical_id]["Arn"]
+        records = []
+        while messages := sqs.receive_message(
+            QueueUrl=url, MaxNumberOfMessages=10, AttributeNames=["All"], VisibilityTimeout=0
+        ).get("Messages", []):
+            for message in messages:
+                records.append(sqs_record(message, arn))
+                sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+        return records
+
+    def read_stream(self) -> list[dict[str, Any]]:
+        """The subjects table's stream records written since the last read."""
+        streams = self.harness("dynamodbstreams")
+        stream_arn = self.stack.attributes["SubjectsTable"]["StreamArn"]
+        records: list[dict[str, Any]] = []
+        for shard in streams.describe_stream(StreamArn=stream_arn)["StreamDescription"].get("Shards", []):
+            shard_id = shard["ShardId"]
+            while True:
+                # A fresh iterator every time: moto replaces a shard when it rolls back a cancelled transaction.
+                position = self._positions.get(shard_id)
+                args: dict[str, Any] = {"StreamArn": stream_arn, "ShardId": shard_id}
+                if position is None:
+                    args["ShardIteratorType"] = "TRIM_HORIZON"
+                else:
+                    args |= {"ShardIteratorType": "AFTER_SEQUENCE_NUMBER", "SequenceNumber": position}
+                iterator = streams.get_shard_iterator(**args)["ShardIterator"]
+                page = streams.get_records(ShardIterator=iterator, Limit=1000).get("Records", [])
+                if not page:
+                    break
+                self._positions[shard_id] = page[-1]["dynamodb"]["SequenceNumber"]
+                records += [stream_record(record, stream_arn) for record in page]
+        return records
+
+    def expire_profiles(self, subject_ids: list[str]) -> list[dict[str, Any]]:
+        """DynamoDB's TTL process: deletes each profile whose expires_at has passed, and writes its REMOVE record."""
+        ddb, now = self.harness("dynamodb"), self.clock.epoch()
+        stream_arn = self.stack.attributes["SubjectsTable"]["StreamArn"]
+        records = []
+        for subject_id in subject_ids:
+            key = {"pk": {"S": f"SUBJECT#{subject_id}"}, "sk": {"S": "PROFILE"}}
+            item = ddb.get_item(TableName=self.table, Key=key).get("Item")
+            if not item or "expires_at" not in item or int(item["expires_at"]["N"]) > now:
+                continue
+            ddb.delete_item(TableName=self.table, Key=key)
+            self._sequence += 1
+            records.append(ttl_removal_record(item, key, stream_arn, self._sequence, now))
+        # moto writes its own REMOVE records of these deletions too, without the TTL principal: no stream
+        # subscription's filter passes them, as none would pass a user's deletion in AWS.
+        return records
+
+    def tap(self) -> list[dict[str, Any]]:
+        """Every event published on the bus so far (a rule of the test copies them to a queue)."""
+        sqs = self.harness("sqs")
+        url = sqs.get_queue_url(QueueName="fault-injection-tap")["QueueUrl"]
+        events = []
+        while messages := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
+            for message in messages:
+                events.append(json.loads(message["Body"]))
+                sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+        self.ledger.published += events
+        return events
+
+    def secret(self) -> bytes:
+        value = self.harness("secretsmanager").get_secret_value(SecretId=self.id("PseudonymKeySecret"))
+        return str(value["SecretString"]).encode()
+
+
+def _tap_the_bus(stack: Stack, session: boto3.session.Session) -> None:
+    sqs, events = session.client("sqs"), session.client("events")
+    url = sqs.create_queue(QueueName="fault-injection-tap")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    bus = stack.physical_ids["PrivacyEventBus"]
+    events.put_rule(Name="fault-injection-tap", EventBusName=bus, EventPattern='{"source": ["privacy.rights"]}')
+    events.put_targets(Rule="fault-injection-tap", EventBusName=bus, Targets=[{"Id": "tap", "Arn": arn}])
+
+
+@contextmanager
+def open_world(
+    directory: Path, *, rate: float, sustained: float, seed: int, cold_start: bool = True
+) -> Iterator[World]:
+    """A fresh stack under moto with the injector installed, paused: flows turn it on with `injector.resumed()`."""
+    from aws_lambda_powertools.utilities.parameters import constants as parameter_constants
+    from aws_lambda_powertools.utilities.parameters.secrets import SecretsProvider
+
+    from adapters.aws import client
+    from api import idempotency
+    from observability import logger
+
+    saved_env, saved_level, saved_time = dict(os.environ), logger.level, botocore.endpoint.time
+    with mock_aws():
+        stack = Provisioner(Stack.from_template()).provision()
+        for function in stack.of_type("AWS::Serverless::Function"):
+            os.environ.update(function_environment(stack, function))
+        clock = Clock(directory / "clock")
+        os.environ.update(PRIVACY_LOCAL_CLOUD="1", LOCAL_CLOCK_FILE=str(clock.path))
+        session = boto3.session.Session(region_name=REGION)
+        _tap_the_bus(stack, session)
+        injector = FaultInjector(rate=rate, sustained=sustained, seed=seed)
+        boto3.setup_default_session(region_name=REGION)
+        injector.install(boto3.DEFAULT_SESSION)  # every client the code creates from now on
+        # Powertools' own clients come from sessions of their own, whose models botocore loads anew each time:
+        # they are made once (faults installed) and outlive the "containers"; their caches do not.
+        clear_container_state()
+        secrets = SecretsProvider()  # what parameters.get_secret would create
+        injector.install(secrets.client)
+        injector.install(idempotency._persistence().client)
+
+        def new_container() -> None:
+            clear_container_state(keep=(idempotency._persistence,), secrets=False)
+            secrets.clear_cache()
+            parameter_constants.DEFAULT_PROVIDERS["secrets"] = secrets
+            for service in SERVICES:  # what adapters.aws.client hands out (the session already has the handler)
+                injector.install(client(service))
+
+        sleep = VirtualSleep()
+        botocore.endpoint.time = sleep  # type: ignore[attr-defined]
+        # Thousands of expected failures: the runtime keeps every error. FAULT_LOG_LEVEL=ERROR shows them.
+        logger.setLevel(os.environ.get("FAULT_LOG_LEVEL", "CRITICAL"))
+        runtime = Runtime(LambdaContext(), random.Random(seed), cold_start=new_container if cold_start else None)
+        world = World(stack, injector, runtime, clock, sleep, session, wiring=Wiring.from_stack(stack))
+        new_container()
+        try:
+            with injector.paused():
+                yield world
+        finally:
+            injector.uninstall()
+            clear_container_state()
+            botocore.endpoint.time = saved_time  # type: ignore[attr-defined]
+            logger.setLevel(saved_level)
+            os.environ.clear()
+            os.environ.update(saved_env)
+            boto3.DEFAULT_SESSION = None

@@ -1,0 +1,513 @@
+"""AWS calls per operation against the call plan (docs/performance.md, "Call plan"): an operation that makes more
+calls than its plan, or a call its plan does not have, fails here.
+
+Every botocore call is counted (an event hook on every client created, the powertools secrets client included) in
+a warm container: each case first runs its operation once for another subject, so what is counted is the steady
+state. A cold container adds one GetSecretValue per secret it signs with (cached five minutes), noted in the plan.
+bench/perf_calls.py runs the same cases and reports the counts in bench/results.json.
+"""
+
+import json
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import botocore.session
+import pytest
+
+GATE = "dynamodb.BatchGetItem"  # the availability gate of every /me route that is not exempt (api/availability.py)
+AUDIT_HEAD = "dynamodb.Query"  # the head of the subject's audit chain, read before appending (adapters/audit_log.py)
+SHARDS = 16  # domain.activity.SHARDS: one Query per shard of a day in the sweeps' sparse indexes
+
+
+@dataclass(frozen=True)
+class Case:
+    operation: str
+    event_file: str
+    plan: tuple[str, ...]  # the calls, in the order the code makes them
+    prepare: Callable[[Any], Callable[[], Any]]  # seeds and warms up; returns the measured invocation
+
+    @property
+    def max_calls(self) -> int:
+        return len(self.plan)
+
+
+# ---------------------------------------------------------------------------------------------------- counting
+
+
+@contextmanager
+def counted_calls() -> Iterator[list[str]]:
+    """Every AWS call made by any botocore client created inside the block, as "service.Operation"."""
+    from aws_lambda_powertools.utilities.parameters import base as parameters
+
+    from adapters.aws import client
+
+    calls: list[str] = []
+    original = botocore.session.Session.create_client
+
+    def create_client(self: Any, *args: Any, **kwargs: Any) -> Any:
+        created = original(self, *args, **kwargs)
+        service = created.meta.service_model.service_name
+
+        def count(model: Any, **_: Any) -> None:
+            calls.append(f"{service}.{model.name}")
+
+        created.meta.events.register("before-call", count)
+        return created
+
+    botocore.session.Session.create_client = create_client  # type: ignore[method-assign]
+    client.cache_clear()
+    parameters.DEFAULT_PROVIDERS.clear()  # a new secrets client, created with the hook
+    try:
+        yield calls
+    finally:
+        botocore.session.Session.create_client = original  # type: ignore[method-assign]
+        client.cache_clear()
+        parameters.DEFAULT_PROVIDERS.clear()
+
+
+def measure(case: Case, stack: Any) -> list[str]:
+    """The calls of one warm invocation of the case's operation."""
+    reset_wiring()
+    with counted_calls() as calls:
+        invoke = case.prepare(stack)
+        calls.clear()
+        invoke()
+        return list(calls)
+
+
+def reset_wiring() -> None:
+    """Forget what a previous stack's containers cached (tables, secrets, clients)."""
+    import composition
+    from handlers import (
+        consent_api,
+        export_worker,
+        inactivity_sweep,
+        inactivity_worker,
+        purge_sweep,
+        purge_worker,
+        subject_api,
+    )
+
+    for factory in (
+        composition.settings,
+        composition.clock,
+        composition.store,
+        composition.requests,
+        composition.erasure,
+        consent_api.settings,
+        consent_api.service,
+        consent_api.catalog,
+        export_worker.settings,
+        export_worker.clock,
+        export_worker.store,
+        export_worker.service,
+        purge_worker.purger,
+        purge_sweep.settings,
+        inactivity_sweep.settings,
+        inactivity_worker.settings,
+        inactivity_worker.inactivity,
+    ):
+        factory.cache_clear()
+    subject_api._active_today.clear()
+
+
+# ---------------------------------------------------------------------------------------------------- seeding
+
+
+class LambdaContext:
+    function_name = "test"
+    function_version = "$LATEST"
+    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:test"
+    memory_limit_in_mb = 512
+    aws_request_id = "test-request"
+    log_group_name = "/aws/lambda/test"
+    log_stream_name = "test"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 300_000
+
+
+def _event(relative: str) -> dict[str, Any]:
+    from tests.support import load_event
+
+    return load_event(relative)
+
+
+def api_event(relative: str, subject_id: str, route: str | None = None, body: Any = None) -> dict[str, Any]:
+    """A sample API event for `subject_id`; with `route`, retargeted (the subject API's routes have no samples)."""
+    event = _event(relative)
+    claims = event["requestContext"]["authorizer"]["jwt"]["claims"]
+    claims["sub"] = claims["username"] = subject_id
+    if route is not None:
+        method, path = route.split(" ", 1)
+        event["routeKey"] = event["requestContext"]["routeKey"] = route
+        event["rawPath"] = event["requestContext"]["http"]["path"] = path
+        event["requestContext"]["http"]["method"] = method
+        event["rawQueryString"] = ""
+        event.pop("queryStringParameters", None)
+        event.pop("pathParameters", None)
+        event.pop("body", None)
+    if body is not None:
+        event["body"] = json.dumps(body)
+        event["isBase64Encoded"] = False
+        event["headers"]["content-type"] = "application/json"
+        event["headers"]["content-length"] = str(len(event["body"]))
+    return event
+
+
+def answered(handler: Any, event: dict[str, Any]) -> Any:
+    answer = handler.lambda_handler(event, LambdaContext())
+    if isinstance(answer, dict) and "statusCode" in answer:
+        assert answer["statusCode"] < 300, answer
+    if isinstance(answer, dict) and "batchItemFailures" in answer:
+        assert answer["batchItemFailures"] == [], answer
+    return answer
+
+
+def subject(*, records: int = 0, last_active: date | None = None, consents: bool = False) -> str:
+    """A subject as sign-up leaves one (profile, first audit record), with host records and consents if asked."""
+    import composition
+    from adapters.aws import dynamodb
+    from domain.activity import activity_keys
+    from domain.audit import AuditEntry
+    from domain.profile import Profile
+
+    subject_id, now = str(uuid.uuid4()), datetime.now(UTC)
+    profile = Profile(
+        subject_id=subject_id, email="ada@example.org", given_name="Ada", country="DE", created_at=now, updated_at=now
+    )
+    composition.store().create_profile(profile, audit=AuditEntry(action="profile.created", actor="system", at=now))
+    if last_active is not None:
+        composition.store().record_activity(subject_id, last_active.isoformat(), activity_keys(subject_id, last_active))
+    if consents:
+        from handlers import consent_api
+
+        answered(consent_api, _put_consents(subject_id))
+    table = composition.settings().subjects_table
+    for number in range(records):
+        document = {"number": f"ORD-{number:05d}", "total": {"amount": 1000 + number, "currency": "EUR"}}
+        dynamodb().put_item(
+            TableName=table,
+            Item={
+                "pk": {"S": f"SUBJECT#{subject_id}"},
+                "sk": {"S": f"RECORD#orders#{number:05d}"},
+                "category": {"S": "orders"},
+                "document": {"S": json.dumps(document)},
+            },
+        )
+    return subject_id
+
+
+def _put_consents(subject_id: str) -> dict[str, Any]:
+    body = {"decisions": {"analytics": True, "newsletters": False}, "source": "banner"}
+    return api_event("consent_api/put_my_consents.json", subject_id, body=body)
+
+
+def warm(run: Callable[[str], Any], **seed: Any) -> Callable[[], Any]:
+    """Run the operation once for one subject (the container warms up), return it bound to a second one."""
+    run(subject(**seed))
+    measured = subject(**seed)
+    return lambda: run(measured)
+
+
+# ---------------------------------------------------------------------------------------------------- the API
+
+
+def _consent_api(relative: str, route: str | None = None, body: Any = None) -> Callable[[str], Any]:
+    from handlers import consent_api
+
+    return lambda sub: answered(consent_api, api_event(relative, sub, route, body))
+
+
+def _subject_api(route: str, body: Any = None) -> Callable[[str], Any]:
+    from handlers import subject_api
+
+    source = "consent_api/put_my_consents.json" if body is not None else "consent_api/get_my_consents.json"
+    return lambda sub: answered(subject_api, api_event(source, sub, route, body))
+
+
+def get_consents(stack: Any) -> Callable[[], Any]:
+    return warm(_consent_api("consent_api/get_my_consents.json"), consents=True)
+
+
+def put_consents(stack: Any) -> Callable[[], Any]:
+    from handlers import consent_api
+
+    return warm(lambda sub: answered(consent_api, _put_consents(sub)), consents=True)
+
+
+def get_me(stack: Any) -> Callable[[], Any]:
+    return warm(_subject_api("GET /me"))
+
+
+def patch_me(stack: Any) -> Callable[[], Any]:
+    return warm(_subject_api("PATCH /me", {"given_name": "Grace"}))
+
+
+def activity_first(stack: Any) -> Callable[[], Any]:
+    return warm(_subject_api("POST /me/activity"))
+
+
+def activity_again(stack: Any) -> Callable[[], Any]:
+    record = _subject_api("POST /me/activity")
+    invoke = warm(record)
+    invoke()  # the first call of the day; the measured one is the second, in the same container
+    return invoke
+
+
+def activity_again_elsewhere(stack: Any) -> Callable[[], Any]:
+    from handlers import subject_api
+
+    record = _subject_api("POST /me/activity")
+    invoke = warm(record)
+    invoke()
+    subject_api._active_today.clear()  # the second call of the day reaches another container
+    return invoke
+
+
+def post_request(stack: Any) -> Callable[[], Any]:
+    return warm(_subject_api("POST /me/requests", {"type": "access"}))
+
+
+def delete_me(stack: Any) -> Callable[[], Any]:
+    return warm(_subject_api("DELETE /me"))
+
+
+# ---------------------------------------------------------------------------------------------------- workers
+
+
+def export_message(stack: Any) -> Callable[[], Any]:
+    import composition
+    from handlers import export_worker
+
+    def run(subject_id: str) -> Any:
+        request = composition.requests().submit(subject_id, "access")
+        event = _event("export_worker/request_received.json")
+        envelope = json.loads(event["Records"][0]["body"])
+        envelope["detail"].update(subject_id=subject_id, request_id=request.request_id)
+        event["Records"][0]["body"] = json.dumps(envelope)
+        return lambda: answered(export_worker, event)
+
+    run(subject(records=30))()
+    return run(subject(records=30))
+
+
+def purge_stream(stack: Any) -> Callable[[], Any]:
+    from handlers import purge_worker
+
+    def run(subject_id: str) -> Any:
+        event = _event("purge_worker/ttl_profile_removed.json")
+        change = event["Records"][0]["dynamodb"]
+        change["Keys"]["pk"]["S"] = change["OldImage"]["pk"]["S"] = f"SUBJECT#{subject_id}"
+        return answered(purge_worker, event)
+
+    return warm(run, records=20)
+
+
+def purge_queue(stack: Any) -> Callable[[], Any]:
+    import composition
+    from adapters.aws import dynamodb
+    from handlers import purge_worker
+
+    def run(subject_id: str) -> Any:
+        composition.erasure().schedule_deletion(subject_id, "user_request", actor="subject")
+        due = (datetime.now(UTC) - timedelta(days=1)).isoformat()  # the restore window has ended
+        dynamodb().update_item(
+            TableName=composition.settings().subjects_table,
+            Key={"pk": {"S": f"SUBJECT#{subject_id}"}, "sk": {"S": "PROFILE"}},
+            UpdateExpression="SET purge_at = :due",
+            ExpressionAttributeValues={":due": {"S": due}},
+        )
+        event = _event("inactivity_worker/subject_inactive.json")  # an SQS record; the purge queue's body
+        event["Records"][0]["body"] = json.dumps({"subject_id": subject_id})
+        return lambda: answered(purge_worker, event)
+
+    run(subject(records=20))()
+    return run(subject(records=20))
+
+
+def inactivity_message(stack: Any) -> Callable[[], Any]:
+    from handlers import inactivity_worker
+
+    def run(subject_id: str) -> Any:
+        event = _event("inactivity_worker/subject_inactive.json")
+        message = json.loads(event["Records"][0]["body"])
+        message["subject_id"] = subject_id
+        event["Records"][0]["body"] = json.dumps(message)
+        return answered(inactivity_worker, event)
+
+    inactive_since = date.fromisoformat(
+        json.loads(_event("inactivity_worker/subject_inactive.json")["Records"][0]["body"])["inactive_since"]
+    )
+    return warm(run, last_active=inactive_since)
+
+
+def _checkpoint(stack: Any, sweep: str, day: date) -> None:
+    from adapters.aws import dynamodb
+
+    dynamodb().put_item(
+        TableName=stack.physical_ids["SubjectsTable"],
+        Item={"pk": {"S": f"SWEEP#{sweep}"}, "sk": {"S": "CHECKPOINT"}, "day": {"S": day.isoformat()}},
+    )
+
+
+def purge_sweep_day(stack: Any) -> Callable[[], Any]:
+    from handlers import purge_sweep
+
+    def run() -> Any:
+        _checkpoint(stack, "purge", datetime.now(UTC).date() - timedelta(days=2))  # yesterday's run finished
+        return lambda: answered(purge_sweep, _event("inactivity_sweep/daily.json"))
+
+    run()()
+    return run()
+
+
+def inactivity_sweep_day(stack: Any) -> Callable[[], Any]:
+    from handlers import inactivity_sweep
+
+    def run() -> Any:
+        days = inactivity_sweep.settings().inactivity_days
+        cutoff = datetime.now(UTC).date() - timedelta(days=days)
+        _checkpoint(stack, "inactivity", cutoff - timedelta(days=1))  # yesterday's run finished
+        return lambda: answered(inactivity_sweep, _event("inactivity_sweep/daily.json"))
+
+    run()()
+    return run()
+
+
+# ---------------------------------------------------------------------------------------------------- the plan
+
+CASES = [
+    Case("GET /me/consents", "consent_api/get_my_consents.json", (GATE, "dynamodb.GetItem"), get_consents),
+    Case(
+        "PUT /me/consents",
+        "consent_api/put_my_consents.json",
+        (GATE, "dynamodb.GetItem", AUDIT_HEAD, "dynamodb.TransactWriteItems"),
+        put_consents,
+    ),
+    Case("GET /me", "consent_api/get_my_consents.json (GET /me)", (GATE, "dynamodb.GetItem"), get_me),
+    Case(
+        "PATCH /me",
+        "consent_api/put_my_consents.json (PATCH /me)",
+        (GATE, "dynamodb.GetItem", AUDIT_HEAD, "dynamodb.TransactWriteItems"),
+        patch_me,
+    ),
+    Case(
+        "POST /me/activity (first of the day)",
+        "consent_api/get_my_consents.json (POST /me/activity)",
+        ("dynamodb.UpdateItem",),
+        activity_first,
+    ),
+    Case(
+        "POST /me/activity (again, same container)",
+        "consent_api/get_my_consents.json (POST /me/activity)",
+        (),
+        activity_again,
+    ),
+    Case(
+        "POST /me/activity (again, another container)",
+        "consent_api/get_my_consents.json (POST /me/activity)",
+        ("dynamodb.UpdateItem", GATE),
+        activity_again_elsewhere,
+    ),
+    Case(
+        "POST /me/requests",
+        "consent_api/put_my_consents.json (POST /me/requests)",
+        (GATE, "dynamodb.GetItem", "dynamodb.GetItem", AUDIT_HEAD, "dynamodb.TransactWriteItems"),
+        post_request,
+    ),
+    Case(
+        "DELETE /me",
+        "consent_api/get_my_consents.json (DELETE /me)",
+        (AUDIT_HEAD, "dynamodb.TransactWriteItems"),
+        delete_me,
+    ),
+    Case(
+        "export worker, per message (31 items, one page)",
+        "export_worker/request_received.json",
+        (
+            "dynamodb.GetItem",
+            *("dynamodb.GetItem", AUDIT_HEAD, "dynamodb.TransactWriteItems"),
+            "dynamodb.Query",
+            "s3.PutObject",
+            *("dynamodb.GetItem", AUDIT_HEAD, "dynamodb.TransactWriteItems"),
+        ),
+        export_message,
+    ),
+    Case(
+        "purge worker, per subject (TTL stream, 21 items)",
+        "purge_worker/ttl_profile_removed.json",
+        (
+            "dynamodb.Query",
+            "dynamodb.Query",
+            "kms.Sign",
+            AUDIT_HEAD,
+            "dynamodb.TransactWriteItems",
+            "dynamodb.Query",
+            "dynamodb.BatchWriteItem",
+            "s3.ListObjectsV2",
+            "cognito-idp.ListUsers",
+            "dynamodb.PutItem",
+        ),
+        purge_stream,
+    ),
+    Case(
+        "purge worker, per subject (purge queue, 21 items)",
+        "inactivity_worker/subject_inactive.json (purge queue body)",
+        (
+            "dynamodb.GetItem",
+            "dynamodb.Query",
+            "dynamodb.Query",
+            "kms.Sign",
+            AUDIT_HEAD,
+            "dynamodb.TransactWriteItems",
+            "dynamodb.Query",
+            "dynamodb.BatchWriteItem",
+            "s3.ListObjectsV2",
+            "cognito-idp.ListUsers",
+            "dynamodb.PutItem",
+        ),
+        purge_queue,
+    ),
+    Case(
+        "inactivity worker, per subject",
+        "inactivity_worker/subject_inactive.json",
+        (
+            "dynamodb.GetItem",
+            GATE,
+            "dynamodb.Query",
+            *("dynamodb.GetItem", "dynamodb.GetItem", AUDIT_HEAD, "dynamodb.TransactWriteItems"),
+            *(AUDIT_HEAD, "dynamodb.TransactWriteItems"),
+            "dynamodb.PutItem",
+        ),
+        inactivity_message,
+    ),
+    Case(
+        "purge sweep, daily run with nothing due",
+        "inactivity_sweep/daily.json",
+        ("dynamodb.GetItem", *["dynamodb.Query"] * SHARDS, "dynamodb.UpdateItem", *["dynamodb.Query"] * SHARDS),
+        purge_sweep_day,
+    ),
+    Case(
+        "inactivity sweep, daily run with nobody inactive",
+        "inactivity_sweep/daily.json",
+        ("dynamodb.GetItem", *["dynamodb.Query"] * SHARDS, "dynamodb.UpdateItem"),
+        inactivity_sweep_day,
+    ),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case.operation for case in CASES])
+def test_operation_makes_no_more_calls_than_its_plan(aws: Any, case: Case) -> None:
+    # Given a warm container and a subject in the state the operation expects
+    # When the operation runs once
+    calls = measure(case, aws)
+    # Then it made at most the calls of its plan, and none of a kind the plan does not have
+    extra = Counter(calls) - Counter(case.plan)
+    assert len(calls) <= case.max_calls, f"{case.operation}: {len(calls)} calls, plan {case.max_calls}: {calls}"
+    assert not extra, f"{case.operation}: calls beyond the plan {dict(extra)}; made {calls}"

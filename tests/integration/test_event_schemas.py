@@ -1,0 +1,38 @@
+"""Every event this project publishes has a JSON Schema under events/schemas/ (the contract for consumers)."""
+
+import json
+import re
+
+import pytest
+from jsonschema import Draft202012Validator
+
+from tests.support import EVENTS, ROOT
+
+SCHEMAS = {path.stem: json.loads(path.read_text()) for path in (EVENTS / "schemas").glob("*.json")}
+DETAIL_TYPE = re.compile(
+    r'"(ConsentChanged|ProfileRectified|DataSubjectRequest[A-Za-z]*|Subject(?:Deletion|Restored|Purged|Inactive)[A-Za-z]*'
+    r'|ParentalConsent[A-Za-z]*)"'
+)
+
+
+def _published_detail_types() -> set[str]:
+    found: set[str] = set()
+    for path in (ROOT / "src").rglob("*.py"):
+        found.update(DETAIL_TYPE.findall(path.read_text(encoding="utf-8")))
+    return found
+
+
+def test_every_published_detail_type_has_a_schema():
+    # Given every event name written in the source
+    published = _published_detail_types()
+    # Then each one has its schema (a new event without one fails here)
+    assert published
+    assert published - set(SCHEMAS) == set()
+
+
+@pytest.mark.parametrize("name", sorted(SCHEMAS))
+def test_schemas_are_valid_and_refuse_personal_data(name):
+    schema = SCHEMAS[name]
+    Draft202012Validator.check_schema(schema)
+    detail_with_email = {"source": "privacy.rights", "detail-type": name, "detail": {"email": "x@example.org"}}
+    assert not Draft202012Validator(schema).is_valid(detail_with_email)

@@ -1,0 +1,58 @@
+"""Every operation of the merged document lists the errors it can answer, each with the API's error body."""
+
+import json
+
+import pytest
+
+from api.http import BEARER, SECURITY_SCHEMES, build_app
+from api.openapi import openapi_json, with_error_responses
+
+DOCUMENT = json.loads(openapi_json())
+OPERATIONS = [(method, path) for path, operations in DOCUMENT["paths"].items() for method in operations]
+ERROR_BODY = {"$ref": "#/components/schemas/ErrorBody"}
+
+
+def _expected(method: str, path: str, secured: bool) -> set[str]:
+    statuses = {"400", "404", "409", "413", "422", "500"}
+    if secured:
+        statuses.add("401")
+    admin_or_app = path.startswith(("/admin/", "/app/", "/minors/checks", "/parents/"))
+    if admin_or_app or (method, path) == ("post", "/minors/consent-requests"):
+        statuses.add("403")
+    if path == "/me" or path.startswith(("/me/", "/parents/")):
+        statuses.add("410")
+    return statuses
+
+
+@pytest.mark.parametrize(("method", "path"), OPERATIONS, ids=[f"{m.upper()} {p}" for m, p in OPERATIONS])
+def test_every_operation_documents_its_errors_with_the_error_body(method, path):
+    operation = DOCUMENT["paths"][path][method]
+    responses = operation["responses"]
+    errors = {status for status in responses if int(status) >= 400}
+    assert errors == _expected(method, path, bool(operation.get("security")))
+    for status in errors:
+        schema = responses[status]["content"]["application/json"]["schema"]
+        # API Gateway itself may answer these, with {"message"} only
+        assert schema == ERROR_BODY or schema["anyOf"][0] == ERROR_BODY, status
+
+
+def test_the_error_body_replaces_powertools_validation_error():
+    schemas = DOCUMENT["components"]["schemas"]
+    assert schemas["ErrorBody"]["required"] == ["error", "message"]
+    assert not {"HTTPValidationError", "ValidationError"} & set(schemas)
+    assert "HTTPValidationError" not in openapi_json()
+
+
+def test_a_new_route_is_documented_without_a_word_of_its_own():
+    # Given a resolver with one new secured host-application route
+    app = build_app()
+
+    @app.post("/app/things/<thing_id>", security=BEARER)
+    def post_thing(thing_id: str) -> dict[str, str]:
+        return {"thing_id": thing_id}
+
+    # When its document goes through the same post-processing as the merged one
+    document = json.loads(app.get_openapi_json_schema(security_schemes=SECURITY_SCHEMES))
+    responses = with_error_responses(document)["paths"]["/app/things/{thing_id}"]["post"]["responses"]
+    # Then its errors are all there, 401 and 403 included
+    assert set(responses) == {"200", "400", "401", "403", "404", "409", "413", "422", "500"}

@@ -1,0 +1,142 @@
+"""Sign-up, profile, requests (with Idempotency-Key), deletion and the sweeps, fed with the events/ samples."""
+
+import json
+import uuid
+
+import boto3
+import pytest
+
+from tests.support import load_event
+
+SUBJECT = "5f0c7a3e-0d7b-4f0e-9d51-3c1b2a4e6f70"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_wiring():
+    import composition
+
+    for factory in (
+        composition.store,
+        composition.requests,
+        composition.erasure,
+        composition.clock,
+        composition.settings,
+    ):
+        factory.cache_clear()
+    from handlers import post_confirmation
+
+    post_confirmation.store.cache_clear()
+
+
+def _api(name, subject=SUBJECT):
+    event = load_event(name)
+    event["requestContext"]["authorizer"]["jwt"]["claims"]["sub"] = subject
+    return event
+
+
+def _call(event, context):
+    from handlers import subject_api
+
+    answer = subject_api.lambda_handler(event, context)
+    return answer["statusCode"], json.loads(answer["body"] or "null")
+
+
+def _sign_up(context, subject=SUBJECT):
+    from handlers import post_confirmation
+
+    event = load_event("post_confirmation/confirm_sign_up.json")
+    event["request"]["userAttributes"]["sub"] = subject
+    return post_confirmation.lambda_handler(event, context)
+
+
+def test_sign_up_creates_the_profile_once(aws, context):
+    # Given a confirmed sign-up, delivered twice (Cognito retries triggers)
+    _sign_up(context)
+    _sign_up(context)
+    # When the subject reads their profile
+    status, profile = _call(_api("subject_api/get_me.json"), context)
+    # Then it holds what they gave at sign-up
+    assert status == 200
+    assert (profile["given_name"], profile["country"], profile["birth_date"]) == ("Ada", "GB", "1990-12-10")
+
+
+def test_rectification_changes_only_the_fields_sent(aws, context):
+    _sign_up(context)
+    status, profile = _call(_api("subject_api/patch_me.json"), context)
+    assert status == 200
+    assert (profile["family_name"], profile["given_name"]) == ("Lovelace", "Ada")
+
+
+def test_an_idempotency_key_replays_the_first_answer_even_after_the_request_closed(aws, context):
+    # Given a request made with an Idempotency-Key, then rejected by an operator
+    _sign_up(context)
+    first_status, first = _call(_api("subject_api/post_request.json"), context)
+    import composition
+
+    composition.requests().reject(first["request_id"], "manifestly unfounded", admin="op")
+    # When the client retries with the same key, and later asks again without one
+    _, replay = _call(_api("subject_api/post_request.json"), context)
+    fresh_event = _api("subject_api/post_request.json")
+    del fresh_event["headers"]["idempotency-key"]
+    _, fresh = _call(fresh_event, context)
+    # Then the retry replays the first answer, and only a new request without the key creates another
+    assert first_status == 202
+    assert replay == first
+    assert fresh["request_id"] != first["request_id"]
+
+
+def test_an_idempotency_key_is_scoped_to_its_subject(aws, context):
+    other = str(uuid.uuid4())
+    _sign_up(context)
+    _sign_up(context, other)
+    _, mine = _call(_api("subject_api/post_request.json"), context)
+    _, theirs = _call(_api("subject_api/post_request.json", other), context)
+    assert mine["request_id"] != theirs["request_id"]
+
+
+def test_deletion_makes_the_subject_unavailable_and_status_explains_it(aws, context):
+    _sign_up(context)
+    status, deleted = _call(_api("subject_api/delete_me.json"), context)
+    assert status == 202
+    assert _call(_api("subject_api/get_me.json"), context)[0] == 410
+    assert _call(_api("subject_api/post_activity.json"), context)[0] == 410
+    _, state = _call(_api("subject_api/get_status.json"), context)
+    assert state == {"state": "pending_deletion", "purge_at": deleted["purge_at"], "reason": "user_request"}
+
+
+def test_the_outbox_publisher_sends_the_committed_event(aws, context):
+    # Given an outbox item's INSERT record, and a rule copying the bus to a queue
+    from handlers import event_publisher
+
+    event_publisher.settings.cache_clear()
+    sqs, events = boto3.client("sqs"), boto3.client("events")
+    queue = sqs.create_queue(QueueName="tap")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    bus = aws.physical_ids["PrivacyEventBus"]
+    events.put_rule(Name="tap", EventBusName=bus, EventPattern=json.dumps({"source": ["privacy.rights"]}))
+    events.put_targets(Rule="tap", EventBusName=bus, Targets=[{"Id": "q", "Arn": arn}])
+    # When the publisher handles it
+    result = event_publisher.lambda_handler(load_event("event_publisher/outbox_insert.json"), context)
+    # Then the event is on the bus with a stable id, and no record failed
+    body = json.loads(sqs.receive_message(QueueUrl=queue)["Messages"][0]["Body"])
+    assert result == {"batchItemFailures": []}
+    assert body["detail-type"] == "SubjectRestored"
+    assert body["detail"]["subject_id"] == SUBJECT
+    assert len(body["detail"]["event_id"]) == 32
+
+
+def test_the_daily_sweeps_cost_nothing_on_an_empty_table(aws, context):
+    from handlers import overdue_sweep, purge_sweep
+
+    purge_sweep.settings.cache_clear()
+    assert overdue_sweep.lambda_handler(load_event("overdue_sweep/daily.json"), context) == {"overdue": 0}
+    assert purge_sweep.lambda_handler(load_event("purge_sweep/daily.json"), context) == {"queued": 0}
+
+
+def test_every_function_has_a_sample_event():
+    from localcloud.template import Stack
+    from tests.support import EVENTS
+
+    for function in Stack.from_template().of_type("AWS::Serverless::Function").values():
+        module = function["Properties"]["Handler"].split(".")[1]
+        assert list((EVENTS / module).glob("*.json")), f"events/{module}/ has no sample event"
