@@ -191,7 +191,44 @@ def print_table(results: dict[str, Any]) -> None:
         print("  ".join(str(cell).ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
 
 
+def print_markdown(results: dict[str, Any]) -> None:
+    """The table as docs/performance.md holds it: `bench_performance.py --markdown` prints it from results.json."""
+    host = results["machine"]
+    print(
+        f"Run of {results['generated_at']} on {host['cores']} cores, {host['cpu']}, Python {host['python']} "
+        f"(load average at the start: {', '.join(f'{x:.1f}' for x in host['load_average_at_start'])}).\n"
+    )
+    print("| section | what | figure | floor | ratio | target | met |")
+    print("|---|---|---:|---:|---:|---|---|")
+    for row in rows(results):
+        print("| " + " | ".join(cell.replace("|", "/") for cell in row) + " |")
+    print("\nCold start in detail (ms; median of the runs unless said; CPU = the child's own CPU time):\n")
+    print("| function | event | AWS calls | import | first answer | total | floor | min / floor min | CPU ratio |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
+    for item in results["cold"]["functions"]:
+        print(
+            f"| {item['function']} | {item['event']} | {len(item['calls'])} | {item['handler_import_ms']:.0f} | "
+            f"{item['handler_first_answer_ms']:.0f} | {item['handler_ms']:.0f} | {item['floor_ms']:.0f} | "
+            f"{item.get('handler_min_ms', 0):.0f} / {item.get('floor_min_ms', 0):.0f} | {item['cpu_ratio']:.2f} |"
+        )
+    print("\nTop import contributors (`python -X importtime` over the cold start, min of 3; ms):\n")
+    print(
+        "| function | all imports | boto3's packages | by package (self time) | largest imports, without boto3's part |"
+    )
+    print("|---|---:|---:|---|---|")
+    for item in results["cold"]["functions"]:
+        timing = item["importtime"]
+        packages = ", ".join(f"{name} {ms:.0f}" for name, ms in list(timing["by_package_ms"].items())[:5])
+        largest = ", ".join(f"{x['module']} {x['ms_without_boto3']:.0f}" for x in timing["largest_imports"][:4])
+        print(
+            f"| {item['function']} | {timing['total_ms']:.0f} | {timing['boto3_stack_ms']:.0f} | {packages} | {largest} |"
+        )
+
+
 def main() -> int:
+    if "--markdown" in sys.argv:
+        print_markdown(json.loads(RESULTS.read_text(encoding="utf-8")))
+        return 0
     results: dict[str, Any] = {"generated_at": datetime.now(UTC).isoformat(timespec="seconds"), "machine": machine()}
     for name in PHASES:
         print(f"{name} ...", flush=True)

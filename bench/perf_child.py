@@ -107,11 +107,11 @@ def run_handler(spec: dict[str, Any], record: bool) -> dict[str, Any]:
     calls: list[tuple[str, str, Any]] = []
     if record:
         install_recorder(calls)
-    started = time.perf_counter()
+    cpu_started, started = time.process_time(), time.perf_counter()
     module = importlib.import_module(spec["handler"])
     imported = time.perf_counter()
     answer = module.lambda_handler(event, Context())
-    done = time.perf_counter()
+    done, cpu_done = time.perf_counter(), time.process_time()
     if record:
         Path(spec["calls_file"]).write_bytes(pickle.dumps(calls))
     status = answer.get("statusCode") if isinstance(answer, dict) else None
@@ -119,6 +119,7 @@ def run_handler(spec: dict[str, Any], record: bool) -> dict[str, Any]:
         "import_s": imported - started,
         "invoke_s": done - imported,
         "total_s": done - started,
+        "cpu_s": cpu_done - cpu_started,
         "status": status,
         "failures": len(answer.get("batchItemFailures", [])) if isinstance(answer, dict) else 0,
         "calls": [f"{service}.{operation}" for service, operation, _ in calls],
@@ -129,7 +130,7 @@ def run_handler(spec: dict[str, Any], record: bool) -> dict[str, Any]:
 def run_floor(spec: dict[str, Any]) -> dict[str, Any]:
     recorded = pickle.loads(Path(spec["calls_file"]).read_bytes())  # noqa: S301 - our own file, just written
     calls = [(s, o, substituted(p, spec.get("mapping", {}))) for s, o, p in recorded]
-    started = time.perf_counter()
+    cpu_started, started = time.process_time(), time.perf_counter()
     import boto3
     from botocore.config import Config
     from botocore.exceptions import ClientError
@@ -145,11 +146,12 @@ def run_floor(spec: dict[str, Any]) -> dict[str, Any]:
             clients[service]._make_api_call(operation, params)
         except ClientError:
             errors += 1  # a replayed conditional write may fail its condition: the round trip is the same
-    done = time.perf_counter()
+    done, cpu_done = time.perf_counter(), time.process_time()
     return {
         "import_s": imported - started,
         "invoke_s": done - imported,
         "total_s": done - started,
+        "cpu_s": cpu_done - cpu_started,
         "errors": errors,
         "calls": len(calls),
         "peak_rss": peak_rss_bytes(),
