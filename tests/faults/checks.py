@@ -52,6 +52,7 @@ class SubjectPlan:
     erasure_request_id: str | None = None
     export_requests: list[str] = field(default_factory=list)  # acknowledged access/portability requests
     inactive: bool = False  # found inactive by the sweep: the worker must schedule its removal
+    undetermined: bool = False  # its outcome is a dead letter's: only what holds either way is checked
     has_login: bool = False
     invoices: int = 0
 
@@ -219,7 +220,7 @@ def _check_kept(plan: SubjectPlan, partition: dict[str, Any], certificates: list
         return
     if certificates or "TOMBSTONE" in partition:
         problem("kept subject purged")
-    if profile.get("state", "active") != "active":
+    if profile.get("state", "active") != "active" and not plan.undetermined:
         problem("kept subject not active", str(profile.get("state")))
     # Consents: the current state is the last acknowledged decision per purpose...
     expected: dict[str, bool] = {}

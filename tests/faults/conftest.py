@@ -6,11 +6,21 @@ from pathlib import Path
 
 import pytest
 
-from tests.faults.world import World, open_world
+from tests.faults.world import FLOW_REPORTS, World, open_world
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "faults(rate, sustained, seed, cold_start): the fault injector's settings")
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """What the flows went through (in this process: under pytest-xdist, each worker keeps its own)."""
+    if not FLOW_REPORTS:
+        return
+    terminalreporter.section("fault injection")
+    for flow, (_, report) in FLOW_REPORTS.items():
+        terminalreporter.write_line(f"{flow}: {report}")
+    terminalreporter.write_line(f"total: {sum(faults for faults, _ in FLOW_REPORTS.values())} faults injected")
 
 
 @pytest.fixture

@@ -201,7 +201,13 @@ def delete_accounts(world: World, subject_ids: list[str]) -> None:
 
 
 def request_erasures(world: World, subject_ids: list[str]) -> None:
-    """POST /me/requests {"type": "erasure"}: the request is completed by the purge."""
+    """POST /me/requests {"type": "erasure"}: the request is completed by the purge.
+
+    The sample carries an Idempotency-Key. When powertools cannot record the outcome of an attempt that did schedule
+    the deletion, the client's retries only meet the in-progress record (500): the client never hears, yet the
+    deletion stands. So a client left without an answer looks, as the privacy center would (GET /me/status).
+    """
+    import composition
     from handlers import subject_api
 
     for subject_id in subject_ids:
@@ -209,9 +215,14 @@ def request_erasures(world: World, subject_ids: list[str]) -> None:
         call = world.runtime.api(
             subject_api.lambda_handler, world.api_event("subject_api/post_request.json", subject_id, body)
         )
+        plan = world.ledger.subjects[subject_id]
         if call.status == 202:
-            plan = world.ledger.subjects[subject_id]
             plan.deletion, plan.erasure_request_id = "erasure_request", call.body["request_id"]
+            continue
+        with world.injector.paused():
+            status = composition.erasure().status(subject_id)
+            if status.state == "pending_deletion":
+                plan.deletion, plan.erasure_request_id = "erasure_request", status.request_id
 
 
 def restore_accounts(world: World, subject_ids: list[str]) -> None:

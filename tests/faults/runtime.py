@@ -7,7 +7,8 @@
   raised, and go to the dead-letter queue when a receive that reaches maxReceiveCount fails.
 - `stream_job`: a DynamoDB stream mapping with ReportBatchItemFailures: a failed batch is retried from its first
   failed record (the records after it are delivered again) until MaximumRetryAttempts, then its failed records
-  are discarded (an on-failure destination would get them: here the "DLQ" list too).
+  are discarded (an on-failure destination would get them: here the "DLQ" list too). BisectBatchOnFunctionError
+  is not played: a batch that fails whole is retried whole.
 - `scheduled`: an EventBridge schedule invoking a function asynchronously: two retries on error.
 
 Jobs are generators that yield after every invocation; `run` steps several of them in a seeded random order, so

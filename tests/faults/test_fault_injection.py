@@ -1,12 +1,15 @@
-"""Fault injection: every flow driven to completion through throttling, 5xx answers and timeouts on 35 % of AWS
-calls, then the final state checked against what the system acknowledged.
+"""Fault injection: every flow driven to completion through throttling, 5xx answers and timeouts on 35 % of the
+attempts of AWS calls (and outages outlasting the SDK's retries on 2 % of calls), then the final state checked
+against what the system acknowledged.
 
 The injector (tests/faults/injector.py) answers a seeded fraction of the calls of every boto3 client the code uses
 with a fault; botocore's standard retry mode absorbs most, the others fail upward into the code, whose own paths
 (API clients retrying 5xx, SQS redelivery and dead-letter queues, stream retries, schedule retries and sweep
-checkpoints) are played by tests/faults/runtime.py as Lambda would. tests/faults/checks.py holds the guarantees.
+checkpoints) are played by tests/faults/runtime.py as Lambda would. tests/faults/checks.py holds the guarantees;
+the last tests show it catches each kind of broken guarantee. Bugs found are reproduced by strict-xfail tests.
 
-FAULT_SEED=<n> replays the suite with other dice.
+FAULT_SEED=<n> (and FAULT_RATE, FAULT_SUSTAINED) replay the flows with other dice; FAULT_LOG_LEVEL=ERROR shows the
+functions' error logs. The terminal summary reports what each flow went through.
 """
 
 import json
@@ -36,7 +39,7 @@ from tests.faults.flows import (
     sweep_purges,
 )
 from tests.faults.injector import UNAVAILABLE, Fault
-from tests.faults.world import World
+from tests.faults.world import FLOW_REPORTS, World
 
 # Each flow must meet at least FLOW_FLOOR faults, so the four together meet SUITE_FLOOR even when pytest-xdist
 # runs them in different processes; in one process the last test also adds up what they met.
@@ -52,10 +55,12 @@ def finish(world: World, flow: str, floor: int) -> list[Problem]:
     FAULTS_BY_FLOW[flow] = world.injector.total
     upward = sum(world.injector.failed_upward.values())
     dead = Counter(d.source for d in world.runtime.deliveries if d.outcome == "dead-lettered")
-    print(
-        f"\n[{flow}] {world.injector.summary()}; {world.runtime.invocations} invocations, "
-        f"{len(world.runtime.deliveries)} deliveries, dead-lettered {dict(dead)}, "
-        f"backoff {world.sleep.slept:.0f} s not slept"
+    redelivered_ = sum(1 for d in world.runtime.deliveries if d.attempts > 1)
+    FLOW_REPORTS[flow] = (
+        world.injector.total,
+        f"{world.injector.summary()}; {world.runtime.invocations} invocations, {len(world.runtime.deliveries)} "
+        f"deliveries ({redelivered_} delivered more than once, dead-lettered {dict(dead) or 'none'}), "
+        f"{len(problems)} problems; {world.sleep.slept:.0f} s of backoff not slept",
     )
     assert world.injector.total >= floor, world.injector.summary()
     assert upward > 0, "no call exhausted its retries: the code's own recovery paths were not exercised"
@@ -106,8 +111,6 @@ def known_purge_resume_bug(world: World, problem: Problem) -> bool:
         for d in world.runtime.deliveries
         if d.source == "PurgeQueue" and subject_of(d) == problem.subject and d.errors
     ]
-    if redelivered_:
-        print(f"known bug (test_a_queue_purge_interrupted_...): {problem}")
     return bool(redelivered_)
 
 
@@ -143,7 +146,7 @@ def test_every_export_request_gets_exactly_one_archive(world: World) -> None:
     from handlers import subject_api
 
     rng = world.runtime.rng
-    subjects = sign_up(world, 30, "exports", consents=2, invoices=2)
+    subjects = sign_up(world, 30, "exports", consents=1, invoices=2)
     kinds = [("access", "json"), ("portability", "csv"), ("access", "csv"), ("portability", "json")]
     with world.injector.resumed():
         for subject_id in subjects:
@@ -168,7 +171,7 @@ def test_every_export_request_gets_exactly_one_archive(world: World) -> None:
 
 def test_erasure_purges_each_subject_once_with_its_certificate_through_both_paths(world: World) -> None:
     rng = world.runtime.rng
-    subjects = sign_up(world, 36, "erasure", login=True, consents=2, orders=4, invoices=1)
+    subjects = sign_up(world, 36, "erasure", login=True, consents=1, orders=4, invoices=1)
     deleting, requesting = subjects[:24], subjects[24:32]  # the last 4 keep their account
     ledger = world.ledger.subjects
     with world.injector.resumed():
@@ -192,7 +195,14 @@ def test_erasure_purges_each_subject_once_with_its_certificate_through_both_path
     mark_due(world)
     assert len(messages) >= len(pending) - len(early)
     problems = finish(world, "erasure", floor=FLOW_FLOOR)
-    assert_no_problems([p for p in problems if not known_purge_resume_bug(world, p)])
+    known = [p for p in problems if known_purge_resume_bug(world, p)]
+    if known:  # shown in the terminal summary; the xfail test below reproduces the bug on purpose
+        faults, report = FLOW_REPORTS["erasure"]
+        FLOW_REPORTS["erasure"] = (
+            faults,
+            f"{report}, {len(known)} of them BUG_PURGE_RESUME: {', '.join(map(str, known))}",
+        )
+    assert_no_problems([p for p in problems if p not in known])
 
 
 # ---------------------------------------------------------------------------------------------- (d) inactivity
@@ -236,9 +246,12 @@ def test_inactivity_sweep_and_worker_schedule_each_inactive_subject_once(world: 
         for d in world.runtime.deliveries
         if d.outcome == "dead-lettered" and d.source == "InactivityQueue"
     }
-    for subject_id in set(inactive) - dead:
-        ledger[subject_id].inactive = True
-        ledger[subject_id].deletion = "inactivity"
+    for subject_id in inactive:
+        if subject_id in dead:
+            ledger[subject_id].undetermined = True
+        else:
+            ledger[subject_id].inactive = True
+            ledger[subject_id].deletion = "inactivity"
     assert active
     assert_no_problems(finish(world, "inactivity", floor=FLOW_FLOOR))
 
@@ -421,6 +434,4 @@ def test_the_checker_reports_a_broken_guarantee(world: World, sabotage: Any, rep
 def test_zz_the_suite_injected_at_least_a_thousand_faults() -> None:
     if set(FAULTS_BY_FLOW) != set(FLOWS):
         pytest.skip(f"only {sorted(FAULTS_BY_FLOW)} ran in this process")
-    total = sum(FAULTS_BY_FLOW.values())
-    print(f"\n[suite] {total} faults injected: {FAULTS_BY_FLOW}")
-    assert total >= SUITE_FLOOR
+    assert sum(FAULTS_BY_FLOW.values()) >= SUITE_FLOOR, FAULTS_BY_FLOW

@@ -27,6 +27,7 @@ from tests.faults.runtime import REGION, Runtime, sqs_record, stream_record, ttl
 from tests.support import load_event
 
 SERVICES = ("dynamodb", "sqs", "s3", "kms", "events", "cognito-idp")
+FLOW_REPORTS: dict[str, tuple[int, str]] = {}  # flow -> (faults injected, what happened): the terminal summary
 
 
 class LambdaContext:
