@@ -107,11 +107,20 @@ def run_handler(spec: dict[str, Any], record: bool) -> dict[str, Any]:
     calls: list[tuple[str, str, Any]] = []
     if record:
         install_recorder(calls)
+    profile_to = spec.get("profile_to")  # perf_cold.py --profile: where the recording run's cProfile goes
+    if profile_to:
+        import cProfile
+
+        profiler = cProfile.Profile()
+        profiler.enable()
     cpu_started, started = time.process_time(), time.perf_counter()
     module = importlib.import_module(spec["handler"])
     imported = time.perf_counter()
     answer = module.lambda_handler(event, Context())
     done, cpu_done = time.perf_counter(), time.process_time()
+    if profile_to:
+        profiler.disable()
+        profiler.dump_stats(profile_to)
     if record:
         Path(spec["calls_file"]).write_bytes(pickle.dumps(calls))
     status = answer.get("statusCode") if isinstance(answer, dict) else None

@@ -3,10 +3,11 @@ representative event, versus the floor: a fresh interpreter that imports boto3, 
 the same raw calls (recorded from the handler, replayed with this run's ids). Median of RUNS each, alternated.
 Also `python -X importtime` per handler module: the top contributors.
 
-Run alone: PYTHONPATH=src:. .venv/bin/python bench/perf_cold.py [FunctionLogicalId ...]
+Run alone: PYTHONPATH=src:. .venv/bin/python bench/perf_cold.py [--profile DIR] [FunctionLogicalId ...]
 """
 
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -31,10 +32,11 @@ from perf_common import (
     write_fragment,
 )
 
-RUNS = 7
+RUNS = int(os.environ.get("PERF_COLD_RUNS", "7"))  # fewer for a quick look while working
 IMPORTTIME_RUNS = 3
 FLOOR_PACKAGES = ("boto3", "botocore", "s3transfer", "urllib3", "jmespath", "dateutil", "six")
 CHILD = BENCH / "perf_child.py"
+PROFILE_DIR: Path | None = None
 Prepared = tuple[dict[str, Any], dict[str, str]]  # the event, and the ids it is about (substituted in floors)
 
 
@@ -363,7 +365,10 @@ def measure(function: str, seeder: Seeder, workdir: Path) -> dict[str, Any]:
     env = seeder.cloud.function_env(function)
     calls_file = workdir / f"{function}.calls"
     event, recorded_ids = prepare(seeder)
-    recorded = run_child("record", {"handler": handler, "event": event, "calls_file": str(calls_file)}, env, workdir)
+    record_spec = {"handler": handler, "event": event, "calls_file": str(calls_file)}
+    if PROFILE_DIR:
+        record_spec["profile_to"] = str(PROFILE_DIR / f"{function}.prof")
+    recorded = run_child("record", record_spec, env, workdir)
 
     def mapping(ids: dict[str, str]) -> dict[str, str]:
         pairs = {recorded_ids[key]: ids[key] for key in recorded_ids}
@@ -433,5 +438,11 @@ def main(functions: list[str]) -> dict[str, Any]:
 
 
 if __name__ == "__main__":
-    chosen = sys.argv[1:] or list(CASES)
+    arguments = sys.argv[1:]
+    if "--profile" in arguments:  # --profile DIR: a cProfile of each function's recording run, for snakeviz/pstats
+        at = arguments.index("--profile")
+        PROFILE_DIR = Path(arguments[at + 1]).resolve()
+        PROFILE_DIR.mkdir(parents=True, exist_ok=True)
+        del arguments[at : at + 2]
+    chosen = arguments or list(CASES)
     write_fragment("cold", main(chosen))
