@@ -1,15 +1,37 @@
-"""Configuration as pydantic models read from the environment once per container (cold start)."""
+"""Configuration read from the environment once per container (cold start).
 
+Plain frozen dataclasses, not pydantic: a worker that validates nothing else would import pydantic and build its
+first model (about a quarter of its cold start, docs/performance.md) for a handful of strings and integers. Each
+function extends `Settings` with its own fields; a field's environment variable is its name in upper case.
+"""
+
+import dataclasses
 import os
-from typing import Self
+import types
+import typing
+from collections.abc import Mapping
+from typing import Any, Self, dataclass_transform
 
-from pydantic import BaseModel, ConfigDict
+
+class ConfigurationError(RuntimeError):
+    """A deployment mistake (a missing or malformed variable): the function cannot start."""
 
 
-class Settings(BaseModel):
-    """What every function needs; each function extends it with its own fields."""
+def setting(
+    *,
+    default: Any = dataclasses.MISSING,
+    default_factory: Any = dataclasses.MISSING,
+    minimum: int | None = None,
+    maximum: int | None = None,
+) -> Any:
+    """A field with bounds or a factory: `days: int = setting(default=7, minimum=1, maximum=30)`."""
+    metadata = {"minimum": minimum, "maximum": maximum}
+    return dataclasses.field(default=default, default_factory=default_factory, metadata=metadata)
 
-    model_config = ConfigDict(frozen=True, extra="ignore")
+
+@dataclass_transform(frozen_default=True, kw_only_default=True, field_specifiers=(setting,))
+class Settings:
+    """What every function needs."""
 
     stage: str = "dev"
     subjects_table: str
@@ -17,6 +39,43 @@ class Settings(BaseModel):
     event_bus_name: str
     pseudonym_secret_arn: str
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        dataclasses.dataclass(frozen=True, kw_only=True)(cls)
+
     @classmethod
-    def from_env(cls) -> Self:
-        return cls.model_validate({key.lower(): value for key, value in os.environ.items()})
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Self:
+        environ = os.environ if environ is None else environ
+        hints = typing.get_type_hints(cls)
+        values: dict[str, Any] = {}
+        for field in dataclasses.fields(cls):  # type: ignore[arg-type]  # every subclass is a dataclass
+            raw = environ.get(field.name.upper())
+            if raw is None:
+                if field.default is dataclasses.MISSING and field.default_factory is dataclasses.MISSING:
+                    raise ConfigurationError(f"{field.name.upper()} is not set")
+                continue
+            values[field.name] = _parsed(field, hints[field.name], raw)
+        return cls(**values)
+
+
+dataclasses.dataclass(frozen=True, kw_only=True)(Settings)
+
+
+def _parsed(field: dataclasses.Field[Any], annotation: Any, raw: str) -> Any:
+    name = field.name.upper()
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        annotation = next(arg for arg in typing.get_args(annotation) if arg is not type(None))
+    if annotation is str:
+        return raw
+    if typing.get_origin(annotation) is list:  # a CloudFormation list joined with commas
+        return [part.strip() for part in raw.split(",") if part.strip()]
+    if annotation is int:
+        try:
+            number = int(raw)
+        except ValueError:
+            raise ConfigurationError(f"{name} must be an integer, not {raw!r}") from None
+        minimum, maximum = field.metadata.get("minimum"), field.metadata.get("maximum")
+        if (minimum is not None and number < minimum) or (maximum is not None and number > maximum):
+            raise ConfigurationError(f"{name} must be between {minimum} and {maximum}, not {number}")
+        return number
+    raise ConfigurationError(f"{name}: unsupported setting type {annotation!r}")

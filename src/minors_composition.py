@@ -4,13 +4,11 @@ import uuid
 from datetime import timedelta
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
-
-from pydantic import Field
+from typing import TYPE_CHECKING
 
 from adapters.secrets import secret_bytes
 from composition import clock, store
-from config import Settings
+from config import Settings, setting
 from domain.clock import epoch_seconds
 from domain.consent.catalog import PurposeCatalog, load_catalog
 
@@ -28,8 +26,8 @@ class MinorsSettings(Settings):
     token_secret_arn: str
     purge_queue_url: str
     exports_bucket: str
-    parental_consent_expiry_days: Annotated[int, Field(ge=1, le=30)] = 7
-    minimum_consent_age: Annotated[int, Field(ge=0, le=18)] = 0  # 0: the age table decides alone
+    parental_consent_expiry_days: int = setting(default=7, minimum=1, maximum=30)
+    minimum_consent_age: int = setting(default=0, minimum=0, maximum=18)  # 0: the age table decides alone
     consent_catalog_path: str | None = None
     consent_max_age_days: int = 396
     download_url_ttl_seconds: int = 900

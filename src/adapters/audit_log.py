@@ -6,6 +6,7 @@ from typing import Any
 from adapters.aws import dynamodb
 from adapters.dynamo_json import from_item, to_item
 from domain.audit import AuditEntry, AuditRecord, as_item_attributes, next_record, pseudonym_of
+from domain.values import from_jsonable
 
 APPEND_ATTEMPTS = 8
 
@@ -75,4 +76,4 @@ class AuditLog:
 
 def _record(item: dict[str, Any]) -> AuditRecord:
     values = from_item(item)
-    return AuditRecord.model_validate({k: v for k, v in values.items() if k not in ("pk", "sk")})
+    return from_jsonable(AuditRecord, values)  # pk and sk are not fields: left out

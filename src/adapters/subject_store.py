@@ -21,6 +21,7 @@ from domain.errors import InvalidRequest
 from domain.profile import Profile
 from domain.requests.model import DataRequest
 from domain.requests.ports import ConcurrentUpdate
+from domain.values import from_json, from_jsonable, to_json, to_jsonable
 
 PROFILE_FIELDS = (
     "email",
@@ -61,13 +62,13 @@ class DynamoSubjectStore:
         if item is None:
             return None
         values = from_item(item)
-        return Profile.model_validate(
-            {"subject_id": subject_id, **{k: values[k] for k in PROFILE_FIELDS if k in values}}
+        return from_jsonable(
+            Profile, {"subject_id": subject_id, **{k: values[k] for k in PROFILE_FIELDS if k in values}}
         )
 
     def create_profile(self, profile: Profile, *, audit: AuditEntry) -> bool:
         """False if the subject already has a profile (a repeated sign-up trigger changes nothing)."""
-        values = profile.model_dump(mode="json", exclude={"subject_id"})
+        values = _profile_attributes(profile)
         item = to_item({"pk": subject_pk(profile.subject_id), "sk": PROFILE_SK, "state": "active", **values})
         client = dynamodb()
         try:
@@ -84,7 +85,7 @@ class DynamoSubjectStore:
         return True
 
     def save_profile(self, profile: Profile, changed: list[str], *, audit: AuditEntry) -> None:
-        values = profile.model_dump(mode="json", exclude={"subject_id"})
+        values = _profile_attributes(profile)
         fields = [*changed, "updated_at"]
         names = {f"#f{i}": field for i, field in enumerate(fields)}
         # A field corrected to null is removed (to_item drops None values: SET would name an undefined value).
@@ -196,7 +197,7 @@ class DynamoSubjectStore:
         values: dict[str, Any] = {
             "pk": subject_pk(request.subject_id),
             "sk": f"REQUEST#{request.request_id}",
-            "request": request.model_dump_json(),
+            "request": to_json(request),
             "version": request.version,
             "expires_at": expires_at,
         }
@@ -273,7 +274,7 @@ class DynamoSubjectStore:
 
     def get(self, subject_id: str, request_id: str) -> DataRequest | None:
         item = self._get(subject_pk(subject_id), f"REQUEST#{request_id}")
-        return DataRequest.model_validate_json(item["request"]["S"]) if item else None
+        return from_json(DataRequest, item["request"]["S"]) if item else None
 
     def find(self, request_id: str) -> DataRequest | None:
         lookup = self._get(f"REQUEST#{request_id}", "LOOKUP")
@@ -291,7 +292,7 @@ class DynamoSubjectStore:
         )
         now = self._now_epoch()
         return [
-            DataRequest.model_validate_json(item["request"]["S"])
+            from_json(DataRequest, item["request"]["S"])
             for page in pages
             for item in page.get("Items", [])
             if int(item.get("expires_at", {}).get("N", now + 1)) > now
@@ -337,7 +338,7 @@ class DynamoSubjectStore:
         if cursor:
             query["ExclusiveStartKey"] = _decode_cursor(cursor)
         answer = dynamodb().query(**query)
-        requests = [DataRequest.model_validate_json(item["request"]["S"]) for item in answer.get("Items", [])]
+        requests = [from_json(DataRequest, item["request"]["S"]) for item in answer.get("Items", [])]
         last = answer.get("LastEvaluatedKey")
         return requests, _encode_cursor(last) if last else None
 
@@ -354,3 +355,8 @@ def _decode_cursor(cursor: str) -> dict[str, Any]:
     except (binascii.Error, ValueError, UnicodeDecodeError):
         pass
     raise InvalidRequest("The cursor is not one this API returned; start again without it.", code="invalid_cursor")
+
+
+def _profile_attributes(profile: Profile) -> dict[str, Any]:
+    """The profile item's attributes (the subject id is its key)."""
+    return {name: value for name, value in to_jsonable(profile).items() if name != "subject_id"}

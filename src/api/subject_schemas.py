@@ -47,20 +47,7 @@ class RequestOut(BaseModel):
     @classmethod
     def of(cls, request: DataRequest) -> "RequestOut":
         return cls(
-            **request.model_dump(
-                include={
-                    "request_id",
-                    "type",
-                    "format",
-                    "status",
-                    "received_at",
-                    "due_at",
-                    "extended",
-                    "started_at",
-                    "completed_at",
-                    "export_expires_at",
-                }
-            ),
+            **{name: getattr(request, name) for name in cls.model_fields if name != "export_ready"},
             export_ready=request.export_key is not None,
         )
 

@@ -8,10 +8,11 @@ SHA-256 of its predecessor; `verify_chain` recomputes every link.
 import hashlib
 import hmac
 import json
+from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from domain.values import to_jsonable
 
 Actor = Literal["subject", "admin", "system", "parent", "app", "visitor"]
 DetailValue = str | int | bool | list[str]
@@ -23,19 +24,23 @@ def pseudonym_of(secret: bytes, subject_id: str) -> str:
     return hmac.new(secret, subject_id.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
-class AuditEntry(BaseModel):
+@dataclass(frozen=True, kw_only=True)
+class AuditEntry:
     """What happened, as the use case describes it (no personal data: ids, names of fields, counts)."""
 
-    model_config = ConfigDict(frozen=True)
-
-    action: Annotated[str, Field(min_length=1, max_length=64)]
+    action: str
     actor: Actor
     at: datetime
     request_id: str | None = None
     correlation_id: str | None = None
-    details: dict[str, DetailValue] = Field(default_factory=dict)
+    details: dict[str, DetailValue] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not 1 <= len(self.action) <= 64:
+            raise ValueError(f"an audit action has 1 to 64 characters, not {len(self.action)}")
 
 
+@dataclass(frozen=True, kw_only=True)
 class AuditRecord(AuditEntry):
     """An entry placed in a subject's chain."""
 
@@ -45,7 +50,7 @@ class AuditRecord(AuditEntry):
     hash: str = ""
 
     def canonical(self) -> bytes:
-        body = self.model_dump(mode="json", exclude={"hash"})
+        body = {name: value for name, value in to_jsonable(self).items() if name != "hash"}
         return json.dumps(body, sort_keys=True, separators=(",", ":")).encode("utf-8")
 
     def computed_hash(self) -> str:
@@ -54,15 +59,16 @@ class AuditRecord(AuditEntry):
 
 def next_record(head: AuditRecord | None, subject: str, entry: AuditEntry) -> AuditRecord:
     record = AuditRecord(
-        **entry.model_dump(),
+        **{entry_field.name: getattr(entry, entry_field.name) for entry_field in fields(AuditEntry)},
         subject=subject,
         sequence=(head.sequence + 1) if head else 1,
         previous_hash=head.hash if head else GENESIS_HASH,
     )
-    return record.model_copy(update={"hash": record.computed_hash()})
+    return replace(record, hash=record.computed_hash())
 
 
-class ChainVerification(BaseModel):
+@dataclass(frozen=True, kw_only=True)
+class ChainVerification:
     valid: bool
     length: int
     head_hash: str | None
@@ -90,4 +96,5 @@ def verify_chain(records: list[AuditRecord]) -> ChainVerification:
 
 
 def as_item_attributes(record: AuditRecord) -> dict[str, Any]:
-    return record.model_dump(mode="json")
+    attributes: dict[str, Any] = to_jsonable(record)
+    return attributes

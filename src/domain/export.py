@@ -17,12 +17,12 @@ import io
 import json
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, BinaryIO
 
-from pydantic import BaseModel, ConfigDict, TypeAdapter
-
 from domain.requests.model import ExportFormat
+from domain.values import to_jsonable
 
 EXPORT_SCHEMA_VERSION = "1.0"
 DATA_SCHEMA_URL = f"https://privacy-rights.example/schemas/export-{EXPORT_SCHEMA_VERSION}.json"
@@ -40,7 +40,6 @@ INTERNAL_ATTRIBUTES = frozenset(
 JSON_ATTRIBUTES = frozenset({"state", "event", "receipt", "request", "document"})
 _UNSAFE = re.compile(r"[^a-z0-9_]+")
 _CSV_FLUSH_CHARS = 64 * 1024
-_DATETIME: TypeAdapter[datetime] = TypeAdapter(datetime)
 
 
 class CategoryOrderError(ValueError):
@@ -99,7 +98,7 @@ def public_view(item: Mapping[str, Any]) -> dict[str, Any]:
 
 def timestamp(moment: datetime) -> str:
     """ISO 8601 as the API and the manifest write it."""
-    return str(_DATETIME.dump_python(moment, mode="json"))
+    return str(to_jsonable(moment))
 
 
 def _json_default(value: Any) -> Any:
@@ -207,22 +206,23 @@ def write_csv(stream: BinaryIO, rows: Iterable[Sequence[str]]) -> int:
 # ---------------------------------------------------------------------------------------------------- manifest
 
 
-class FileDigest(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
+@dataclass(frozen=True)
+class FileDigest:
     sha256: str
     bytes: int
 
 
-class Manifest(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
+@dataclass(frozen=True, kw_only=True)
+class Manifest:
     schema_version: str = EXPORT_SCHEMA_VERSION
     generated_at: datetime
     request_id: str
     format: ExportFormat
     counts: dict[str, int]
     files: dict[str, FileDigest]
+
+    def to_json(self) -> str:
+        return json.dumps(to_jsonable(self), indent=2, ensure_ascii=False) + "\n"
 
 
 README_TEXT = """\

@@ -1,34 +1,34 @@
-"""The subject's profile: the personal data the service holds about them, and how it may be corrected."""
+"""The subject's profile: the personal data the service holds about them (domain/profile_changes.py: how it is
+created from sign-up attributes and corrected)."""
 
 import re
+from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Annotated, Any, Literal
-
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from typing import Literal
 
 from domain.countries import ISO_COUNTRIES
 
 # Deliberately simple: one @, a dot in the domain, no spaces. Deliverability is proven by the login flow.
 EMAIL_PATTERN = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 PreferenceValue = str | bool | int
 SubjectState = Literal["active", "pending_deletion", "purged"]
 
 
-def _check_email(value: str | None) -> str | None:
+def check_email(value: str | None) -> str | None:
     if value is not None and (len(value) > 254 or not EMAIL_PATTERN.match(value)):
         raise ValueError("is not a valid e-mail address")
     return value.lower() if value else value
 
 
-def _check_country(value: str | None) -> str | None:
+def check_country(value: str | None) -> str | None:
     if value is not None and value.upper() not in ISO_COUNTRIES:
         raise ValueError("is not an ISO 3166-1 alpha-2 country code")
     return value.upper() if value else value
 
 
-class Profile(BaseModel):
-    model_config = ConfigDict(frozen=True)
+@dataclass(frozen=True, kw_only=True)
+class Profile:
+    """Stored as it is (domain/values.py); only ever built from validated input (profile_changes.py)."""
 
     subject_id: str
     email: str | None = None
@@ -36,68 +36,6 @@ class Profile(BaseModel):
     family_name: str | None = None
     country: str | None = None
     birth_date: date | None = None
-    preferences: dict[str, PreferenceValue] = Field(default_factory=dict)
+    preferences: dict[str, PreferenceValue] = field(default_factory=dict)
     created_at: datetime
     updated_at: datetime
-
-
-class ProfilePatch(BaseModel):
-    """A correction or completion of the profile (GDPR Art. 16). Only the fields sent change."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    email: str | None = None
-    given_name: Name | None = None
-    family_name: Name | None = None
-    country: Annotated[str, StringConstraints(min_length=2, max_length=2)] | None = None
-    birth_date: date | None = None
-    preferences: (
-        Annotated[
-            dict[Annotated[str, StringConstraints(min_length=1, max_length=64)], PreferenceValue], Field(max_length=50)
-        ]
-        | None
-    ) = None
-
-    _email = field_validator("email")(_check_email)
-    _country = field_validator("country")(_check_country)
-
-    @field_validator("preferences")
-    @classmethod
-    def _null_clears_preferences(cls, value: dict[str, PreferenceValue] | None) -> dict[str, PreferenceValue]:
-        # null clears, as for every other field; but a profile's preferences are a map, never null
-        return {} if value is None else value
-
-    @field_validator("birth_date")
-    @classmethod
-    def _not_in_future(cls, value: date | None) -> date | None:
-        if value is not None and value > date.today():
-            raise ValueError("cannot be in the future")
-        return value
-
-
-def new_profile(subject_id: str, attributes: dict[str, str], now: datetime) -> Profile:
-    """The profile a sign-up creates, from the identity provider's attributes (invalid ones are left out)."""
-    values: dict[str, Any] = {}
-    for field, attribute in (
-        ("email", "email"),
-        ("given_name", "given_name"),
-        ("family_name", "family_name"),
-        ("country", "country"),
-        ("birth_date", "birthdate"),
-    ):
-        raw = attributes.get(attribute) or attributes.get(f"custom:{attribute}")
-        if raw:
-            try:
-                values.update(ProfilePatch.model_validate({field: raw}).model_dump(exclude_unset=True))
-            except ValueError:
-                continue
-    return Profile(subject_id=subject_id, created_at=now, updated_at=now, **values)
-
-
-def apply_patch(profile: Profile, patch: ProfilePatch, now: datetime) -> tuple[Profile, list[str]]:
-    """The corrected profile and the names of the fields that really changed (audited without values)."""
-    sent = patch.model_dump(exclude_unset=True)
-    changed = sorted(field for field, value in sent.items() if getattr(profile, field) != value)
-    if not changed:
-        return profile, []
-    return profile.model_copy(update={**{f: sent[f] for f in changed}, "updated_at": now}), changed

@@ -2,40 +2,49 @@
 cover them. Categories are configuration: a description and an optional retention rule."""
 
 import json
+import re
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated
-
-from pydantic import BaseModel, ConfigDict, Field
 
 from domain.errors import DomainError, TooLarge
+from domain.values import from_jsonable
 
 MAX_DOCUMENT_BYTES = 350 * 1024  # DynamoDB's item limit is 400 KB; the rest is keys and bookkeeping
 DEFAULT_CATEGORIES_PATH = Path(__file__).parent / "data" / "record_categories.json"
+CATEGORY_ID = re.compile(r"^[a-z][a-z0-9_]{1,40}$")  # also a file name inside export archives
 
 
 class UnknownCategory(DomainError):
     default_code = "unknown_category"
 
 
-class RetentionRule(BaseModel):
+@dataclass(frozen=True)
+class RetentionRule:
     """Keep records of this category for `years` after the date in `date_field` (e.g. tax law for invoices)."""
 
-    model_config = ConfigDict(frozen=True)
-    years: Annotated[int, Field(ge=1, le=30)]
+    years: int
     date_field: str
     legal_basis: str
 
+    def __post_init__(self) -> None:
+        if not 1 <= self.years <= 30:
+            raise ValueError(f"a retention rule keeps records 1 to 30 years, not {self.years}")
 
-class RecordCategory(BaseModel):
-    model_config = ConfigDict(frozen=True)
-    id: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{1,40}$")]
+
+@dataclass(frozen=True)
+class RecordCategory:
+    id: str
     description: str
     retention: RetentionRule | None = None
 
+    def __post_init__(self) -> None:
+        if not CATEGORY_ID.match(self.id):
+            raise ValueError(f"a category id is 2 to 41 lower-case letters, digits or _, not {self.id!r}")
 
-class RecordCategories(BaseModel):
-    model_config = ConfigDict(frozen=True)
+
+@dataclass(frozen=True)
+class RecordCategories:
     categories: list[RecordCategory]
 
     def get(self, category_id: str) -> RecordCategory:
@@ -48,7 +57,8 @@ class RecordCategories(BaseModel):
 
 @lru_cache(maxsize=4)
 def load_categories(path: Path = DEFAULT_CATEGORIES_PATH) -> RecordCategories:
-    return RecordCategories.model_validate_json(path.read_bytes())
+    """The deployment's categories (configuration: a malformed file stops the function with the reason)."""
+    return from_jsonable(RecordCategories, json.loads(path.read_bytes()))
 
 
 def encode_document(document: dict[str, object]) -> str:

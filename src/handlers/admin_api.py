@@ -51,18 +51,13 @@ class AdminRequestOut(RequestOut):
     @classmethod
     def of(cls, request: DataRequest) -> "AdminRequestOut":
         base = RequestOut.of(request).model_dump()
-        extra = request.model_dump(
-            include={
-                "subject_id",
-                "origin",
-                "verified_by",
-                "extension_reason",
-                "rejection_reason",
-                "systems_pending",
-                "systems_done",
-            }
+        extra = ("subject_id", "origin", "verified_by", "extension_reason", "rejection_reason")
+        return cls(
+            **base,
+            **{name: getattr(request, name) for name in extra},
+            systems_pending=list(request.systems_pending),
+            systems_done=list(request.systems_done),
         )
-        return cls(**base, **extra)
 
 
 class AdminRequestListOut(BaseModel):

@@ -18,6 +18,7 @@ import tempfile
 import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
 from typing import IO, Any
@@ -26,7 +27,6 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from adapters.audit_log import AuditLog
 from adapters.clock import SystemClock
@@ -35,7 +35,7 @@ from adapters.partition import subject_item_pages
 from adapters.s3_archive import MultipartUploadWriter, ZipArchiveWriter
 from adapters.secrets import secret_bytes
 from adapters.subject_store import DynamoSubjectStore
-from config import Settings
+from config import Settings, setting
 from domain.clock import epoch_seconds
 from domain.export import (
     DATA_FILE,
@@ -69,22 +69,24 @@ class ExportSettings(Settings):
     export_kms_key_id: str
     export_expiry_days: int
     request_retention_days: int
-    connected_systems: list[str] = Field(default_factory=list)
-
-    @field_validator("connected_systems", mode="before")
-    @classmethod
-    def _comma_separated(cls, value: Any) -> Any:
-        return [name.strip() for name in value.split(",") if name.strip()] if isinstance(value, str) else value
+    connected_systems: list[str] = setting(default_factory=list)
 
 
-class RequestReceived(BaseModel):
+@dataclass(frozen=True)
+class RequestReceived:
     """The detail of a DataSubjectRequestReceived event: ids only."""
 
-    model_config = ConfigDict(frozen=True, extra="ignore")
-
-    request_id: str = Field(min_length=1, max_length=128)
-    subject_id: str = Field(min_length=1, max_length=128)
+    request_id: str
+    subject_id: str
     type: str
+
+    @classmethod
+    def of(cls, detail: dict[str, Any]) -> "RequestReceived":
+        for name in ("request_id", "subject_id"):
+            value = detail.get(name)
+            if not isinstance(value, str) or not 1 <= len(value) <= 128:
+                raise ValueError(f"{name} must be a string of 1 to 128 characters")  # redelivered, then dead-lettered
+        return cls(request_id=detail["request_id"], subject_id=detail["subject_id"], type=str(detail.get("type")))
 
 
 @cache
@@ -192,7 +194,7 @@ def write_archive(archive: ZipArchiveWriter, request: DataRequest, generated_at:
         counts=data.counts,
         files={name: FileDigest(sha256=digest.sha256, bytes=digest.size) for name, digest in archive.members.items()},
     )
-    archive.write_text(MANIFEST_FILE, manifest.model_dump_json(indent=2) + "\n")
+    archive.write_text(MANIFEST_FILE, manifest.to_json())
     return data.counts
 
 
@@ -235,7 +237,7 @@ def parse(body: str) -> RequestReceived | None:
         return None
     if detail.get("type") not in EXPORT_TYPES:
         return None
-    return RequestReceived.model_validate(detail)
+    return RequestReceived.of(detail)
 
 
 def handle_record(record: SQSRecord) -> None:

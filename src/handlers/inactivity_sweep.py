@@ -10,11 +10,10 @@ from functools import cache
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import Field
 
 from adapters.sweep_state import SweepCheckpoint, index_members, send_batches
 from composition import clock
-from config import Settings
+from config import Settings, setting
 from domain.activity import day_partitions
 from observability import logger
 
@@ -24,7 +23,7 @@ RESERVE_MS = 30_000  # stop starting new days when less than this is left: a day
 
 
 class InactivitySweepSettings(Settings):
-    inactivity_days: int = Field(ge=1)
+    inactivity_days: int = setting(minimum=1)
     inactivity_queue_url: str
 
 

@@ -8,6 +8,8 @@ keeps its first date, an export made for this inactivity is not made twice, and 
 scheduling. Failed records are reported individually, so a retry repeats only them.
 """
 
+import json
+from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cache
 from typing import Any
@@ -16,11 +18,10 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import BaseModel, ConfigDict, Field
 
 from adapters.inactivity_store import InactivityStore
 from composition import clock, erasure, requests
-from config import Settings
+from config import Settings, setting
 from domain.clock import epoch_seconds
 from domain.erasure import SubjectStatus, SubjectUnavailable
 from domain.errors import NotFound
@@ -30,16 +31,24 @@ processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failu
 
 
 class InactivityWorkerSettings(Settings):
-    inactivity_grace_days: int = Field(ge=1)
+    inactivity_grace_days: int = setting(minimum=1)
 
 
-class InactiveSubject(BaseModel):
+@dataclass(frozen=True)
+class InactiveSubject:
     """A message of the inactivity sweep: ids and a day, nothing personal."""
 
-    model_config = ConfigDict(frozen=True, extra="ignore")
-
-    subject_id: str = Field(min_length=1, max_length=128)
+    subject_id: str
     inactive_since: date
+
+    @classmethod
+    def from_body(cls, body: str) -> "InactiveSubject":
+        """A malformed message raises: redelivered, then dead-lettered for someone to look at."""
+        message = json.loads(body)
+        subject_id = message.get("subject_id") if isinstance(message, dict) else None
+        if not isinstance(subject_id, str) or not 1 <= len(subject_id) <= 128:
+            raise ValueError("subject_id must be a string of 1 to 128 characters")
+        return cls(subject_id=subject_id, inactive_since=date.fromisoformat(str(message.get("inactive_since"))))
 
 
 @cache
@@ -68,7 +77,7 @@ def schedule_removal(subject_id: str, last_active: date) -> SubjectStatus:
 
 
 def handle_record(record: SQSRecord) -> None:
-    message = InactiveSubject.model_validate_json(record.body)
+    message = InactiveSubject.from_body(record.body)
     subject_id = message.subject_id
     last_active = inactivity().last_active_day(subject_id)
     if last_active is None or last_active > message.inactive_since:

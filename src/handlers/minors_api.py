@@ -2,6 +2,7 @@
 the parent's rights over a linked child's data, and the operator's purge of a child who signed up without consent.
 """
 
+from dataclasses import asdict
 from datetime import timedelta
 from typing import Annotated, Any
 
@@ -140,7 +141,7 @@ def _child_out(link: ChildLink) -> ChildOut:
     profile, decided, collected = None, {}, {}
     if status.state == "active":  # a child pending deletion is unavailable to everyone, the parent included
         found = store().profile(child)
-        profile = ProfileOut(**found.model_dump()) if found else None
+        profile = ProfileOut(**asdict(found)) if found else None
         views = consents().current(Owner("subject", child))
         decided = {purpose: view.granted for purpose, view in views.items() if view.decided}
         collected = parental_store().collected(child)

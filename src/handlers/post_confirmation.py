@@ -1,5 +1,6 @@
 """Cognito post-confirmation trigger: a confirmed sign-up gets its profile (the local cloud's login runs it too)."""
 
+from dataclasses import asdict
 from datetime import date
 from functools import cache
 from typing import Any
@@ -14,7 +15,7 @@ from config import Settings
 from domain.activity import activity_keys
 from domain.audit import AuditEntry
 from domain.clock import epoch_seconds
-from domain.profile import new_profile
+from domain.profile_changes import new_profile
 from observability import logger
 
 
@@ -35,7 +36,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         action="profile.created",
         actor="system",
         at=now,
-        details={"fields": sorted(profile.model_dump(exclude_none=True))},
+        details={"fields": sorted(name for name, value in asdict(profile).items() if value is not None)},
     )
     created = store().create_profile(profile, audit=audit)
     if created:

@@ -1,6 +1,7 @@
 """Subject routes: the profile (access and rectification), activity, data-subject requests and their
 downloads, and the records the host application registers about a subject."""
 
+from dataclasses import asdict
 from datetime import timedelta
 from typing import Annotated, Any
 
@@ -24,7 +25,7 @@ from composition import clock, erasure, requests, settings, store
 from domain.activity import activity_keys
 from domain.audit import AuditEntry
 from domain.errors import NotFound
-from domain.profile import ProfilePatch, apply_patch
+from domain.profile_changes import ProfilePatch, apply_patch
 from domain.records import encode_document, load_categories
 from observability import logger
 
@@ -47,7 +48,7 @@ def get_me() -> ProfileOut:
     profile = store().profile(_me())
     if profile is None:
         raise NotFound("No profile exists for this account.")
-    return ProfileOut(**profile.model_dump())
+    return ProfileOut(**asdict(profile))
 
 
 @app.patch("/me", summary="Correct or complete your profile", tags=TAGS, security=BEARER)
@@ -59,7 +60,7 @@ def patch_me(patch: ProfilePatch) -> ProfileOut:
     updated, changed = apply_patch(profile, patch, clock().now())
     if changed:
         store().save_profile(updated, changed, audit=_audit("profile.rectified", "subject", fields=changed))
-    return ProfileOut(**updated.model_dump())
+    return ProfileOut(**asdict(updated))
 
 
 @app.post(

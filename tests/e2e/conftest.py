@@ -56,7 +56,8 @@ class Cloud:
         headers = dict(kwargs.pop("headers", {}))
         if token:
             headers["Authorization"] = f"Bearer {token}"
-        return self.http.request(method, f"{self.url}{path}", headers=headers, timeout=60, **kwargs)
+        # Generous: the concurrency tests queue 50 requests on the local cloud's few workers, on a shared CI machine.
+        return self.http.request(method, f"{self.url}{path}", headers=headers, timeout=240, **kwargs)
 
     def local(self, method: str, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
         answer = self.http.request(method, f"{self.url}/_local/{path}", json=body or {}, timeout=300)

@@ -28,6 +28,7 @@ from adapters.dynamo_json import from_item
 from domain.audit import pseudonym_of, verify_chain
 from domain.consent.model import ConsentEvent, ConsentState
 from domain.requests.model import DataRequest
+from domain.values import from_json
 
 
 @dataclass(frozen=True)
@@ -176,7 +177,7 @@ def check_deliveries(world: Any) -> list[Problem]:
 
 
 def _requests(partition: dict[str, dict[str, Any]]) -> list[DataRequest]:
-    return [DataRequest.model_validate_json(i["request"]) for sk, i in partition.items() if sk.startswith("REQUEST#")]
+    return [from_json(DataRequest, i["request"]) for sk, i in partition.items() if sk.startswith("REQUEST#")]
 
 
 def check_subjects(world: Any, snapshot: Snapshot, dead: dict[str, list[Any]]) -> list[Problem]:

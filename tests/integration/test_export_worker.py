@@ -6,6 +6,7 @@ import io
 import json
 import uuid
 import zipfile
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -297,7 +298,7 @@ def test_a_redelivered_message_makes_no_second_export(aws, ddb, s3, context):
 
 def test_a_message_for_an_unknown_request_is_acknowledged(aws, ddb, s3, context):
     # Given a message about a request that does not exist (e.g. its record already expired)
-    request = submit(seed_subject(ddb, aws)).model_copy(update={"request_id": uuid.uuid4().hex})
+    request = replace(submit(seed_subject(ddb, aws)), request_id=uuid.uuid4().hex)
     # When the worker receives it
     result = export_worker.lambda_handler(message_for(request), context)
     # Then it is not retried and nothing is written

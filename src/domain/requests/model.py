@@ -4,10 +4,9 @@ Request records are evidence of compliance, so they are minimised: the subject i
 request, never personal data of the subject. They expire after the accountability period.
 """
 
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
-
-from pydantic import BaseModel, ConfigDict, Field
 
 RequestType = Literal["access", "portability", "erasure"]
 ExportFormat = Literal["json", "csv"]
@@ -16,8 +15,9 @@ OPEN_STATUSES: frozenset[str] = frozenset({"received", "in_progress"})
 Origin = Literal["subject", "admin", "parent", "system"]
 
 
-class DataRequest(BaseModel):
-    model_config = ConfigDict(frozen=True)
+@dataclass(frozen=True, kw_only=True)
+class DataRequest:
+    """Stored as JSON (domain/values.py); built only by the request service, from validated input."""
 
     request_id: str
     subject_id: str
@@ -38,9 +38,9 @@ class DataRequest(BaseModel):
     export_key: str | None = None
     export_sha256: str | None = None
     export_expires_at: datetime | None = None
-    export_counts: dict[str, int] = Field(default_factory=dict)
-    systems_pending: list[str] = Field(default_factory=list)
-    systems_done: list[str] = Field(default_factory=list)
+    export_counts: dict[str, int] = field(default_factory=dict)
+    systems_pending: list[str] = field(default_factory=list)
+    systems_done: list[str] = field(default_factory=list)
     version: int = 1
 
     @property

@@ -1,6 +1,7 @@
 """Request use cases: submit (idempotent while open), track, export lifecycle, download, admin actions."""
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import timedelta
 
 from domain.audit import Actor, AuditEntry
@@ -109,7 +110,7 @@ class RequestService:
         if request.export_expires_at <= self.clock.now():
             raise ExportExpired("The export has expired and was deleted; submit a new request for a fresh copy.")
         self.store.update(
-            request.model_copy(update={"version": request.version + 1}),
+            replace(request, version=request.version + 1),
             audit=self._audit("request.download_url_issued", "subject", request),
         )
         return request.export_key
@@ -119,35 +120,32 @@ class RequestService:
         if request.status != "received":
             return request
         now = self.clock.now()
-        started = request.model_copy(
-            update={"status": "in_progress", "started_at": now, "updated_at": now, "version": request.version + 1}
-        )
+        started = replace(request, status="in_progress", started_at=now, updated_at=now, version=request.version + 1)
         return self.store.update(started, audit=self._audit("request.started", "system", started))
 
     def export_ready(self, request: DataRequest, *, key: str, sha256: str, counts: dict[str, int]) -> DataRequest:
         now = self.clock.now()
-        ready = request.model_copy(
-            update={
-                "export_key": key,
-                "export_sha256": sha256,
-                "export_counts": counts,
-                "export_expires_at": now + self.export_lifetime,
-                "updated_at": now,
-                "version": request.version + 1,
-            }
+        ready = replace(
+            request,
+            export_key=key,
+            export_sha256=sha256,
+            export_counts=counts,
+            export_expires_at=now + self.export_lifetime,
+            updated_at=now,
+            version=request.version + 1,
         )
         return self._complete_if_done(ready, "request.export_ready", "system")
 
     def export_failed(self, request: DataRequest, reason: str) -> DataRequest:
         now = self.clock.now()
-        failed = request.model_copy(update={"status": "failed", "updated_at": now, "version": request.version + 1})
+        failed = replace(request, status="failed", updated_at=now, version=request.version + 1)
         audit = self._audit("request.failed", "system", failed, reason=reason)
         return self.store.update(failed, audit=audit, event=("DataSubjectRequestFailed", _summary(failed)))
 
     def erasure_done(self, subject_id: str, request_id: str) -> None:
         request = self.store.get(subject_id, request_id)
         if request is not None and request.is_open:
-            updated = request.model_copy(update={"updated_at": self.clock.now(), "version": request.version + 1})
+            updated = replace(request, updated_at=self.clock.now(), version=request.version + 1)
             self._complete_if_done(updated, "request.erased", "system")
 
     # ------------------------------------------------------------------ admin side
@@ -161,14 +159,14 @@ class RequestService:
         request = self._open(request_id)
         ensure_can_extend(request.extended)
         deadline = due_at(request.received_at, Jurisdiction(request.jurisdiction), extended=True)
-        extended = request.model_copy(
-            update={
-                "extended": True,
-                "extension_reason": reason,
-                "due_at": deadline,
-                "updated_at": self.clock.now(),
-                "version": request.version + 1,
-            }
+        assert deadline is not None  # only an open pause leaves it undefined, and requests are never paused here
+        extended = replace(
+            request,
+            extended=True,
+            extension_reason=reason,
+            due_at=deadline,
+            updated_at=self.clock.now(),
+            version=request.version + 1,
         )
         audit = self._audit("request.extended", "admin", extended, admin=admin)
         return self.store.update(extended, audit=audit, event=("DataSubjectRequestExtended", _summary(extended)))
@@ -176,14 +174,13 @@ class RequestService:
     def reject(self, request_id: str, reason: str, *, admin: str) -> DataRequest:
         request = self._open(request_id)
         now = self.clock.now()
-        rejected = request.model_copy(
-            update={
-                "status": "rejected",
-                "rejection_reason": reason,
-                "completed_at": now,
-                "updated_at": now,
-                "version": request.version + 1,
-            }
+        rejected = replace(
+            request,
+            status="rejected",
+            rejection_reason=reason,
+            completed_at=now,
+            updated_at=now,
+            version=request.version + 1,
         )
         audit = self._audit("request.rejected", "admin", rejected, admin=admin)
         return self.store.update(rejected, audit=audit, event=("DataSubjectRequestRejected", _summary(rejected)))
@@ -194,13 +191,12 @@ class RequestService:
         request = self._open(request_id)
         if system in request.systems_done:
             return request
-        updated = request.model_copy(
-            update={
-                "systems_pending": [s for s in request.systems_pending if s != system],
-                "systems_done": [*request.systems_done, system],
-                "updated_at": self.clock.now(),
-                "version": request.version + 1,
-            }
+        updated = replace(
+            request,
+            systems_pending=[s for s in request.systems_pending if s != system],
+            systems_done=[*request.systems_done, system],
+            updated_at=self.clock.now(),
+            version=request.version + 1,
         )
         return self._complete_if_done(updated, "request.system_completed", "admin", admin=admin, system=system)
 
@@ -227,7 +223,7 @@ class RequestService:
         export_done = not request.is_export or request.export_key is not None
         if export_done and not request.systems_pending:
             now = self.clock.now()
-            request = request.model_copy(update={"status": "completed", "completed_at": now})
+            request = replace(request, status="completed", completed_at=now)
             audit = self._audit("request.completed", actor, request, **details)
             return self.store.update(request, audit=audit, event=("DataSubjectRequestCompleted", _summary(request)))
         return self.store.update(request, audit=self._audit(action, actor, request, **details))
