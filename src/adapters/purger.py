@@ -23,6 +23,7 @@ from domain.audit import AuditEntry
 from domain.clock import epoch_seconds
 from domain.erasure import DeletionCertificate, HeldCategory, SubjectStatus, certificate_id, hold_until
 from domain.records import RecordCategories
+from domain.values import from_json, to_jsonable
 
 KEPT_PREFIXES = ("REQUEST#",)  # request records are evidence of compliance and expire on their own
 SKIP_PREFIXES = ("TOMBSTONE",)
@@ -148,7 +149,7 @@ class Purger:
         dynamodb().put_item(TableName=self.table, Item=isolated)
 
     def _certify(self, subject_id: str, certificate: DeletionCertificate, now: datetime) -> DeletionCertificate:
-        body = certificate.model_dump(mode="json")
+        body = to_jsonable(certificate)
         signature = (
             self.signer(json.dumps(body, sort_keys=True, separators=(",", ":")).encode()) if self.signer else None
         )
@@ -192,7 +193,7 @@ class Purger:
                 TableName=self.audit_table,
                 Key={"pk": {"S": f"CERT#{certificate.certificate_id}"}, "sk": {"S": "CERTIFICATE"}},
             )["Item"]
-            return DeletionCertificate.model_validate_json(stored["certificate"]["S"])  # resumed: the first one stands
+            return from_json(DeletionCertificate, stored["certificate"]["S"])  # resumed: the first one stands
         return certificate
 
     def _delete_partition(self, subject_id: str) -> None:

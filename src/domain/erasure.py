@@ -6,10 +6,9 @@ leaves a deletion certificate.
 """
 
 import hashlib
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
-
-from pydantic import BaseModel, ConfigDict
 
 from domain.activity import SHARDS, shard_of
 from domain.errors import Gone
@@ -32,13 +31,20 @@ class SubjectUnavailable(Gone):
         super().__init__(message, details=[{"state": state, "purge_at": purge_at.isoformat() if purge_at else None}])
 
 
-class SubjectStatus(BaseModel):
-    model_config = ConfigDict(frozen=True)
+@dataclass(frozen=True, kw_only=True)
+class SubjectStatus:
     state: State
     purge_at: datetime | None = None
     reason: DeletionReason | None = None
     requested_at: datetime | None = None
     request_id: str | None = None
+
+    def __post_init__(self) -> None:
+        # Built straight from stored attributes (profile items, stream images), where moments are ISO 8601 text.
+        for name in ("purge_at", "requested_at"):
+            value = getattr(self, name)
+            if isinstance(value, str):
+                object.__setattr__(self, name, datetime.fromisoformat(value))
 
     def ensure_available(self) -> None:
         if self.state != "active":
@@ -67,14 +73,16 @@ def certificate_id(subject_id: str, purge_at: datetime) -> str:
     return hashlib.sha256(f"{subject_id}|{purge_at.isoformat()}".encode()).hexdigest()[:32]
 
 
-class HeldCategory(BaseModel):
+@dataclass(frozen=True, kw_only=True)
+class HeldCategory:
     category: str
     until: datetime
     count: int
     basis: str
 
 
-class DeletionCertificate(BaseModel):
+@dataclass(frozen=True, kw_only=True)
+class DeletionCertificate:
     """What a regulator may ask: what was erased, when, why, and what was kept under which legal basis."""
 
     certificate_id: str

@@ -2,7 +2,7 @@
 the parent's rights over a linked child's data, and the operator's purge of a child who signed up without consent.
 """
 
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import timedelta
 from typing import Annotated, Any
 
@@ -280,7 +280,7 @@ def post_underage(subject_id: SUBJECT_ID) -> UnderageOut:
         # Already pending with a restore window (e.g. the child deleted the account): end the window now.
         audit = AuditEntry(action="deletion.expedited", actor="admin", at=now, details={"reason": "underage"})
         if underage().expedite(subject_id, "underage", audit=audit, now=now):
-            status = status.model_copy(update={"purge_at": now, "reason": "underage"})
+            status = replace(status, purge_at=now, reason="underage")
     underage().queue(subject_id)
     return UnderageOut(
         subject_id=subject_id, state=status.state, purge_at=status.purge_at, reason=status.reason, queued=True
