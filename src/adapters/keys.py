@@ -2,6 +2,7 @@
 
 SUBJECT_PREFIX = "SUBJECT#"
 PROFILE_SK = "PROFILE"
+PARENTAL_REQUEST_SK = "PARENTREQ"  # a pending parental-consent request, under its PARENTREQ#<id> key
 
 
 def subject_pk(subject_id: str) -> str:

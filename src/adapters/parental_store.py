@@ -14,7 +14,7 @@ from typing import Any
 from adapters.audit_log import AuditLog
 from adapters.aws import dynamodb
 from adapters.dynamo_json import from_item, to_item
-from adapters.keys import PROFILE_SK, subject_pk
+from adapters.keys import PARENTAL_REQUEST_SK, PROFILE_SK, subject_pk
 from adapters.outbox import outbox_put
 from domain.audit import AuditEntry
 from domain.clock import epoch_seconds
@@ -22,7 +22,7 @@ from domain.export import category_of, should_export
 from domain.parental import ApprovedRequest, ChildLink, PendingRequest
 from domain.parental_service import ChainMoved, Event, RequestEnded, Spend, SubjectMissing, TokenSpent
 
-PENDING_SK = "PARENTREQ"
+PENDING_SK = PARENTAL_REQUEST_SK
 APPROVED_SK = "APPROVED"
 CHILD_PREFIX = "CHILD#"
 PARENT_PREFIX = "PARENT#"

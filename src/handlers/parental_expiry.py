@@ -16,7 +16,7 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord, DynamoDBRecordEventName
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from adapters.parental_store import PENDING_SK
+from adapters.keys import PARENTAL_REQUEST_SK
 from adapters.publisher import publish
 from config import Settings
 from observability import logger
@@ -36,7 +36,7 @@ def is_expired_request(record: DynamoDBRecord) -> bool:
     return (
         record.event_name is DynamoDBRecordEventName.REMOVE
         and identity.get("principalId") == TTL_PRINCIPAL
-        and keys.get("sk") == PENDING_SK
+        and keys.get("sk") == PARENTAL_REQUEST_SK
     )
 
 
