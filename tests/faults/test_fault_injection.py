@@ -85,11 +85,6 @@ BUG_TTL_RECORD_LOST = (
     "partition: the sweep's index keys went with the profile, and the queue path treats a missing profile as "
     "already purged - personal data stays with no certificate"
 )
-BUG_FAILED_EXPORT_ARCHIVE = (
-    "BUG (minor): an export whose archive was uploaded but whose request could not be updated on any receive is "
-    "marked failed (handlers/export_worker.py mark_failed) and its archive stays in the bucket, belonging to no "
-    "completed request, until the bucket's lifecycle rule expires it"
-)
 PURGE_RESUME_SYMPTOMS = frozenset(
     {
         "purge incomplete: no tombstone",
@@ -302,8 +297,9 @@ def test_an_export_that_keeps_failing_is_dead_lettered_with_its_reason_and_its_r
 
 
 @pytest.mark.faults(rate=0, sustained=0)
-@pytest.mark.xfail(strict=True, reason=BUG_FAILED_EXPORT_ARCHIVE)
 def test_an_export_marked_failed_leaves_no_archive_behind(world: World) -> None:
+    """An export whose archive was uploaded but whose request could not be updated on any receive is marked failed,
+    and its archive, belonging to no completed request, is deleted with it (not left to the lifecycle rule)."""
     from handlers import subject_api
 
     (subject_id,) = sign_up(world, 1, "exports", consents=1)
