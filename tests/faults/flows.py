@@ -204,7 +204,7 @@ def request_erasures(world: World, subject_ids: list[str]) -> None:
     """POST /me/requests {"type": "erasure"}: the request is completed by the purge.
 
     The sample carries an Idempotency-Key. When powertools cannot record the outcome of an attempt that did schedule
-    the deletion, the client's retries only meet the in-progress record (500): the client never hears, yet the
+    the deletion, the client's retries only meet the in-progress record (409): the client never hears, yet the
     deletion stands. So a client left without an answer looks, as the privacy center would (GET /me/status).
     """
     import composition
