@@ -60,9 +60,11 @@ def is_ttl_removal(record: DynamoDBRecord) -> bool:
 
 
 def _purge(subject_id: str, status: SubjectStatus) -> None:
-    certificate = purger().purge(subject_id, status, clock().now())
+    now = clock().now()
+    certificate = purger().purge(subject_id, status, now)
     if status.request_id:
         requests().erasure_done(subject_id, status.request_id)
+    purger().finish(subject_id, status, now)  # last: until then a redelivery finds the profile due and resumes
     logger.info("subject purged", extra={"certificate_id": certificate.certificate_id, "held": len(certificate.held)})
 
 
@@ -93,7 +95,7 @@ def handle_queue_record(record: SQSRecord) -> None:
         or status.purge_at is None
         or status.purge_at > clock().now()
     ):
-        return  # restored meanwhile, already purged (the stream came first), or not due yet
+        return  # restored meanwhile, not due yet, or no profile: purged (it goes last) or removed by TTL (the stream's)
     _purge(subject_id, status)
 
 

@@ -5,8 +5,9 @@ against what the system acknowledged.
 The injector (tests/faults/injector.py) answers a seeded fraction of the calls of every boto3 client the code uses
 with a fault; botocore's standard retry mode absorbs most, the others fail upward into the code, whose own paths
 (API clients retrying 5xx, SQS redelivery and dead-letter queues, stream retries, schedule retries and sweep
-checkpoints) are played by tests/faults/runtime.py as Lambda would. tests/faults/checks.py holds the guarantees;
-the last tests show it catches each kind of broken guarantee. Bugs found are reproduced by strict-xfail tests.
+checkpoints) are played by tests/faults/runtime.py as Lambda would. tests/faults/checks.py
+holds the guarantees; the last tests show it catches each kind of broken guarantee. Bugs it found are reproduced by
+the targeted tests.
 
 FAULT_SEED=<n> (and FAULT_RATE, FAULT_SUSTAINED) replay the flows with other dice; FAULT_LOG_LEVEL=ERROR shows the
 functions' error logs. The terminal summary reports what each flow went through.
@@ -73,40 +74,12 @@ def assert_no_problems(problems: list[Problem]) -> None:
 
 # ---------------------------------------------------------------------------------------------- known bugs
 
-BUG_PURGE_RESUME = (
-    "BUG: a purge from the purge queue that fails after its partition deletion removed the PROFILE item is never "
-    "finished: the redelivered message finds no profile (handlers/purge_worker.py handle_queue_record: "
-    "`status is None` -> return) and is acknowledged, so the exports, the login, the tombstone and the erasure "
-    "request's completion (adapters/purger.py purge(), after _delete_partition) are skipped for good"
-)
 BUG_TTL_RECORD_LOST = (
     "BUG: when TTL has removed a profile and the purge worker's stream retries run out (MaximumRetryAttempts 10, "
     "no DestinationConfig.OnFailure on the ProfileExpired event in template.yaml), nothing purges the rest of the "
     "partition: the sweep's index keys went with the profile, and the queue path treats a missing profile as "
     "already purged - personal data stays with no certificate"
 )
-PURGE_RESUME_SYMPTOMS = frozenset(
-    {
-        "purge incomplete: no tombstone",
-        "purge incomplete: login left",
-        "purge incomplete: exports left",
-        "purge incomplete: items left",
-        "erasure request left open after the purge",
-    }
-)
-
-
-def known_purge_resume_bug(world: World, problem: Problem) -> bool:
-    """A symptom of BUG_PURGE_RESUME: the subject's purge message failed at least once before it was acknowledged.
-    ("purge without certificate" is never one of them.)"""
-    if problem.kind not in PURGE_RESUME_SYMPTOMS:
-        return False
-    redelivered_ = [
-        d
-        for d in world.runtime.deliveries
-        if d.source == "PurgeQueue" and subject_of(d) == problem.subject and d.errors
-    ]
-    return bool(redelivered_)
 
 
 # ---------------------------------------------------------------------------------------------- (a) consents
@@ -190,15 +163,7 @@ def test_erasure_purges_each_subject_once_with_its_certificate_through_both_path
         publish_outbox(world)
     mark_due(world)
     assert len(messages) >= len(pending) - len(early)
-    problems = finish(world, "erasure", floor=FLOW_FLOOR)
-    known = [p for p in problems if known_purge_resume_bug(world, p)]
-    if known:  # shown in the terminal summary; the xfail test below reproduces the bug on purpose
-        faults, report = FLOW_REPORTS["erasure"]
-        FLOW_REPORTS["erasure"] = (
-            faults,
-            f"{report}, {len(known)} of them BUG_PURGE_RESUME: {', '.join(map(str, known))}",
-        )
-    assert_no_problems([p for p in problems if p not in known])
+    assert_no_problems(finish(world, "erasure", floor=FLOW_FLOOR))
 
 
 # ---------------------------------------------------------------------------------------------- (d) inactivity
@@ -320,8 +285,10 @@ def test_an_export_marked_failed_leaves_no_archive_behind(world: World) -> None:
 
 
 @pytest.mark.faults(rate=0, sustained=0)
-@pytest.mark.xfail(strict=True, reason=BUG_PURGE_RESUME)
-def test_a_queue_purge_interrupted_after_the_profile_went_is_finished_by_its_redelivery(world: World) -> None:
+def test_a_queue_purge_interrupted_after_its_items_went_is_finished_by_its_redelivery(world: World) -> None:
+    """A purge from the purge queue that fails after its partition deletion (here: at the login) is finished by the
+    redelivered message: the profile, deleted last, still says the subject is due, so the exports, the login, the
+    tombstone and the erasure request's completion are not skipped; the certificate stays the one first written."""
     subjects = sign_up(world, 2, "erasure", login=True, consents=1, orders=2)
     delete_accounts(world, subjects[:1])
     request_erasures(world, subjects[1:])
