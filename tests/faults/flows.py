@@ -124,7 +124,8 @@ def publish_outbox(world: World) -> None:
 
 
 def purge_stream_job(world: World, records: list[dict[str, Any]]) -> Any:
-    """The ProfileExpired stream mapping (TTL removals of profiles) to the purge worker."""
+    """The ProfileExpired stream mapping (TTL removals of profiles) to the purge worker; a batch it gives up on
+    goes to its on-failure destination, the purge queue."""
     from handlers import purge_worker
 
     subscription, properties = world.subscription("PurgeWorkerFunction", "DynamoDB")
@@ -137,6 +138,7 @@ def purge_stream_job(world: World, records: list[dict[str, Any]]) -> Any:
         wanted,
         batch_size=subscription.batch_size,
         max_retries=int(properties["MaximumRetryAttempts"]),
+        on_failure=lambda given_up: world.give_up_stream_batch("PurgeWorkerFunction", given_up),
     )
 
 

@@ -4,8 +4,8 @@ against what the system acknowledged.
 
 The injector (tests/faults/injector.py) answers a seeded fraction of the calls of every boto3 client the code uses
 with a fault; botocore's standard retry mode absorbs most, the others fail upward into the code, whose own paths
-(API clients retrying 5xx, SQS redelivery and dead-letter queues, stream retries, schedule retries and sweep
-checkpoints) are played by tests/faults/runtime.py as Lambda would. tests/faults/checks.py
+(API clients retrying 5xx, SQS redelivery and dead-letter queues, stream retries and their on-failure destination,
+schedule retries and sweep checkpoints) are played by tests/faults/runtime.py as Lambda would. tests/faults/checks.py
 holds the guarantees; the last tests show it catches each kind of broken guarantee. Bugs it found are reproduced by
 the targeted tests.
 
@@ -70,16 +70,6 @@ def finish(world: World, flow: str, floor: int) -> list[Problem]:
 
 def assert_no_problems(problems: list[Problem]) -> None:
     assert not problems, f"{len(problems)} broken guarantees:\n" + "\n".join(str(p) for p in problems)
-
-
-# ---------------------------------------------------------------------------------------------- known bugs
-
-BUG_TTL_RECORD_LOST = (
-    "BUG: when TTL has removed a profile and the purge worker's stream retries run out (MaximumRetryAttempts 10, "
-    "no DestinationConfig.OnFailure on the ProfileExpired event in template.yaml), nothing purges the rest of the "
-    "partition: the sweep's index keys went with the profile, and the queue path treats a missing profile as "
-    "already purged - personal data stays with no certificate"
-)
 
 
 # ---------------------------------------------------------------------------------------------- (a) consents
@@ -160,6 +150,8 @@ def test_erasure_purges_each_subject_once_with_its_certificate_through_both_path
         world.runtime.run(purge_stream_job(world, late))
         # At least once, both sources: every message and record again.
         world.runtime.run(purge_queue_job(world, redelivered(messages)), purge_stream_job(world, early + late))
+        # Stream batches that ran out of retries, if any, reached the purge queue (their on-failure destination).
+        world.runtime.run(purge_queue_job(world, world.drain_queue("PurgeQueue")))
         publish_outbox(world)
     mark_due(world)
     assert len(messages) >= len(pending) - len(early)
@@ -306,8 +298,10 @@ def test_a_queue_purge_interrupted_after_its_items_went_is_finished_by_its_redel
 
 
 @pytest.mark.faults(rate=0, sustained=0)
-@pytest.mark.xfail(strict=True, reason=BUG_TTL_RECORD_LOST)
 def test_a_ttl_removal_whose_stream_retries_run_out_is_purged_all_the_same(world: World) -> None:
+    """When TTL has removed a profile and the purge worker's stream retries run out, the sweep cannot find the
+    subject any more (its index keys went with the profile): the mapping's on-failure destination, the purge queue,
+    gets where the batch was, and the worker reads it back from the stream and purges the rest of the partition."""
     subjects = sign_up(world, 1, "erasure", login=True, consents=1, orders=2)
     delete_accounts(world, subjects)
     world.clock.advance_days(61)
@@ -321,6 +315,9 @@ def test_a_ttl_removal_whose_stream_retries_run_out_is_purged_all_the_same(world
         world.runtime.run(purge_queue_job(world, sweep_purges(world)))  # the next daily sweep, then its queue
     mark_due(world)
     assert [d.outcome for d in world.runtime.deliveries if d.source == "ProfileExpired"] == ["dead-lettered"]
+    # The queue carried where the batch was, not the subject: the sweep no longer finds it.
+    queued = [d.body for d in world.runtime.deliveries if d.source == "PurgeQueue"]
+    assert [body["DDBStreamBatchInfo"]["batchSize"] for body in queued] == [1]
     assert_no_problems(check(world))
 
 

@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 import boto3
 import pytest
 from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
+from botocore.config import Config
 
 from handlers import purge_worker
 from tests.support import load_event
@@ -99,7 +100,7 @@ def test_a_user_deletion_of_a_profile_is_not_a_purge(aws, ddb, context):
     assert boto3.client("dynamodb").scan(TableName=aws.physical_ids["AuditTable"])["Count"] == 0
 
 
-# ---------------------------------------------------------------- resuming: the queue's redelivery
+# ---------------------------------------------------------------- resuming: the queue's redelivery, a stream batch given up
 
 
 def _due_subject(ddb, aws, *, erasure_request: bool = False) -> tuple[str, str | None]:
@@ -188,3 +189,71 @@ def test_a_late_purge_message_for_a_purged_subject_changes_nothing(aws, ddb, con
     again = ddb.get_item(TableName=table, Key={"pk": {"S": f"SUBJECT#{subject_id}"}, "sk": {"S": "TOMBSTONE"}})
     assert again["Item"] == tombstone["Item"]
     assert len(_certificates(ddb, aws.physical_ids["AuditTable"])) == 1
+
+
+def _ttl_removes_profile(ddb, aws, subject_id: str) -> dict:
+    """DynamoDB's TTL deleting the profile: the item goes, its stream record is by the service principal."""
+    from localcloud.moto_dynamodb import sign_as_ttl
+
+    table = aws.physical_ids["SubjectsTable"]
+    key = {"pk": {"S": f"SUBJECT#{subject_id}"}, "sk": {"S": "PROFILE"}}
+    ddb.delete_item(TableName=table, Key=key)
+    removal = sign_as_ttl(table, key)
+    assert removal is not None
+    return removal
+
+
+def _given_up(aws, first: dict, last: dict) -> dict:
+    """The purge queue's message when the ProfileExpired mapping gives up on the batch from `first` to `last`."""
+    stream_arn = aws.attributes["SubjectsTable"]["StreamArn"]
+    streams = boto3.client("dynamodbstreams", config=Config(account_id_endpoint_mode="disabled"))
+    (shard,) = streams.describe_stream(StreamArn=stream_arn)["StreamDescription"]["Shards"]
+    event = load_event("purge_worker/stream_batch_given_up.json")
+    record = json.loads(event["Records"][0]["body"])
+    record["DDBStreamBatchInfo"].update(
+        shardId=shard["ShardId"],
+        startSequenceNumber=first["dynamodb"]["SequenceNumber"],
+        endSequenceNumber=last["dynamodb"]["SequenceNumber"],
+        streamArn=stream_arn,
+    )
+    event["Records"][0]["body"] = json.dumps(record)
+    event["Records"][0]["eventSourceARN"] = aws.attributes["PurgeQueue"]["Arn"]
+    return event
+
+
+def test_a_ttl_removal_in_a_stream_batch_given_up_on_is_read_back_and_purged(aws, ddb, context):
+    # Given two subjects whose profiles TTL removed, in a batch the stream mapping gave up on (its retries ran out)
+    subjects = [_due_subject(ddb, aws)[0] for _ in range(2)]
+    removals = [_ttl_removes_profile(ddb, aws, subject_id) for subject_id in subjects]
+    # When the purge queue delivers where that batch was in the stream
+    answer = purge_worker.lambda_handler(_given_up(aws, removals[0], removals[-1]), context)
+    # Then the worker read the batch back and purged both: nothing left but tombstones, one certificate each
+    assert answer == {"batchItemFailures": []}
+    for subject_id in subjects:
+        assert _left(ddb, aws, subject_id) == {"TOMBSTONE"}
+        assert _exports(aws, subject_id) == []
+    assert len(_certificates(ddb, aws.physical_ids["AuditTable"])) == 2
+
+
+def test_a_stream_batch_given_up_on_purges_nobody_but_its_ttl_removals_of_profiles(aws, ddb, context):
+    # Given a batch range holding a user's deletion of a pending profile and other changes, but no TTL removal
+    subject_id, _ = _due_subject(ddb, aws)
+    table = aws.physical_ids["SubjectsTable"]
+    key = {"pk": {"S": f"SUBJECT#{subject_id}"}, "sk": {"S": "PROFILE"}}
+    profile = ddb.get_item(TableName=table, Key=key)["Item"]
+    ddb.delete_item(TableName=table, Key=key)  # no TTL identity on its record
+    ddb.put_item(TableName=table, Item=profile)
+    streams = boto3.client("dynamodbstreams", config=Config(account_id_endpoint_mode="disabled"))
+    stream_arn = aws.attributes["SubjectsTable"]["StreamArn"]
+    (shard,) = streams.describe_stream(StreamArn=stream_arn)["StreamDescription"]["Shards"]
+    iterator = streams.get_shard_iterator(
+        StreamArn=stream_arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
+    )
+    records = streams.get_records(ShardIterator=iterator["ShardIterator"])["Records"]
+    # When the purge queue delivers that range
+    answer = purge_worker.lambda_handler(_given_up(aws, records[0], records[-1]), context)
+    # Then it is acknowledged and the subject is untouched
+    assert answer == {"batchItemFailures": []}
+    assert "PROFILE" in _left(ddb, aws, subject_id)
+    assert "TOMBSTONE" not in _left(ddb, aws, subject_id)
+    assert _certificates(ddb, aws.physical_ids["AuditTable"]) == []
