@@ -15,31 +15,12 @@ from moto.server import ThreadedMotoServer
 from localcloud.auth import JwksCache, JwtAuthorizer
 from localcloud.delivery import Deliveries, LocalClock
 from localcloud.functions import FunctionPool, FunctionSpec
+from localcloud.moto_dynamodb import isolate_dynamodb_requests
 from localcloud.provision import Provisioner, function_environment
 from localcloud.routes import Wiring
 from localcloud.template import ACCOUNT_ID, REGION, Stack
 
 CREDENTIALS = {"AWS_ACCESS_KEY_ID": "localcloud", "AWS_SECRET_ACCESS_KEY": "localcloud", "AWS_DEFAULT_REGION": REGION}
-
-
-_DYNAMODB_LOCK = threading.RLock()
-
-
-def _isolate_dynamodb_requests() -> None:
-    """DynamoDB applies each request atomically (conditions and transactions included); moto's threaded server
-    does not, so two racing conditional writes could both pass. One request at a time restores AWS's guarantee."""
-    from moto.dynamodb.responses import DynamoHandler
-
-    if getattr(DynamoHandler.call_action, "_isolated", False):
-        return
-    original = DynamoHandler.call_action
-
-    def call_action(self: Any) -> Any:
-        with _DYNAMODB_LOCK:
-            return original(self)
-
-    call_action._isolated = True  # type: ignore[attr-defined]
-    DynamoHandler.call_action = call_action  # type: ignore[method-assign]
 
 
 def free_port() -> int:
@@ -73,7 +54,7 @@ class LocalCloud:
             return self._clients[service]
 
     def start(self) -> "LocalCloud":
-        _isolate_dynamodb_requests()
+        isolate_dynamodb_requests()
         self._moto.start()
         Provisioner(self.stack, self._session, self.moto_url).provision()
         self.wiring = Wiring.from_stack(self.stack)

@@ -1,20 +1,23 @@
-"""The parts of AWS moto does not play: event source mappings (SQS, DynamoDB streams), TTL deletions,
-schedules. Each runs synchronously when asked (drain, tick) or from the background loop of `make run`."""
+"""The parts of AWS moto does not play: event source mappings (SQS, DynamoDB streams, with a stream's on-failure
+destination), TTL deletions, schedules. Each runs synchronously when asked (drain, tick) or from the background
+loop of `make run`."""
 
 import json
 import threading
 import time
 import uuid
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from localcloud.functions import FunctionError, FunctionPool
+from localcloud.moto_dynamodb import sign_as_ttl
 from localcloud.patterns import matches
 from localcloud.routes import Schedule, Subscription, Wiring
 from localcloud.template import ACCOUNT_ID, REGION, Stack
 
-TTL_IDENTITY = {"type": "Service", "principalId": "dynamodb.amazonaws.com"}
 MAX_ROUNDS = 200
+STREAM_ATTEMPTS = 3  # fewer than a mapping's MaximumRetryAttempts allow: the emulator gives up sooner
 
 
 @dataclass
@@ -59,8 +62,6 @@ class Deliveries:
         self.clock = clock
         self.lock = threading.RLock()
         self._positions: dict[tuple[str, str], str] = {}
-        self._ttl_deleted: set[tuple[str, str]] = set()
-        self._ttl_records: dict[str, list[dict[str, Any]]] = {}
         self._queue_urls = {
             stack.attributes[name]["Arn"]: stack.physical_ids[name] for name in stack.of_type("AWS::SQS::Queue")
         }
@@ -122,20 +123,23 @@ class Deliveries:
             answer = streams.get_records(ShardIterator=self._fresh_iterator(stream_arn, shard_id), Limit=1000)
             if answer.get("Records"):
                 self._positions[(stream_arn, shard_id)] = answer["Records"][-1]["dynamodb"]["SequenceNumber"]
-            converted = [_stream_record(record, stream_arn) for record in answer.get("Records", [])]
-            records = self._ttl_records.pop(stream_arn, []) + [r for r in converted if not self._is_ttl_duplicate(r)]
+            records = [_stream_record(record, stream_arn) for record in answer.get("Records", [])]
             delivered += len(records)
             for subscription in subscriptions:
                 wanted = [
                     r for r in records if not subscription.filters or any(matches(f, r) for f in subscription.filters)
                 ]
                 for start in range(0, len(wanted), subscription.batch_size):
-                    self._invoke_stream(subscription, wanted[start : start + subscription.batch_size], report)
+                    batch = wanted[start : start + subscription.batch_size]
+                    self._invoke_stream(subscription, batch, report, shard_id)
         return delivered
 
-    def _invoke_stream(self, subscription: Subscription, batch: list[dict[str, Any]], report: Report) -> None:
-        # Lambda retries a failed stream batch (from the first failed record) before moving on.
-        for attempt in range(1, 4):
+    def _invoke_stream(
+        self, subscription: Subscription, batch: list[dict[str, Any]], report: Report, shard_id: str
+    ) -> None:
+        # Lambda retries a failed stream batch (from the first failed record), then gives it up: to the mapping's
+        # on-failure destination, if it has one.
+        for attempt in range(1, STREAM_ATTEMPTS + 1):
             try:
                 result = self.pool.invoke(subscription.function, {"Records": batch})
             except FunctionError as error:
@@ -159,43 +163,10 @@ class Deliveries:
                     "attempt": attempt,
                 }
             )
-
-    def _is_ttl_duplicate(self, record: dict[str, Any]) -> bool:
-        """moto's own REMOVE record of an item the emulator expired: the TTL record stands in for it."""
-        key = (
-            record["eventSourceARN"].split("/stream/")[0],
-            json.dumps(record["dynamodb"].get("Keys", {}), sort_keys=True),
-        )
-        if record["eventName"] == "REMOVE" and key in self._ttl_deleted:
-            self._ttl_deleted.discard(key)
-            return True
-        return False
-
-    def _queue_ttl_record(self, logical_id: str, key: dict[str, Any], old_image: dict[str, Any], now: int) -> None:
-        """The stream record AWS writes for a TTL deletion: a REMOVE by the DynamoDB service principal."""
-        stream_arn = self.stack.attributes[logical_id].get("StreamArn")
-        if not stream_arn:
-            return
-        self._ttl_deleted.add((self.stack.attributes[logical_id]["Arn"], json.dumps(key, sort_keys=True)))
-        self._ttl_records.setdefault(stream_arn, []).append(
-            {
-                "eventID": uuid.uuid4().hex,
-                "eventName": "REMOVE",
-                "eventVersion": "1.1",
-                "eventSource": "aws:dynamodb",
-                "awsRegion": REGION,
-                "userIdentity": dict(TTL_IDENTITY),
-                "dynamodb": {
-                    "ApproximateCreationDateTime": now,
-                    "Keys": key,
-                    "OldImage": old_image,
-                    "SequenceNumber": f"{uuid.uuid4().int % 10**20:020d}",
-                    "SizeBytes": len(json.dumps(old_image)),
-                    "StreamViewType": "NEW_AND_OLD_IMAGES",
-                },
-                "eventSourceARN": stream_arn,
-            }
-        )
+        if subscription.on_failure:
+            function_arn = self.stack.attributes[subscription.function]["Arn"]
+            body = stream_failure_record(function_arn, shard_id, batch, STREAM_ATTEMPTS)
+            self.clients("sqs").send_message(QueueUrl=self._queue_urls[subscription.on_failure], MessageBody=body)
 
     # ------------------------------------------------------------------ TTL
     def expire_items(self, report: Report) -> None:
@@ -227,7 +198,7 @@ class Deliveries:
                         )
                     except ddb.exceptions.ConditionalCheckFailedException:
                         continue  # renewed meanwhile: TTL would not delete it either
-                    self._queue_ttl_record(logical_id, key, item, now)
+                    sign_as_ttl(table, key)  # its REMOVE record becomes TTL's, for the stream subscriptions
                     deleted += 1
             report.ttl_deleted[logical_id] = deleted
 
@@ -254,8 +225,6 @@ class Deliveries:
                     by_stream.setdefault(subscription.source_arn, []).append(subscription)
                 for stream_arn, subscriptions in by_stream.items():
                     moved += self._deliver_stream(stream_arn, subscriptions, report)
-                for orphan in [arn for arn in self._ttl_records if arn not in by_stream]:
-                    self._ttl_records.pop(orphan)  # a stream nobody listens to
                 for subscription in self.wiring.queues:
                     moved += self._deliver_queue(subscription, report)
                 if not moved:
@@ -298,10 +267,11 @@ def _sqs_record(message: dict[str, Any], queue_arn: str) -> dict[str, Any]:
 
 
 def _stream_record(record: dict[str, Any], stream_arn: str) -> dict[str, Any]:
+    """A record as GetRecords gives it, as the stream mapping hands it to a function."""
     data = dict(record["dynamodb"])
     if "ApproximateCreationDateTime" in data and not isinstance(data["ApproximateCreationDateTime"], int | float):
         data["ApproximateCreationDateTime"] = int(data["ApproximateCreationDateTime"].timestamp())
-    return {
+    converted = {
         "eventID": record.get("eventID", uuid.uuid4().hex),
         "eventName": record["eventName"],
         "eventVersion": record.get("eventVersion", "1.1"),
@@ -310,6 +280,43 @@ def _stream_record(record: dict[str, Any], stream_arn: str) -> dict[str, Any]:
         "dynamodb": data,
         "eventSourceARN": stream_arn,
     }
+    if identity := record.get("userIdentity"):  # TTL's deletions: GetRecords' names, the event's names
+        converted["userIdentity"] = {"type": identity["Type"], "principalId": identity["PrincipalId"]}
+    return converted
+
+
+def stream_failure_record(function_arn: str, shard_id: str, batch: list[dict[str, Any]], invokes: int) -> str:
+    """What a stream mapping sends its on-failure destination for a batch it gives up on: where the batch was in
+    the stream, never its records (AWS's invocation record for DynamoDB streams)."""
+    first, last = batch[0]["dynamodb"], batch[-1]["dynamodb"]
+
+    def arrival(data: dict[str, Any]) -> str:
+        return datetime.fromtimestamp(float(data.get("ApproximateCreationDateTime", 0)), UTC).strftime(
+            "%Y-%m-%dT%H:%M:%SZ"
+        )
+
+    return json.dumps(
+        {
+            "requestContext": {
+                "requestId": str(uuid.uuid4()),
+                "functionArn": function_arn,
+                "condition": "RetryAttemptsExhausted",
+                "approximateInvokeCount": invokes,
+            },
+            "responseContext": {"statusCode": 200, "executedVersion": "$LATEST", "functionError": "Unhandled"},
+            "version": "1.0",
+            "timestamp": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z",
+            "DDBStreamBatchInfo": {
+                "shardId": shard_id,
+                "startSequenceNumber": first["SequenceNumber"],
+                "endSequenceNumber": last["SequenceNumber"],
+                "approximateArrivalOfFirstRecord": arrival(first),
+                "approximateArrivalOfLastRecord": arrival(last),
+                "batchSize": len(batch),
+                "streamArn": batch[0]["eventSourceARN"],
+            },
+        }
+    )
 
 
 def _scheduled_event(schedule: Schedule, now: float) -> dict[str, Any]:

@@ -36,6 +36,7 @@ class Subscription:
     batch_size: int
     partial_failures: bool
     filters: list[dict[str, Any]]
+    on_failure: str | None = None  # a stream mapping's destination for the batches it gives up on (a queue's ARN)
 
 
 @dataclass(frozen=True)
@@ -78,12 +79,14 @@ class Wiring:
         elif kind in ("SQS", "DynamoDB"):
             source = stack.resolve(props["Queue"] if kind == "SQS" else props["Stream"])
             filters = [f["Pattern"] for f in props.get("FilterCriteria", {}).get("Filters", [])]
+            on_failure = props.get("DestinationConfig", {}).get("OnFailure", {}).get("Destination")
             subscription = Subscription(
                 function=function,
                 source_arn=source,
                 batch_size=int(props.get("BatchSize", 10)),
                 partial_failures="ReportBatchItemFailures" in props.get("FunctionResponseTypes", []),
                 filters=filters,
+                on_failure=stack.resolve(on_failure) if on_failure else None,
             )
             (self.queues if kind == "SQS" else self.streams).append(subscription)
         elif kind in ("Schedule", "ScheduleV2"):

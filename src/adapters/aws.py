@@ -14,11 +14,15 @@ if TYPE_CHECKING:
 
 # Standard retry mode: exponential backoff with jitter for throttling and 5xx, bounded attempts.
 _CONFIG = Config(retries={"mode": "standard", "max_attempts": 5}, connect_timeout=3, read_timeout=10)
+# DynamoDB Streams at its regional endpoint (streams.dynamodb.<region>): botocore would otherwise derive an
+# account-based one from the stream ARN (<account>.streams-ddb.<region>), which moto (tests) does not serve.
+_REGIONAL_ENDPOINT = _CONFIG.merge(Config(account_id_endpoint_mode="disabled"))
 
 
 @cache
 def client(service: str) -> Any:
-    return boto3.client(service, config=_CONFIG)  # type: ignore[call-overload]
+    config = _REGIONAL_ENDPOINT if service == "dynamodbstreams" else _CONFIG
+    return boto3.client(service, config=config)  # type: ignore[call-overload]
 
 
 def dynamodb() -> Any:

@@ -112,16 +112,24 @@ class DeletionStore:
             ]
         )
 
-    def write_tombstone(self, subject_id: str, purge_at: datetime | None, now: datetime) -> None:
-        item = {
+    def retire_profile(self, subject_id: str, purge_at: datetime | None, now: datetime) -> None:
+        """The purge's last step: the profile goes and the tombstone comes in one transaction, so a reader sees
+        pending or purged, never neither. Idempotent (the profile may already be gone: TTL, or a finished run)."""
+        tombstone = {
             "pk": subject_pk(subject_id),
             "sk": TOMBSTONE_SK,
             "state": "purged",
             "expires_at": epoch_seconds(now) + TOMBSTONE_SECONDS,
         }
         if purge_at:
-            item["purge_at"] = purge_at.isoformat()
-        dynamodb().put_item(TableName=self.table, Item=to_item(item))
+            tombstone["purge_at"] = purge_at.isoformat()
+        profile = {"pk": {"S": subject_pk(subject_id)}, "sk": {"S": PROFILE_SK}}
+        dynamodb().transact_write_items(
+            TransactItems=[
+                {"Delete": {"TableName": self.table, "Key": profile}},
+                {"Put": {"TableName": self.table, "Item": to_item(tombstone)}},
+            ]
+        )
 
     def _transact(self, items: list[dict[str, Any]]) -> bool:
         client = dynamodb()

@@ -2,8 +2,10 @@
 
 Order matters: (1) count what will go and copy held records into the isolated partition, (2) write the
 deletion certificate with its audit record and the SubjectPurged event (once: a re-run finds it), (3) delete
-the items, the exports and the login. Nothing is deleted before its certificate exists; a crash anywhere
-is finished by the next delivery (the stream or the queue retries).
+the items, the exports and the login, (4) once the caller has closed the erasure request, `finish`: the profile
+goes and the tombstone comes. Nothing is deleted before its certificate exists. The profile goes last because it
+is what says the purge is not done: a crash anywhere leaves it pending and due, so the next delivery (the queue's
+redelivery, the stream's retry) runs the purge again and every step, idempotent, finishes what was left.
 """
 
 import json
@@ -115,8 +117,11 @@ class Purger:
         self._delete_partition(subject_id)
         delete_prefix(self.bucket, f"exports/{subject_id}/") if self.bucket else 0
         self._delete_login(subject_id)
-        self.deletions.write_tombstone(subject_id, status.purge_at, now)
         return certificate
+
+    def finish(self, subject_id: str, status: SubjectStatus, now: datetime) -> None:
+        """The last step, after `purge` and the erasure request's completion: the profile becomes the tombstone."""
+        self.deletions.retire_profile(subject_id, status.purge_at, now)
 
     # ------------------------------------------------------------------ steps
     def _admin_holds(self, subject_id: str) -> dict[str, datetime]:
@@ -201,8 +206,8 @@ class Purger:
             keys = [
                 {"pk": i["pk"], "sk": i["sk"]}
                 for i in page
-                if not i["sk"]["S"].startswith(KEPT_PREFIXES + SKIP_PREFIXES)
-            ]
+                if not i["sk"]["S"].startswith(KEPT_PREFIXES + SKIP_PREFIXES) and i["sk"]["S"] != PROFILE_SK
+            ]  # the profile goes in finish()
             delete_keys(self.table, keys)
 
     def _delete_login(self, subject_id: str) -> None:

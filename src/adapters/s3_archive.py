@@ -341,6 +341,12 @@ def object_exists(bucket: str, key: str, s3: Any = None) -> bool:
     return True
 
 
+def delete_object(bucket: str, key: str, s3: Any = None) -> None:
+    """Idempotent: S3 answers a key that is not there like one it deleted."""
+    s3 = s3 if s3 is not None else client("s3")
+    s3.delete_object(Bucket=bucket, Key=key)
+
+
 def delete_prefix(bucket: str, prefix: str, s3: Any = None, *, batch_size: int = DELETE_BATCH_SIZE) -> int:
     """Delete every object under `prefix`; returns how many. Current versions only on a versioned bucket."""
     if not prefix:

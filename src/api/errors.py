@@ -32,6 +32,15 @@ _STATUS_BY_KIND: list[tuple[type[DomainError], HTTPStatus]] = [
 ]
 
 
+class KeyInProgress(Exception):
+    """A request with the same Idempotency-Key is still being handled (api.idempotency): retry after `retry_after`
+    seconds, when it has answered or its claim on the key has expired."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__("a request with this Idempotency-Key is in progress")
+        self.retry_after = retry_after
+
+
 class ErrorBody(BaseModel):
     """Every 4xx/5xx answer of the API."""
 
@@ -41,10 +50,19 @@ class ErrorBody(BaseModel):
 
 
 def error_response(
-    status: HTTPStatus | int, code: str, message: str, details: list[Any] | None = None
+    status: HTTPStatus | int,
+    code: str,
+    message: str,
+    details: list[Any] | None = None,
+    headers: dict[str, str] | None = None,
 ) -> Response[str]:
     body = ErrorBody(error=code, message=message, details=details or [])
-    return Response(status_code=int(status), content_type=content_types.APPLICATION_JSON, body=body.model_dump_json())
+    return Response(
+        status_code=int(status),
+        content_type=content_types.APPLICATION_JSON,
+        body=body.model_dump_json(),
+        headers=headers,
+    )
 
 
 def status_for(error: DomainError) -> HTTPStatus:
@@ -84,6 +102,15 @@ def register_error_handlers(app: ApiGatewayResolver) -> None:
     def on_service_error(error: ServiceError) -> Response[str]:
         return error_response(
             error.status_code, HTTPStatus(error.status_code).phrase.lower().replace(" ", "_"), str(error.msg)
+        )
+
+    @app.exception_handler(KeyInProgress)
+    def on_key_in_progress(error: KeyInProgress) -> Response[str]:
+        return error_response(
+            HTTPStatus.CONFLICT,
+            "request_in_progress",
+            "A request with this Idempotency-Key is still in progress; retry after the Retry-After seconds.",
+            headers={"Retry-After": str(error.retry_after)},
         )
 
     @app.exception_handler(Exception)

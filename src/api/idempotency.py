@@ -3,6 +3,7 @@
 Imported only when a request carries the header, so the common path pays nothing for it.
 """
 
+import math
 import os
 from collections.abc import Callable
 from functools import cache
@@ -13,8 +14,11 @@ from aws_lambda_powertools.utilities.idempotency import (
     IdempotencyConfig,
     idempotent_function,
 )
+from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyAlreadyInProgressError
 from aws_lambda_powertools.utilities.idempotency.serialization.pydantic import PydanticSerializer
 from pydantic import BaseModel
+
+from api.errors import KeyInProgress
 
 KEY_LIFETIME_SECONDS = 24 * 3600
 
@@ -41,4 +45,9 @@ def once(
     def run(key: dict[str, str]) -> BaseModel:
         return action()
 
-    return run(key=key)
+    try:
+        return run(key=key)
+    except IdempotencyAlreadyInProgressError:
+        # The first request's claim on the key expires when its invocation ends; it began earlier in the same
+        # function (same timeout), so by the end of this one at the latest.
+        raise KeyInProgress(retry_after=max(1, math.ceil(context.get_remaining_time_in_millis() / 1000))) from None

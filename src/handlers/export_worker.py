@@ -8,7 +8,8 @@ temporary file, so data.json and the CSVs come from the same read of the partiti
 
 Idempotent: a request that is closed or already has its archive is skipped, and the key is fixed per request, so
 a redelivered message never makes a second export. A failure is retried by SQS; on the last receive the request
-is marked failed (reason: the exception's class name only) before the message goes to the dead-letter queue.
+is marked failed (reason: the exception's class name only) and any archive it uploaded is deleted, before the
+message goes to the dead-letter queue.
 """
 
 import gzip
@@ -32,7 +33,7 @@ from adapters.audit_log import AuditLog
 from adapters.clock import SystemClock
 from adapters.dynamo_json import from_item
 from adapters.partition import subject_item_pages
-from adapters.s3_archive import MultipartUploadWriter, ZipArchiveWriter
+from adapters.s3_archive import MultipartUploadWriter, ZipArchiveWriter, delete_object
 from adapters.secrets import secret_bytes
 from adapters.subject_store import DynamoSubjectStore
 from config import Settings, setting
@@ -215,11 +216,22 @@ def export(subject_id: str, request_id: str) -> None:
 
 
 def mark_failed(subject_id: str, request_id: str, reason: str) -> None:
-    """The last attempt failed: say so on the request. Never hides the original error."""
+    """The last attempt failed: say so on the request, and delete the archive an attempt may have uploaded before
+    it failed to record it (a copy of the subject's data that no completed request stands for). Best effort, each
+    step on its own: never hides the original error."""
     try:
         request = store().get(subject_id, request_id)
-        if request is not None and request.is_open and request.export_key is None:
-            service().export_failed(request, reason)
+    except Exception:  # noqa: BLE001 - logged; the caller re-raises the error that matters
+        logger.exception("could not read the request to mark it failed", extra={"request_id": request_id})
+        return
+    if request is None or not request.is_open or request.export_key is not None:
+        return  # closed or completed meanwhile: its archive, if any, is the one it stands for
+    try:
+        delete_object(settings().exports_bucket, archive_key(request))
+    except Exception:  # noqa: BLE001 - the bucket's lifecycle rule expires a leftover archive
+        logger.exception("could not delete the failed export's archive", extra={"request_id": request_id})
+    try:
+        service().export_failed(request, reason)
     except Exception:  # noqa: BLE001 - logged; the caller re-raises the error that matters
         logger.exception("could not mark the request failed", extra={"request_id": request_id})
 

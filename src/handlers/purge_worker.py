@@ -4,6 +4,11 @@ Two sources, one outcome: the daily purge sweep sends due subjects through the p
 timed guarantee), and a TTL deletion of a profile arrives through the table's stream (the backstop; the
 stream filter in template.yaml passes only those). Either may come first; both end in the same state with
 one certificate. Failed records are reported individually, so a retry repeats only them.
+
+A stream batch that runs out of retries is not lost with its records: the mapping's on-failure destination is
+the purge queue, which then carries where the batch was in the stream (an invocation record, not the records:
+the sweep cannot find these subjects any more, their index keys went with the profile). The batch is read back
+from the stream, which keeps it 24 hours, and purged as if delivered again.
 """
 
 import json
@@ -16,8 +21,9 @@ from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import 
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from adapters.keys import subject_id_of
+from adapters.keys import profile_owner
 from adapters.purger import Purger
+from adapters.stream_batches import discarded_records
 from composition import clock, requests, store
 from config import Settings
 from domain.erasure import SubjectStatus
@@ -60,15 +66,16 @@ def is_ttl_removal(record: DynamoDBRecord) -> bool:
 
 
 def _purge(subject_id: str, status: SubjectStatus) -> None:
-    certificate = purger().purge(subject_id, status, clock().now())
+    now = clock().now()
+    certificate = purger().purge(subject_id, status, now)
     if status.request_id:
         requests().erasure_done(subject_id, status.request_id)
+    purger().finish(subject_id, status, now)  # last: until then a redelivery finds the profile due and resumes
     logger.info("subject purged", extra={"certificate_id": certificate.certificate_id, "held": len(certificate.held)})
 
 
 def handle_stream_record(record: DynamoDBRecord) -> None:
-    keys = record.dynamodb.keys if record.dynamodb else {}
-    subject_id = subject_id_of(str((keys or {}).get("pk", "")))
+    subject_id = profile_owner((record.dynamodb.keys if record.dynamodb else None) or {})
     if not is_ttl_removal(record) or subject_id is None:
         return
     old = (record.dynamodb.old_image if record.dynamodb else None) or {}
@@ -85,7 +92,12 @@ def handle_stream_record(record: DynamoDBRecord) -> None:
 
 
 def handle_queue_record(record: SQSRecord) -> None:
-    subject_id = json.loads(record.body)["subject_id"]
+    message = json.loads(record.body)
+    if "DDBStreamBatchInfo" in message:  # the ProfileExpired mapping gave up on a batch
+        for discarded in discarded_records(message["DDBStreamBatchInfo"]):
+            handle_stream_record(DynamoDBRecord(discarded))
+        return
+    subject_id = message["subject_id"]
     status = purger().profile_status(subject_id)
     if (
         status is None
@@ -93,7 +105,7 @@ def handle_queue_record(record: SQSRecord) -> None:
         or status.purge_at is None
         or status.purge_at > clock().now()
     ):
-        return  # restored meanwhile, already purged (the stream came first), or not due yet
+        return  # restored meanwhile, not due yet, or no profile: purged (it goes last) or removed by TTL (the stream's)
     _purge(subject_id, status)
 
 

@@ -116,6 +116,30 @@ def test_ttl_emulation_deletes_expired_items_and_fires_the_purge_through_the_str
     assert [item["sk"]["S"] for item in _partition(client, table, pk)] == ["TOMBSTONE"]
 
 
+def test_a_ttl_removal_the_stream_gives_up_on_reaches_the_purge_queue_and_then_its_dead_letter_queue(cloud):
+    # Given an expired profile the purge worker can never purge (its purge date is not a date)
+    client, table = _subjects_table(cloud)
+    pk = f"SUBJECT#{uuid.uuid4()}"
+    broken = {"state": {"S": "pending_deletion"}, "purge_at": {"S": "not-a-date"}}
+    expired = {"expires_at": {"N": str(int(time.time()) - 60)}}
+    client.put_item(TableName=table, Item={"pk": {"S": pk}, "sk": {"S": "PROFILE"}, **broken, **expired})
+    cloud.local("POST", "drain")
+    # When a day of AWS passes: TTL removes it, the stream mapping retries and gives up, the purge queue retries
+    report = cloud.local("POST", "tick")
+    # Then the batch was not dropped: the on-failure destination got where it was in the stream, the worker read it
+    # back on every receive, and it rests in the purge dead-letter queue for an operator
+    info = cloud.info()
+    sqs = boto3.client("sqs", endpoint_url=info["moto_url"], region_name="us-east-1")
+    dead = sqs.receive_message(QueueUrl=info["resources"]["PurgeDeadLetterQueue"], MaxNumberOfMessages=10)
+    given_up = [json.loads(m["Body"]) for m in dead.get("Messages", []) if "DDBStreamBatchInfo" in m["Body"]]
+    purge_runs = [d for d in report["deliveries"] if d["function"] == "PurgeWorkerFunction"]
+    assert [d["source"] for d in purge_runs if d["outcome"] != "ok"].count("sqs") == 5, purge_runs
+    assert [body["requestContext"]["condition"] for body in given_up] == ["RetryAttemptsExhausted"]
+    assert given_up[0]["DDBStreamBatchInfo"]["streamArn"].startswith(
+        f"arn:aws:dynamodb:us-east-1:123456789012:table/{table}/stream/"
+    )
+
+
 def test_items_expire_by_the_local_clock(cloud):
     # Given an item that expires in two days
     client, table = _subjects_table(cloud)

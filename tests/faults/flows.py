@@ -124,7 +124,8 @@ def publish_outbox(world: World) -> None:
 
 
 def purge_stream_job(world: World, records: list[dict[str, Any]]) -> Any:
-    """The ProfileExpired stream mapping (TTL removals of profiles) to the purge worker."""
+    """The ProfileExpired stream mapping (TTL removals of profiles) to the purge worker; a batch it gives up on
+    goes to its on-failure destination, the purge queue."""
     from handlers import purge_worker
 
     subscription, properties = world.subscription("PurgeWorkerFunction", "DynamoDB")
@@ -137,6 +138,7 @@ def purge_stream_job(world: World, records: list[dict[str, Any]]) -> Any:
         wanted,
         batch_size=subscription.batch_size,
         max_retries=int(properties["MaximumRetryAttempts"]),
+        on_failure=lambda given_up: world.give_up_stream_batch("PurgeWorkerFunction", given_up),
     )
 
 
@@ -204,7 +206,7 @@ def request_erasures(world: World, subject_ids: list[str]) -> None:
     """POST /me/requests {"type": "erasure"}: the request is completed by the purge.
 
     The sample carries an Idempotency-Key. When powertools cannot record the outcome of an attempt that did schedule
-    the deletion, the client's retries only meet the in-progress record (500): the client never hears, yet the
+    the deletion, the client's retries only meet the in-progress record (409): the client never hears, yet the
     deletion stands. So a client left without an answer looks, as the privacy center would (GET /me/status).
     """
     import composition

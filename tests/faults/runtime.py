@@ -6,9 +6,10 @@
   messages come back later (after their visibility timeout: behind the others) with ApproximateReceiveCount
   raised, and go to the dead-letter queue when a receive that reaches maxReceiveCount fails.
 - `stream_job`: a DynamoDB stream mapping with ReportBatchItemFailures: a failed batch is retried from its first
-  failed record (the records after it are delivered again) until MaximumRetryAttempts, then its failed records
-  are discarded (an on-failure destination would get them: here the "DLQ" list too). BisectBatchOnFunctionError
-  is not played: a batch that fails whole is retried whole.
+  failed record (the records after it are delivered again) until MaximumRetryAttempts, then given up: its failed
+  records count as dead-lettered, and `on_failure` gets the records given up on (the mapping's on-failure
+  destination then gets an invocation record: where they were, not them). BisectBatchOnFunctionError is not
+  played: a batch that fails whole is retried whole.
 - `scheduled`: an EventBridge schedule invoking a function asynchronously: two retries on error.
 
 Jobs are generators that yield after every invocation; `run` steps several of them in a seeded random order, so
@@ -163,6 +164,7 @@ class Runtime:
         *,
         batch_size: int,
         max_retries: int,
+        on_failure: Callable[[list[dict[str, Any]]], None] | None = None,
     ) -> Job:
         deliveries = [Delivery(source, str(r["dynamodb"]["SequenceNumber"]), r) for r in records]
         self.deliveries.extend(deliveries)
@@ -189,6 +191,8 @@ class Runtime:
                 if attempt == max_retries:
                     for delivery in batch:  # retries exhausted: Lambda skips the batch
                         delivery.outcome = "dead-lettered" if delivery.id in failed else "succeeded"
+                    if on_failure is not None:
+                        on_failure([d.record for d in batch])
                 yield
             yield
 
@@ -237,7 +241,7 @@ def sqs_record(message: dict[str, Any], queue_arn: str) -> dict[str, Any]:
 
 
 def stream_record(record: dict[str, Any], stream_arn: str) -> dict[str, Any]:
-    """A record read from DynamoDB Streams, as the stream mapping hands it to the function."""
+    """A record read from DynamoDB Streams (GetRecords' form), as the stream mapping hands it to the function."""
     data = dict(record["dynamodb"])
     created = data.get("ApproximateCreationDateTime")
     if created is not None and not isinstance(created, int | float):
@@ -251,28 +255,6 @@ def stream_record(record: dict[str, Any], stream_arn: str) -> dict[str, Any]:
         "dynamodb": data,
         "eventSourceARN": stream_arn,
     }
-    if "userIdentity" in record:
-        converted["userIdentity"] = record["userIdentity"]
+    if identity := record.get("userIdentity"):  # TTL's deletions
+        converted["userIdentity"] = {"type": identity["Type"], "principalId": identity["PrincipalId"]}
     return converted
-
-
-def ttl_removal_record(item: dict[str, Any], keys: dict[str, Any], stream_arn: str, sequence: int, now: int) -> dict:
-    """The record DynamoDB writes when TTL deletes an item: a REMOVE by the service principal, with the old image
-    (events/purge_worker/ttl_profile_removed.json)."""
-    return {
-        "eventID": uuid.uuid4().hex,
-        "eventName": "REMOVE",
-        "eventVersion": "1.1",
-        "eventSource": "aws:dynamodb",
-        "awsRegion": REGION,
-        "userIdentity": {"type": "Service", "principalId": "dynamodb.amazonaws.com"},
-        "dynamodb": {
-            "ApproximateCreationDateTime": now,
-            "Keys": keys,
-            "OldImage": item,
-            "SequenceNumber": f"{sequence:021d}",
-            "SizeBytes": len(json.dumps(item)),
-            "StreamViewType": "NEW_AND_OLD_IMAGES",
-        },
-        "eventSourceARN": stream_arn,
-    }

@@ -4,9 +4,10 @@ against what the system acknowledged.
 
 The injector (tests/faults/injector.py) answers a seeded fraction of the calls of every boto3 client the code uses
 with a fault; botocore's standard retry mode absorbs most, the others fail upward into the code, whose own paths
-(API clients retrying 5xx, SQS redelivery and dead-letter queues, stream retries, schedule retries and sweep
-checkpoints) are played by tests/faults/runtime.py as Lambda would. tests/faults/checks.py holds the guarantees;
-the last tests show it catches each kind of broken guarantee. Bugs found are reproduced by strict-xfail tests.
+(API clients retrying 5xx, SQS redelivery and dead-letter queues, stream retries and their on-failure destination,
+schedule retries and sweep checkpoints) are played by tests/faults/runtime.py as Lambda would. tests/faults/checks.py
+holds the guarantees; the last tests show it catches each kind of broken guarantee. Bugs it found are reproduced by
+the targeted tests.
 
 FAULT_SEED=<n> (and FAULT_RATE, FAULT_SUSTAINED) replay the flows with other dice; FAULT_LOG_LEVEL=ERROR shows the
 functions' error logs. The terminal summary reports what each flow went through.
@@ -71,49 +72,6 @@ def assert_no_problems(problems: list[Problem]) -> None:
     assert not problems, f"{len(problems)} broken guarantees:\n" + "\n".join(str(p) for p in problems)
 
 
-# ---------------------------------------------------------------------------------------------- known bugs
-
-BUG_PURGE_RESUME = (
-    "BUG: a purge from the purge queue that fails after its partition deletion removed the PROFILE item is never "
-    "finished: the redelivered message finds no profile (handlers/purge_worker.py handle_queue_record: "
-    "`status is None` -> return) and is acknowledged, so the exports, the login, the tombstone and the erasure "
-    "request's completion (adapters/purger.py purge(), after _delete_partition) are skipped for good"
-)
-BUG_TTL_RECORD_LOST = (
-    "BUG: when TTL has removed a profile and the purge worker's stream retries run out (MaximumRetryAttempts 10, "
-    "no DestinationConfig.OnFailure on the ProfileExpired event in template.yaml), nothing purges the rest of the "
-    "partition: the sweep's index keys went with the profile, and the queue path treats a missing profile as "
-    "already purged - personal data stays with no certificate"
-)
-BUG_FAILED_EXPORT_ARCHIVE = (
-    "BUG (minor): an export whose archive was uploaded but whose request could not be updated on any receive is "
-    "marked failed (handlers/export_worker.py mark_failed) and its archive stays in the bucket, belonging to no "
-    "completed request, until the bucket's lifecycle rule expires it"
-)
-PURGE_RESUME_SYMPTOMS = frozenset(
-    {
-        "purge incomplete: no tombstone",
-        "purge incomplete: login left",
-        "purge incomplete: exports left",
-        "purge incomplete: items left",
-        "erasure request left open after the purge",
-    }
-)
-
-
-def known_purge_resume_bug(world: World, problem: Problem) -> bool:
-    """A symptom of BUG_PURGE_RESUME: the subject's purge message failed at least once before it was acknowledged.
-    ("purge without certificate" is never one of them.)"""
-    if problem.kind not in PURGE_RESUME_SYMPTOMS:
-        return False
-    redelivered_ = [
-        d
-        for d in world.runtime.deliveries
-        if d.source == "PurgeQueue" and subject_of(d) == problem.subject and d.errors
-    ]
-    return bool(redelivered_)
-
-
 # ---------------------------------------------------------------------------------------------- (a) consents
 
 
@@ -160,8 +118,9 @@ def test_every_export_request_gets_exactly_one_archive(world: World) -> None:
         world.runtime.run(export_worker_job(world, messages))
         world.runtime.run(export_worker_job(world, redelivered(messages)))  # at-least-once: all of them again
         publish_outbox(world)
-    # A client gives up when every retry fails: e.g. after powertools could not record the first attempt's outcome,
-    # retries with the same Idempotency-Key meet its in-progress record (500) until that expires.
+    # A client gives up when every retry fails, or on a 409: after powertools could not record the first attempt's
+    # outcome, a retry with the same Idempotency-Key meets its in-progress record (409, Retry-After; this client does
+    # not wait that long).
     assert sum(len(p.export_requests) for p in world.ledger.subjects.values()) >= 0.75 * len(subjects)
     assert_no_problems(finish(world, "exports", floor=FLOW_FLOOR))
 
@@ -191,18 +150,12 @@ def test_erasure_purges_each_subject_once_with_its_certificate_through_both_path
         world.runtime.run(purge_stream_job(world, late))
         # At least once, both sources: every message and record again.
         world.runtime.run(purge_queue_job(world, redelivered(messages)), purge_stream_job(world, early + late))
+        # Stream batches that ran out of retries, if any, reached the purge queue (their on-failure destination).
+        world.runtime.run(purge_queue_job(world, world.drain_queue("PurgeQueue")))
         publish_outbox(world)
     mark_due(world)
     assert len(messages) >= len(pending) - len(early)
-    problems = finish(world, "erasure", floor=FLOW_FLOOR)
-    known = [p for p in problems if known_purge_resume_bug(world, p)]
-    if known:  # shown in the terminal summary; the xfail test below reproduces the bug on purpose
-        faults, report = FLOW_REPORTS["erasure"]
-        FLOW_REPORTS["erasure"] = (
-            faults,
-            f"{report}, {len(known)} of them BUG_PURGE_RESUME: {', '.join(map(str, known))}",
-        )
-    assert_no_problems([p for p in problems if p not in known])
+    assert_no_problems(finish(world, "erasure", floor=FLOW_FLOOR))
 
 
 # ---------------------------------------------------------------------------------------------- (d) inactivity
@@ -302,8 +255,9 @@ def test_an_export_that_keeps_failing_is_dead_lettered_with_its_reason_and_its_r
 
 
 @pytest.mark.faults(rate=0, sustained=0)
-@pytest.mark.xfail(strict=True, reason=BUG_FAILED_EXPORT_ARCHIVE)
 def test_an_export_marked_failed_leaves_no_archive_behind(world: World) -> None:
+    """An export whose archive was uploaded but whose request could not be updated on any receive is marked failed,
+    and its archive, belonging to no completed request, is deleted with it (not left to the lifecycle rule)."""
     from handlers import subject_api
 
     (subject_id,) = sign_up(world, 1, "exports", consents=1)
@@ -323,8 +277,10 @@ def test_an_export_marked_failed_leaves_no_archive_behind(world: World) -> None:
 
 
 @pytest.mark.faults(rate=0, sustained=0)
-@pytest.mark.xfail(strict=True, reason=BUG_PURGE_RESUME)
-def test_a_queue_purge_interrupted_after_the_profile_went_is_finished_by_its_redelivery(world: World) -> None:
+def test_a_queue_purge_interrupted_after_its_items_went_is_finished_by_its_redelivery(world: World) -> None:
+    """A purge from the purge queue that fails after its partition deletion (here: at the login) is finished by the
+    redelivered message: the profile, deleted last, still says the subject is due, so the exports, the login, the
+    tombstone and the erasure request's completion are not skipped; the certificate stays the one first written."""
     subjects = sign_up(world, 2, "erasure", login=True, consents=1, orders=2)
     delete_accounts(world, subjects[:1])
     request_erasures(world, subjects[1:])
@@ -342,8 +298,10 @@ def test_a_queue_purge_interrupted_after_the_profile_went_is_finished_by_its_red
 
 
 @pytest.mark.faults(rate=0, sustained=0)
-@pytest.mark.xfail(strict=True, reason=BUG_TTL_RECORD_LOST)
 def test_a_ttl_removal_whose_stream_retries_run_out_is_purged_all_the_same(world: World) -> None:
+    """When TTL has removed a profile and the purge worker's stream retries run out, the sweep cannot find the
+    subject any more (its index keys went with the profile): the mapping's on-failure destination, the purge queue,
+    gets where the batch was, and the worker reads it back from the stream and purges the rest of the partition."""
     subjects = sign_up(world, 1, "erasure", login=True, consents=1, orders=2)
     delete_accounts(world, subjects)
     world.clock.advance_days(61)
@@ -357,6 +315,9 @@ def test_a_ttl_removal_whose_stream_retries_run_out_is_purged_all_the_same(world
         world.runtime.run(purge_queue_job(world, sweep_purges(world)))  # the next daily sweep, then its queue
     mark_due(world)
     assert [d.outcome for d in world.runtime.deliveries if d.source == "ProfileExpired"] == ["dead-lettered"]
+    # The queue carried where the batch was, not the subject: the sweep no longer finds it.
+    queued = [d.body for d in world.runtime.deliveries if d.source == "PurgeQueue"]
+    assert [body["DDBStreamBatchInfo"]["batchSize"] for body in queued] == [1]
     assert_no_problems(check(world))
 
 

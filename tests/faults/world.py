@@ -18,12 +18,14 @@ import botocore.endpoint
 from botocore.config import Config
 from moto import mock_aws
 
+from localcloud.delivery import stream_failure_record
+from localcloud.moto_dynamodb import sign_as_ttl
 from localcloud.provision import Provisioner, function_environment
 from localcloud.routes import Subscription, Wiring
 from localcloud.template import Stack
 from tests.faults.checks import Ledger
 from tests.faults.injector import FaultInjector, VirtualSleep
-from tests.faults.runtime import REGION, Runtime, sqs_record, stream_record, ttl_removal_record
+from tests.faults.runtime import REGION, Runtime, sqs_record, stream_record
 from tests.support import load_event
 
 SERVICES = ("dynamodb", "sqs", "s3", "kms", "events", "cognito-idp")
@@ -124,7 +126,6 @@ class World:
     ledger: Ledger = field(default_factory=Ledger)
     wiring: Wiring | None = None
     _positions: dict[str, str] = field(default_factory=dict)
-    _sequence: int = 10**15
 
     # ------------------------------------------------------------------ names
     def id(self, logical_id: str) -> str:
@@ -210,7 +211,8 @@ class World:
         return records
 
     def expire_profiles(self, subject_ids: list[str]) -> list[dict[str, Any]]:
-        """DynamoDB's TTL process: deletes each profile whose expires_at has passed, and writes its REMOVE record."""
+        """DynamoDB's TTL process: deletes each profile whose expires_at has passed; its REMOVE record in the stream
+        becomes TTL's (by the service principal), and is returned as the stream mapping would deliver it."""
         ddb, now = self.harness("dynamodb"), self.clock.epoch()
         stream_arn = self.stack.attributes["SubjectsTable"]["StreamArn"]
         records = []
@@ -220,11 +222,23 @@ class World:
             if not item or "expires_at" not in item or int(item["expires_at"]["N"]) > now:
                 continue
             ddb.delete_item(TableName=self.table, Key=key)
-            self._sequence += 1
-            records.append(ttl_removal_record(item, key, stream_arn, self._sequence, now))
-        # moto writes its own REMOVE records of these deletions too, without the TTL principal: no stream
-        # subscription's filter passes them, as none would pass a user's deletion in AWS.
+            removal = sign_as_ttl(self.table, key)
+            assert removal is not None, "the subjects table has a stream"
+            removal["dynamodb"]["ApproximateCreationDateTime"] = now  # TTL ran at the world's time
+            records.append(stream_record(removal, stream_arn))
         return records
+
+    def give_up_stream_batch(self, function: str, records: list[dict[str, Any]]) -> None:
+        """A stream mapping out of retries: its on-failure destination (a queue) gets the invocation record."""
+        _, properties = self.subscription(function, "DynamoDB")
+        destination = self.stack.resolve(properties["DestinationConfig"]["OnFailure"]["Destination"])
+        queue = next(q for q in self.stack.of_type("AWS::SQS::Queue") if self.stack.attributes[q]["Arn"] == destination)
+        stream_arn = self.stack.attributes["SubjectsTable"]["StreamArn"]
+        streams = self.harness("dynamodbstreams")
+        (shard,) = streams.describe_stream(StreamArn=stream_arn)["StreamDescription"]["Shards"]
+        invokes = int(properties["MaximumRetryAttempts"]) + 1
+        body = stream_failure_record(self.stack.attributes[function]["Arn"], shard["ShardId"], records, invokes)
+        self.harness("sqs").send_message(QueueUrl=self.id(queue), MessageBody=body)
 
     def tap(self) -> list[dict[str, Any]]:
         """Every event published on the bus so far (a rule of the test copies them to a queue)."""

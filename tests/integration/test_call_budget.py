@@ -452,7 +452,7 @@ CASES = [
             "dynamodb.BatchWriteItem",
             "s3.ListObjectsV2",
             "cognito-idp.ListUsers",
-            "dynamodb.PutItem",
+            "dynamodb.TransactWriteItems",  # last: the profile becomes the tombstone
         ),
         purge_stream,
     ),
@@ -470,7 +470,7 @@ CASES = [
             "dynamodb.BatchWriteItem",
             "s3.ListObjectsV2",
             "cognito-idp.ListUsers",
-            "dynamodb.PutItem",
+            "dynamodb.TransactWriteItems",  # last: the profile becomes the tombstone
         ),
         purge_queue,
     ),

@@ -355,6 +355,42 @@ def test_a_failure_on_the_last_receive_marks_the_request_failed_without_personal
     assert "ada@example.org" not in json.dumps(failures)
 
 
+def test_an_archive_whose_request_could_not_record_it_is_deleted_when_the_request_is_marked_failed(
+    aws, ddb, s3, context, monkeypatch
+):
+    # Given an export whose archive uploads but whose request cannot be updated to point at it
+    request = submit(seed_subject(ddb, aws))
+
+    def refused(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("the request could not be updated")
+
+    monkeypatch.setattr(export_worker.service(), "export_ready", refused)
+    bucket = aws.physical_ids["ExportsBucket"]
+    # When that happens on the last receive before the dead-letter queue
+    event = message_for(request, receive_count=export_worker.MAX_RECEIVES)
+    result = export_worker.lambda_handler(event, context)
+    # Then the message fails, the request is failed, and no copy of the subject's data is left in the bucket
+    assert result == {"batchItemFailures": [{"itemIdentifier": event["Records"][0]["messageId"]}]}
+    assert stored_request(request).status == "failed"
+    assert "Contents" not in s3.list_objects_v2(Bucket=bucket, Prefix=f"exports/{request.subject_id}/")
+
+
+def test_an_earlier_receive_that_fails_to_record_its_archive_keeps_it_for_the_retry(aws, ddb, s3, context, monkeypatch):
+    # Given an export whose request cannot be updated, on a receive that is not the last
+    request = submit(seed_subject(ddb, aws))
+    original = export_worker.service().export_ready
+    monkeypatch.setattr(export_worker.service(), "export_ready", _failing_archive)
+    export_worker.lambda_handler(message_for(request, receive_count=1), context)
+    # When the retry succeeds
+    monkeypatch.setattr(export_worker.service(), "export_ready", original)
+    result = export_worker.lambda_handler(message_for(request, receive_count=2), context)
+    # Then the request is completed with exactly its one archive
+    assert result == {"batchItemFailures": []}
+    assert stored_request(request).status == "completed"
+    listed = s3.list_objects_v2(Bucket=aws.physical_ids["ExportsBucket"], Prefix=f"exports/{request.subject_id}/")
+    assert [item["Key"] for item in listed["Contents"]] == [archive_key(request)]
+
+
 def test_max_receives_is_the_export_queue_redrive_limit():
     queue = Stack.from_template().resources["ExportQueue"]["Properties"]
     assert queue["RedrivePolicy"]["maxReceiveCount"] == export_worker.MAX_RECEIVES

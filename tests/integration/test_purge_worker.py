@@ -1,7 +1,11 @@
 import json
+import uuid
+from datetime import UTC, datetime, timedelta
 
 import boto3
 import pytest
+from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
+from botocore.config import Config
 
 from handlers import purge_worker
 from tests.support import load_event
@@ -94,3 +98,162 @@ def test_a_user_deletion_of_a_profile_is_not_a_purge(aws, ddb, context):
     # Then the subject's other items stay
     assert _keys(ddb, table, SUBJECT_PK) == {"CONSENTS"}
     assert boto3.client("dynamodb").scan(TableName=aws.physical_ids["AuditTable"])["Count"] == 0
+
+
+# ---------------------------------------------------------------- resuming: the queue's redelivery, a stream batch given up
+
+
+def _due_subject(ddb, aws, *, erasure_request: bool = False) -> tuple[str, str | None]:
+    """A subject past its restore window: profile pending deletion, consents, orders, an export in the bucket."""
+    import composition
+    from domain.audit import AuditEntry
+    from domain.profile import Profile
+
+    subject_id, now = str(uuid.uuid4()), datetime.now(UTC)
+    profile = Profile(subject_id=subject_id, email="ada@example.org", given_name="Ada", created_at=now, updated_at=now)
+    composition.store().create_profile(profile, audit=AuditEntry(action="profile.created", actor="system", at=now))
+    table = aws.physical_ids["SubjectsTable"]
+    for number in range(3):
+        _put(ddb, table, f"SUBJECT#{subject_id}", f"RECORD#orders#O-{number}", document=json.dumps({"n": number}))
+    boto3.client("s3").put_object(Bucket=aws.physical_ids["ExportsBucket"], Key=f"exports/{subject_id}/r.zip", Body=b"")
+    request_id = composition.requests().submit(subject_id, "erasure").request_id if erasure_request else None
+    composition.erasure().schedule_deletion(
+        subject_id,
+        "erasure_request" if request_id else "user_request",
+        actor="subject",
+        request_id=request_id,
+        grace=timedelta(0),
+    )
+    return subject_id, request_id
+
+
+def _queue_event(aws, subject_id: str) -> dict:
+    event = load_event("inactivity_worker/subject_inactive.json")  # an SQS record; the purge queue's body
+    event["Records"][0]["body"] = json.dumps({"subject_id": subject_id})
+    event["Records"][0]["eventSourceARN"] = aws.attributes["PurgeQueue"]["Arn"]
+    return event
+
+
+def _left(ddb, aws, subject_id: str) -> set[str]:
+    """The sort keys left in the subject's partition."""
+    return _keys(ddb, aws.physical_ids["SubjectsTable"], f"SUBJECT#{subject_id}")
+
+
+def _exports(aws, subject_id: str) -> list:
+    listed = boto3.client("s3").list_objects_v2(
+        Bucket=aws.physical_ids["ExportsBucket"], Prefix=f"exports/{subject_id}/"
+    )
+    return listed.get("Contents", [])
+
+
+def test_a_queue_purge_interrupted_after_its_items_went_is_finished_by_the_redelivered_message(
+    aws, ddb, context, monkeypatch
+):
+    import composition
+    from adapters import purger as purger_module
+
+    # Given a due subject with an open erasure request, whose first purge attempt fails once its items are deleted
+    subject_id, request_id = _due_subject(ddb, aws, erasure_request=True)
+    delete_exports = purger_module.delete_prefix
+
+    def s3_unavailable(*args, **kwargs):
+        raise RuntimeError("S3 is unavailable")
+
+    monkeypatch.setattr(purger_module, "delete_prefix", s3_unavailable)
+    event = _queue_event(aws, subject_id)
+    with pytest.raises(BatchProcessingError):  # the message stays on the queue
+        purge_worker.lambda_handler(event, context)
+    (certificate,) = _certificates(ddb, aws.physical_ids["AuditTable"])
+    # When the message is delivered again, S3 back
+    monkeypatch.setattr(purger_module, "delete_prefix", delete_exports)
+    done = purge_worker.lambda_handler(event, context)
+    # Then the redelivery finished the purge: no items, exports or profile left, a tombstone, the request completed,
+    # and still the one certificate the first attempt wrote
+    assert done == {"batchItemFailures": []}
+    assert {sk for sk in _left(ddb, aws, subject_id) if not sk.startswith("REQUEST#")} == {"TOMBSTONE"}
+    assert _exports(aws, subject_id) == []
+    assert composition.requests().store.get(subject_id, request_id).status == "completed"
+    assert _certificates(ddb, aws.physical_ids["AuditTable"]) == [certificate]
+
+
+def test_a_late_purge_message_for_a_purged_subject_changes_nothing(aws, ddb, context):
+    # Given a subject purged through the queue
+    subject_id, _ = _due_subject(ddb, aws)
+    purge_worker.lambda_handler(_queue_event(aws, subject_id), context)
+    table = aws.physical_ids["SubjectsTable"]
+    tombstone = ddb.get_item(TableName=table, Key={"pk": {"S": f"SUBJECT#{subject_id}"}, "sk": {"S": "TOMBSTONE"}})
+    # When a duplicate of its message arrives later
+    answer = purge_worker.lambda_handler(_queue_event(aws, subject_id), context)
+    # Then it is acknowledged, and the tombstone and the single certificate are as they were
+    assert answer == {"batchItemFailures": []}
+    again = ddb.get_item(TableName=table, Key={"pk": {"S": f"SUBJECT#{subject_id}"}, "sk": {"S": "TOMBSTONE"}})
+    assert again["Item"] == tombstone["Item"]
+    assert len(_certificates(ddb, aws.physical_ids["AuditTable"])) == 1
+
+
+def _ttl_removes_profile(ddb, aws, subject_id: str) -> dict:
+    """DynamoDB's TTL deleting the profile: the item goes, its stream record is by the service principal."""
+    from localcloud.moto_dynamodb import sign_as_ttl
+
+    table = aws.physical_ids["SubjectsTable"]
+    key = {"pk": {"S": f"SUBJECT#{subject_id}"}, "sk": {"S": "PROFILE"}}
+    ddb.delete_item(TableName=table, Key=key)
+    removal = sign_as_ttl(table, key)
+    assert removal is not None
+    return removal
+
+
+def _given_up(aws, first: dict, last: dict) -> dict:
+    """The purge queue's message when the ProfileExpired mapping gives up on the batch from `first` to `last`."""
+    stream_arn = aws.attributes["SubjectsTable"]["StreamArn"]
+    streams = boto3.client("dynamodbstreams", config=Config(account_id_endpoint_mode="disabled"))
+    (shard,) = streams.describe_stream(StreamArn=stream_arn)["StreamDescription"]["Shards"]
+    event = load_event("purge_worker/stream_batch_given_up.json")
+    record = json.loads(event["Records"][0]["body"])
+    record["DDBStreamBatchInfo"].update(
+        shardId=shard["ShardId"],
+        startSequenceNumber=first["dynamodb"]["SequenceNumber"],
+        endSequenceNumber=last["dynamodb"]["SequenceNumber"],
+        streamArn=stream_arn,
+    )
+    event["Records"][0]["body"] = json.dumps(record)
+    event["Records"][0]["eventSourceARN"] = aws.attributes["PurgeQueue"]["Arn"]
+    return event
+
+
+def test_a_ttl_removal_in_a_stream_batch_given_up_on_is_read_back_and_purged(aws, ddb, context):
+    # Given two subjects whose profiles TTL removed, in a batch the stream mapping gave up on (its retries ran out)
+    subjects = [_due_subject(ddb, aws)[0] for _ in range(2)]
+    removals = [_ttl_removes_profile(ddb, aws, subject_id) for subject_id in subjects]
+    # When the purge queue delivers where that batch was in the stream
+    answer = purge_worker.lambda_handler(_given_up(aws, removals[0], removals[-1]), context)
+    # Then the worker read the batch back and purged both: nothing left but tombstones, one certificate each
+    assert answer == {"batchItemFailures": []}
+    for subject_id in subjects:
+        assert _left(ddb, aws, subject_id) == {"TOMBSTONE"}
+        assert _exports(aws, subject_id) == []
+    assert len(_certificates(ddb, aws.physical_ids["AuditTable"])) == 2
+
+
+def test_a_stream_batch_given_up_on_purges_nobody_but_its_ttl_removals_of_profiles(aws, ddb, context):
+    # Given a batch range holding a user's deletion of a pending profile and other changes, but no TTL removal
+    subject_id, _ = _due_subject(ddb, aws)
+    table = aws.physical_ids["SubjectsTable"]
+    key = {"pk": {"S": f"SUBJECT#{subject_id}"}, "sk": {"S": "PROFILE"}}
+    profile = ddb.get_item(TableName=table, Key=key)["Item"]
+    ddb.delete_item(TableName=table, Key=key)  # no TTL identity on its record
+    ddb.put_item(TableName=table, Item=profile)
+    streams = boto3.client("dynamodbstreams", config=Config(account_id_endpoint_mode="disabled"))
+    stream_arn = aws.attributes["SubjectsTable"]["StreamArn"]
+    (shard,) = streams.describe_stream(StreamArn=stream_arn)["StreamDescription"]["Shards"]
+    iterator = streams.get_shard_iterator(
+        StreamArn=stream_arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
+    )
+    records = streams.get_records(ShardIterator=iterator["ShardIterator"])["Records"]
+    # When the purge queue delivers that range
+    answer = purge_worker.lambda_handler(_given_up(aws, records[0], records[-1]), context)
+    # Then it is acknowledged and the subject is untouched
+    assert answer == {"batchItemFailures": []}
+    assert "PROFILE" in _left(ddb, aws, subject_id)
+    assert "TOMBSTONE" not in _left(ddb, aws, subject_id)
+    assert _certificates(ddb, aws.physical_ids["AuditTable"]) == []

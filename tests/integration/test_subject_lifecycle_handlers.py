@@ -94,6 +94,31 @@ def test_an_idempotency_key_is_scoped_to_its_subject(aws, context):
     assert mine["request_id"] != theirs["request_id"]
 
 
+def test_a_retry_while_the_first_request_with_its_key_is_in_progress_gets_409_with_retry_after(
+    aws, context, monkeypatch
+):
+    # Given a first request whose outcome could not be recorded, so its key stays claimed until its invocation ends
+    from api import idempotency
+    from handlers import subject_api
+
+    _sign_up(context)
+
+    def outcome_lost(*args, **kwargs):
+        raise RuntimeError("the idempotency table is unavailable")
+
+    monkeypatch.setattr(idempotency._persistence(), "save_success", outcome_lost)
+    assert _call(_api("subject_api/post_request.json"), context)[0] == 500
+    # When the client retries with the same key
+    answer = subject_api.lambda_handler(_api("subject_api/post_request.json"), context)
+    # Then it hears 409 in the API's error format, with when to retry (at the latest when that invocation ends)
+    body = json.loads(answer["body"])
+    assert answer["statusCode"] == 409
+    assert body["error"] == "request_in_progress"
+    assert "Idempotency-Key" in body["message"]
+    assert body["details"] == []
+    assert 1 <= int(answer["headers"]["Retry-After"]) <= context.get_remaining_time_in_millis() // 1000
+
+
 def test_deletion_makes_the_subject_unavailable_and_status_explains_it(aws, context):
     _sign_up(context)
     status, deleted = _call(_api("subject_api/delete_me.json"), context)

@@ -1,0 +1,65 @@
+"""The records of a stream batch Lambda gave up on, read back from the stream.
+
+When a stream event source mapping runs out of retries it sends its on-failure destination an invocation record:
+where the batch was (`DDBStreamBatchInfo`: stream, shard, first and last sequence numbers), not the records.
+DynamoDB Streams keeps records for 24 hours, so whoever handles that invocation record reads them back from there.
+"""
+
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+from adapters.aws import client
+
+MAX_PAGES = 100  # GetRecords may answer empty pages along an open shard; a batch never spans this many
+
+
+class BatchNotReadable(RuntimeError):
+    """The batch's last record could not be reached: the message is retried, then kept in the dead-letter queue."""
+
+
+def discarded_records(batch: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """Every record from the batch's first to its last sequence number, in the form Lambda hands a function (the
+    ones the mapping's filter had left out included: the caller filters). Raises when the stream no longer has them
+    (TrimmedDataAccessException after 24 hours)."""
+    streams = client("dynamodbstreams")
+    stream_arn, last = batch["streamArn"], int(batch["endSequenceNumber"])
+    iterator = streams.get_shard_iterator(
+        StreamArn=stream_arn,
+        ShardId=batch["shardId"],
+        ShardIteratorType="AT_SEQUENCE_NUMBER",
+        SequenceNumber=batch["startSequenceNumber"],
+    )["ShardIterator"]
+    for _ in range(MAX_PAGES):
+        answer = streams.get_records(ShardIterator=iterator)
+        for record in answer.get("Records", []):
+            sequence = int(record["dynamodb"]["SequenceNumber"])
+            if sequence > last:
+                return
+            yield _as_delivered(record, stream_arn)
+            if sequence == last:
+                return
+        iterator = answer.get("NextShardIterator")
+        if not iterator:
+            return  # a closed shard, read to its end
+    raise BatchNotReadable(f"sequence number {last} not reached in {MAX_PAGES} pages")
+
+
+def _as_delivered(record: dict[str, Any], stream_arn: str) -> dict[str, Any]:
+    """GetRecords' form to the event source mapping's: epoch seconds, lower-case identity, the stream's ARN."""
+    data = dict(record["dynamodb"])
+    created = data.get("ApproximateCreationDateTime")
+    if isinstance(created, datetime):
+        data["ApproximateCreationDateTime"] = int(created.timestamp())
+    delivered = {
+        "eventID": record.get("eventID"),
+        "eventName": record["eventName"],
+        "eventVersion": record.get("eventVersion"),
+        "eventSource": "aws:dynamodb",
+        "awsRegion": record.get("awsRegion"),
+        "dynamodb": data,
+        "eventSourceARN": stream_arn,
+    }
+    if identity := record.get("userIdentity"):
+        delivered["userIdentity"] = {"type": identity.get("Type"), "principalId": identity.get("PrincipalId")}
+    return delivered
