@@ -68,3 +68,15 @@ def test_every_sample_event_is_used_by_a_test(event_file):
         pytest.skip("event schemas are checked by their own test")
     sources = "\n".join(p.read_text(encoding="utf-8") for p in Path(ROOT / "tests").rglob("test_*.py"))
     assert f'"{event_file}"' in sources, f"events/{event_file} is exercised by no test"
+
+
+def test_every_function_logs_to_a_group_with_a_retention_and_the_data_key():
+    """Lambda's default log group keeps logs forever and unencrypted by our key; logs are kept only as long as said."""
+    defaults = STACK.template["Globals"]["Function"].get("LoggingConfig", {})
+    for name, function in FUNCTIONS.items():
+        logging_config = {**defaults, **function["Properties"].get("LoggingConfig", {})}
+        group = logging_config.get("LogGroup", {}).get("Ref")
+        assert group in STACK.of_type("AWS::Logs::LogGroup"), f"{name} logs to Lambda's default group"
+        properties = STACK.resources[group]["Properties"]
+        assert int(STACK.resolve(properties["RetentionInDays"])) >= 365, name  # enough to investigate, then gone
+        assert properties["KmsKeyId"] == {"Fn::GetAtt": ["DataKey", "Arn"]}, name
