@@ -1,6 +1,7 @@
 """Handlers under moto in-process, with every resource built from template.yaml."""
 
 import os
+import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -42,10 +43,22 @@ def aws() -> Iterator[Stack]:
             _clear_cached_clients()
 
 
-def _clear_cached_clients() -> None:
-    from adapters.aws import client
+# The code's top-level modules and packages (src/): their per-container caches are reset between tests.
+_CODE = ("handlers", "adapters", "domain", "api", "composition", "minors_composition", "trust_composition", "config")
 
-    client.cache_clear()
+
+def _clear_cached_clients() -> None:
+    """Each test is a fresh container: every cached client, setting and factory of the code is dropped, so none
+    keeps a resource name (a secret's ARN, a table) of another test's stack."""
+    from aws_lambda_powertools.utilities import parameters
+
+    for name, module in list(sys.modules.items()):
+        if name.split(".")[0] not in _CODE:
+            continue
+        for value in list(vars(module).values()):
+            if getattr(value, "__module__", None) == name and callable(getattr(value, "cache_clear", None)):
+                value.cache_clear()
+    parameters.clear_caches()
 
 
 @pytest.fixture
