@@ -63,9 +63,8 @@ class ConfirmIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     token: Annotated[str, Field(min_length=1, max_length=2048)]
     decision: Decision
-    parent_subject_id: SubjectId | None = Field(
-        default=None, description="The parent's own account, if they have one: the child is linked to it"
-    )
+    # No account may be named here: the route is public, so a name would be an unproven claim that could hand a
+    # child's data to any account. The host application links the parent's account (its sign-in proves it).
 
 
 class ConfirmOut(BaseModel):
@@ -78,7 +77,7 @@ class LinkIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     child_subject_id: SubjectId
     parent_subject_id: SubjectId | None = Field(
-        default=None, description="Needed only when the parent did not name an account when approving"
+        default=None, description="The parent's account, as the host application's own sign-in knows it"
     )
 
 

@@ -134,7 +134,7 @@ class ParentalService:
         raise Conflict("The consent request changed while linking; please retry.")
 
     # ------------------------------------------------------------------ parent, by the e-mailed link
-    def confirm(self, token: str, decision: Decision, parent_subject_id: str | None = None) -> str:
+    def confirm(self, token: str, decision: Decision) -> str:
         """Records the parent's decision once; returns the request id."""
         now = self.clock.now()
         claim = verify_confirmation_token(self.token_secret(), token, now=now)
@@ -145,7 +145,7 @@ class ParentalService:
         spend = (claim.token_id, epoch_seconds(claim.expires_at))
         try:
             if decision == "approve":
-                self._approve(request, spend, parent_subject_id, now)
+                self._approve(request, spend, now)
             else:
                 detail: dict[str, object] = {
                     "request_id": request.request_id,
@@ -156,18 +156,15 @@ class ParentalService:
             raise ConfirmationTokenUsed() from None
         return request.request_id
 
-    def _approve(self, request: PendingRequest, spend: Spend, parent_subject_id: str | None, now: datetime) -> None:
+    def _approve(self, request: PendingRequest, spend: Spend, now: datetime) -> None:
         approved = ApprovedRequest(
             request_id=request.request_id,
             child_reference=request.child_reference,
             country=request.country,
             approved_at=now,
             expires_at=now + self.expiry,  # the time the host application has to link the accounts
-            parent_subject_id=parent_subject_id,
         )
         detail: dict[str, object] = {"request_id": request.request_id, "child_reference": request.child_reference}
-        if parent_subject_id:
-            detail["parent_subject_id"] = parent_subject_id
         self.store.approve(request, approved, spend=spend, event=("ParentalConsentGranted", detail))
 
     # ------------------------------------------------------------------ parent, signed in

@@ -113,7 +113,7 @@ def post_consent_request(body: ConsentRequestIn) -> ConsentRequestOut:
     tags=TAGS,
 )
 def post_confirm(body: ConfirmIn) -> ConfirmOut:
-    request_id = parental().confirm(body.token, body.decision, body.parent_subject_id)
+    request_id = parental().confirm(body.token, body.decision)
     return ConfirmOut(request_id=request_id, decision=body.decision, recorded=True)
 
 

@@ -269,10 +269,10 @@ def world(cloud) -> tuple[SubjectA, dict[str, str | None]]:
         ),
         201,
     )
-    confirm = {"token": asked["token"], "decision": "approve", "parent_subject_id": a["sub"]}
+    confirm = {"token": asked["token"], "decision": "approve"}
     _created(cloud.call("POST", "/minors/consent-requests/confirm", json=confirm))
     child = cloud.login(f"matrix-child-{tag}@example.org", given_name="Kid", birth_date="2015-04-02", country="DE")
-    link = {"child_subject_id": child["sub"]}
+    link = {"child_subject_id": child["sub"], "parent_subject_id": a["sub"]}
     _created(cloud.call("POST", f"/app/minors/consent-requests/{asked['request_id']}/link", app, json=link))
     child_request = _created(
         cloud.call("POST", f"/parents/me/children/{child['sub']}/requests", a_token, json={"type": "access"}), 202

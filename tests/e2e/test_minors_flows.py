@@ -64,17 +64,19 @@ def test_a_parent_approves_the_accounts_are_linked_and_the_parent_exports_the_ch
     ]
     assert requested[0]["detail"]["token"] == asked["token"]
     assert "@" not in json.dumps(requested)
-    # When the parent approves naming their account, the child signs up, and the host app links them
-    approved = _confirm(cloud, asked["token"], parent_subject_id=parent["sub"])
+    # When the parent approves, the child signs up, and the host app links both accounts
+    approved = _confirm(cloud, asked["token"])
     assert approved.status_code == 200
     granted = [
         e for e in events_of(cloud, "ParentalConsentGranted") if e["detail"]["request_id"] == asked["request_id"]
     ]
-    assert granted[0]["detail"]["parent_subject_id"] == parent["sub"]
     assert granted[0]["detail"]["child_reference"] == asked["child_reference"]
     child = _person(cloud, given_name="Kid", birth_date="2015-04-02", country="DE")
     linked = cloud.call(
-        "POST", f"/app/minors/consent-requests/{asked['request_id']}/link", app, json={"child_subject_id": child["sub"]}
+        "POST",
+        f"/app/minors/consent-requests/{asked['request_id']}/link",
+        app,
+        json={"child_subject_id": child["sub"], "parent_subject_id": parent["sub"]},
     )
     assert linked.status_code == 200, linked.text
     # Then the parent sees the child and what is held about it

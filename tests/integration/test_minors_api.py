@@ -122,10 +122,8 @@ def request_consent(context: Any, reference: str = CHILD_REFERENCE) -> dict[str,
     return body  # type: ignore[no-any-return]
 
 
-def confirm(context: Any, token: str, decision: str = "approve", parent: str | None = None) -> tuple[int, Any]:
+def confirm(context: Any, token: str, decision: str = "approve") -> tuple[int, Any]:
     body: dict[str, Any] = {"token": token, "decision": decision}
-    if parent:
-        body["parent_subject_id"] = parent
     return invoke(with_body(load_event("minors_api/post_confirm.json"), body), context)
 
 
@@ -142,8 +140,8 @@ def linked_family(context: Any) -> tuple[str, str, str]:
     sign_up(parent, given_name="Ada")
     sign_up(child, given_name="Kid", birthdate="2014-03-01", country="DE")
     issued = request_consent(context)
-    assert confirm(context, issued["token"], parent=parent)[0] == 200
-    status, body = link(context, issued["request_id"], child)
+    assert confirm(context, issued["token"])[0] == 200
+    status, body = link(context, issued["request_id"], child, parent)
     assert status == 200, body
     return parent, child, issued["request_id"]
 
@@ -245,15 +243,24 @@ def test_an_e_mail_address_as_child_reference_is_refused(aws, context):
 
 def test_approval_forgets_the_e_mail_and_publishes_the_grant(aws, ddb, context):
     issued = request_consent(context)
-    status, body = confirm(context, issued["token"], parent="parent-sub-1")
+    status, body = confirm(context, issued["token"])
     assert status == 200
     assert body == {"request_id": issued["request_id"], "decision": "approve", "recorded": True}
     items = items_of(ddb, aws, f"PARENTREQ#{issued['request_id']}")
     assert set(items) == {"APPROVED"}
     assert PARENT_EMAIL not in json.dumps(items)
     assert outbox(ddb, aws, "ParentalConsentGranted") == [
-        {"request_id": issued["request_id"], "child_reference": CHILD_REFERENCE, "parent_subject_id": "parent-sub-1"}
+        {"request_id": issued["request_id"], "child_reference": CHILD_REFERENCE}
     ]
+
+
+def test_the_public_confirmation_cannot_name_the_parents_account(aws, ddb, context):
+    """Whoever holds the e-mailed token is not proven to own any account: only the host application links one."""
+    issued = request_consent(context)
+    body = {"token": issued["token"], "decision": "approve", "parent_subject_id": str(uuid.uuid4())}
+    status, answer = invoke(with_body(load_event("minors_api/post_confirm.json"), body), context)
+    assert status == 422, answer
+    assert set(items_of(ddb, aws, f"PARENTREQ#{issued['request_id']}")) == {"PARENTREQ"}  # still pending
 
 
 def test_a_replayed_token_changes_nothing(aws, ddb, context):
@@ -307,8 +314,8 @@ def test_linking_an_unknown_child_is_not_found(aws, context):
     parent = str(uuid.uuid4())
     sign_up(parent)
     issued = request_consent(context)
-    confirm(context, issued["token"], parent=parent)
-    assert link(context, issued["request_id"], "nobody-signed-up")[0] == 404
+    confirm(context, issued["token"])
+    assert link(context, issued["request_id"], "nobody-signed-up", parent)[0] == 404
 
 
 def test_linking_a_denied_request_is_not_found(aws, context):

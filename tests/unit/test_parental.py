@@ -238,12 +238,12 @@ def test_a_request_keeps_the_e_mail_but_its_event_never_carries_it(service, stor
 
 def test_an_approval_drops_the_e_mail_and_a_replay_changes_nothing(service, store):
     issued = service.request("parent@example.org", "DE", "signup-2")
-    service.confirm(issued.token, "approve", "parent-1")
+    service.confirm(issued.token, "approve")
     assert issued.request_id not in store.pending_items
     assert "parent@example.org" not in store.approved_items[issued.request_id].model_dump_json()
     assert store.events[-1] == (
         "ParentalConsentGranted",
-        {"request_id": issued.request_id, "child_reference": "signup-2", "parent_subject_id": "parent-1"},
+        {"request_id": issued.request_id, "child_reference": "signup-2"},
     )
     events_before = list(store.events)
     with pytest.raises(ConfirmationTokenUsed):
@@ -286,8 +286,8 @@ def test_link_needs_both_accounts_and_names_the_parent(service, store):
 def test_another_parent_cannot_see_the_child(service, store):
     store.profiles |= {"child-1", "parent-1"}
     issued = service.request("parent@example.org", "DE", "signup-6")
-    service.confirm(issued.token, "approve", "parent-1")
-    service.link(issued.request_id, "child-1")
+    service.confirm(issued.token, "approve")
+    service.link(issued.request_id, "child-1", "parent-1")
     with pytest.raises(NotFound):
         service.linked_child("parent-2", "child-1")
 
