@@ -80,3 +80,11 @@ def test_every_function_logs_to_a_group_with_a_retention_and_the_data_key():
         properties = STACK.resources[group]["Properties"]
         assert int(STACK.resolve(properties["RetentionInDays"])) >= 365, name  # enough to investigate, then gone
         assert properties["KmsKeyId"] == {"Fn::GetAtt": ["DataKey", "Arn"]}, name
+
+
+def test_no_stream_mapping_drops_a_batch_silently_when_its_retries_run_out():
+    for name, function in FUNCTIONS.items():
+        for event_name, event in function["Properties"].get("Events", {}).items():
+            if event["Type"] == "DynamoDB":
+                destination = event["Properties"].get("DestinationConfig", {}).get("OnFailure", {})
+                assert destination.get("Type") == "SQS", f"{name}.{event_name} has no on-failure destination"
