@@ -23,6 +23,7 @@ def _fresh_wiring():
     factories = (
         purge_worker.purger,
         composition.store,
+        composition.request_store,
         composition.requests,
         composition.clock,
         trust_composition.trust_settings,

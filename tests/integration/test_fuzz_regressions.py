@@ -16,7 +16,13 @@ from tests.support import load_event
 @pytest.fixture(autouse=True)
 def fresh_handler_caches():
     # The aws fixture builds new tables and secrets per test: forget the ones a previous test cached.
-    factories = (composition.settings, composition.clock, composition.store, composition.erasure)
+    factories = (
+        composition.settings,
+        composition.clock,
+        composition.store,
+        composition.request_store,
+        composition.erasure,
+    )
     for factory in factories:
         factory.cache_clear()
     yield

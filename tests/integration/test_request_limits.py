@@ -26,6 +26,7 @@ def fresh_handler_caches():
         composition.settings,
         composition.clock,
         composition.store,
+        composition.request_store,
         composition.requests,
         composition.erasure,
     )
