@@ -158,7 +158,7 @@ def measure(cloud: Cloud, workdir: Path) -> dict[str, Any]:
         }
         result = child("export", worker_spec, env, workdir)
         assert result["failures"] == 0, result
-        stored = composition.store().get(subject_id, request.request_id)
+        stored = composition.request_store().get(subject_id, request.request_id)
         assert stored is not None, stored
         assert stored.export_key is not None, stored
         archive_bytes = s3.head_object(Bucket=bucket, Key=stored.export_key)["ContentLength"]

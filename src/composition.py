@@ -14,6 +14,7 @@ from config import Settings
 from domain.clock import epoch_seconds
 
 if TYPE_CHECKING:
+    from adapters.request_store import DynamoRequestStore
     from adapters.subject_store import DynamoSubjectStore
     from domain.erasure_service import ErasureService
     from domain.requests.service import RequestService
@@ -52,13 +53,21 @@ def store() -> "DynamoSubjectStore":
 
 
 @cache
+def request_store() -> "DynamoRequestStore":
+    from adapters.request_store import DynamoRequestStore
+
+    return DynamoRequestStore(store().table, store().audit, lambda: epoch_seconds(clock().now()))
+
+
+@cache
 def requests() -> "RequestService":
     from domain.requests.service import RequestService
 
     config = settings()
     return RequestService(
-        store(),
+        request_store(),
         clock(),
+        profiles=store(),
         new_id=lambda: uuid.uuid4().hex,
         retention=timedelta(days=config.request_retention_days),
         export_lifetime=timedelta(days=config.export_expiry_days),

@@ -11,3 +11,41 @@ EVENTS = ROOT / "events"
 def load_event(relative: str) -> dict[str, Any]:
     """A sample event from events/ (the files `sam local invoke -e` takes)."""
     return json.loads((EVENTS / relative).read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+
+
+# API Gateway HTTP API (payload 2.0) events, built from a sample and retargeted. Each returns the event it changed.
+
+
+def as_subject(event: dict[str, Any], subject_id: str) -> dict[str, Any]:
+    """Sent with a token for `subject_id` (the authorizer's verified claims)."""
+    claims = event["requestContext"]["authorizer"]["jwt"]["claims"]
+    claims["sub"] = claims["username"] = subject_id
+    return event
+
+
+def routed(event: dict[str, Any], route: str, path: str | None = None) -> dict[str, Any]:
+    """Sent to `route` ("METHOD /template"), at `path` (the template itself when it has no parameters)."""
+    method, template = route.split(" ", 1)
+    event["routeKey"] = event["requestContext"]["routeKey"] = route
+    event["rawPath"] = event["requestContext"]["http"]["path"] = path or template
+    event["requestContext"]["http"]["method"] = method
+    return event
+
+
+def at_path(event: dict[str, Any], path: str, **path_parameters: str) -> dict[str, Any]:
+    """The sample's route at a concrete path, with the parameters the route template takes from it."""
+    event["rawPath"] = event["requestContext"]["http"]["path"] = path
+    event["pathParameters"] = path_parameters
+    return event
+
+
+def with_body(event: dict[str, Any], body: Any) -> dict[str, Any]:
+    """A string body as given (the sample's content type stays); anything else as JSON."""
+    if isinstance(body, str):
+        event["body"] = body
+    else:
+        event["body"] = json.dumps(body)
+        event["headers"]["content-type"] = "application/json"
+    event["isBase64Encoded"] = False
+    event["headers"]["content-length"] = str(len(event["body"].encode()))
+    return event

@@ -15,6 +15,7 @@ from adapters.audit_log import AuditLog
 from adapters.aws import dynamodb
 from adapters.dynamo_json import from_item, to_item
 from adapters.keys import PARENTAL_REQUEST_SK, PROFILE_SK, subject_pk
+from adapters.live_item import live_item
 from adapters.outbox import outbox_put
 from domain.audit import AuditEntry
 from domain.clock import epoch_seconds
@@ -46,12 +47,8 @@ class DynamoParentalStore:
 
     # ------------------------------------------------------------------ reads
     def _get(self, pk: str, sk: str) -> dict[str, Any] | None:
-        item = dynamodb().get_item(TableName=self.table, Key=_key(pk, sk), ConsistentRead=True).get("Item")
-        if not item:
-            return None
-        # TTL deletes up to days late: an expired item is already gone as far as anyone can tell.
-        expires = item.get("expires_at", {}).get("N")
-        return None if expires is not None and int(expires) <= self._now_epoch() else from_item(item)
+        item = live_item(self.table, pk, sk, self._now_epoch())
+        return from_item(item) if item else None
 
     def pending(self, request_id: str) -> PendingRequest | None:
         values = self._get(request_pk(request_id), PENDING_SK)

@@ -1,13 +1,8 @@
-"""Profiles and data-subject requests in the subjects table.
+"""Profiles, daily activity and host records in the subjects table (requests: adapters/request_store.py).
 
-Keys: pk = SUBJECT#<sub>: sk = PROFILE, REQUEST#<id>, OPENREQ#<type>#<format> (at most one open request of a
-kind), and pk = REQUEST#<id>, sk = LOOKUP (finds a request by id alone, for operators). Open requests carry
-the RequestsByStatus GSI keys (status, due date), so the admin queue and the overdue sweep never scan.
+Keys: pk = SUBJECT#<sub>: sk = PROFILE (carries the activity-index keys), RECORD#<category>#<id>.
 """
 
-import base64
-import binascii
-import json
 from collections.abc import Callable
 from typing import Any
 
@@ -15,13 +10,11 @@ from adapters.audit_log import AuditLog
 from adapters.aws import dynamodb
 from adapters.dynamo_json import from_item, to_item
 from adapters.keys import PROFILE_SK, subject_pk
+from adapters.live_item import live_item
 from adapters.outbox import outbox_put
 from domain.audit import AuditEntry
-from domain.errors import InvalidRequest
 from domain.profile import Profile
-from domain.requests.model import DataRequest
-from domain.requests.ports import ConcurrentUpdate
-from domain.values import from_json, from_jsonable, to_json, to_jsonable
+from domain.values import from_jsonable, to_jsonable
 
 PROFILE_FIELDS = (
     "email",
@@ -35,10 +28,6 @@ PROFILE_FIELDS = (
 )
 
 
-def _open_marker(request: DataRequest) -> str:
-    return f"OPENREQ#{request.type}#{request.format}"
-
-
 class DynamoSubjectStore:
     def __init__(self, table: str, audit: AuditLog, now_epoch: Callable[[], int]) -> None:
         self.table = table
@@ -46,15 +35,7 @@ class DynamoSubjectStore:
         self._now_epoch = now_epoch
 
     def _get(self, pk: str, sk: str) -> dict[str, Any] | None:
-        item = (
-            dynamodb()
-            .get_item(TableName=self.table, Key={"pk": {"S": pk}, "sk": {"S": sk}}, ConsistentRead=True)
-            .get("Item")
-        )
-        if not item:
-            return None
-        expires = item.get("expires_at", {}).get("N")
-        return None if expires is not None and int(expires) <= self._now_epoch() else item
+        return live_item(self.table, pk, sk, self._now_epoch())
 
     # ------------------------------------------------------------------ profile
     def profile(self, subject_id: str) -> Profile | None:
@@ -191,170 +172,6 @@ class DynamoSubjectStore:
                 return False
             raise
         return True
-
-    # ------------------------------------------------------------------ requests
-    def _request_item(self, request: DataRequest, expires_at: int) -> dict[str, Any]:
-        values: dict[str, Any] = {
-            "pk": subject_pk(request.subject_id),
-            "sk": f"REQUEST#{request.request_id}",
-            "request": to_json(request),
-            "version": request.version,
-            "expires_at": expires_at,
-        }
-        if request.is_open:
-            values["request_pk"] = f"REQUESTS#{request.status}"
-            values["request_sk"] = f"{request.due_at.isoformat()}#{request.request_id}"
-        return values
-
-    def open_request(self, subject_id: str, type_: str, format_: str) -> DataRequest | None:
-        marker = self._get(subject_pk(subject_id), f"OPENREQ#{type_}#{format_}")
-        if marker is None:
-            return None
-        request = self.get(subject_id, marker["request_id"]["S"])
-        return request if request and request.is_open else None
-
-    def create(self, request: DataRequest, *, audit: AuditEntry, expires_at: int) -> DataRequest:
-        pk = subject_pk(request.subject_id)
-        item = self._request_item(request, expires_at)
-        summary = {
-            "request_id": request.request_id,
-            "subject_id": request.subject_id,
-            "type": request.type,
-            "format": request.format,
-            "due_at": request.due_at.isoformat(),
-        }
-        item["outbox"] = json.dumps({"detail_type": "DataSubjectRequestReceived", "detail": summary})
-        client = dynamodb()
-        try:
-            client.transact_write_items(
-                TransactItems=[
-                    {
-                        "Put": {
-                            "TableName": self.table,
-                            "Item": to_item(item),
-                            "ConditionExpression": "attribute_not_exists(pk)",
-                        }
-                    },
-                    {
-                        "Put": {
-                            "TableName": self.table,
-                            "Item": to_item(
-                                {
-                                    "pk": pk,
-                                    "sk": _open_marker(request),
-                                    "request_id": request.request_id,
-                                    "expires_at": expires_at,
-                                }
-                            ),
-                            "ConditionExpression": "attribute_not_exists(pk)",
-                        }
-                    },
-                    {
-                        "Put": {
-                            "TableName": self.table,
-                            "Item": to_item(
-                                {
-                                    "pk": f"REQUEST#{request.request_id}",
-                                    "sk": "LOOKUP",
-                                    "subject_id": request.subject_id,
-                                    "expires_at": expires_at,
-                                }
-                            ),
-                        }
-                    },
-                    self.audit.prepare(request.subject_id, audit),
-                ]  # type: ignore[list-item]
-            )
-        except client.exceptions.TransactionCanceledException:
-            existing = self.open_request(request.subject_id, request.type, request.format)
-            if existing:
-                return existing
-            raise
-        return request
-
-    def get(self, subject_id: str, request_id: str) -> DataRequest | None:
-        item = self._get(subject_pk(subject_id), f"REQUEST#{request_id}")
-        return from_json(DataRequest, item["request"]["S"]) if item else None
-
-    def find(self, request_id: str) -> DataRequest | None:
-        lookup = self._get(f"REQUEST#{request_id}", "LOOKUP")
-        return self.get(lookup["subject_id"]["S"], request_id) if lookup else None
-
-    def list_for(self, subject_id: str) -> list[DataRequest]:
-        pages = (
-            dynamodb()
-            .get_paginator("query")
-            .paginate(
-                TableName=self.table,
-                KeyConditionExpression="pk = :pk AND begins_with(sk, :prefix)",
-                ExpressionAttributeValues={":pk": {"S": subject_pk(subject_id)}, ":prefix": {"S": "REQUEST#"}},
-            )
-        )
-        now = self._now_epoch()
-        return [
-            from_json(DataRequest, item["request"]["S"])
-            for page in pages
-            for item in page.get("Items", [])
-            if int(item.get("expires_at", {}).get("N", now + 1)) > now
-        ]
-
-    def update(
-        self, request: DataRequest, *, audit: AuditEntry, event: tuple[str, dict[str, object]] | None = None
-    ) -> DataRequest:
-        stored = self._get(subject_pk(request.subject_id), f"REQUEST#{request.request_id}")
-        expires_at = int(stored["expires_at"]["N"]) if stored else self._now_epoch()
-        put: dict[str, Any] = {
-            "TableName": self.table,
-            "Item": to_item(self._request_item(request, expires_at)),
-            "ConditionExpression": "version = :previous",
-            "ExpressionAttributeValues": {":previous": {"N": str(request.version - 1)}},
-        }
-        items: list[dict[str, Any]] = [{"Put": put}, self.audit.prepare(request.subject_id, audit)]
-        if event:
-            items.append(outbox_put(self.table, event[0], event[1], self._now_epoch()))
-        if not request.is_open:
-            key = {"pk": {"S": subject_pk(request.subject_id)}, "sk": {"S": _open_marker(request)}}
-            items.append({"Delete": {"TableName": self.table, "Key": key}})
-        client = dynamodb()
-        try:
-            client.transact_write_items(TransactItems=items)  # type: ignore[arg-type]
-        except client.exceptions.TransactionCanceledException as error:
-            raise ConcurrentUpdate(request.request_id) from error
-        return request
-
-    def list_by_status(
-        self, status: str, *, due_before: str | None, limit: int, cursor: str | None
-    ) -> tuple[list[DataRequest], str | None]:
-        query: dict[str, Any] = {
-            "TableName": self.table,
-            "IndexName": "RequestsByStatus",
-            "KeyConditionExpression": "request_pk = :status" + (" AND request_sk < :due" if due_before else ""),
-            "ExpressionAttributeValues": {
-                ":status": {"S": f"REQUESTS#{status}"},
-                **({":due": {"S": due_before}} if due_before else {}),
-            },
-            "Limit": limit,
-        }
-        if cursor:
-            query["ExclusiveStartKey"] = _decode_cursor(cursor)
-        answer = dynamodb().query(**query)
-        requests = [from_json(DataRequest, item["request"]["S"]) for item in answer.get("Items", [])]
-        last = answer.get("LastEvaluatedKey")
-        return requests, _encode_cursor(last) if last else None
-
-
-def _encode_cursor(key: dict[str, Any]) -> str:
-    return base64.urlsafe_b64encode(json.dumps(key).encode()).decode()
-
-
-def _decode_cursor(cursor: str) -> dict[str, Any]:
-    try:
-        key = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-        if isinstance(key, dict) and set(key) == {"pk", "sk", "request_pk", "request_sk"}:
-            return key
-    except (binascii.Error, ValueError, UnicodeDecodeError):
-        pass
-    raise InvalidRequest("The cursor is not one this API returned; start again without it.", code="invalid_cursor")
 
 
 def _profile_attributes(profile: Profile) -> dict[str, Any]:

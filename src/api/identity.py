@@ -23,6 +23,11 @@ class Caller:
         if group not in self.groups:
             raise Forbidden(f"This route needs a token of the '{group}' group.")
 
+    def require_group_or_scope(self, group: str, scope: str) -> None:
+        """A user in the group, or a machine client (client credentials: no groups) granted the scope."""
+        if group not in self.groups and scope not in self.scopes:
+            raise Forbidden(f"This route needs a token of the '{group}' group or with the '{scope}' scope.")
+
 
 def _as_list(value: object) -> list[str]:
     # API Gateway flattens array claims to a string such as "[privacy-admin privacy-app]".

@@ -15,6 +15,7 @@ import re
 from collections.abc import Mapping
 from typing import Any, Final
 
+# Tokens travel in URLs (e-mailed links): mail clients and proxies truncate or reject very long ones.
 MAX_TOKEN_LENGTH: Final = 2048
 _BASE64URL = re.compile(r"[A-Za-z0-9_-]+")
 

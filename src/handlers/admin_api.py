@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from api.http import BEARER, build_app, resolve
 from api.identity import ADMIN_GROUP, caller_of
 from api.subject_schemas import RequestOut
-from composition import clock, requests, store
+from composition import clock, request_store, requests, store
 from domain.audit import AuditRecord, ChainVerification, verify_chain
 from domain.errors import NotFound
 from domain.requests.model import DataRequest, RequestStatus
@@ -125,7 +125,7 @@ def list_admin_requests(
 ) -> AdminRequestListOut:
     _admin()
     due_before = requests().clock.now().isoformat() if overdue else None
-    items, next_cursor = store().list_by_status(status, due_before=due_before, limit=limit, cursor=cursor)
+    items, next_cursor = request_store().list_by_status(status, due_before=due_before, limit=limit, cursor=cursor)
     return AdminRequestListOut(items=[AdminRequestOut.of(r) for r in items], next=next_cursor)
 
 

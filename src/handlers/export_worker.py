@@ -33,6 +33,7 @@ from adapters.audit_log import AuditLog
 from adapters.clock import SystemClock
 from adapters.dynamo_json import from_item
 from adapters.partition import subject_item_pages
+from adapters.request_store import DynamoRequestStore
 from adapters.s3_archive import MultipartUploadWriter, ZipArchiveWriter, delete_object
 from adapters.secrets import secret_bytes
 from adapters.subject_store import DynamoSubjectStore
@@ -108,11 +109,17 @@ def store() -> DynamoSubjectStore:
 
 
 @cache
+def request_store() -> DynamoRequestStore:
+    return DynamoRequestStore(store().table, store().audit, lambda: epoch_seconds(clock().now()))
+
+
+@cache
 def service() -> RequestService:
     config = settings()
     return RequestService(
-        store(),
+        request_store(),
         clock(),
+        profiles=store(),
         new_id=lambda: uuid.uuid4().hex,
         retention=timedelta(days=config.request_retention_days),
         export_lifetime=timedelta(days=config.export_expiry_days),
@@ -200,7 +207,7 @@ def write_archive(archive: ZipArchiveWriter, request: DataRequest, generated_at:
 
 
 def export(subject_id: str, request_id: str) -> None:
-    request = store().get(subject_id, request_id)
+    request = request_store().get(subject_id, request_id)
     if request is None or not request.is_open or not request.is_export or request.export_key is not None:
         logger.info("export skipped: request missing, closed or already exported", extra={"request_id": request_id})
         return
@@ -220,7 +227,7 @@ def mark_failed(subject_id: str, request_id: str, reason: str) -> None:
     it failed to record it (a copy of the subject's data that no completed request stands for). Best effort, each
     step on its own: never hides the original error."""
     try:
-        request = store().get(subject_id, request_id)
+        request = request_store().get(subject_id, request_id)
     except Exception:  # noqa: BLE001 - logged; the caller re-raises the error that matters
         logger.exception("could not read the request to mark it failed", extra={"request_id": request_id})
         return

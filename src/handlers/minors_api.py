@@ -34,7 +34,6 @@ from domain.audit import AuditEntry
 from domain.consent.ports import Owner
 from domain.consent.rules import withdrawal_request
 from domain.erasure import SubjectStatus, SubjectUnavailable
-from domain.errors import Forbidden
 from domain.minors import InvalidBirthDate, load_age_table
 from domain.parental import SUBJECT_ID_PATTERN, ChildLink, minor_check
 from minors_composition import catalog, consents, parental, parental_store, settings, underage
@@ -49,9 +48,7 @@ REQUEST_ID = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]
 
 # ---------------------------------------------------------------- who may call
 def _host_app() -> None:
-    caller = caller_of(app.current_event)
-    if APP_GROUP not in caller.groups and MINORS_SCOPE not in caller.scopes:
-        raise Forbidden(f"This route needs a token of the '{APP_GROUP}' group or with the '{MINORS_SCOPE}' scope.")
+    caller_of(app.current_event).require_group_or_scope(APP_GROUP, MINORS_SCOPE)
 
 
 def _linked(child_id: str) -> ChildLink:

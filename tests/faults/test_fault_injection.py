@@ -248,7 +248,7 @@ def test_an_export_that_keeps_failing_is_dead_lettered_with_its_reason_and_its_r
     assert (subject_of(dead), dead.attempts) == (doomed, world.queue_setting("ExportQueue"))
     assert "ServiceUnavailable" in str(dead.reason)
     with world.injector.paused():
-        request = export_worker.store().get(doomed, world.ledger.subjects[doomed].export_requests[0])
+        request = export_worker.request_store().get(doomed, world.ledger.subjects[doomed].export_requests[0])
     assert request is not None
     assert request.status == "failed"  # marked on the last receive, before the message went to the DLQ
     assert_no_problems(check(world))  # the others completed; the failed one has no archive and a dead letter

@@ -97,6 +97,7 @@ def reset_wiring() -> None:
         composition.settings,
         composition.clock,
         composition.store,
+        composition.request_store,
         composition.requests,
         composition.erasure,
         consent_api.settings,
@@ -105,6 +106,7 @@ def reset_wiring() -> None:
         export_worker.settings,
         export_worker.clock,
         export_worker.store,
+        export_worker.request_store,
         export_worker.service,
         purge_worker.purger,
         purge_sweep.settings,
@@ -140,23 +142,17 @@ def _event(relative: str) -> dict[str, Any]:
 
 def api_event(relative: str, subject_id: str, route: str | None = None, body: Any = None) -> dict[str, Any]:
     """A sample API event for `subject_id`; with `route`, retargeted (the subject API's routes have no samples)."""
-    event = _event(relative)
-    claims = event["requestContext"]["authorizer"]["jwt"]["claims"]
-    claims["sub"] = claims["username"] = subject_id
+    from tests.support import as_subject, routed, with_body
+
+    event = as_subject(_event(relative), subject_id)
     if route is not None:
-        method, path = route.split(" ", 1)
-        event["routeKey"] = event["requestContext"]["routeKey"] = route
-        event["rawPath"] = event["requestContext"]["http"]["path"] = path
-        event["requestContext"]["http"]["method"] = method
+        routed(event, route)
         event["rawQueryString"] = ""
         event.pop("queryStringParameters", None)
         event.pop("pathParameters", None)
         event.pop("body", None)
     if body is not None:
-        event["body"] = json.dumps(body)
-        event["isBase64Encoded"] = False
-        event["headers"]["content-type"] = "application/json"
-        event["headers"]["content-length"] = str(len(event["body"]))
+        with_body(event, body)
     return event
 
 

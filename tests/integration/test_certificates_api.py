@@ -11,7 +11,7 @@ from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
 import trust_composition
 from handlers import admin_api, platform_api, purge_worker
-from tests.support import load_event
+from tests.support import load_event, routed
 
 SUBJECT = "5f0c7a3e-0d7b-4f0e-9d51-3c1b2a4e6f70"
 
@@ -23,6 +23,7 @@ def _fresh_wiring():
     factories = (
         purge_worker.purger,
         composition.store,
+        composition.request_store,
         composition.requests,
         composition.clock,
         trust_composition.trust_settings,
@@ -102,8 +103,7 @@ def test_the_audit_chain_head_is_signed_when_an_operator_reads_it(aws, ddb, cont
     pseudonym = admin_api.store().audit.pseudonym(SUBJECT)
     event = load_event("admin_api/get_certificate.json")
     path = f"/admin/audit/{pseudonym}"
-    event["rawPath"] = event["requestContext"]["http"]["path"] = path
-    event["routeKey"] = event["requestContext"]["routeKey"] = "GET /admin/audit/{subject_pseudonym}"
+    routed(event, "GET /admin/audit/{subject_pseudonym}", path)
     event["pathParameters"] = {"subject_pseudonym": pseudonym}
     # When an operator reads the chain
     answer = admin_api.lambda_handler(event, context)

@@ -14,7 +14,7 @@ import pytest
 from domain.audit import pseudonym_of
 from domain.consent.unsubscribe import issue_token
 from handlers import consent_api
-from tests.support import load_event
+from tests.support import as_subject, at_path, load_event, with_body
 
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
 VISITOR_ID = "3f2a9c1e-7b4d-4e8a-9c2f-1a2b3c4d5e6f"
@@ -43,31 +43,12 @@ def new_subject() -> str:
     return str(uuid.uuid4())
 
 
-def as_subject(event: dict[str, Any], sub: str) -> dict[str, Any]:
-    claims = event["requestContext"]["authorizer"]["jwt"]["claims"]
-    claims["sub"] = claims["username"] = sub
-    return event
-
-
-def with_body(event: dict[str, Any], body: dict[str, Any] | str) -> dict[str, Any]:
-    event["body"] = body if isinstance(body, str) else json.dumps(body)
-    event["isBase64Encoded"] = False
-    event["headers"]["content-length"] = str(len(event["body"].encode()))
-    return event
-
-
 def with_query(event: dict[str, Any], **params: Any) -> dict[str, Any]:
     event["rawQueryString"] = urlencode(params)
     if params:
         event["queryStringParameters"] = {key: str(value) for key, value in params.items()}
     else:
         event.pop("queryStringParameters", None)
-    return event
-
-
-def at_path(event: dict[str, Any], path: str, **path_parameters: str) -> dict[str, Any]:
-    event["rawPath"] = event["requestContext"]["http"]["path"] = path
-    event["pathParameters"] = path_parameters
     return event
 
 

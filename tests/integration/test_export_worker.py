@@ -33,7 +33,13 @@ INVOICES = 3
 @pytest.fixture(autouse=True)
 def fresh_handler_caches():
     # The aws fixture builds new tables, buckets and secrets per test: forget the ones a previous test cached.
-    cached = (export_worker.settings, export_worker.clock, export_worker.store, export_worker.service)
+    cached = (
+        export_worker.settings,
+        export_worker.clock,
+        export_worker.store,
+        export_worker.request_store,
+        export_worker.service,
+    )
     for function in (*cached, consent_api.service, consent_api.settings):
         function.cache_clear()
     yield
@@ -111,7 +117,7 @@ def message_for(request: DataRequest, *, receive_count: int = 1, type_: str | No
 
 
 def stored_request(request: DataRequest) -> DataRequest:
-    found = export_worker.store().get(request.subject_id, request.request_id)
+    found = export_worker.request_store().get(request.subject_id, request.request_id)
     assert found is not None
     return found
 

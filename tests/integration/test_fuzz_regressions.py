@@ -10,13 +10,19 @@ import composition
 from domain.audit import AuditEntry
 from domain.profile_changes import new_profile
 from handlers import subject_api
-from tests.support import load_event
+from tests.support import load_event, routed
 
 
 @pytest.fixture(autouse=True)
 def fresh_handler_caches():
     # The aws fixture builds new tables and secrets per test: forget the ones a previous test cached.
-    factories = (composition.settings, composition.clock, composition.store, composition.erasure)
+    factories = (
+        composition.settings,
+        composition.clock,
+        composition.store,
+        composition.request_store,
+        composition.erasure,
+    )
     for factory in factories:
         factory.cache_clear()
     yield
@@ -37,9 +43,7 @@ def sign_up() -> str:
 def me(method: str, subject_id: str, context: Any, body: dict[str, Any] | None = None) -> tuple[int, Any]:
     """A /me call by this subject (the sample event of a subject's consent change, re-routed)."""
     event = load_event("consent_api/put_my_consents.json")
-    event["routeKey"] = event["requestContext"]["routeKey"] = f"{method} /me"
-    event["rawPath"] = event["requestContext"]["http"]["path"] = "/me"
-    event["requestContext"]["http"]["method"] = method
+    routed(event, f"{method} /me")
     event["requestContext"]["authorizer"]["jwt"]["claims"]["sub"] = subject_id
     event["body"], event["isBase64Encoded"] = (json.dumps(body) if body is not None else None), False
     response = subject_api.lambda_handler(event, context)

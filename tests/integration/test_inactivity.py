@@ -28,6 +28,7 @@ def _clear_caches() -> None:
         composition.settings,
         composition.clock,
         composition.store,
+        composition.request_store,
         composition.requests,
         composition.erasure,
         inactivity_sweep.settings,

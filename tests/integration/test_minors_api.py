@@ -17,7 +17,7 @@ from domain.minors import check_minor, load_age_table
 from domain.parental import issue_confirmation_token
 from domain.profile_changes import new_profile
 from handlers import minors_api, parental_expiry, purge_worker
-from tests.support import load_event
+from tests.support import as_subject, at_path, load_event, with_body
 
 CHILD_REFERENCE = "signup-7f3a9c21"
 PARENT_EMAIL = "parent@example.org"
@@ -38,6 +38,7 @@ def fresh_handler_caches():
         composition.settings,
         composition.clock,
         composition.store,
+        composition.request_store,
         composition.requests,
         composition.erasure,
     )
@@ -55,27 +56,12 @@ def invoke(event: dict[str, Any], context: Any) -> tuple[int, Any]:
     return response["statusCode"], json.loads(body) if body else None
 
 
-def with_body(event: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
-    event["body"] = json.dumps(body)
-    event["isBase64Encoded"] = False
-    event["headers"]["content-length"] = str(len(event["body"].encode()))
-    event["headers"]["content-type"] = "application/json"
-    return event
-
-
 def as_caller(event: dict[str, Any], sub: str, groups: str | None = None) -> dict[str, Any]:
-    claims = event["requestContext"]["authorizer"]["jwt"]["claims"]
-    claims["sub"] = claims["username"] = sub
+    claims = as_subject(event, sub)["requestContext"]["authorizer"]["jwt"]["claims"]
     if groups is None:
         claims.pop("cognito:groups", None)
     else:
         claims["cognito:groups"] = groups
-    return event
-
-
-def at_path(event: dict[str, Any], path: str, **path_parameters: str) -> dict[str, Any]:
-    event["rawPath"] = event["requestContext"]["http"]["path"] = path
-    event["pathParameters"] = path_parameters
     return event
 
 

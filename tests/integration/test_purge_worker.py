@@ -18,7 +18,13 @@ SUBJECT_PK = f"SUBJECT#{SUBJECT}"
 def _fresh_wiring():
     import composition
 
-    for factory in (purge_worker.purger, composition.store, composition.requests, composition.clock):
+    for factory in (
+        purge_worker.purger,
+        composition.store,
+        composition.request_store,
+        composition.requests,
+        composition.clock,
+    ):
         factory.cache_clear()
     return
 

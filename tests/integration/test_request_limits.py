@@ -12,7 +12,7 @@ from api.http import MAX_BODY_BYTES
 from domain.audit import AuditEntry
 from domain.profile_changes import new_profile
 from handlers import consent_api, subject_api
-from tests.support import load_event
+from tests.support import load_event, routed, with_body
 
 RECORD_ROUTE = "PUT /app/subjects/{subject_id}/records/{category}/{record_id}"
 
@@ -26,6 +26,7 @@ def fresh_handler_caches():
         composition.settings,
         composition.clock,
         composition.store,
+        composition.request_store,
         composition.requests,
         composition.erasure,
     )
@@ -59,15 +60,9 @@ def record_put(subject_id: str, document: dict[str, Any]) -> dict[str, Any]:
     """PUT a host record as the host application (privacy-app group)."""
     event = load_event("consent_api/post_unsubscribe_token.json")
     path = f"/app/subjects/{subject_id}/records/invoices/INV-1"
-    event["routeKey"] = event["requestContext"]["routeKey"] = RECORD_ROUTE
-    event["rawPath"] = event["requestContext"]["http"]["path"] = path
-    event["requestContext"]["http"]["method"] = "PUT"
+    routed(event, RECORD_ROUTE, path)
     event["pathParameters"] = {"subject_id": subject_id, "category": "invoices", "record_id": "INV-1"}
-    event["body"] = json.dumps(document)
-    event["isBase64Encoded"] = False
-    event["headers"]["content-type"] = "application/json"
-    event["headers"]["content-length"] = str(len(event["body"].encode()))
-    return event
+    return with_body(event, document)
 
 
 def sign_up() -> str:

@@ -17,6 +17,7 @@ def _fresh_wiring():
 
     for factory in (
         composition.store,
+        composition.request_store,
         composition.requests,
         composition.erasure,
         composition.clock,

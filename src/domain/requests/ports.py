@@ -7,9 +7,13 @@ from domain.profile import Profile
 from domain.requests.model import DataRequest
 
 
-class RequestStore(Protocol):
+class ProfileReader(Protocol):
+    """The subject's profile, read for the country that decides a new request's deadline."""
+
     def profile(self, subject_id: str) -> Profile | None: ...
 
+
+class RequestStore(Protocol):
     def open_request(self, subject_id: str, type_: str, format_: str) -> DataRequest | None: ...
 
     def create(self, request: DataRequest, *, audit: AuditEntry, expires_at: int) -> DataRequest:

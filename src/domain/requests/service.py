@@ -9,7 +9,7 @@ from domain.clock import Clock, epoch_seconds
 from domain.deadlines import Jurisdiction, due_at, ensure_can_extend, jurisdiction_for
 from domain.errors import Conflict, DomainError, Gone, NotFound
 from domain.requests.model import DataRequest, ExportFormat, Origin, RequestType
-from domain.requests.ports import RequestStore
+from domain.requests.ports import ProfileReader, RequestStore
 
 Event = tuple[str, dict[str, object]]
 
@@ -46,12 +46,14 @@ class RequestService:
         store: RequestStore,
         clock: Clock,
         *,
+        profiles: ProfileReader,
         new_id: Callable[[], str],
         retention: timedelta,
         export_lifetime: timedelta,
         systems: list[str],
     ) -> None:
         self.store = store
+        self.profiles = profiles
         self.clock = clock
         self.new_id = new_id
         self.retention = retention
@@ -72,7 +74,7 @@ class RequestService:
         existing = self.store.open_request(subject_id, type_, format_)
         if existing:
             return existing
-        profile = self.store.profile(subject_id)
+        profile = self.profiles.profile(subject_id)
         jurisdiction = jurisdiction_for(profile.country if profile else None)
         now = self.clock.now()
         deadline = due_at(now, jurisdiction)
