@@ -1,7 +1,9 @@
-"""One item read consistently, as if TTL deleted on time."""
+"""One item read consistently, as if TTL deleted on time; and what the stores of the subjects table share."""
 
+from collections.abc import Callable
 from typing import Any
 
+from adapters.audit_log import AuditLog
 from adapters.aws import dynamodb
 
 
@@ -15,3 +17,16 @@ def live_item(table: str, pk: str, sk: str, now_epoch: int) -> dict[str, Any] | 
         return None
     expires = item.get("expires_at", {}).get("N")
     return None if expires is not None and int(expires) <= now_epoch else item
+
+
+class SubjectsTableStore:
+    """A store of the subjects table: the table, the audit log its changes are chained in, and the clock (epoch
+    seconds) that decides which items TTL has yet to delete."""
+
+    def __init__(self, table: str, audit: AuditLog, now_epoch: Callable[[], int]) -> None:
+        self.table = table
+        self.audit = audit
+        self._now_epoch = now_epoch
+
+    def _get(self, pk: str, sk: str) -> dict[str, Any] | None:
+        return live_item(self.table, pk, sk, self._now_epoch())

@@ -8,14 +8,12 @@ each goes with its subject's data (export, purge). Events go through the outbox 
 """
 
 from collections import Counter
-from collections.abc import Callable
 from typing import Any
 
-from adapters.audit_log import AuditLog
 from adapters.aws import dynamodb
 from adapters.dynamo_json import from_item, to_item
 from adapters.keys import PARENTAL_REQUEST_SK, PROFILE_SK, subject_pk
-from adapters.live_item import live_item
+from adapters.live_item import SubjectsTableStore
 from adapters.outbox import outbox_put
 from domain.audit import AuditEntry
 from domain.clock import epoch_seconds
@@ -39,15 +37,11 @@ def _key(pk: str, sk: str) -> dict[str, Any]:
     return {"pk": {"S": pk}, "sk": {"S": sk}}
 
 
-class DynamoParentalStore:
-    def __init__(self, table: str, audit: AuditLog, now_epoch: Callable[[], int]) -> None:
-        self.table = table
-        self.audit = audit
-        self._now_epoch = now_epoch
-
+class DynamoParentalStore(SubjectsTableStore):
     # ------------------------------------------------------------------ reads
     def _get(self, pk: str, sk: str) -> dict[str, Any] | None:
-        item = live_item(self.table, pk, sk, self._now_epoch())
+        """The live item's plain values (the other stores keep DynamoDB JSON)."""
+        item = super()._get(pk, sk)
         return from_item(item) if item else None
 
     def pending(self, request_id: str) -> PendingRequest | None:

@@ -8,14 +8,12 @@ RequestsByStatus GSI keys (status, due date), so the admin queue and the overdue
 import base64
 import binascii
 import json
-from collections.abc import Callable
 from typing import Any
 
-from adapters.audit_log import AuditLog
 from adapters.aws import dynamodb
 from adapters.dynamo_json import to_item
 from adapters.keys import subject_pk
-from adapters.live_item import live_item
+from adapters.live_item import SubjectsTableStore
 from adapters.outbox import outbox_put
 from domain.audit import AuditEntry
 from domain.errors import InvalidRequest
@@ -28,15 +26,7 @@ def _open_marker(request: DataRequest) -> str:
     return f"OPENREQ#{request.type}#{request.format}"
 
 
-class DynamoRequestStore:
-    def __init__(self, table: str, audit: AuditLog, now_epoch: Callable[[], int]) -> None:
-        self.table = table
-        self.audit = audit
-        self._now_epoch = now_epoch
-
-    def _get(self, pk: str, sk: str) -> dict[str, Any] | None:
-        return live_item(self.table, pk, sk, self._now_epoch())
-
+class DynamoRequestStore(SubjectsTableStore):
     def _request_item(self, request: DataRequest, expires_at: int) -> dict[str, Any]:
         values: dict[str, Any] = {
             "pk": subject_pk(request.subject_id),

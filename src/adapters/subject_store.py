@@ -3,14 +3,12 @@
 Keys: pk = SUBJECT#<sub>: sk = PROFILE (carries the activity-index keys), RECORD#<category>#<id>.
 """
 
-from collections.abc import Callable
 from typing import Any
 
-from adapters.audit_log import AuditLog
 from adapters.aws import dynamodb
 from adapters.dynamo_json import from_item, to_item
 from adapters.keys import PROFILE_SK, subject_pk
-from adapters.live_item import live_item
+from adapters.live_item import SubjectsTableStore
 from adapters.outbox import outbox_put
 from domain.audit import AuditEntry
 from domain.profile import Profile
@@ -28,15 +26,7 @@ PROFILE_FIELDS = (
 )
 
 
-class DynamoSubjectStore:
-    def __init__(self, table: str, audit: AuditLog, now_epoch: Callable[[], int]) -> None:
-        self.table = table
-        self.audit = audit
-        self._now_epoch = now_epoch
-
-    def _get(self, pk: str, sk: str) -> dict[str, Any] | None:
-        return live_item(self.table, pk, sk, self._now_epoch())
-
+class DynamoSubjectStore(SubjectsTableStore):
     # ------------------------------------------------------------------ profile
     def profile(self, subject_id: str) -> Profile | None:
         item = self._get(subject_pk(subject_id), PROFILE_SK)
