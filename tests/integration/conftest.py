@@ -47,6 +47,15 @@ def aws() -> Iterator[Stack]:
 _CODE = ("handlers", "adapters", "domain", "api", "composition", "minors_composition", "trust_composition", "config")
 
 
+@pytest.fixture(autouse=True)
+def _fresh_container() -> Iterator[None]:
+    """Every test is a cold start: no client, setting or factory cached by another test (the aws fixture clears
+    again once it has set the environment of its own stack)."""
+    _clear_cached_clients()
+    yield
+    _clear_cached_clients()
+
+
 def _clear_cached_clients() -> None:
     """Each test is a fresh container: every cached client, setting and factory of the code is dropped, so none
     keeps a resource name (a secret's ARN, a table) of another test's stack."""

@@ -9,33 +9,10 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
-import trust_composition
 from handlers import admin_api, platform_api, purge_worker
 from tests.support import load_event, routed
 
 SUBJECT = "5f0c7a3e-0d7b-4f0e-9d51-3c1b2a4e6f70"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_wiring():
-    import composition
-
-    factories = (
-        purge_worker.purger,
-        composition.store,
-        composition.request_store,
-        composition.requests,
-        composition.clock,
-        trust_composition.trust_settings,
-        trust_composition.certificates,
-        trust_composition.signing_public_key,
-        trust_composition.signer,
-    )
-    for factory in factories:
-        factory.cache_clear()
-    yield
-    for factory in factories:
-        factory.cache_clear()
 
 
 def _purged_certificate_id(aws, ddb, context) -> str:

@@ -20,16 +20,6 @@ EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
 VISITOR_ID = "3f2a9c1e-7b4d-4e8a-9c2f-1a2b3c4d5e6f"
 
 
-@pytest.fixture(autouse=True)
-def fresh_handler_caches():
-    # The aws fixture builds new tables and secrets per test: forget the ones a previous test cached.
-    consent_api.service.cache_clear()
-    consent_api.settings.cache_clear()
-    yield
-    consent_api.service.cache_clear()
-    consent_api.settings.cache_clear()
-
-
 # ---------------------------------------------------------------- helpers
 
 

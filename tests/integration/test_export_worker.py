@@ -30,23 +30,6 @@ SAMPLE_EVENT = "export_worker/request_received.json"
 INVOICES = 3
 
 
-@pytest.fixture(autouse=True)
-def fresh_handler_caches():
-    # The aws fixture builds new tables, buckets and secrets per test: forget the ones a previous test cached.
-    cached = (
-        export_worker.settings,
-        export_worker.clock,
-        export_worker.store,
-        export_worker.request_store,
-        export_worker.service,
-    )
-    for function in (*cached, consent_api.service, consent_api.settings):
-        function.cache_clear()
-    yield
-    for function in (*cached, consent_api.service, consent_api.settings):
-        function.cache_clear()
-
-
 @pytest.fixture
 def s3() -> Any:
     return boto3.client("s3", region_name="us-east-1")

@@ -4,30 +4,11 @@ import json
 import uuid
 from typing import Any
 
-import pytest
-
 import composition
 from domain.audit import AuditEntry
 from domain.profile_changes import new_profile
 from handlers import subject_api
 from tests.support import load_event, routed
-
-
-@pytest.fixture(autouse=True)
-def fresh_handler_caches():
-    # The aws fixture builds new tables and secrets per test: forget the ones a previous test cached.
-    factories = (
-        composition.settings,
-        composition.clock,
-        composition.store,
-        composition.request_store,
-        composition.erasure,
-    )
-    for factory in factories:
-        factory.cache_clear()
-    yield
-    for factory in factories:
-        factory.cache_clear()
 
 
 def sign_up() -> str:

@@ -23,30 +23,6 @@ INACTIVITY_DAYS = 180
 GRACE_DAYS = 60
 
 
-def _clear_caches() -> None:
-    factories = (
-        composition.settings,
-        composition.clock,
-        composition.store,
-        composition.request_store,
-        composition.requests,
-        composition.erasure,
-        inactivity_sweep.settings,
-        inactivity_worker.settings,
-        inactivity_worker.inactivity,
-    )
-    for factory in factories:
-        factory.cache_clear()
-
-
-@pytest.fixture(autouse=True)
-def _fresh_wiring():
-    # The aws fixture builds new tables and secrets per test: forget the ones a previous test cached.
-    _clear_caches()
-    yield
-    _clear_caches()
-
-
 class Clock:
     """The offset SystemClock honours in local mode, in a file of this test's own."""
 

@@ -23,32 +23,6 @@ CHILD_REFERENCE = "signup-7f3a9c21"
 PARENT_EMAIL = "parent@example.org"
 
 
-@pytest.fixture(autouse=True)
-def fresh_handler_caches():
-    # The aws fixture builds new tables, secrets and queues per test: forget what a previous test cached.
-    factories = (
-        minors_composition.settings,
-        minors_composition.parental_store,
-        minors_composition.parental,
-        minors_composition.catalog,
-        minors_composition.consents,
-        minors_composition.underage,
-        parental_expiry.settings,
-        purge_worker.purger,
-        composition.settings,
-        composition.clock,
-        composition.store,
-        composition.request_store,
-        composition.requests,
-        composition.erasure,
-    )
-    for factory in factories:
-        factory.cache_clear()
-    yield
-    for factory in factories:
-        factory.cache_clear()
-
-
 # ---------------------------------------------------------------- helpers
 def invoke(event: dict[str, Any], context: Any) -> tuple[int, Any]:
     response = minors_api.lambda_handler(event, context)

@@ -14,21 +14,6 @@ SUBJECT = "5f0c7a3e-0d7b-4f0e-9d51-3c1b2a4e6f70"
 SUBJECT_PK = f"SUBJECT#{SUBJECT}"
 
 
-@pytest.fixture(autouse=True)
-def _fresh_wiring():
-    import composition
-
-    for factory in (
-        purge_worker.purger,
-        composition.store,
-        composition.request_store,
-        composition.requests,
-        composition.clock,
-    ):
-        factory.cache_clear()
-    return
-
-
 def _put(ddb, table, pk, sk, **attributes):
     ddb.put_item(
         TableName=table, Item={"pk": {"S": pk}, "sk": {"S": sk}, **{k: {"S": v} for k, v in attributes.items()}}

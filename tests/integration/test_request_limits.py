@@ -5,8 +5,6 @@ import json
 import uuid
 from typing import Any
 
-import pytest
-
 import composition
 from api.http import MAX_BODY_BYTES
 from domain.audit import AuditEntry
@@ -15,26 +13,6 @@ from handlers import consent_api, subject_api
 from tests.support import load_event, routed, with_body
 
 RECORD_ROUTE = "PUT /app/subjects/{subject_id}/records/{category}/{record_id}"
-
-
-@pytest.fixture(autouse=True)
-def fresh_handler_caches():
-    # The aws fixture builds new tables and secrets per test: forget the ones a previous test cached.
-    factories = (
-        consent_api.service,
-        consent_api.settings,
-        composition.settings,
-        composition.clock,
-        composition.store,
-        composition.request_store,
-        composition.requests,
-        composition.erasure,
-    )
-    for factory in factories:
-        factory.cache_clear()
-    yield
-    for factory in factories:
-        factory.cache_clear()
 
 
 def _answer(response: dict[str, Any]) -> tuple[int, dict[str, Any]]:

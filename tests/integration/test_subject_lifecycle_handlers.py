@@ -4,29 +4,10 @@ import json
 import uuid
 
 import boto3
-import pytest
 
 from tests.support import load_event
 
 SUBJECT = "5f0c7a3e-0d7b-4f0e-9d51-3c1b2a4e6f70"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_wiring():
-    import composition
-
-    for factory in (
-        composition.store,
-        composition.request_store,
-        composition.requests,
-        composition.erasure,
-        composition.clock,
-        composition.settings,
-    ):
-        factory.cache_clear()
-    from handlers import post_confirmation
-
-    post_confirmation.store.cache_clear()
 
 
 def _api(name, subject=SUBJECT):
