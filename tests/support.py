@@ -13,6 +13,22 @@ def load_event(relative: str) -> dict[str, Any]:
     return json.loads((EVENTS / relative).read_text(encoding="utf-8"))  # type: ignore[no-any-return]
 
 
+class LambdaContext:
+    """The context Lambda passes a handler: a function's name and how long the invocation may still run."""
+
+    function_version = "$LATEST"
+
+    def __init__(self, function_name: str = "test", remaining_ms: int = 30_000) -> None:
+        self.function_name = self.aws_request_id = self.log_stream_name = function_name
+        self.invoked_function_arn = f"arn:aws:lambda:us-east-1:123456789012:function:{function_name}"
+        self.log_group_name = f"/aws/lambda/{function_name}"
+        self.memory_limit_in_mb = 512
+        self._remaining_ms = remaining_ms
+
+    def get_remaining_time_in_millis(self) -> int:
+        return self._remaining_ms
+
+
 # API Gateway HTTP API (payload 2.0) events, built from a sample and retargeted. Each returns the event it changed.
 
 

@@ -26,23 +26,10 @@ from localcloud.template import Stack
 from tests.faults.checks import Ledger
 from tests.faults.injector import FaultInjector, VirtualSleep
 from tests.faults.runtime import REGION, Runtime, sqs_record, stream_record
-from tests.support import load_event
+from tests.support import LambdaContext, load_event
 
 SERVICES = ("dynamodb", "sqs", "s3", "kms", "events", "cognito-idp")
 FLOW_REPORTS: dict[str, tuple[int, str]] = {}  # flow -> (faults injected, what happened): the terminal summary
-
-
-class LambdaContext:
-    function_name = "fault-injection"
-    function_version = "$LATEST"
-    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:fault-injection"
-    memory_limit_in_mb = 1024
-    aws_request_id = "fault-injection"
-    log_group_name = "/aws/lambda/fault-injection"
-    log_stream_name = "fault-injection"
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 300_000
 
 
 def _handler_modules() -> list[ModuleType]:
@@ -308,7 +295,11 @@ def open_world(
         botocore.endpoint.time = sleep  # type: ignore[attr-defined]
         # Thousands of expected failures: the runtime keeps every error. FAULT_LOG_LEVEL=ERROR shows them.
         logger.setLevel(os.environ.get("FAULT_LOG_LEVEL", "CRITICAL"))
-        runtime = Runtime(LambdaContext(), random.Random(seed), cold_start=new_container if cold_start else None)
+        runtime = Runtime(
+            LambdaContext("fault-injection", remaining_ms=300_000),
+            random.Random(seed),
+            cold_start=new_container if cold_start else None,
+        )
         world = World(stack, injector, runtime, clock, sleep, session, wiring=Wiring.from_stack(stack))
         new_container()
         try:

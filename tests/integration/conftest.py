@@ -11,19 +11,7 @@ from moto import mock_aws
 
 from localcloud.provision import Provisioner, function_environment
 from localcloud.template import Stack
-
-
-class LambdaContext:
-    function_name = "test"
-    function_version = "$LATEST"
-    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:test"
-    memory_limit_in_mb = 512
-    aws_request_id = "test-request"
-    log_group_name = "/aws/lambda/test"
-    log_stream_name = "test"
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 30_000
+from tests.support import LambdaContext
 
 
 @pytest.fixture

@@ -19,6 +19,8 @@ from typing import Any
 import botocore.session
 import pytest
 
+from tests.support import LambdaContext
+
 GATE = "dynamodb.BatchGetItem"  # the availability gate of every /me route that is not exempt (api/availability.py)
 AUDIT_HEAD = "dynamodb.Query"  # the head of the subject's audit chain, read before appending (adapters/audit_log.py)
 SHARDS = 16  # domain.activity.SHARDS: one Query per shard of a day in the sweeps' sparse indexes
@@ -121,19 +123,6 @@ def reset_wiring() -> None:
 # ---------------------------------------------------------------------------------------------------- seeding
 
 
-class LambdaContext:
-    function_name = "test"
-    function_version = "$LATEST"
-    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:test"
-    memory_limit_in_mb = 512
-    aws_request_id = "test-request"
-    log_group_name = "/aws/lambda/test"
-    log_stream_name = "test"
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 300_000
-
-
 def _event(relative: str) -> dict[str, Any]:
     from tests.support import load_event
 
@@ -157,7 +146,7 @@ def api_event(relative: str, subject_id: str, route: str | None = None, body: An
 
 
 def answered(handler: Any, event: dict[str, Any]) -> Any:
-    answer = handler.lambda_handler(event, LambdaContext())
+    answer = handler.lambda_handler(event, LambdaContext(remaining_ms=300_000))
     if isinstance(answer, dict) and "statusCode" in answer:
         assert answer["statusCode"] < 300, answer
     if isinstance(answer, dict) and "batchItemFailures" in answer:
