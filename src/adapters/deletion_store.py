@@ -90,17 +90,26 @@ class DeletionStore:
             ]
         )
 
-    def restore(self, subject_id: str, *, audit: AuditEntry, now: datetime) -> bool:
-        """False when there is nothing to restore (not pending, or the window has ended)."""
+    def restore(self, subject_id: str, *, audit: AuditEntry, now: datetime, activity: dict[str, str]) -> bool:
+        """False when there is nothing to restore (not pending, or the window has ended). Records `now`'s day as
+        the last activity in the same write."""
         update = {
             "TableName": self.table,
             "Key": {"pk": {"S": subject_pk(subject_id)}, "sk": {"S": PROFILE_SK}},
-            "UpdateExpression": "SET #state = :active REMOVE purge_at, deletion_reason, deletion_requested_at, "
-            "deletion_request_id, expires_at, purge_pk, purge_sk",
+            "UpdateExpression": "SET #state = :active, last_active_day = :day, active_pk = :apk, active_sk = :ask "
+            "REMOVE purge_at, deletion_reason, deletion_requested_at, deletion_request_id, expires_at, purge_pk, "
+            "purge_sk",
             "ConditionExpression": "#state = :pending AND expires_at > :now",
             "ExpressionAttributeNames": {"#state": "state"},
             "ExpressionAttributeValues": to_item(
-                {":active": "active", ":pending": "pending_deletion", ":now": epoch_seconds(now)}
+                {
+                    ":active": "active",
+                    ":pending": "pending_deletion",
+                    ":now": epoch_seconds(now),
+                    ":day": now.date().isoformat(),
+                    ":apk": activity["active_pk"],
+                    ":ask": activity["active_sk"],
+                }
             ),
         }
         detail = {"subject_id": subject_id}

@@ -3,6 +3,7 @@
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from domain.activity import activity_keys
 from domain.audit import Actor, AuditEntry
 from domain.clock import Clock
 from domain.erasure import DeletionReason, SubjectStatus, SubjectUnavailable, schedule
@@ -14,7 +15,9 @@ class DeletionPort(Protocol):
 
     def schedule(self, subject_id: str, status: SubjectStatus, *, audit: AuditEntry, now: datetime) -> bool: ...
 
-    def restore(self, subject_id: str, *, audit: AuditEntry, now: datetime) -> bool: ...
+    def restore(self, subject_id: str, *, audit: AuditEntry, now: datetime, activity: dict[str, str]) -> bool:
+        """Active again, with `now`'s day recorded as the last activity (`activity`: its index keys)."""
+        ...
 
 
 class NothingToRestore(Conflict):
@@ -68,7 +71,10 @@ class ErasureService:
     def restore(self, subject_id: str, *, actor: Actor = "subject") -> SubjectStatus:
         now = self.clock.now()
         audit = AuditEntry(action="deletion.restored", actor=actor, at=now)
-        if self.deletions.restore(subject_id, audit=audit, now=now):
+        # A restore is the subject's activity today: an account restored from an inactivity removal must be swept
+        # again 180 days from now, and the day it was last active before has already been swept.
+        activity = activity_keys(subject_id, now.date())
+        if self.deletions.restore(subject_id, audit=audit, now=now, activity=activity):
             return SubjectStatus(state="active")
         current = self.status(subject_id)
         if current.state == "purged":

@@ -76,8 +76,8 @@ def post_activity() -> ActivityOut:
         # Either today is already recorded, or the subject is not active: only then is the status read.
         status = erasure().status(subject_id)
         if status.state == "pending_deletion" and status.reason == "inactivity":
-            erasure().restore(subject_id)  # being active again cancels an inactivity removal
-            recorded = store().record_activity(subject_id, today.isoformat(), activity_keys(subject_id, today))
+            erasure().restore(subject_id)  # being active again cancels an inactivity removal, and records today
+            recorded = True
         else:
             status.ensure_available()
     _active_today.add(key)
@@ -139,7 +139,7 @@ def delete_me() -> DeletionOut:
     "/me/restore", summary="Cancel the deletion of your account during the restore window", tags=TAGS, security=BEARER
 )
 def restore_me() -> StatusOut:
-    # Exactly as it was: no other item changes (the host app's next POST /me/activity records the visit).
+    # Exactly as it was, but for the day of last activity: today (domain.erasure_service).
     status = erasure().restore(_me())
     return StatusOut(state=status.state, purge_at=None, reason=None)
 

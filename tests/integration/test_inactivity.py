@@ -15,7 +15,7 @@ from domain.activity import activity_keys
 from domain.audit import AuditEntry
 from domain.profile import Profile
 from handlers import inactivity_sweep, inactivity_worker
-from tests.support import load_event
+from tests.support import as_subject, load_event, routed
 
 SWEEP_EVENT = "inactivity_sweep/daily.json"
 WORKER_EVENT = "inactivity_worker/subject_inactive.json"
@@ -294,6 +294,39 @@ def test_a_subject_active_again_after_the_sweep_is_left_alone(aws, ddb, table, c
     assert composition.erasure().status(subject).state == "active"
     assert composition.requests().list_for(subject) == []
     assert notices(ddb, table) == []
+
+
+def restored_through_the_api(subject: str, route: str, context: Any) -> int:
+    """The subject answers `route` ("POST /me/restore" or "POST /me/activity") as the privacy center sends it."""
+    from handlers import subject_api
+
+    event = routed(as_subject(load_event("subject_api/post_activity.json"), subject), route)
+    return int(subject_api.lambda_handler(event, context)["statusCode"])
+
+
+@pytest.mark.parametrize("route", ["POST /me/restore", "POST /me/activity"])
+def test_an_account_restored_from_an_inactivity_removal_is_swept_again_180_days_after_the_restore(
+    aws, ddb, table, clock, context, route
+):
+    # Given a subject scheduled for removal by the inactivity sweep (the day they were last active is swept)
+    cutoff = clock.today() - timedelta(days=INACTIVITY_DAYS)
+    subject = signed_up_subject(cutoff)
+    inactivity_sweep.lambda_handler(load_event(SWEEP_EVENT), context)
+    inactivity_worker.lambda_handler(sqs_event(*queued(aws)), context)
+    assert composition.erasure().status(subject).reason == "inactivity"
+    # When they come back 30 days later and restore their account (the privacy center's restore button, or the
+    # host application's activity call), then stay away again
+    clock.advance_days(30)
+    restored_on = clock.today()
+    assert restored_through_the_api(subject, route, context) == 200
+    assert composition.erasure().status(subject).state == "active"
+    clock.advance_days(INACTIVITY_DAYS - 1)
+    inactivity_sweep.lambda_handler(load_event(SWEEP_EVENT), context)
+    assert queued(aws) == []
+    clock.advance_days(1)
+    inactivity_sweep.lambda_handler(load_event(SWEEP_EVENT), context)
+    # Then the sweep finds them again on the 180th day after the restore, not before, and never forgets them
+    assert queued(aws) == [{"subject_id": subject, "inactive_since": restored_on.isoformat()}]
 
 
 def test_a_subject_pending_deletion_for_another_reason_keeps_it(aws, ddb, table, clock, context):
