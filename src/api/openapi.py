@@ -51,6 +51,11 @@ ERROR_DESCRIPTIONS = {
     "422": "The request does not match this operation's schema; `details` names the fields, never their values",
     "500": "A fault on our side; nothing was half-applied and the request may be retried",
 }
+# Sent with 409 `request_in_progress` by operations taking an Idempotency-Key (api.errors).
+RETRY_AFTER = {
+    "description": "Seconds after which the first request with this key has answered or its claim has expired",
+    "schema": {"type": "integer", "minimum": 1},
+}
 # Statuses API Gateway may answer itself with `{"message"}` (authorizer, route table, payload limit, integration).
 GATEWAY_STATUSES = frozenset({"401", "404", "413", "500"})
 # Operations only the host application, parents or operators may call: the others get 403.
@@ -75,11 +80,25 @@ def error_statuses(method: str, path: str, secured: bool) -> list[str]:
     return sorted(statuses)
 
 
-def _error_response(status: str) -> dict[str, Any]:
+def _error_response(status: str, idempotent: bool) -> dict[str, Any]:
     body: dict[str, Any] = {"$ref": f"#/components/schemas/{ERROR_SCHEMA}"}
     if status in GATEWAY_STATUSES:
         body = {"anyOf": [body, {"$ref": f"#/components/schemas/{GATEWAY_ERROR_SCHEMA}"}]}
-    return {"description": ERROR_DESCRIPTIONS[status], "content": {"application/json": {"schema": body}}}
+    answer: dict[str, Any] = {
+        "description": ERROR_DESCRIPTIONS[status],
+        "content": {"application/json": {"schema": body}},
+    }
+    if status == "409" and idempotent:
+        answer["description"] += "; `request_in_progress`: a request with this Idempotency-Key is still being handled"
+        answer["headers"] = {"Retry-After": RETRY_AFTER}
+    return answer
+
+
+def _takes_idempotency_key(operation: dict[str, Any]) -> bool:
+    return any(
+        parameter.get("in") == "header" and parameter.get("name", "").lower() == "idempotency-key"
+        for parameter in operation.get("parameters", [])
+    )
 
 
 def with_error_responses(document: dict[str, Any]) -> dict[str, Any]:
@@ -88,8 +107,9 @@ def with_error_responses(document: dict[str, Any]) -> dict[str, Any]:
     for path, operations in document.get("paths", {}).items():
         for method, operation in operations.items():
             responses = {str(status): answer for status, answer in operation.get("responses", {}).items()}
+            idempotent = _takes_idempotency_key(operation)
             for status in error_statuses(method, path, bool(operation.get("security"))):
-                responses[status] = _error_response(status)
+                responses[status] = _error_response(status, idempotent)
             operation["responses"] = dict(sorted(responses.items()))
     path, method = SELF_OPERATION
     answer = document.get("paths", {}).get(path, {}).get(method, {}).get("responses", {}).get("200")

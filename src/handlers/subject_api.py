@@ -5,7 +5,7 @@ from dataclasses import asdict
 from datetime import timedelta
 from typing import Annotated, Any
 
-from aws_lambda_powertools.event_handler.openapi.params import Body, Path
+from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from api.http import BEARER, build_app, resolve
@@ -32,6 +32,18 @@ from observability import logger
 app = build_app()
 TAGS = ["subject"]
 RECORD_ID = Annotated[str, Path(pattern=r"^[A-Za-z0-9._:-]{1,128}$")]
+# A client's key for safe retries: a retry with the same key gets the first answer (api.idempotency). Longer keys
+# are refused rather than cut: two keys sharing their first characters must not share an answer.
+IDEMPOTENCY_KEY = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=255,
+        description="Retries with the same key within 24 hours get the first answer and make no second request; "
+        "while the first is still being handled they get 409 `request_in_progress` with `Retry-After`.",
+    ),
+]
 _active_today: set[tuple[str, str]] = set()  # per container: a busy client costs no AWS call at all
 
 
@@ -91,13 +103,12 @@ def post_activity() -> ActivityOut:
     security=BEARER,
     status_code=202,
 )
-def post_request(body: RequestIn) -> RequestOut:
+def post_request(body: RequestIn, idempotency_key: IDEMPOTENCY_KEY = None) -> RequestOut:
     subject_id = _me()
-    key = (app.current_event.headers or {}).get("idempotency-key")
-    if key:
+    if idempotency_key:
         from api.idempotency import once
 
-        scope = {"subject": subject_id, "key": key[:200], "type": body.type, "format": body.format}
+        scope = {"subject": subject_id, "key": idempotency_key, "type": body.type, "format": body.format}
         replayed: RequestOut = once(
             scope, RequestOut, lambda: _submit(subject_id, body), name="post_request", context=app.lambda_context
         )

@@ -56,3 +56,17 @@ def test_a_new_route_is_documented_without_a_word_of_its_own():
     responses = with_error_responses(document)["paths"]["/app/things/{thing_id}"]["post"]["responses"]
     # Then its errors are all there, 401 and 403 included
     assert set(responses) == {"200", "400", "401", "403", "404", "409", "413", "422", "500"}
+
+
+def test_operations_taking_an_idempotency_key_document_it_and_the_retry_after_of_their_409():
+    idempotent = {
+        (method, path)
+        for method, path in OPERATIONS
+        if any(p["in"] == "header" for p in DOCUMENT["paths"][path][method].get("parameters", []))
+    }
+    assert idempotent == {("post", "/me/requests")}
+    operation = DOCUMENT["paths"]["/me/requests"]["post"]
+    (key,) = operation["parameters"]
+    assert (key["name"], key["required"]) == ("idempotency-key", False)
+    assert "Retry-After" in operation["responses"]["409"]["headers"]
+    assert "headers" not in DOCUMENT["paths"]["/me/consents"]["put"]["responses"]["409"]

@@ -101,6 +101,24 @@ def test_a_retry_while_the_first_request_with_its_key_is_in_progress_gets_409_wi
     assert 1 <= int(answer["headers"]["Retry-After"]) <= context.get_remaining_time_in_millis() // 1000
 
 
+def test_two_long_idempotency_keys_are_never_taken_for_one(aws, context):
+    # Given two keys that share their first 255 characters, and an empty one
+    _sign_up(context)
+    keys = ["k" * 255 + "1", "k" * 255 + "2", ""]
+    answers = []
+    for key in keys:
+        event = _api("subject_api/post_request.json")
+        event["headers"]["idempotency-key"] = key
+        answers.append(_call(event, context))
+    # When each is sent, then each is refused with a 422 naming the header (no request is made for them)
+    for status, body in answers:
+        assert status == 422
+        assert body["details"][0]["field"] == "header.idempotency-key"
+    import composition
+
+    assert composition.requests().list_for(SUBJECT) == []
+
+
 def test_deletion_makes_the_subject_unavailable_and_status_explains_it(aws, context):
     _sign_up(context)
     status, deleted = _call(_api("subject_api/delete_me.json"), context)
