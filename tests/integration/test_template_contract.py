@@ -88,3 +88,6 @@ def test_no_stream_mapping_drops_a_batch_silently_when_its_retries_run_out():
             if event["Type"] == "DynamoDB":
                 destination = event["Properties"].get("DestinationConfig", {}).get("OnFailure", {})
                 assert destination.get("Type") == "SQS", f"{name}.{event_name} has no on-failure destination"
+                # Handed over with time to spare: the batch is read back from the stream, which keeps 24 hours.
+                max_age = event["Properties"].get("MaximumRecordAgeInSeconds", -1)
+                assert 0 < max_age <= 12 * 3600, f"{name}.{event_name} may hand a batch over after the stream lost it"
