@@ -34,9 +34,10 @@ from adapters.clock import SystemClock
 from adapters.dynamo_json import from_item
 from adapters.partition import subject_item_pages
 from adapters.request_store import DynamoRequestStore
-from adapters.s3_archive import MultipartUploadWriter, ZipArchiveWriter, delete_object
+from adapters.s3_archive import MultipartUploadWriter, delete_object
 from adapters.secrets import secret_bytes
 from adapters.subject_store import DynamoSubjectStore
+from adapters.zip_archive import ZipArchiveWriter
 from config import Settings, setting
 from domain.clock import epoch_seconds
 from domain.export import (

@@ -19,14 +19,8 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 from moto import mock_aws
 
-from adapters.s3_archive import (
-    MemberDigest,
-    MultipartUploadWriter,
-    ZipArchiveWriter,
-    delete_prefix,
-    object_exists,
-    presigned_download_url,
-)
+from adapters.s3_archive import MultipartUploadWriter, delete_prefix, object_exists, presigned_download_url
+from adapters.zip_archive import MemberDigest, ZipArchiveWriter
 
 REGION = "us-east-1"
 BUCKET = "privacy-exports-test"
