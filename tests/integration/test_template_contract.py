@@ -91,3 +91,45 @@ def test_no_stream_mapping_drops_a_batch_silently_when_its_retries_run_out():
                 # Handed over with time to spare: the batch is read back from the stream, which keeps 24 hours.
                 max_age = event["Properties"].get("MaximumRecordAgeInSeconds", -1)
                 assert 0 < max_age <= 12 * 3600, f"{name}.{event_name} may hand a batch over after the stream lost it"
+
+
+def _dead_letter_queues() -> set[str]:
+    """Every queue where work waits after its retries ran out: queues' redrive targets, functions' dead-letter
+    queues, and stream mappings' on-failure destinations that no function consumes."""
+    consumed = {
+        event["Properties"]["Queue"]["Fn::GetAtt"][0]
+        for function in FUNCTIONS.values()
+        for event in function["Properties"].get("Events", {}).values()
+        if event["Type"] == "SQS"
+    }
+    targets = {
+        queue["Properties"]["RedrivePolicy"]["deadLetterTargetArn"]["Fn::GetAtt"][0]
+        for queue in STACK.of_type("AWS::SQS::Queue").values()
+        if "RedrivePolicy" in queue["Properties"]
+    }
+    for function in FUNCTIONS.values():
+        if "DeadLetterQueue" in function["Properties"]:
+            targets.add(function["Properties"]["DeadLetterQueue"]["TargetArn"]["Fn::GetAtt"][0])
+        for event in function["Properties"].get("Events", {}).values():
+            destination = event["Properties"].get("DestinationConfig", {}).get("OnFailure", {})
+            if destination:
+                targets.add(destination["Destination"]["Fn::GetAtt"][0])
+    return targets - consumed
+
+
+def test_every_dead_letter_queue_raises_the_operator_alarm():
+    dead_letters = _dead_letter_queues()
+    assert {"ExportDeadLetterQueue", "PurgeDeadLetterQueue", "StreamDeadLetterQueue"} <= dead_letters
+    watched = {
+        query["MetricStat"]["Metric"]["Dimensions"][0]["Value"]["Fn::GetAtt"][0]
+        for query in STACK.resources["DeadLettersAlarm"]["Properties"]["Metrics"]
+        if "MetricStat" in query
+    }
+    assert watched == dead_letters
+
+
+def test_every_alarm_tells_the_operator_through_an_encrypted_topic():
+    for name, alarm in STACK.of_type("AWS::CloudWatch::Alarm").items():
+        assert alarm["Properties"]["AlarmActions"] == [{"Ref": "OperatorAlarmTopic"}], name
+    topic = STACK.resources["OperatorAlarmTopic"]["Properties"]
+    assert topic["KmsMasterKeyId"] == {"Ref": "DataKey"}
