@@ -7,6 +7,8 @@ run on this machine, written to bench/results.json and printed as a table. docs/
     export  perf_export.py  100,000 items: worker peak RSS above baseline, time vs raw paging + raw multipart
     sweep   perf_sweep.py   time per subject found vs the raw calls and writes; reads at scale from
                             bench_inactivity_sweep.py (which make bench runs first)
+    package perf_package.py per function: import from the package sam build makes, with its bytecode vs without
+                            (what SAM's own Python builder would ship)
 
 Each phase runs in its own interpreter. Exit status 1 if a phase fails or an operation exceeds its call plan (a
 regression); the other targets are reported, met or not. Run: PYTHONPATH=src:. .venv/bin/python bench/bench_performance.py
@@ -26,7 +28,7 @@ from typing import Any
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 RESULTS = BENCH / "results.json"
-PHASES = ("cold", "warm", "calls", "export", "sweep")
+PHASES = ("cold", "warm", "calls", "export", "sweep", "package")
 
 
 def machine() -> dict[str, Any]:
@@ -178,6 +180,18 @@ def rows(results: dict[str, Any]) -> list[tuple[str, str, str, str, str, str, st
             "-",
         )
     )
+    for item in results.get("package", {}).get("functions", []):
+        table.append(
+            (
+                "as packaged",
+                f"{item['function']}: import (ratio: without bytecode / with)",
+                f"{item['import_with_bytecode_ms']:.0f} ms (without: {item['import_without_bytecode_ms']:.0f} ms)",
+                "",
+                f"{item['ratio_without_to_with']:.2f}",
+                "",
+                "-",
+            )
+        )
     return table
 
 

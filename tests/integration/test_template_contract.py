@@ -133,3 +133,11 @@ def test_every_alarm_tells_the_operator_through_an_encrypted_topic():
         assert alarm["Properties"]["AlarmActions"] == [{"Ref": "OperatorAlarmTopic"}], name
     topic = STACK.resources["OperatorAlarmTopic"]["Properties"]
     assert topic["KmsMasterKeyId"] == {"Ref": "DataKey"}
+
+
+def test_every_function_is_built_by_src_makefile_so_its_package_ships_bytecode():
+    code_uri = STACK.template["Globals"]["Function"]["CodeUri"]
+    assert (ROOT / code_uri / "Makefile").is_file()
+    for name, function in FUNCTIONS.items():
+        assert function["Metadata"]["BuildMethod"] == "makefile", f"{name} would be built without bytecode"
+        assert function["Properties"].get("CodeUri", code_uri) == code_uri, name
