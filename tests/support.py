@@ -65,3 +65,41 @@ def with_body(event: dict[str, Any], body: Any) -> dict[str, Any]:
     event["isBase64Encoded"] = False
     event["headers"]["content-length"] = str(len(event["body"].encode()))
     return event
+
+
+# Stream batches a mapping gave up on (adapters/stream_batches.py), against moto's stream of the subjects table.
+
+
+def _streams() -> Any:
+    import boto3
+    from botocore.config import Config
+
+    return boto3.client("dynamodbstreams", config=Config(account_id_endpoint_mode="disabled"))
+
+
+def stream_records(aws: Any) -> list[dict[str, Any]]:
+    """Every record of the subjects table's stream so far, as GetRecords gives them."""
+    streams, stream_arn = _streams(), aws.attributes["SubjectsTable"]["StreamArn"]
+    (shard,) = streams.describe_stream(StreamArn=stream_arn)["StreamDescription"]["Shards"]
+    iterator = streams.get_shard_iterator(
+        StreamArn=stream_arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
+    )
+    return streams.get_records(ShardIterator=iterator["ShardIterator"])["Records"]  # type: ignore[no-any-return]
+
+
+def given_up_batch(aws: Any, first: dict[str, Any], last: dict[str, Any], queue: str) -> dict[str, Any]:
+    """The SQS event of `queue` (a logical id) when a stream mapping gives up on the batch from `first` to `last`:
+    Lambda's invocation record, which says where the batch is in the stream, not what it holds."""
+    stream_arn = aws.attributes["SubjectsTable"]["StreamArn"]
+    (shard,) = _streams().describe_stream(StreamArn=stream_arn)["StreamDescription"]["Shards"]
+    event = load_event("purge_worker/stream_batch_given_up.json")
+    record = json.loads(event["Records"][0]["body"])
+    record["DDBStreamBatchInfo"].update(
+        shardId=shard["ShardId"],
+        startSequenceNumber=first["dynamodb"]["SequenceNumber"],
+        endSequenceNumber=last["dynamodb"]["SequenceNumber"],
+        streamArn=stream_arn,
+    )
+    event["Records"][0]["body"] = json.dumps(record)
+    event["Records"][0]["eventSourceARN"] = aws.attributes[queue]["Arn"]
+    return event

@@ -3,8 +3,11 @@
 When a stream event source mapping runs out of retries it sends its on-failure destination an invocation record:
 where the batch was (`DDBStreamBatchInfo`: stream, shard, first and last sequence numbers), not the records.
 DynamoDB Streams keeps records for 24 hours, so whoever handles that invocation record reads them back from there.
+Each stream function takes the queue its mapping gives up to as a second event source and handles the records
+again; a record handled twice publishes an event with the same `event_id` (consumers drop the duplicate).
 """
 
+import json
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
@@ -16,6 +19,17 @@ MAX_PAGES = 100  # GetRecords may answer empty pages along an open shard; a batc
 
 class BatchNotReadable(RuntimeError):
     """The batch's last record could not be reached: the message is retried, then kept in the dead-letter queue."""
+
+
+def from_queue(event: dict[str, Any]) -> bool:
+    """Whether a stream function's invocation comes from its on-failure queue rather than from the stream."""
+    records = event.get("Records") or [{}]
+    return bool(records[0].get("eventSource") == "aws:sqs")
+
+
+def given_up_records(message_body: str) -> Iterator[dict[str, Any]]:
+    """The records of the batch an on-failure invocation record (a queue message's body) points at."""
+    return discarded_records(json.loads(message_body)["DDBStreamBatchInfo"])
 
 
 def discarded_records(batch: dict[str, Any]) -> Iterator[dict[str, Any]]:

@@ -2,7 +2,8 @@
 
 A use case writes its event into the same DynamoDB transaction as its change; the table's stream hands the
 new item here and this function publishes it. So an event is published exactly when its change committed,
-and a failed publish is retried by the stream (the record is reported as failed), never lost.
+and a failed publish is retried by the stream (the record is reported as failed), never lost: a batch the stream
+mapping gives up on comes back through OutboxRetryQueue, read back from the stream (adapters/stream_batches.py).
 """
 
 import hashlib
@@ -13,13 +14,16 @@ from typing import Any
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from adapters.publisher import publish
+from adapters.stream_batches import from_queue, given_up_records
 from config import Settings
 from observability import logger
 
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
+retry_processor = BatchProcessor(event_type=EventType.SQS)
 
 
 @cache
@@ -37,6 +41,15 @@ def handle_record(record: DynamoDBRecord) -> None:
     publish(settings().event_bus_name, outbox["detail_type"], {"event_id": event_id, **outbox["detail"]})
 
 
+def handle_given_up_batch(record: SQSRecord) -> None:
+    for discarded in given_up_records(record.body):
+        handle_record(DynamoDBRecord(discarded))
+
+
 @logger.inject_lambda_context(clear_state=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
+    if from_queue(event):
+        return process_partial_response(
+            event=event, record_handler=handle_given_up_batch, processor=retry_processor, context=context
+        )
     return process_partial_response(event=event, record_handler=handle_record, processor=processor, context=context)

@@ -4,7 +4,8 @@ address with it); this function turns that deletion into ParentalConsentExpired 
 The stream filter in template.yaml passes only TTL deletions (REMOVE by the DynamoDB service principal) of
 pending-request items; the checks here repeat it so a wider subscription could not publish a false expiry.
 The event carries the request id and the host's opaque reference only. A failed publish is retried by the
-stream (the record is reported as failed); consumers drop duplicates by `event_id`.
+stream (the record is reported as failed), and a batch the mapping gives up on comes back through
+ParentalExpiryRetryQueue, read back from the stream; consumers drop duplicates by `event_id`.
 """
 
 import hashlib
@@ -14,14 +15,17 @@ from typing import Any
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord, DynamoDBRecordEventName
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from adapters.keys import PARENTAL_REQUEST_SK
 from adapters.publisher import publish
+from adapters.stream_batches import from_queue, given_up_records
 from config import Settings
 from observability import logger
 
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
+retry_processor = BatchProcessor(event_type=EventType.SQS)
 TTL_PRINCIPAL = "dynamodb.amazonaws.com"
 
 
@@ -53,6 +57,15 @@ def handle_record(record: DynamoDBRecord) -> None:
     logger.info("parental consent request expired", extra={"request_id": request_id})
 
 
+def handle_given_up_batch(record: SQSRecord) -> None:
+    for discarded in given_up_records(record.body):
+        handle_record(DynamoDBRecord(discarded))  # the filter's own checks run here again: only TTL expiries publish
+
+
 @logger.inject_lambda_context(clear_state=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
+    if from_queue(event):
+        return process_partial_response(
+            event=event, record_handler=handle_given_up_batch, processor=retry_processor, context=context
+        )
     return process_partial_response(event=event, record_handler=handle_record, processor=processor, context=context)

@@ -23,7 +23,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from adapters.keys import profile_owner
 from adapters.purger import Purger
-from adapters.stream_batches import discarded_records
+from adapters.stream_batches import discarded_records, from_queue
 from composition import clock, requests, store
 from config import Settings
 from domain.erasure import SubjectStatus
@@ -111,7 +111,7 @@ def handle_queue_record(record: SQSRecord) -> None:
 
 @logger.inject_lambda_context(clear_state=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
-    if event.get("Records") and event["Records"][0].get("eventSource") == "aws:sqs":
+    if from_queue(event):
         return process_partial_response(
             event=event, record_handler=handle_queue_record, processor=queue_processor, context=context
         )

@@ -5,10 +5,9 @@ from datetime import UTC, datetime, timedelta
 import boto3
 import pytest
 from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
-from botocore.config import Config
 
 from handlers import purge_worker
-from tests.support import load_event
+from tests.support import given_up_batch, load_event, stream_records
 
 SUBJECT = "5f0c7a3e-0d7b-4f0e-9d51-3c1b2a4e6f70"
 SUBJECT_PK = f"SUBJECT#{SUBJECT}"
@@ -194,30 +193,12 @@ def _ttl_removes_profile(ddb, aws, subject_id: str) -> dict:
     return removal
 
 
-def _given_up(aws, first: dict, last: dict) -> dict:
-    """The purge queue's message when the ProfileExpired mapping gives up on the batch from `first` to `last`."""
-    stream_arn = aws.attributes["SubjectsTable"]["StreamArn"]
-    streams = boto3.client("dynamodbstreams", config=Config(account_id_endpoint_mode="disabled"))
-    (shard,) = streams.describe_stream(StreamArn=stream_arn)["StreamDescription"]["Shards"]
-    event = load_event("purge_worker/stream_batch_given_up.json")
-    record = json.loads(event["Records"][0]["body"])
-    record["DDBStreamBatchInfo"].update(
-        shardId=shard["ShardId"],
-        startSequenceNumber=first["dynamodb"]["SequenceNumber"],
-        endSequenceNumber=last["dynamodb"]["SequenceNumber"],
-        streamArn=stream_arn,
-    )
-    event["Records"][0]["body"] = json.dumps(record)
-    event["Records"][0]["eventSourceARN"] = aws.attributes["PurgeQueue"]["Arn"]
-    return event
-
-
 def test_a_ttl_removal_in_a_stream_batch_given_up_on_is_read_back_and_purged(aws, ddb, context):
     # Given two subjects whose profiles TTL removed, in a batch the stream mapping gave up on (its retries ran out)
     subjects = [_due_subject(ddb, aws)[0] for _ in range(2)]
     removals = [_ttl_removes_profile(ddb, aws, subject_id) for subject_id in subjects]
     # When the purge queue delivers where that batch was in the stream
-    answer = purge_worker.lambda_handler(_given_up(aws, removals[0], removals[-1]), context)
+    answer = purge_worker.lambda_handler(given_up_batch(aws, removals[0], removals[-1], "PurgeQueue"), context)
     # Then the worker read the batch back and purged both: nothing left but tombstones, one certificate each
     assert answer == {"batchItemFailures": []}
     for subject_id in subjects:
@@ -234,15 +215,9 @@ def test_a_stream_batch_given_up_on_purges_nobody_but_its_ttl_removals_of_profil
     profile = ddb.get_item(TableName=table, Key=key)["Item"]
     ddb.delete_item(TableName=table, Key=key)  # no TTL identity on its record
     ddb.put_item(TableName=table, Item=profile)
-    streams = boto3.client("dynamodbstreams", config=Config(account_id_endpoint_mode="disabled"))
-    stream_arn = aws.attributes["SubjectsTable"]["StreamArn"]
-    (shard,) = streams.describe_stream(StreamArn=stream_arn)["StreamDescription"]["Shards"]
-    iterator = streams.get_shard_iterator(
-        StreamArn=stream_arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
-    )
-    records = streams.get_records(ShardIterator=iterator["ShardIterator"])["Records"]
+    records = stream_records(aws)
     # When the purge queue delivers that range
-    answer = purge_worker.lambda_handler(_given_up(aws, records[0], records[-1]), context)
+    answer = purge_worker.lambda_handler(given_up_batch(aws, records[0], records[-1], "PurgeQueue"), context)
     # Then it is acknowledged and the subject is untouched
     assert answer == {"batchItemFailures": []}
     assert "PROFILE" in _left(ddb, aws, subject_id)
