@@ -1,8 +1,10 @@
 """Handlers under moto in-process, with every resource built from template.yaml."""
 
+import json
 import os
 import sys
-from collections.abc import Iterator
+import uuid
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import boto3
@@ -66,3 +68,24 @@ def context() -> LambdaContext:
 @pytest.fixture
 def ddb() -> Any:
     return boto3.client("dynamodb", region_name="us-east-1")
+
+
+@pytest.fixture
+def bus_events(aws) -> Callable[[], list[dict[str, Any]]]:
+    """The events published on the privacy bus from now on (a queue subscribed to it); each call takes them."""
+    sqs, events = boto3.client("sqs"), boto3.client("events")
+    queue = sqs.create_queue(QueueName=f"tap-{uuid.uuid4().hex[:8]}")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    bus = aws.physical_ids["PrivacyEventBus"]
+    events.put_rule(Name="tap", EventBusName=bus, EventPattern=json.dumps({"source": ["privacy.rights"]}))
+    events.put_targets(Rule="tap", EventBusName=bus, Targets=[{"Id": "tap", "Arn": arn}])
+
+    def taken() -> list[dict[str, Any]]:
+        bodies = []
+        while messages := sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10).get("Messages", []):
+            for message in messages:
+                bodies.append(json.loads(message["Body"]))
+                sqs.delete_message(QueueUrl=queue, ReceiptHandle=message["ReceiptHandle"])
+        return bodies
+
+    return taken

@@ -407,26 +407,10 @@ def test_only_operators_may_purge_as_underage(aws, context):
 
 
 # ---------------------------------------------------------------- expiry
-def _bus_tap(aws: Any) -> str:
-    sqs, events = boto3.client("sqs"), boto3.client("events")
-    url = sqs.create_queue(QueueName=f"tap-{uuid.uuid4().hex[:8]}")["QueueUrl"]
-    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    bus = aws.physical_ids["PrivacyEventBus"]
-    events.put_rule(Name="tap", EventBusName=bus, EventPattern=json.dumps({"source": ["privacy.rights"]}))
-    events.put_targets(Rule="tap", EventBusName=bus, Targets=[{"Id": "tap", "Arn": arn}])
-    return url  # type: ignore[no-any-return]
-
-
-def _tapped(url: str) -> list[dict[str, Any]]:
-    messages = boto3.client("sqs").receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
-    return [json.loads(m["Body"]) for m in messages]
-
-
-def test_a_ttl_deletion_of_a_pending_request_publishes_the_expiry_without_the_e_mail(aws, context):
-    tap = _bus_tap(aws)
+def test_a_ttl_deletion_of_a_pending_request_publishes_the_expiry_without_the_e_mail(aws, context, bus_events):
     result = parental_expiry.lambda_handler(load_event("parental_expiry/ttl_request_removed.json"), context)
     assert result == {"batchItemFailures": []}
-    (event,) = _tapped(tap)
+    (event,) = bus_events()
     assert event["detail-type"] == "ParentalConsentExpired"
     assert set(event["detail"]) == {"event_id", "request_id", "child_reference"}
     assert event["detail"]["request_id"] == "0b7f3c2a9d8e4f1a6b5c4d3e2f1a0b9c"
@@ -434,8 +418,7 @@ def test_a_ttl_deletion_of_a_pending_request_publishes_the_expiry_without_the_e_
 
 
 @pytest.mark.parametrize("change", ["user_delete", "profile_ttl"])
-def test_other_removals_publish_nothing(aws, context, change):
-    tap = _bus_tap(aws)
+def test_other_removals_publish_nothing(aws, context, change, bus_events):
     event = load_event("parental_expiry/ttl_request_removed.json")
     record = event["Records"][0]
     if change == "user_delete":  # a decision deletes the pending item: not an expiry
@@ -443,4 +426,4 @@ def test_other_removals_publish_nothing(aws, context, change):
     else:
         record["dynamodb"]["Keys"]["sk"] = {"S": "PROFILE"}
     assert parental_expiry.lambda_handler(event, context) == {"batchItemFailures": []}
-    assert _tapped(tap) == []
+    assert bus_events() == []

@@ -6,7 +6,6 @@ import json
 import time
 import uuid
 
-import boto3
 import pytest
 from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
 
@@ -16,31 +15,8 @@ from localcloud.moto_dynamodb import sign_as_ttl
 from tests.support import given_up_batch, stream_records
 
 
-@pytest.fixture
-def tap(aws):
-    """A queue that receives every event on the privacy bus, and a function reading it."""
-    for handler in (event_publisher, parental_expiry):
-        handler.settings.cache_clear()
-    sqs, events = boto3.client("sqs"), boto3.client("events")
-    queue = sqs.create_queue(QueueName=f"tap-{uuid.uuid4().hex[:8]}")["QueueUrl"]
-    arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    bus = aws.physical_ids["PrivacyEventBus"]
-    events.put_rule(Name="tap", EventBusName=bus, EventPattern=json.dumps({"source": ["privacy.rights"]}))
-    events.put_targets(Rule="tap", EventBusName=bus, Targets=[{"Id": "q", "Arn": arn}])
-
-    def received() -> list[dict]:
-        bodies = []
-        while messages := sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10).get("Messages", []):
-            for message in messages:
-                bodies.append(json.loads(message["Body"]))
-                sqs.delete_message(QueueUrl=queue, ReceiptHandle=message["ReceiptHandle"])
-        return bodies
-
-    return received
-
-
 def test_an_outbox_batch_given_up_on_is_read_back_and_published_with_the_ids_the_stream_would_have_given(
-    aws, ddb, context, tap
+    aws, ddb, context, bus_events
 ):
     # Given two committed outbox events, and a profile change between them, in a batch the mapping gave up on
     table = aws.physical_ids["SubjectsTable"]
@@ -53,14 +29,14 @@ def test_an_outbox_batch_given_up_on_is_read_back_and_published_with_the_ids_the
     answer = event_publisher.lambda_handler(given_up_batch(aws, records[0], records[-1], "OutboxRetryQueue"), context)
     # Then both events are on the bus, each with the id a publish from the stream gives it, and nothing else is
     assert answer == {"batchItemFailures": []}
-    published = tap()
+    published = bus_events()
     assert sorted(e["detail"]["subject_id"] for e in published) == sorted(subjects)
     outbox_keys = [r["dynamodb"]["Keys"] for r in records if r["dynamodb"]["Keys"]["pk"]["S"].startswith("OUTBOX#")]
     expected_ids = {hashlib.sha256(f"{k['pk']['S']}|{k['sk']['S']}".encode()).hexdigest()[:32] for k in outbox_keys}
     assert {e["detail"]["event_id"] for e in published} == expected_ids
 
 
-def test_a_parental_request_expiry_given_up_on_is_read_back_and_published(aws, ddb, context, tap):
+def test_a_parental_request_expiry_given_up_on_is_read_back_and_published(aws, ddb, context, bus_events):
     # Given a pending parental consent request that TTL deleted, and a request a parent answered (deleted by the
     # service, not by TTL), in one batch the mapping gave up on
     table = aws.physical_ids["SubjectsTable"]
@@ -77,12 +53,12 @@ def test_a_parental_request_expiry_given_up_on_is_read_back_and_published(aws, d
     answer = parental_expiry.lambda_handler(event, context)
     # Then the expiry is published, once; the answered request is not an expiry
     assert answer == {"batchItemFailures": []}
-    published = tap()
+    published = bus_events()
     assert [(e["detail-type"], e["detail"]["request_id"]) for e in published] == [("ParentalConsentExpired", expired)]
 
 
 def test_a_batch_the_stream_no_longer_holds_fails_its_message_so_it_is_retried_then_dead_lettered(
-    aws, ddb, context, tap
+    aws, ddb, context, bus_events
 ):
     # Given where a batch was, on a shard the stream does not have (trimmed after 24 hours, say)
     table = aws.physical_ids["SubjectsTable"]
@@ -96,4 +72,4 @@ def test_a_batch_the_stream_no_longer_holds_fails_its_message_so_it_is_retried_t
     # StreamDeadLetterQueue for an operator) and nothing is published
     with pytest.raises(BatchProcessingError):
         event_publisher.lambda_handler(event, context)
-    assert tap() == []
+    assert bus_events() == []

@@ -3,8 +3,6 @@
 import json
 import uuid
 
-import boto3
-
 from tests.support import load_event
 
 SUBJECT = "5f0c7a3e-0d7b-4f0e-9d51-3c1b2a4e6f70"
@@ -129,21 +127,14 @@ def test_deletion_makes_the_subject_unavailable_and_status_explains_it(aws, cont
     assert state == {"state": "pending_deletion", "purge_at": deleted["purge_at"], "reason": "user_request"}
 
 
-def test_the_outbox_publisher_sends_the_committed_event(aws, context):
-    # Given an outbox item's INSERT record, and a rule copying the bus to a queue
+def test_the_outbox_publisher_sends_the_committed_event(aws, context, bus_events):
+    # Given an outbox item's INSERT record
     from handlers import event_publisher
 
-    event_publisher.settings.cache_clear()
-    sqs, events = boto3.client("sqs"), boto3.client("events")
-    queue = sqs.create_queue(QueueName="tap")["QueueUrl"]
-    arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    bus = aws.physical_ids["PrivacyEventBus"]
-    events.put_rule(Name="tap", EventBusName=bus, EventPattern=json.dumps({"source": ["privacy.rights"]}))
-    events.put_targets(Rule="tap", EventBusName=bus, Targets=[{"Id": "q", "Arn": arn}])
     # When the publisher handles it
     result = event_publisher.lambda_handler(load_event("event_publisher/outbox_insert.json"), context)
     # Then the event is on the bus with a stable id, and no record failed
-    body = json.loads(sqs.receive_message(QueueUrl=queue)["Messages"][0]["Body"])
+    (body,) = bus_events()
     assert result == {"batchItemFailures": []}
     assert body["detail-type"] == "SubjectRestored"
     assert body["detail"]["subject_id"] == SUBJECT
