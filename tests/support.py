@@ -103,3 +103,15 @@ def given_up_batch(aws: Any, first: dict[str, Any], last: dict[str, Any], queue:
     event["Records"][0]["body"] = json.dumps(record)
     event["Records"][0]["eventSourceARN"] = aws.attributes[queue]["Arn"]
     return event
+
+
+def drain(queue_url: str) -> list[dict[str, Any]]:
+    """Every message waiting on an SQS queue, taken off it, as the JSON of its body."""
+    import boto3
+
+    sqs, bodies = boto3.client("sqs"), []
+    while messages := sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get("Messages", []):
+        for message in messages:
+            bodies.append(json.loads(message["Body"]))
+            sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+    return bodies

@@ -13,7 +13,7 @@ from moto import mock_aws
 
 from localcloud.provision import Provisioner, function_environment
 from localcloud.template import Stack
-from tests.support import LambdaContext
+from tests.support import LambdaContext, drain
 
 
 @pytest.fixture
@@ -80,12 +80,4 @@ def bus_events(aws) -> Callable[[], list[dict[str, Any]]]:
     events.put_rule(Name="tap", EventBusName=bus, EventPattern=json.dumps({"source": ["privacy.rights"]}))
     events.put_targets(Rule="tap", EventBusName=bus, Targets=[{"Id": "tap", "Arn": arn}])
 
-    def taken() -> list[dict[str, Any]]:
-        bodies = []
-        while messages := sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10).get("Messages", []):
-            for message in messages:
-                bodies.append(json.loads(message["Body"]))
-                sqs.delete_message(QueueUrl=queue, ReceiptHandle=message["ReceiptHandle"])
-        return bodies
-
-    return taken
+    return lambda: drain(queue)

@@ -15,7 +15,7 @@ from domain.activity import activity_keys
 from domain.audit import AuditEntry
 from domain.profile import Profile
 from handlers import inactivity_sweep, inactivity_worker
-from tests.support import as_subject, load_event, routed
+from tests.support import as_subject, drain, load_event, routed
 
 SWEEP_EVENT = "inactivity_sweep/daily.json"
 WORKER_EVENT = "inactivity_worker/subject_inactive.json"
@@ -76,13 +76,7 @@ def signed_up_subject(last_active: date) -> str:
 
 def queued(aws) -> list[dict[str, Any]]:
     """Every message on the InactivityQueue (consumed)."""
-    sqs, url = client("sqs"), aws.physical_ids["InactivityQueue"]
-    bodies = []
-    while messages := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
-        for message in messages:
-            bodies.append(json.loads(message["Body"]))
-            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
-    return bodies
+    return drain(aws.physical_ids["InactivityQueue"])
 
 
 def sqs_event(*bodies: dict[str, Any]) -> dict[str, Any]:
