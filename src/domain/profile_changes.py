@@ -1,15 +1,22 @@
-"""How a profile is created from the identity provider's attributes and corrected by its subject (GDPR Art. 16):
-the validated input, kept apart from domain/profile.py so the workers that only read profiles need no pydantic."""
+"""How a subject corrects their profile (GDPR Art. 16): the validated input, by the rules of domain/profile.py,
+kept apart from it so that the workers and the sign-up trigger need no pydantic."""
 
 from dataclasses import replace
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
-from domain.profile import PreferenceValue, Profile, check_country, check_email
+from domain.profile import (
+    NAME_MAX_LENGTH,
+    PreferenceValue,
+    Profile,
+    check_birth_date,
+    check_country,
+    check_email,
+)
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=NAME_MAX_LENGTH)]  # check_name
 
 
 class ProfilePatch(BaseModel):
@@ -31,38 +38,13 @@ class ProfilePatch(BaseModel):
 
     _email = field_validator("email")(check_email)
     _country = field_validator("country")(check_country)
+    _birth_date = field_validator("birth_date")(check_birth_date)
 
     @field_validator("preferences")
     @classmethod
     def _null_clears_preferences(cls, value: dict[str, PreferenceValue] | None) -> dict[str, PreferenceValue]:
         # null clears, as for every other field; but a profile's preferences are a map, never null
         return {} if value is None else value
-
-    @field_validator("birth_date")
-    @classmethod
-    def _not_in_future(cls, value: date | None) -> date | None:
-        if value is not None and value > date.today():
-            raise ValueError("cannot be in the future")
-        return value
-
-
-def new_profile(subject_id: str, attributes: dict[str, str], now: datetime) -> Profile:
-    """The profile a sign-up creates, from the identity provider's attributes (invalid ones are left out)."""
-    values: dict[str, Any] = {}
-    for field, attribute in (
-        ("email", "email"),
-        ("given_name", "given_name"),
-        ("family_name", "family_name"),
-        ("country", "country"),
-        ("birth_date", "birthdate"),
-    ):
-        raw = attributes.get(attribute) or attributes.get(f"custom:{attribute}")
-        if raw:
-            try:
-                values.update(ProfilePatch.model_validate({field: raw}).model_dump(exclude_unset=True))
-            except ValueError:
-                continue
-    return Profile(subject_id=subject_id, created_at=now, updated_at=now, **values)
 
 
 def apply_patch(profile: Profile, patch: ProfilePatch, now: datetime) -> tuple[Profile, list[str]]:

@@ -15,7 +15,7 @@ from config import Settings
 from domain.activity import activity_keys
 from domain.audit import AuditEntry
 from domain.clock import epoch_seconds
-from domain.profile_changes import new_profile
+from domain.profile import new_profile
 from observability import logger
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import composition
 from domain.audit import AuditEntry
-from domain.profile_changes import new_profile
+from domain.profile import new_profile
 from handlers import subject_api
 from tests.support import load_event, routed
 

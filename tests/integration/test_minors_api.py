@@ -15,7 +15,7 @@ from domain.audit import AuditEntry
 from domain.consent.ports import Owner
 from domain.minors import check_minor, load_age_table
 from domain.parental import issue_confirmation_token
-from domain.profile_changes import new_profile
+from domain.profile import new_profile
 from handlers import minors_api, parental_expiry, purge_worker
 from tests.support import as_subject, at_path, load_event, with_body
 
