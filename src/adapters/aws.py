@@ -30,5 +30,18 @@ def dynamodb() -> Any:
     return client("dynamodb")
 
 
+def transact_write(items: list[dict[str, Any]]) -> bool:
+    """One DynamoDB transaction; False when it was cancelled because the first item's condition failed (nothing
+    was written: the change it guards has already happened, or cannot), raising for any other cancellation."""
+    ddb = dynamodb()
+    try:
+        ddb.transact_write_items(TransactItems=items)
+    except ddb.exceptions.TransactionCanceledException as error:
+        if error.response.get("CancellationReasons", [{}])[0].get("Code") == "ConditionalCheckFailed":
+            return False
+        raise
+    return True
+
+
 def events() -> "EventBridgeClient":
     return client("events")  # type: ignore[no-any-return]

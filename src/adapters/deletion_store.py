@@ -5,7 +5,7 @@ from datetime import datetime
 from typing import Any
 
 from adapters.audit_log import AuditLog
-from adapters.aws import dynamodb
+from adapters.aws import dynamodb, transact_write
 from adapters.dynamo_json import from_item, to_item
 from adapters.keys import PROFILE_SK, subject_pk
 from adapters.outbox import outbox_put
@@ -82,7 +82,7 @@ class DeletionStore:
             "ExpressionAttributeValues": to_item(values),
         }
         detail = {"subject_id": subject_id, "purge_at": status.purge_at.isoformat(), "reason": status.reason}
-        return self._transact(
+        return transact_write(
             [
                 {"Update": update},
                 outbox_put(self.table, "SubjectDeletionScheduled", detail, epoch_seconds(now)),
@@ -113,7 +113,7 @@ class DeletionStore:
             ),
         }
         detail = {"subject_id": subject_id}
-        return self._transact(
+        return transact_write(
             [
                 {"Update": update},
                 outbox_put(self.table, "SubjectRestored", detail, epoch_seconds(now)),
@@ -139,13 +139,3 @@ class DeletionStore:
                 {"Put": {"TableName": self.table, "Item": to_item(tombstone)}},
             ]
         )
-
-    def _transact(self, items: list[dict[str, Any]]) -> bool:
-        client = dynamodb()
-        try:
-            client.transact_write_items(TransactItems=items)
-        except client.exceptions.TransactionCanceledException as error:
-            if error.response.get("CancellationReasons", [{}])[0].get("Code") == "ConditionalCheckFailed":
-                return False
-            raise
-        return True

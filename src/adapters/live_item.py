@@ -1,6 +1,6 @@
 """One item read consistently, as if TTL deleted on time; and what the stores of the subjects table share."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from adapters.audit_log import AuditLog
@@ -30,3 +30,22 @@ class SubjectsTableStore:
 
     def _get(self, pk: str, sk: str) -> dict[str, Any] | None:
         return live_item(self.table, pk, sk, self._now_epoch())
+
+    def _live_items(self, pk: str, prefix: str, *, consistent: bool = False) -> Iterator[dict[str, Any]]:
+        """Every item of partition `pk` whose sort key starts with `prefix` (DynamoDB JSON), as if TTL deleted on
+        time; one Query per page."""
+        pages = (
+            dynamodb()
+            .get_paginator("query")
+            .paginate(
+                TableName=self.table,
+                KeyConditionExpression="pk = :pk AND begins_with(sk, :prefix)",
+                ExpressionAttributeValues={":pk": {"S": pk}, ":prefix": {"S": prefix}},
+                ConsistentRead=consistent,
+            )
+        )
+        now = self._now_epoch()
+        for page in pages:
+            for item in page.get("Items", []):
+                if int(item.get("expires_at", {}).get("N", now + 1)) > now:
+                    yield item

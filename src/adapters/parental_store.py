@@ -57,18 +57,8 @@ class DynamoParentalStore(SubjectsTableStore):
         return ChildLink.model_validate(values | {"parent_subject_id": parent_subject_id}) if values else None
 
     def children(self, parent_subject_id: str) -> list[ChildLink]:
-        pages = (
-            dynamodb()
-            .get_paginator("query")
-            .paginate(
-                TableName=self.table,
-                KeyConditionExpression="pk = :pk AND begins_with(sk, :prefix)",
-                ExpressionAttributeValues={":pk": {"S": subject_pk(parent_subject_id)}, ":prefix": {"S": CHILD_PREFIX}},
-                ConsistentRead=True,
-            )
-        )
-        items = [from_item(item) for page in pages for item in page.get("Items", [])]
-        return [ChildLink.model_validate(values | {"parent_subject_id": parent_subject_id}) for values in items]
+        items = self._live_items(subject_pk(parent_subject_id), CHILD_PREFIX, consistent=True)
+        return [ChildLink.model_validate(from_item(item) | {"parent_subject_id": parent_subject_id}) for item in items]
 
     def collected(self, subject_id: str) -> dict[str, int]:
         """How many items of each category the subject's partition holds (keys only: no personal data read)."""

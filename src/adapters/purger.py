@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from adapters.audit_log import AuditLog
-from adapters.aws import client, dynamodb
+from adapters.aws import client, dynamodb, transact_write
 from adapters.deletion_store import DeletionStore
 from adapters.dynamo_json import from_item, to_item
 from adapters.keys import PROFILE_SK, subject_pk
@@ -176,30 +176,15 @@ class Purger:
             },
         )
         event = {"subject_id": subject_id, "certificate_id": certificate.certificate_id, "purged_at": now.isoformat()}
-        ddb = dynamodb()
-        try:
-            ddb.transact_write_items(
-                TransactItems=[
-                    {
-                        "Put": {
-                            "TableName": self.audit_table,
-                            "Item": to_item(item),
-                            "ConditionExpression": "attribute_not_exists(pk)",
-                        }
-                    },
-                    self.audit.prepare(subject_id, audit),
-                    outbox_put(self.table, "SubjectPurged", event, epoch_seconds(now)),
-                ]
-            )
-        except ddb.exceptions.TransactionCanceledException as error:
-            if error.response.get("CancellationReasons", [{}])[0].get("Code") != "ConditionalCheckFailed":
-                raise
-            stored = ddb.get_item(
-                TableName=self.audit_table,
-                Key={"pk": {"S": f"CERT#{certificate.certificate_id}"}, "sk": {"S": "CERTIFICATE"}},
-            )["Item"]
-            return from_json(DeletionCertificate, stored["certificate"]["S"])  # resumed: the first one stands
-        return certificate
+        put = {"TableName": self.audit_table, "Item": to_item(item), "ConditionExpression": "attribute_not_exists(pk)"}
+        purged = outbox_put(self.table, "SubjectPurged", event, epoch_seconds(now))
+        if transact_write([{"Put": put}, self.audit.prepare(subject_id, audit), purged]):
+            return certificate
+        stored = dynamodb().get_item(
+            TableName=self.audit_table,
+            Key={"pk": {"S": f"CERT#{certificate.certificate_id}"}, "sk": {"S": "CERTIFICATE"}},
+        )["Item"]
+        return from_json(DeletionCertificate, stored["certificate"]["S"])  # resumed: the first one stands
 
     def _delete_partition(self, subject_id: str) -> None:
         for page in subject_item_pages(self.table, subject_id):

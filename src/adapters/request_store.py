@@ -115,21 +115,9 @@ class DynamoRequestStore(SubjectsTableStore):
         return self.get(lookup["subject_id"]["S"], request_id) if lookup else None
 
     def list_for(self, subject_id: str) -> list[DataRequest]:
-        pages = (
-            dynamodb()
-            .get_paginator("query")
-            .paginate(
-                TableName=self.table,
-                KeyConditionExpression="pk = :pk AND begins_with(sk, :prefix)",
-                ExpressionAttributeValues={":pk": {"S": subject_pk(subject_id)}, ":prefix": {"S": "REQUEST#"}},
-            )
-        )
-        now = self._now_epoch()
         return [
             from_json(DataRequest, item["request"]["S"])
-            for page in pages
-            for item in page.get("Items", [])
-            if int(item.get("expires_at", {}).get("N", now + 1)) > now
+            for item in self._live_items(subject_pk(subject_id), "REQUEST#")
         ]
 
     def update(

@@ -5,7 +5,7 @@ Keys: pk = SUBJECT#<sub>: sk = PROFILE (carries the activity-index keys), RECORD
 
 from typing import Any
 
-from adapters.aws import dynamodb
+from adapters.aws import dynamodb, transact_write
 from adapters.dynamo_json import from_item, to_item
 from adapters.keys import PROFILE_SK, subject_pk
 from adapters.live_item import SubjectsTableStore
@@ -41,19 +41,12 @@ class DynamoSubjectStore(SubjectsTableStore):
         """False if the subject already has a profile (a repeated sign-up trigger changes nothing)."""
         values = _profile_attributes(profile)
         item = to_item({"pk": subject_pk(profile.subject_id), "sk": PROFILE_SK, "state": "active", **values})
-        client = dynamodb()
-        try:
-            client.transact_write_items(
-                TransactItems=[
-                    {"Put": {"TableName": self.table, "Item": item, "ConditionExpression": "attribute_not_exists(pk)"}},
-                    self.audit.prepare(profile.subject_id, audit),
-                ]  # type: ignore[list-item]
-            )
-        except client.exceptions.TransactionCanceledException as error:
-            if error.response.get("CancellationReasons", [{}])[0].get("Code") == "ConditionalCheckFailed":
-                return False
-            raise
-        return True
+        return transact_write(
+            [
+                {"Put": {"TableName": self.table, "Item": item, "ConditionExpression": "attribute_not_exists(pk)"}},
+                self.audit.prepare(profile.subject_id, audit),
+            ]  # type: ignore[list-item]
+        )
 
     def save_profile(self, profile: Profile, changed: list[str], *, audit: AuditEntry) -> None:
         values = _profile_attributes(profile)
@@ -125,43 +118,29 @@ class DynamoSubjectStore(SubjectsTableStore):
             "document": document,
             "updated_at": now,
         }
-        client = dynamodb()
-        try:
-            client.transact_write_items(
-                TransactItems=[
-                    {
-                        "ConditionCheck": {
-                            "TableName": self.table,
-                            "Key": {"pk": {"S": pk}, "sk": {"S": PROFILE_SK}},
-                            "ConditionExpression": "attribute_exists(pk)",
-                        }
-                    },
-                    {"Put": {"TableName": self.table, "Item": to_item(item)}},
-                    self.audit.prepare(subject_id, audit),
-                ]
-            )
-        except client.exceptions.TransactionCanceledException as error:
-            if error.response.get("CancellationReasons", [{}])[0].get("Code") == "ConditionalCheckFailed":
-                return False
-            raise
-        return True
+        return transact_write(
+            [
+                {
+                    "ConditionCheck": {
+                        "TableName": self.table,
+                        "Key": {"pk": {"S": pk}, "sk": {"S": PROFILE_SK}},
+                        "ConditionExpression": "attribute_exists(pk)",
+                    }
+                },
+                {"Put": {"TableName": self.table, "Item": to_item(item)}},
+                self.audit.prepare(subject_id, audit),
+            ]
+        )
 
     def delete_record(self, subject_id: str, category: str, record_id: str, *, audit: AuditEntry) -> bool:
         """False if there was no such record."""
-        client = dynamodb()
         key = {"pk": {"S": subject_pk(subject_id)}, "sk": {"S": f"RECORD#{category}#{record_id}"}}
-        try:
-            client.transact_write_items(
-                TransactItems=[
-                    {"Delete": {"TableName": self.table, "Key": key, "ConditionExpression": "attribute_exists(pk)"}},
-                    self.audit.prepare(subject_id, audit),
-                ]
-            )
-        except client.exceptions.TransactionCanceledException as error:
-            if error.response.get("CancellationReasons", [{}])[0].get("Code") == "ConditionalCheckFailed":
-                return False
-            raise
-        return True
+        return transact_write(
+            [
+                {"Delete": {"TableName": self.table, "Key": key, "ConditionExpression": "attribute_exists(pk)"}},
+                self.audit.prepare(subject_id, audit),
+            ]
+        )
 
 
 def _profile_attributes(profile: Profile) -> dict[str, Any]:

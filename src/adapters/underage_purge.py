@@ -8,7 +8,7 @@ import json
 from datetime import datetime
 
 from adapters.audit_log import AuditLog
-from adapters.aws import client, dynamodb
+from adapters.aws import client, transact_write
 from adapters.dynamo_json import to_item
 from adapters.keys import PROFILE_SK, subject_pk
 from adapters.outbox import outbox_put
@@ -49,14 +49,7 @@ class UnderagePurge:
             outbox_put(self.table, "SubjectDeletionScheduled", detail, epoch_seconds(now)),
             self.audit.prepare(subject_id, audit),
         ]
-        ddb = dynamodb()
-        try:
-            ddb.transact_write_items(TransactItems=items)
-        except ddb.exceptions.TransactionCanceledException as error:
-            if error.response.get("CancellationReasons", [{}])[0].get("Code") == "ConditionalCheckFailed":
-                return False
-            raise
-        return True
+        return transact_write(items)
 
     def queue(self, subject_id: str) -> None:
         client("sqs").send_message(QueueUrl=self.queue_url, MessageBody=json.dumps({"subject_id": subject_id}))
