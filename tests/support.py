@@ -87,12 +87,19 @@ def stream_records(aws: Any) -> list[dict[str, Any]]:
     return streams.get_records(ShardIterator=iterator["ShardIterator"])["Records"]  # type: ignore[no-any-return]
 
 
+GIVEN_UP_SAMPLES = {  # each stream function's retry queue and the sample event it receives from it
+    "PurgeQueue": "purge_worker/stream_batch_given_up.json",
+    "OutboxRetryQueue": "event_publisher/stream_batch_given_up.json",
+    "ParentalExpiryRetryQueue": "parental_expiry/stream_batch_given_up.json",
+}
+
+
 def given_up_batch(aws: Any, first: dict[str, Any], last: dict[str, Any], queue: str) -> dict[str, Any]:
     """The SQS event of `queue` (a logical id) when a stream mapping gives up on the batch from `first` to `last`:
     Lambda's invocation record, which says where the batch is in the stream, not what it holds."""
     stream_arn = aws.attributes["SubjectsTable"]["StreamArn"]
     (shard,) = _streams().describe_stream(StreamArn=stream_arn)["StreamDescription"]["Shards"]
-    event = load_event("purge_worker/stream_batch_given_up.json")
+    event = load_event(GIVEN_UP_SAMPLES[queue])
     record = json.loads(event["Records"][0]["body"])
     record["DDBStreamBatchInfo"].update(
         shardId=shard["ShardId"],
