@@ -106,21 +106,45 @@ def _record(ddb: Any, world: World, subject_id: str, category: str, record_id: s
 
 
 def publish_outbox(world: World) -> None:
-    """The OutboxInserted stream mapping: every new outbox record of the table to the event publisher."""
+    """The OutboxInserted stream mapping: every new outbox record of the table to the event publisher; then what
+    it gave up on, from the retry queue."""
+    world.runtime.run(outbox_stream_job(world))
+    replay_given_up_outbox(world)
+
+
+def outbox_stream_job(world: World) -> Any:
+    """The OutboxInserted mapping over the stream's new records; a batch it gives up on goes to its on-failure
+    destination, OutboxRetryQueue."""
     from handlers import event_publisher
 
     subscription, properties = world.subscription("EventPublisherFunction", "DynamoDB")
     records = [r for r in world.read_stream() if any(matches(f, r) for f in subscription.filters)]
-    world.runtime.run(
-        world.runtime.stream_job(
-            "OutboxInserted",
-            event_publisher.lambda_handler,
-            event_publisher.processor,
-            records,
-            batch_size=subscription.batch_size,
-            max_retries=int(properties["MaximumRetryAttempts"]),
-        )
+    return world.runtime.stream_job(
+        "OutboxInserted",
+        event_publisher.lambda_handler,
+        event_publisher.processor,
+        records,
+        batch_size=subscription.batch_size,
+        max_retries=int(properties["MaximumRetryAttempts"]),
+        on_failure=lambda given_up: world.give_up_stream_batch("EventPublisherFunction", given_up),
     )
+
+
+def replay_given_up_outbox(world: World) -> None:
+    """The retry queue's mapping: the publisher reads each given-up batch back from the stream and publishes it."""
+    from handlers import event_publisher
+
+    if given_up := world.drain_queue("OutboxRetryQueue"):
+        world.runtime.run(
+            queue_job(
+                world,
+                "EventPublisherFunction",
+                "OutboxRetryQueue",
+                event_publisher.lambda_handler,
+                event_publisher.retry_processor,
+                given_up,
+            )
+        )
 
 
 def purge_stream_job(world: World, records: list[dict[str, Any]]) -> Any:

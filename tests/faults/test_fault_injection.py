@@ -27,12 +27,14 @@ from tests.faults.flows import (
     export_worker_job,
     mark_due,
     optional_purposes,
+    outbox_stream_job,
     publish_outbox,
     purge_queue_job,
     purge_stream_job,
     queue_job,
     random_decisions,
     redelivered,
+    replay_given_up_outbox,
     request_erasures,
     restore_accounts,
     run_sweep,
@@ -319,6 +321,41 @@ def test_a_ttl_removal_whose_stream_retries_run_out_is_purged_all_the_same(world
     queued = [d.body for d in world.runtime.deliveries if d.source == "PurgeQueue"]
     assert [body["DDBStreamBatchInfo"]["batchSize"] for body in queued] == [1]
     assert_no_problems(check(world))
+
+
+@pytest.mark.faults(rate=0, sustained=0)
+def test_outbox_events_whose_stream_retries_run_out_are_published_from_the_retry_queue(world: World) -> None:
+    """EventBridge refuses every PutEvents for as long as the stream's retries last: the mapping gives up, and its
+    on-failure destination, the retry queue, gets where the batch was; the publisher reads it back from the stream
+    and publishes every event once, with the id the stream would have given it (the checker holds it to that)."""
+    subjects = sign_up(world, 2, "erasure", login=True)
+    delete_accounts(world, subjects)  # SubjectDeletionScheduled, committed with each deletion
+    world.injector.rules = outage(lambda service, op, request: op == "PutEvents")
+    with world.injector.resumed():
+        world.runtime.run(outbox_stream_job(world))
+    world.injector.rules = None
+    with world.injector.resumed():
+        replay_given_up_outbox(world)
+    stream = [d.outcome for d in world.runtime.deliveries if d.source == "OutboxInserted"]
+    assert stream
+    assert set(stream) == {"dead-lettered"}
+    assert [d.outcome for d in world.runtime.deliveries if d.source == "OutboxRetryQueue"] == ["succeeded"]
+    scheduled = [e for e in world.tap() if e["detail-type"] == "SubjectDeletionScheduled"]
+    assert sorted(e["detail"]["subject_id"] for e in scheduled) == sorted(subjects)
+    assert_no_problems(check(world))
+
+
+@pytest.mark.faults(rate=0, sustained=0)
+def test_the_checker_reports_a_given_up_outbox_batch_nobody_replayed(world: World) -> None:
+    # Given outbox events whose stream retries ran out, and a retry queue whose messages are lost
+    delete_accounts(world, sign_up(world, 1, "erasure", login=True))
+    world.injector.rules = outage(lambda service, op, request: op == "PutEvents")
+    with world.injector.resumed():
+        world.runtime.run(outbox_stream_job(world))
+    world.injector.rules = None
+    assert world.drain_queue("OutboxRetryQueue")
+    # Then the checker reports the events as never published
+    assert "outbox event not published" in {problem.kind for problem in check(world)}
 
 
 # ---------------------------------------------------------------------------------------------- the checker
