@@ -117,16 +117,15 @@ def outbox_stream_job(world: World) -> Any:
     destination, OutboxRetryQueue."""
     from handlers import event_publisher
 
-    subscription, properties = world.subscription("EventPublisherFunction", "DynamoDB")
+    subscription, _ = world.subscription("EventPublisherFunction", "DynamoDB")
     records = [r for r in world.read_stream() if any(matches(f, r) for f in subscription.filters)]
-    return world.runtime.stream_job(
+    return stream_job(
+        world,
+        "EventPublisherFunction",
         "OutboxInserted",
         event_publisher.lambda_handler,
         event_publisher.processor,
         records,
-        batch_size=subscription.batch_size,
-        max_retries=int(properties["MaximumRetryAttempts"]),
-        on_failure=lambda given_up: world.give_up_stream_batch("EventPublisherFunction", given_up),
     )
 
 
@@ -152,17 +151,31 @@ def purge_stream_job(world: World, records: list[dict[str, Any]]) -> Any:
     goes to its on-failure destination, the purge queue."""
     from handlers import purge_worker
 
-    subscription, properties = world.subscription("PurgeWorkerFunction", "DynamoDB")
+    subscription, _ = world.subscription("PurgeWorkerFunction", "DynamoDB")
     wanted = [r for r in records if any(matches(f, r) for f in subscription.filters)]
     assert len(wanted) == len(records), "a TTL record the template's filter would not pass"
-    return world.runtime.stream_job(
+    return stream_job(
+        world,
+        "PurgeWorkerFunction",
         "ProfileExpired",
         purge_worker.lambda_handler,
         purge_worker.stream_processor,
         wanted,
+    )
+
+
+def stream_job(world: World, function: str, mapping: str, handler: Any, processor: Any, records: list[dict]) -> Any:
+    """A stream mapping of `function` as the template sets it up; a batch it gives up on goes to its on-failure
+    destination."""
+    subscription, properties = world.subscription(function, "DynamoDB")
+    return world.runtime.stream_job(
+        mapping,
+        handler,
+        processor,
+        records,
         batch_size=subscription.batch_size,
         max_retries=int(properties["MaximumRetryAttempts"]),
-        on_failure=lambda given_up: world.give_up_stream_batch("PurgeWorkerFunction", given_up),
+        on_failure=lambda given_up: world.give_up_stream_batch(function, given_up),
     )
 
 
