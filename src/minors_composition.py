@@ -10,11 +10,11 @@ from adapters.secrets import secret_bytes
 from composition import clock, store
 from config import Settings, setting
 from domain.clock import epoch_seconds
-from domain.consent.catalog import PurposeCatalog, load_catalog
 
 if TYPE_CHECKING:
     from adapters.parental_store import DynamoParentalStore
     from adapters.underage_purge import UnderagePurge
+    from domain.consent.catalog import PurposeCatalog
     from domain.consent.service import ConsentService
     from domain.parental_service import ParentalService
 
@@ -60,7 +60,9 @@ def parental() -> "ParentalService":
 
 
 @cache
-def catalog() -> PurposeCatalog:
+def catalog() -> "PurposeCatalog":
+    from domain.consent.catalog import load_catalog
+
     path = settings().consent_catalog_path
     return load_catalog(Path(path) if path else None)
 

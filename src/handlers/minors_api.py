@@ -9,7 +9,6 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from api.context import request_context
 from api.http import BEARER, build_app, resolve
 from api.identity import ADMIN_GROUP, APP_GROUP, caller_of
 from api.minors_schemas import (
@@ -31,8 +30,6 @@ from api.minors_schemas import (
 from api.subject_schemas import DownloadOut, ProfileOut, RequestOut
 from composition import clock, erasure, requests, store
 from domain.audit import AuditEntry
-from domain.consent.ports import Owner
-from domain.consent.rules import withdrawal_request
 from domain.erasure import SubjectStatus, SubjectUnavailable
 from domain.minors import InvalidBirthDate, load_age_table
 from domain.parental import SUBJECT_ID_PATTERN, ChildLink, minor_check
@@ -137,6 +134,8 @@ def _child_out(link: ChildLink) -> ChildOut:
     status = erasure().status(child)
     profile, decided, collected = None, {}, {}
     if status.state == "active":  # a child pending deletion is unavailable to everyone, the parent included
+        from domain.consent.ports import Owner  # here: the host's routes (age checks, requests) never need consent
+
         found = store().profile(child)
         profile = ProfileOut(**asdict(found)) if found else None
         views = consents().current(Owner("subject", child))
@@ -238,6 +237,10 @@ def post_child_withdraw(child_id: SUBJECT_ID) -> WithdrawOut:
     status = _not_purged(child_id)
     receipt_id = None
     if status.state == "active":
+        from api.context import request_context  # here: the host's routes (age checks, requests) never need consent
+        from domain.consent.ports import Owner
+        from domain.consent.rules import withdrawal_request
+
         refusals = withdrawal_request([purpose.id for purpose in catalog().purposes], catalog=catalog())
         if refusals is not None:
             receipt = consents().change(
