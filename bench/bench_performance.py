@@ -96,6 +96,19 @@ def rows(results: dict[str, Any]) -> list[tuple[str, str, str, str, str, str, st
                 mark(met),
             )
         )
+    framework = cold.get("framework")
+    if framework:
+        table.append(
+            (
+                "cold start",
+                "framework alone: powertools' validated resolver + pydantic, on top of boto3",
+                f"{framework['ms']:.0f} ms",
+                "",
+                "",
+                "",
+                "-",
+            )
+        )
     warm = results["warm"]
     for item in warm["operations"]:
         table.append(
@@ -217,13 +230,18 @@ def print_markdown(results: dict[str, Any]) -> None:
     for row in rows(results):
         print("| " + " | ".join(cell.replace("|", "/") for cell in row) + " |")
     print("\nCold start in detail (ms; median of the runs unless said; CPU = the child's own CPU time):\n")
-    print("| function | event | AWS calls | import | first answer | total | floor | min / floor min | CPU ratio |")
-    print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
+    print(
+        "| function | event | AWS calls | import | first answer | total | floor | min / floor min | CPU ratio "
+        "| (floor + framework) / floor |"
+    )
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for item in results["cold"]["functions"]:
+        bound = f"{item['framework_bound_ratio']:.2f}" if "framework_bound_ratio" in item else ""
         print(
             f"| {item['function']} | {item['event']} | {len(item['calls'])} | {item['handler_import_ms']:.0f} | "
             f"{item['handler_first_answer_ms']:.0f} | {item['handler_ms']:.0f} | {item['floor_ms']:.0f} | "
-            f"{item.get('handler_min_ms', 0):.0f} / {item.get('floor_min_ms', 0):.0f} | {item['cpu_ratio']:.2f} |"
+            f"{item.get('handler_min_ms', 0):.0f} / {item.get('floor_min_ms', 0):.0f} | {item['cpu_ratio']:.2f} | "
+            f"{bound} |"
         )
     print("\nTop import contributors (`python -X importtime` over the cold start, min of 3; ms):\n")
     print(
