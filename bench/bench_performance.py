@@ -109,6 +109,17 @@ def rows(results: dict[str, Any]) -> list[tuple[str, str, str, str, str, str, st
                 "-",
             )
         )
+        table.append(
+            (
+                "cold start",
+                "pydantic alone: the same models without the resolver, on top of boto3",
+                f"{framework['pydantic_alone_ms']:.0f} ms",
+                "",
+                "",
+                "",
+                "-",
+            )
+        )
     warm = results["warm"]
     for item in warm["operations"]:
         table.append(

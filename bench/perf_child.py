@@ -4,7 +4,8 @@
     perf_child.py record  <spec.json>   the same, recording every AWS call (service, operation, parameters)
     perf_child.py floor   <spec.json>   import boto3, create the same clients, replay the recorded calls
     perf_child.py framework <spec.json> boto3 imported first (untimed), then the API functions' framework alone:
-                                        powertools' validated resolver and pydantic, one route, one answer
+                                        powertools' validated resolver and pydantic, one route, one answer (or
+                                        pydantic alone, the same models without the resolver)
     perf_child.py export        <spec.json>   the export worker on one message: time, and peak RSS above baseline
     perf_child.py export-floor  <spec.json>   the same partition paged with raw Query calls, the same number of
                                               bytes uploaded with a raw multipart upload
@@ -172,8 +173,10 @@ def run_floor(spec: dict[str, Any]) -> dict[str, Any]:
 def run_framework(spec: dict[str, Any]) -> dict[str, Any]:
     """What any API function built on this project's stack pays on top of the floor, before a line of its own:
     powertools' HTTP API resolver with validation on and pydantic, one route with a body model and a response
-    model, one answer. boto3 is imported before the timer (the floor pays for it, and every API function needs
-    it), and the collector is set as `handlers/__init__.py` sets it, so the figure is the framework's own share."""
+    model, one answer (`stack` "resolver"); or, to price the alternative, the same models validating the body and
+    shaping the answer without the resolver (`stack` "pydantic"). boto3 is imported before the timer (the floor
+    pays for it, and every API function needs it), and the collector is set as `handlers/__init__.py` sets it, so
+    the figure is the framework's own share."""
     import gc
 
     import boto3  # noqa: F401 - untimed: the floor's share
@@ -182,10 +185,7 @@ def run_framework(spec: dict[str, Any]) -> dict[str, Any]:
     cpu_started, started = time.process_time(), time.perf_counter()
     from typing import Annotated
 
-    from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
     from pydantic import BaseModel, Field
-
-    app = APIGatewayHttpResolver(enable_validation=True)
 
     class Choice(BaseModel):
         purpose: Annotated[str, Field(min_length=1, max_length=64)]
@@ -195,11 +195,21 @@ def run_framework(spec: dict[str, Any]) -> dict[str, Any]:
         receipt_id: str
         choices: list[Choice]
 
-    @app.put("/visitors/<visitor_id>/consents")
-    def put_choice(visitor_id: str, choice: Choice) -> Receipt:
-        return Receipt(receipt_id=visitor_id, choices=[choice])
+    event = spec["event"]
+    if spec["stack"] == "pydantic":
+        choice = Choice.model_validate_json(event["body"])
+        receipt = Receipt(receipt_id=event["pathParameters"]["visitor_id"], choices=[choice])
+        answer = {"statusCode": 200, "body": receipt.model_dump_json()}
+    else:
+        from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 
-    answer = app.resolve(spec["event"], Context())  # type: ignore[arg-type]
+        app = APIGatewayHttpResolver(enable_validation=True)
+
+        @app.put("/visitors/<visitor_id>/consents")
+        def put_choice(visitor_id: str, choice: Choice) -> Receipt:
+            return Receipt(receipt_id=visitor_id, choices=[choice])
+
+        answer = app.resolve(event, Context())  # type: ignore[arg-type]
     done, cpu_done = time.perf_counter(), time.process_time()
     return {"total_s": done - started, "cpu_s": cpu_done - cpu_started, "status": answer["statusCode"]}
 

@@ -421,17 +421,22 @@ def measure(function: str, seeder: Seeder, workdir: Path) -> dict[str, Any]:
 
 
 def framework_share(env: dict[str, str], workdir: Path) -> dict[str, Any]:
-    """The API functions' framework alone, on top of boto3: median of RUNS fresh interpreters."""
+    """The API functions' framework alone, on top of boto3, and pydantic alone (the same models without
+    powertools' resolver): median of RUNS fresh interpreters each, alternated."""
     event = load_event(FRAMEWORK_EVENT)
     event["body"] = json.dumps({"purpose": "analytics", "granted": True})
-    runs = [run_child("framework", {"event": event}, env, workdir) for _ in range(RUNS)]
-    if any(run["status"] != 200 for run in runs):
-        raise RuntimeError(f"the framework probe did not answer 200: {[run['status'] for run in runs]}")
+    runs: dict[str, list[dict[str, Any]]] = {"resolver": [], "pydantic": []}
+    for run in range(RUNS):
+        for stack in ("resolver", "pydantic") if run % 2 == 0 else ("pydantic", "resolver"):
+            runs[stack].append(run_child("framework", {"event": event, "stack": stack}, env, workdir))
+    if any(run["status"] != 200 for stack in runs.values() for run in stack):
+        raise RuntimeError(f"the framework probe did not answer 200: {runs}")
     return {
         "what": "powertools' APIGatewayHttpResolver with enable_validation and pydantic, one route with a body and "
         "a response model, one answer; imported after boto3, so this is the framework's share alone",
-        "ms": round(median([r["total_s"] for r in runs]) * 1000, 1),
-        "cpu_ms": round(median([r["cpu_s"] for r in runs]) * 1000, 1),
+        "ms": round(median([r["total_s"] for r in runs["resolver"]]) * 1000, 1),
+        "cpu_ms": round(median([r["cpu_s"] for r in runs["resolver"]]) * 1000, 1),
+        "pydantic_alone_ms": round(median([r["total_s"] for r in runs["pydantic"]]) * 1000, 1),
         "runs": RUNS,
     }
 
@@ -450,7 +455,11 @@ def main(functions: list[str]) -> dict[str, Any]:
         seeder = Seeder(cloud)
         if VALIDATED_APIS.intersection(functions):
             framework = framework_share(cloud.function_env("ConsentApiFunction"), Path(tmp))
-            print(f"  cold framework alone (on top of boto3) {framework['ms']:6.1f} ms", flush=True)
+            print(
+                f"  cold framework alone (on top of boto3) {framework['ms']:6.1f} ms;"
+                f" pydantic alone {framework['pydantic_alone_ms']:.1f} ms",
+                flush=True,
+            )
         for function in functions:
             started = time.perf_counter()
             result = with_framework_bound(measure(function, seeder, Path(tmp)), framework)
