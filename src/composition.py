@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from adapters.request_store import DynamoRequestStore
     from adapters.subject_store import DynamoSubjectStore
     from domain.erasure_service import ErasureService
+    from domain.holds import HoldService
     from domain.requests.service import RequestService
 
 # The store, the audit log, the request service and the erasure service are imported on first use: a function
@@ -90,3 +91,14 @@ def erasure() -> "ErasureService":
     audit = AuditLog(config.audit_table, lambda: secret_bytes(config.pseudonym_secret_arn))
     deletions = DeletionStore(config.subjects_table, audit)
     return ErasureService(deletions, clock(), grace=timedelta(days=config.erasure_grace_days))
+
+
+@cache
+def holds() -> "HoldService":
+    from adapters.hold_store import DynamoHoldStore
+    from domain.holds import HoldService
+    from domain.records import load_categories
+
+    config = Settings.from_env()
+    hold_store = DynamoHoldStore(config.subjects_table, store().audit, lambda: epoch_seconds(clock().now()))
+    return HoldService(hold_store, erasure(), load_categories(), clock())

@@ -17,6 +17,7 @@ from adapters.audit_log import AuditLog
 from adapters.aws import client, dynamodb, transact_write
 from adapters.deletion_store import DeletionStore
 from adapters.dynamo_json import from_item, to_item
+from adapters.hold_store import HOLD_PREFIX
 from adapters.keys import PROFILE_SK, subject_pk
 from adapters.outbox import outbox_put
 from adapters.partition import delete_keys, subject_item_pages
@@ -128,7 +129,7 @@ class Purger:
         answer = dynamodb().query(
             TableName=self.table,
             KeyConditionExpression="pk = :pk AND begins_with(sk, :hold)",
-            ExpressionAttributeValues={":pk": {"S": subject_pk(subject_id)}, ":hold": {"S": "HOLD#"}},
+            ExpressionAttributeValues={":pk": {"S": subject_pk(subject_id)}, ":hold": {"S": HOLD_PREFIX}},
         )
         holds = {}
         for item in answer.get("Items", []):

@@ -46,7 +46,8 @@ ERROR_DESCRIPTIONS = {
     "403": "The token lacks the group or scope this route needs",
     "404": "No such resource, or no such route",
     "409": "The request conflicts with the current state",
-    "410": "The account is pending deletion or purged: unavailable (the body gives the purge date)",
+    "410": "The account is pending deletion or purged: unavailable (the body gives the purge date); on an operator's "
+    "route about a subject, the subject is purged or its purge is due",
     "413": f"The body is over {MAX_BODY_BYTES // 1024} KB (350 KB of JSON for a host record)",
     "422": "The request does not match this operation's schema; `details` names the fields, never their values",
     "500": "A fault on our side; nothing was half-applied and the request may be retried",
@@ -75,7 +76,7 @@ def error_statuses(method: str, path: str, secured: bool) -> list[str]:
         statuses.add("401")
     if path.startswith(RESTRICTED_PREFIXES) or (method, path) in RESTRICTED_OPERATIONS:
         statuses.add("403")
-    if path == "/me" or path.startswith(("/me/", "/parents/")):
+    if path == "/me" or path.startswith(("/me/", "/parents/", "/admin/subjects/")):
         statuses.add("410")
     return sorted(statuses)
 

@@ -33,7 +33,8 @@ README_FILE = "README.txt"
 _EXACT_KEYS = {"PROFILE": "profile", "CONSENTS": "consents"}
 _KEY_PREFIXES = (("CONSENTEVT#", "consent_history"), ("RECEIPT#", "consent_receipts"), ("REQUEST#", "requests"))
 RECORD_PREFIX = "RECORD#"
-INTERNAL_KEY_PREFIXES = ("OUTBOX#", "OPENREQ#")
+# Bookkeeping, and an operator's legal holds (their reason is operator text, `placed_by` the operator's id)
+INTERNAL_KEY_PREFIXES = ("OUTBOX#", "OPENREQ#", "HOLD#")
 INTERNAL_ATTRIBUTES = frozenset(
     {"pk", "sk", "outbox", "version", "active_pk", "active_sk", "purge_pk", "purge_sk", "request_pk", "request_sk"}
 )

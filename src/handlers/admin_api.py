@@ -1,19 +1,23 @@
 """Operator routes (privacy-admin group): requests received by other channels, the request queue by status and
-due date, extensions, rejections, connected systems' completion, audit chains with their verification (the head
-signed), and deletion certificates with the exact message their signature covers."""
+due date, extensions, rejections, connected systems' completion, legal holds on a subject's records, audit chains
+with their verification (the head signed), and deletion certificates with the exact message their signature
+covers."""
 
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
+from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 from api.http import BEARER, build_app, resolve
 from api.identity import ADMIN_GROUP, caller_of
 from api.subject_schemas import RequestOut
-from composition import clock, request_store, requests, store
+from composition import clock, holds, request_store, requests, store
 from domain.audit import AuditRecord, ChainVerification, verify_chain
 from domain.errors import NotFound
+from domain.holds import LegalHold
 from domain.requests.model import DataRequest, RequestStatus
 from observability import logger
 from trust_composition import certificates, signer
@@ -22,6 +26,8 @@ app = build_app()
 TAGS = ["admin"]
 REQUEST_ID = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]
 Reason = Annotated[str, Field(min_length=3, max_length=500)]
+SUBJECT_ID = Annotated[str, Path(min_length=1, max_length=128)]
+CATEGORY = Annotated[str, Path(pattern=r"^[a-z][a-z0-9_]{1,40}$")]  # domain.records.CATEGORY_ID
 
 
 class AdminRequestIn(BaseModel):
@@ -58,6 +64,45 @@ class AdminRequestOut(RequestOut):
             systems_pending=list(request.systems_pending),
             systems_done=list(request.systems_done),
         )
+
+
+class HoldIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    category: Annotated[str, Field(min_length=1, max_length=64, description="A configured record category")]
+    until: Annotated[AwareDatetime, Field(description="When the hold ends (ISO 8601 with an offset, in the future)")]
+    reason: Annotated[
+        str, Field(min_length=1, max_length=500, description="Why (e.g. the case); kept on the hold, never audited")
+    ]
+
+    @field_validator("until")
+    @classmethod
+    def _in_utc(cls, until: datetime) -> datetime:
+        try:
+            return until.astimezone(UTC)
+        except OverflowError as error:  # e.g. 9999-12-31T23:00:00-02:00 is past the last representable moment
+            raise ValueError("out of range") from error
+
+
+class HoldOut(BaseModel):
+    category: str
+    until: datetime
+    reason: str
+    placed_at: datetime
+    placed_by: Annotated[str, Field(description="The operator who placed it (their subject id)")]
+
+    @classmethod
+    def of(cls, hold: LegalHold) -> "HoldOut":
+        return cls(
+            category=hold.category,
+            until=hold.until,
+            reason=hold.reason,
+            placed_at=hold.placed_at,
+            placed_by=hold.placed_by,
+        )
+
+
+class HoldListOut(BaseModel):
+    items: list[HoldOut]
 
 
 class AdminRequestListOut(BaseModel):
@@ -164,6 +209,44 @@ def complete_system(
     request_id: REQUEST_ID, system: Annotated[str, Path(pattern=r"^[a-z0-9_-]{1,64}$")]
 ) -> AdminRequestOut:
     return AdminRequestOut.of(requests().system_done(request_id, system, admin=_admin()))
+
+
+@app.post(
+    "/admin/subjects/<subject_id>/holds",
+    summary="Place a legal hold: the subject's records of a category are kept past its purge until the hold ends "
+    "(placing it again on the same category replaces until and reason)",
+    tags=TAGS,
+    security=BEARER,
+    status_code=201,
+)
+def place_hold(subject_id: SUBJECT_ID, body: HoldIn) -> HoldOut:
+    admin = _admin()
+    return HoldOut.of(holds().place(subject_id, body.category, body.until, body.reason, admin=admin))
+
+
+@app.get(
+    "/admin/subjects/<subject_id>/holds",
+    summary="A subject's legal holds that have not ended",
+    tags=TAGS,
+    security=BEARER,
+)
+def list_holds(subject_id: SUBJECT_ID) -> HoldListOut:
+    _admin()
+    return HoldListOut(items=[HoldOut.of(hold) for hold in holds().holds(subject_id)])
+
+
+@app.delete(
+    "/admin/subjects/<subject_id>/holds/<category>",
+    summary="Lift a legal hold (records already isolated by a purge stay isolated until the hold's end)",
+    tags=TAGS,
+    security=BEARER,
+    status_code=204,
+    responses={204: {"description": "The hold is lifted", "content": {}}},
+)
+def lift_hold(subject_id: SUBJECT_ID, category: CATEGORY) -> Response[None]:
+    admin = _admin()
+    holds().lift(subject_id, category, admin=admin)
+    return Response(status_code=204)
 
 
 @app.get(

@@ -120,6 +120,45 @@ def test_after_the_window_the_subject_is_purged_with_a_certificate(cloud, person
     assert [i["sk"]["S"] for i in held] == ["RECORD#invoices#INV-9"]
 
 
+def test_an_operators_hold_keeps_its_category_through_the_purge_until_the_hold_ends(cloud, person):
+    from datetime import datetime, timedelta
+
+    # Given a subject with an invoice and an order, and an operator's hold on its orders for 400 days
+    token, subject = person["access_token"], person["sub"]
+    admin = cloud.token(f"admin-{uuid.uuid4().hex[:6]}", ["privacy-admin"])
+    until = (datetime.fromisoformat(cloud.local("GET", "clock")["now"]) + timedelta(days=400)).replace(microsecond=0)
+    hold = {"category": "orders", "until": until.isoformat(), "reason": "Dispute over order O-9"}
+    assert cloud.call("POST", f"/admin/subjects/{subject}/holds", admin, json=hold).status_code == 201
+    # When the subject deletes its account and is purged 61 days later
+    assert cloud.call("DELETE", "/me", token).status_code == 202
+    cloud.local("POST", "clock", {"advance_days": 61})
+    cloud.local("POST", "tick")
+    assert cloud.call("GET", "/me/status", token).json()["state"] == "purged"
+    # Then the order is kept beside the invoice in the pseudonymous held partition, until the hold ends
+    name = pseudonym(cloud, subject)
+    ddb = aws_client(cloud, "dynamodb")
+    held = ddb.query(
+        TableName=cloud.info()["resources"]["SubjectsTable"],
+        KeyConditionExpression="pk = :pk",
+        ExpressionAttributeValues={":pk": {"S": f"HELD#{name}"}},
+    )["Items"]
+    assert sorted(i["sk"]["S"] for i in held) == ["RECORD#invoices#INV-9", "RECORD#orders#O-9"]
+    (order,) = [i for i in held if i["sk"]["S"].startswith("RECORD#orders#")]
+    assert int(order["expires_at"]["N"]) == int(until.timestamp())
+    # And the certificate lists it under the operator's hold
+    items = ddb.scan(TableName=cloud.info()["resources"]["AuditTable"])["Items"]
+    (certificate,) = [
+        c
+        for c in (json.loads(i["certificate"]["S"]) for i in items if i["pk"]["S"].startswith("CERT#"))
+        if c["subject"] == name
+    ]
+    basis = {h["category"]: h["basis"] for h in certificate["held"]}
+    assert basis["orders"] == "legal hold placed by an operator"
+    assert set(basis) == {"invoices", "orders"}
+    # And the subject is gone for the operator's hold routes too
+    assert cloud.call("GET", f"/admin/subjects/{subject}/holds", admin).status_code == 410
+
+
 def test_restore_of_an_active_account_is_a_conflict(cloud, person):
     answer = cloud.call("POST", "/me/restore", person["access_token"])
     assert answer.status_code == 409

@@ -150,3 +150,23 @@ def test_extension_moves_the_due_date_once_and_rejection_closes(cloud):
 def test_admin_routes_refuse_non_admins(cloud):
     login = _person(cloud)
     assert cloud.call("GET", "/admin/requests", login["access_token"]).status_code == 403
+
+
+def test_an_operator_places_lists_and_lifts_a_legal_hold(cloud):
+    # Given a subject and an operator
+    login, admin = _person(cloud), _admin(cloud)
+    holds = f"/admin/subjects/{login['sub']}/holds"
+    hold = {"category": "orders", "until": "2099-01-01T00:00:00Z", "reason": "Dispute over an order"}
+    # When the operator places a hold on the subject's orders
+    placed = cloud.call("POST", holds, admin, json=hold)
+    # Then it is created and listed; the subject itself may not touch it
+    assert placed.status_code == 201, placed.text
+    assert cloud.call("GET", holds, admin).json()["items"] == [placed.json()]
+    assert cloud.call("DELETE", f"{holds}/orders", login["access_token"]).status_code == 403
+    # When the operator lifts it
+    lifted = cloud.call("DELETE", f"{holds}/orders", admin)
+    # Then it is gone (204, no body), and lifting it again finds none
+    assert lifted.status_code == 204
+    assert lifted.content == b""
+    assert cloud.call("GET", holds, admin).json()["items"] == []
+    assert cloud.call("DELETE", f"{holds}/orders", admin).status_code == 404

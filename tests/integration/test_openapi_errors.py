@@ -19,7 +19,7 @@ def _expected(method: str, path: str, secured: bool) -> set[str]:
     admin_or_app = path.startswith(("/admin/", "/app/", "/minors/checks", "/parents/"))
     if admin_or_app or (method, path) == ("post", "/minors/consent-requests"):
         statuses.add("403")
-    if path == "/me" or path.startswith(("/me/", "/parents/")):
+    if path == "/me" or path.startswith(("/me/", "/parents/", "/admin/subjects/")):
         statuses.add("410")
     return statuses
 
