@@ -11,7 +11,7 @@ from adapters.keys import PROFILE_SK, subject_pk
 from adapters.outbox import outbox_put
 from domain.audit import AuditEntry
 from domain.clock import epoch_seconds
-from domain.erasure import SubjectStatus, purge_partition
+from domain.erasure import DeletionReason, SubjectStatus, purge_partition
 
 TOMBSTONE_SK = "TOMBSTONE"
 TOMBSTONE_SECONDS = 30 * 86_400  # longer than any token lives
@@ -90,19 +90,29 @@ class DeletionStore:
             ]
         )
 
-    def restore(self, subject_id: str, *, audit: AuditEntry, now: datetime, activity: dict[str, str]) -> bool:
-        """False when there is nothing to restore (not pending, or the window has ended). Records `now`'s day as
-        the last activity in the same write."""
+    def restore(
+        self,
+        subject_id: str,
+        *,
+        audit: AuditEntry,
+        now: datetime,
+        activity: dict[str, str],
+        reasons: tuple[DeletionReason, ...],
+    ) -> bool:
+        """False when there is nothing to restore (not pending, the window has ended, or the deletion is for none
+        of `reasons`). Records `now`'s day as the last activity in the same write."""
+        allowed = {f":reason{index}": reason for index, reason in enumerate(reasons)}
         update = {
             "TableName": self.table,
             "Key": {"pk": {"S": subject_pk(subject_id)}, "sk": {"S": PROFILE_SK}},
             "UpdateExpression": "SET #state = :active, last_active_day = :day, active_pk = :apk, active_sk = :ask "
             "REMOVE purge_at, deletion_reason, deletion_requested_at, deletion_request_id, expires_at, purge_pk, "
             "purge_sk",
-            "ConditionExpression": "#state = :pending AND expires_at > :now",
+            "ConditionExpression": f"#state = :pending AND expires_at > :now AND deletion_reason IN ({', '.join(allowed)})",
             "ExpressionAttributeNames": {"#state": "state"},
             "ExpressionAttributeValues": to_item(
-                {
+                allowed
+                | {
                     ":active": "active",
                     ":pending": "pending_deletion",
                     ":now": epoch_seconds(now),

@@ -16,15 +16,20 @@ from domain.records import RecordCategories
 
 DeletionReason = Literal["user_request", "erasure_request", "inactivity", "underage", "parent_request"]
 State = Literal["active", "pending_deletion", "purged"]
+# Deletions the subject may cancel within the restore window (POST /me/restore, or activity for inactivity). A
+# parent's erasure or withdrawal of consent for their child, and an operator's removal of an account opened without
+# the required parental consent, are not the child's to undo.
+CANCELLABLE_BY_SUBJECT: tuple[DeletionReason, ...] = ("user_request", "erasure_request", "inactivity")
 
 
 class SubjectUnavailable(Gone):
     default_code = "subject_unavailable"
 
-    def __init__(self, state: State, purge_at: datetime | None) -> None:
+    def __init__(self, state: State, purge_at: datetime | None, reason: DeletionReason | None = None) -> None:
         when = f" It will be permanently deleted on {purge_at.date().isoformat()}." if purge_at else ""
+        undo = " POST /me/restore cancels the deletion." if reason is None or reason in CANCELLABLE_BY_SUBJECT else ""
         message = (
-            f"This account is scheduled for deletion and unavailable.{when} POST /me/restore cancels the deletion."
+            f"This account is scheduled for deletion and unavailable.{when}{undo}"
             if state == "pending_deletion"
             else "This account was permanently deleted."
         )
@@ -48,7 +53,7 @@ class SubjectStatus:
 
     def ensure_available(self) -> None:
         if self.state != "active":
-            raise SubjectUnavailable(self.state, self.purge_at)
+            raise SubjectUnavailable(self.state, self.purge_at, self.reason)
 
 
 def purge_partition(subject_id: str, day: date) -> str:

@@ -6,7 +6,7 @@ from typing import Protocol
 from domain.activity import activity_keys
 from domain.audit import Actor, AuditEntry
 from domain.clock import Clock
-from domain.erasure import DeletionReason, SubjectStatus, SubjectUnavailable, schedule
+from domain.erasure import CANCELLABLE_BY_SUBJECT, DeletionReason, SubjectStatus, SubjectUnavailable, schedule
 from domain.errors import Conflict, NotFound
 
 
@@ -15,13 +15,37 @@ class DeletionPort(Protocol):
 
     def schedule(self, subject_id: str, status: SubjectStatus, *, audit: AuditEntry, now: datetime) -> bool: ...
 
-    def restore(self, subject_id: str, *, audit: AuditEntry, now: datetime, activity: dict[str, str]) -> bool:
-        """Active again, with `now`'s day recorded as the last activity (`activity`: its index keys)."""
+    def restore(
+        self,
+        subject_id: str,
+        *,
+        audit: AuditEntry,
+        now: datetime,
+        activity: dict[str, str],
+        reasons: tuple[DeletionReason, ...],
+    ) -> bool:
+        """Active again, with `now`'s day recorded as the last activity (`activity`: its index keys); only if the
+        deletion pending is for one of `reasons`, in the same conditional write."""
         ...
 
 
 class NothingToRestore(Conflict):
     default_code = "not_scheduled"
+
+
+class DeletionNotCancellable(Conflict):
+    """The deletion pending was not the subject's own doing (domain.erasure.CANCELLABLE_BY_SUBJECT)."""
+
+    default_code = "deletion_not_cancellable"
+
+    def __init__(self, reason: DeletionReason | None) -> None:
+        message = (
+            "This account is being deleted because it was opened without the consent of a parent or guardian; "
+            "it cannot be restored."
+            if reason == "underage"
+            else "A parent or guardian asked for this account's deletion; it cannot be cancelled from this account."
+        )
+        super().__init__(message, details=[{"reason": reason}])
 
 
 class ErasureService:
@@ -74,9 +98,11 @@ class ErasureService:
         # A restore is the subject's activity today: an account restored from an inactivity removal must be swept
         # again 180 days from now, and the day it was last active before has already been swept.
         activity = activity_keys(subject_id, now.date())
-        if self.deletions.restore(subject_id, audit=audit, now=now, activity=activity):
+        if self.deletions.restore(subject_id, audit=audit, now=now, activity=activity, reasons=CANCELLABLE_BY_SUBJECT):
             return SubjectStatus(state="active")
         current = self.status(subject_id)
         if current.state == "purged":
             raise SubjectUnavailable("purged", current.purge_at)
+        if current.state == "pending_deletion" and current.reason not in CANCELLABLE_BY_SUBJECT:
+            raise DeletionNotCancellable(current.reason)
         raise NothingToRestore("This account is not scheduled for deletion; there is nothing to restore.")

@@ -147,7 +147,13 @@ def delete_me() -> DeletionOut:
 
 
 @app.post(
-    "/me/restore", summary="Cancel the deletion of your account during the restore window", tags=TAGS, security=BEARER
+    "/me/restore",
+    summary="Cancel the deletion of your account during the restore window",
+    description="Cancels a deletion you asked for (or one for inactivity). 409 `deletion_not_cancellable`: the "
+    "deletion was asked by your parent or guardian, or the account was opened without their required consent; "
+    "only they can change it. 409 `not_scheduled`: nothing to restore.",
+    tags=TAGS,
+    security=BEARER,
 )
 def restore_me() -> StatusOut:
     # Exactly as it was, but for the day of last activity: today (domain.erasure_service).

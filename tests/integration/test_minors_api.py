@@ -16,8 +16,8 @@ from domain.consent.ports import Owner
 from domain.minors import check_minor, load_age_table
 from domain.parental import issue_confirmation_token
 from domain.profile import new_profile
-from handlers import minors_api, parental_expiry, purge_worker
-from tests.support import as_subject, at_path, load_event, with_body
+from handlers import minors_api, parental_expiry, purge_worker, subject_api
+from tests.support import as_subject, at_path, load_event, routed, with_body
 
 CHILD_REFERENCE = "signup-7f3a9c21"
 PARENT_EMAIL = "parent@example.org"
@@ -104,6 +104,13 @@ def linked_family(context: Any) -> tuple[str, str, str]:
     status, body = link(context, issued["request_id"], child, parent)
     assert status == 200, body
     return parent, child, issued["request_id"]
+
+
+def as_child(route: str, child: str, context: Any) -> tuple[int, Any]:
+    """The child, signed in, calls one of their own routes (`route`: "POST /me/restore", "POST /me/activity")."""
+    event = routed(as_subject(load_event("subject_api/post_activity.json"), child), route)
+    response = subject_api.lambda_handler(event, context)
+    return response["statusCode"], json.loads(response["body"] or "null")
 
 
 def as_parent(relative: str, parent: str, child: str, **path: str) -> dict[str, Any]:
@@ -351,6 +358,30 @@ def test_withdrawal_refuses_every_refusable_purpose_and_schedules_deletion(aws, 
     (detail,) = outbox(ddb, aws, "ParentalConsentWithdrawn")
     assert (detail["child_subject_id"], detail["parent_subject_id"]) == (child, parent)
     assert detail["receipt_id"] == body["receipt_id"]
+
+
+@pytest.mark.parametrize("relative", ["minors_api/post_child_erasure.json", "minors_api/post_child_withdraw.json"])
+def test_a_child_cannot_cancel_the_deletion_their_parent_asked_for(aws, context, relative):
+    # Given a parent who asked for their child's deletion (erasure, or withdrawal of consent)
+    parent, child, _ = linked_family(context)
+    assert invoke(as_parent(relative, parent, child), context)[0] in (200, 202)
+    # When the child restores their account with their own token
+    status, body = as_child("POST /me/restore", child, context)
+    # Then the restore is refused, saying why, and the deletion stands
+    assert (status, body["error"]) == (409, "deletion_not_cancellable"), body
+    assert "parent" in body["message"]
+    assert composition.erasure().status(child).reason == "parent_request"
+
+
+def test_a_childs_activity_does_not_cancel_the_deletion_their_parent_asked_for(aws, context):
+    # Given a parent who withdrew consent for their child
+    parent, child, _ = linked_family(context)
+    invoke(as_parent("minors_api/post_child_withdraw.json", parent, child), context)
+    # When the child is active again in the host application
+    status, body = as_child("POST /me/activity", child, context)
+    # Then the account stays unavailable and pending deletion
+    assert (status, body["error"]) == (410, "subject_unavailable")
+    assert composition.erasure().status(child).state == "pending_deletion"
 
 
 # ---------------------------------------------------------------- underage purge
