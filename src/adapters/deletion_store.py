@@ -90,6 +90,38 @@ class DeletionStore:
             ]
         )
 
+    def take_over(
+        self,
+        subject_id: str,
+        reason: DeletionReason,
+        *,
+        request_id: str | None,
+        audit: AuditEntry,
+        now: datetime,
+        reasons: tuple[DeletionReason, ...],
+    ) -> bool:
+        """False when the subject is not pending deletion for one of `reasons` with its window open: nothing is
+        written. The purge date, its index keys and TTL stay as they are."""
+        allowed = {f":from{index}": previous for index, previous in enumerate(reasons)}
+        values: dict[str, Any] = allowed | {
+            ":pending": "pending_deletion",
+            ":now": epoch_seconds(now),
+            ":reason": reason,
+        }
+        request_part = ""
+        if request_id:
+            values[":request"] = request_id
+            request_part = ", deletion_request_id = :request"
+        update = {
+            "TableName": self.table,
+            "Key": {"pk": {"S": subject_pk(subject_id)}, "sk": {"S": PROFILE_SK}},
+            "UpdateExpression": "SET deletion_reason = :reason" + request_part,
+            "ConditionExpression": f"#state = :pending AND expires_at > :now AND deletion_reason IN ({', '.join(allowed)})",
+            "ExpressionAttributeNames": {"#state": "state"},
+            "ExpressionAttributeValues": to_item(values),
+        }
+        return transact_write([{"Update": update}, self.audit.prepare(subject_id, audit)])
+
     def restore(
         self,
         subject_id: str,

@@ -1,5 +1,6 @@
 """Erasure use cases: schedule deletion (account deletion, erasure request, inactivity), restore, status."""
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -14,6 +15,20 @@ class DeletionPort(Protocol):
     def status(self, subject_id: str) -> SubjectStatus: ...
 
     def schedule(self, subject_id: str, status: SubjectStatus, *, audit: AuditEntry, now: datetime) -> bool: ...
+
+    def take_over(
+        self,
+        subject_id: str,
+        reason: DeletionReason,
+        *,
+        request_id: str | None,
+        audit: AuditEntry,
+        now: datetime,
+        reasons: tuple[DeletionReason, ...],
+    ) -> bool:
+        """The pending deletion becomes `reason`'s (its purge date kept), only if it is still pending, its window
+        still open and its reason one of `reasons`; False (nothing written) otherwise."""
+        ...
 
     def restore(
         self,
@@ -46,6 +61,9 @@ class DeletionNotCancellable(Conflict):
             else "A parent or guardian asked for this account's deletion; it cannot be cancelled from this account."
         )
         super().__init__(message, details=[{"reason": reason}])
+
+
+TAKE_OVER_ATTEMPTS = 5
 
 
 class ErasureService:
@@ -91,6 +109,32 @@ class ErasureService:
         if current.state == "purged":
             raise SubjectUnavailable("purged", current.purge_at)
         return current
+
+    def schedule_binding_deletion(
+        self, subject_id: str, reason: DeletionReason, *, actor: Actor, request_id: str | None = None
+    ) -> SubjectStatus:
+        """Like schedule_deletion, for a deletion the subject may not cancel (a parent's for their child): a
+        deletion already pending that the subject could cancel becomes `reason`'s, keeping its purge date."""
+        if reason in CANCELLABLE_BY_SUBJECT:
+            raise ValueError(f"{reason} is a deletion the subject may cancel")
+        for _ in range(TAKE_OVER_ATTEMPTS):
+            status = self.schedule_deletion(subject_id, reason, actor=actor, request_id=request_id)
+            if status.reason not in CANCELLABLE_BY_SUBJECT:
+                return status  # ours now, or already binding (another parent request, an underage removal)
+            now = self.clock.now()
+            audit = AuditEntry(
+                action="deletion.taken_over",
+                actor=actor,
+                at=now,
+                request_id=request_id,
+                details={"reason": reason, "previous_reason": status.reason or ""},
+            )
+            if self.deletions.take_over(
+                subject_id, reason, request_id=request_id, audit=audit, now=now, reasons=CANCELLABLE_BY_SUBJECT
+            ):
+                return replace(status, reason=reason, request_id=request_id or status.request_id)
+            # Restored or purged meanwhile: schedule again, or learn that it is gone.
+        raise Conflict("The account's deletion changed while it was being scheduled; please retry.")
 
     def restore(self, subject_id: str, *, actor: Actor = "subject") -> SubjectStatus:
         now = self.clock.now()

@@ -30,7 +30,7 @@ from api.minors_schemas import (
 from api.subject_schemas import DownloadOut, ProfileOut, RequestOut
 from composition import clock, erasure, requests, store
 from domain.audit import AuditEntry
-from domain.erasure import SubjectStatus, SubjectUnavailable
+from domain.erasure import CANCELLABLE_BY_SUBJECT, SubjectStatus, SubjectUnavailable
 from domain.minors import InvalidBirthDate, load_age_table
 from domain.parental import SUBJECT_ID_PATTERN, ChildLink, minor_check
 from minors_composition import catalog, consents, parental, parental_store, settings, underage
@@ -214,9 +214,12 @@ def get_child_download(child_id: SUBJECT_ID, request_id: REQUEST_ID) -> Download
 def post_child_erasure(child_id: SUBJECT_ID) -> ChildDeletionOut:
     _linked(child_id)
     status = _not_purged(child_id)
-    if status.state == "active":
+    if status.state == "active" or status.reason in CANCELLABLE_BY_SUBJECT:
+        # A deletion already pending (e.g. for inactivity) becomes the parent's: the child can no longer cancel it.
         request = requests().submit(child_id, "erasure", origin="parent")
-        status = erasure().schedule_deletion(child_id, "parent_request", actor="parent", request_id=request.request_id)
+        status = erasure().schedule_binding_deletion(
+            child_id, "parent_request", actor="parent", request_id=request.request_id
+        )
     return ChildDeletionOut(
         child_subject_id=child_id,
         state=status.state,
@@ -233,27 +236,27 @@ def post_child_erasure(child_id: SUBJECT_ID) -> ChildDeletionOut:
     security=BEARER,
 )
 def post_child_withdraw(child_id: SUBJECT_ID) -> WithdrawOut:
-    link = _linked(child_id)
-    status = _not_purged(child_id)
-    receipt_id = None
-    if status.state == "active":
-        from api.context import request_context  # here: the host's routes (age checks, requests) never need consent
-        from domain.consent.ports import Owner
-        from domain.consent.rules import withdrawal_request
+    from api.context import request_context  # here: the host's routes (age checks, requests) never need consent
+    from domain.consent.ports import Owner
+    from domain.consent.rules import withdrawal_request
 
-        refusals = withdrawal_request([purpose.id for purpose in catalog().purposes], catalog=catalog())
-        if refusals is not None:
-            receipt = consents().change(
-                Owner("subject", child_id),
-                refusals,
-                request_context(app.current_event),
-                actor="parent",
-                source_override="parent",
-            )
-            receipt_id = receipt.receipt_id
+    link = _linked(child_id)
+    _not_purged(child_id)
+    receipt_id = None
+    # Whatever the child's state: a deletion already pending (e.g. for inactivity) could otherwise be cancelled by
+    # the child's next activity, with every consent still granted.
+    refusals = withdrawal_request([purpose.id for purpose in catalog().purposes], catalog=catalog())
+    if refusals is not None:
+        receipt = consents().change(
+            Owner("subject", child_id),
+            refusals,
+            request_context(app.current_event),
+            actor="parent",
+            source_override="parent",
+        )
+        receipt_id = receipt.receipt_id
     parental().record_withdrawal(link, receipt_id=receipt_id)
-    if status.state == "active":
-        status = erasure().schedule_deletion(child_id, "parent_request", actor="parent")
+    status = erasure().schedule_binding_deletion(child_id, "parent_request", actor="parent")
     return WithdrawOut(
         child_subject_id=child_id,
         state=status.state,

@@ -13,6 +13,8 @@ import composition
 import minors_composition
 from domain.audit import AuditEntry
 from domain.consent.ports import Owner
+from domain.consent.rules import ConsentChangeRequest
+from domain.consent.service import RequestContext
 from domain.minors import check_minor, load_age_table
 from domain.parental import issue_confirmation_token
 from domain.profile import new_profile
@@ -382,6 +384,46 @@ def test_a_childs_activity_does_not_cancel_the_deletion_their_parent_asked_for(a
     # Then the account stays unavailable and pending deletion
     assert (status, body["error"]) == (410, "subject_unavailable")
     assert composition.erasure().status(child).state == "pending_deletion"
+
+
+def grant_everything(child: str) -> None:
+    """The child, while their account was active, granted every purpose of the catalog."""
+    catalog = minors_composition.catalog()
+    request = ConsentChangeRequest(decisions={p.id: True for p in catalog.purposes}, source="settings")
+    minors_composition.consents().change(Owner("subject", child), request, RequestContext(), actor="subject")
+
+
+def test_a_withdrawal_for_a_child_already_pending_deletion_still_refuses_every_refusable_purpose(aws, context):
+    # Given a child who granted every purpose, then was scheduled for removal for inactivity
+    parent, child, _ = linked_family(context)
+    grant_everything(child)
+    composition.erasure().schedule_deletion(child, "inactivity", actor="system")
+    # When the parent withdraws consent
+    status, body = invoke(as_parent("minors_api/post_child_withdraw.json", parent, child), context)
+    # Then every refusable purpose is refused by the parent, with a receipt
+    assert status == 200, body
+    assert body["receipt_id"]
+    for purpose, view in minors_composition.consents().current(Owner("subject", child)).items():
+        if not view.required:
+            assert (view.granted, view.source) == (False, "parent"), purpose
+
+
+@pytest.mark.parametrize("relative", ["minors_api/post_child_erasure.json", "minors_api/post_child_withdraw.json"])
+def test_a_parents_deletion_takes_over_a_pending_inactivity_removal_so_activity_cannot_cancel_it(
+    aws, context, relative
+):
+    # Given a child scheduled for removal for inactivity
+    parent, child, _ = linked_family(context)
+    scheduled = composition.erasure().schedule_deletion(child, "inactivity", actor="system")
+    # When the parent asks for the deletion (erasure, or withdrawal of consent), then the child is active again
+    body = invoke(as_parent(relative, parent, child), context)[1]
+    activity = as_child("POST /me/activity", child, context)
+    # Then the deletion is the parent's, with its first purge date, and it stands
+    assert (body["state"], body["reason"]) == ("pending_deletion", "parent_request")
+    assert datetime.fromisoformat(body["purge_at"]) == scheduled.purge_at
+    assert activity[0] == 410
+    assert as_child("POST /me/restore", child, context)[0] == 409
+    assert composition.erasure().status(child).reason == "parent_request"
 
 
 # ---------------------------------------------------------------- underage purge
