@@ -12,8 +12,8 @@ from typing import Annotated, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from domain.errors import Conflict, InvalidRequest, NotFound
-from domain.minors import AgeOfConsentTable, MinorCheck, check_minor
+from domain.errors import Conflict, Forbidden, InvalidRequest, NotFound
+from domain.minors import AgeOfConsentTable, InvalidBirthDate, MinorCheck, check_minor
 from domain.signed_tokens import BadToken, decode_signed, encode_signed
 
 TOKEN_TYPE: Final = "parental-consent"  # noqa: S105 - a token kind, not a secret
@@ -61,6 +61,18 @@ class LinkConflict(Conflict):
     default_code = "link_conflict"
 
 
+class ParentalRightsEnded(Forbidden):
+    """The child is of age: their data and their rights are theirs alone (no age or date in the answer)."""
+
+    default_code = "parental_rights_ended"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "This child has reached the age of digital consent: they exercise their rights themselves, "
+            "and their data is no longer shown to a parent."
+        )
+
+
 # ---------------------------------------------------------------- the age check
 def minimum_age_override(configured: int) -> int | None:
     """MINIMUM_CONSENT_AGE: 0 means "no override"; any other value can only make the law stricter."""
@@ -71,6 +83,22 @@ def minor_check(
     birth_date: date, country: str | None, today: date, *, table: AgeOfConsentTable, configured_minimum: int
 ) -> MinorCheck:
     return check_minor(birth_date, country, today, table=table, minimum_age=minimum_age_override(configured_minimum))
+
+
+def parental_rights_apply(
+    birth_date: date | None, country: str | None, today: date, *, table: AgeOfConsentTable, configured_minimum: int
+) -> bool:
+    """Whether a parent still exercises a linked child's rights: only while the child's age requires a parent's
+    consent in the child's country (GDPR Art. 8, COPPA). Without a usable birth date the link, made because consent
+    was required, stands."""
+    if birth_date is None:
+        return True
+    try:
+        return minor_check(
+            birth_date, country, today, table=table, configured_minimum=configured_minimum
+        ).parental_consent_required
+    except InvalidBirthDate:
+        return True
 
 
 # ---------------------------------------------------------------- entities

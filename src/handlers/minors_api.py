@@ -32,7 +32,8 @@ from composition import clock, erasure, requests, store
 from domain.audit import AuditEntry
 from domain.erasure import CANCELLABLE_BY_SUBJECT, SubjectStatus, SubjectUnavailable
 from domain.minors import InvalidBirthDate, load_age_table
-from domain.parental import SUBJECT_ID_PATTERN, ChildLink, minor_check
+from domain.parental import SUBJECT_ID_PATTERN, ChildLink, ParentalRightsEnded, minor_check, parental_rights_apply
+from domain.profile import Profile
 from minors_composition import catalog, consents, parental, parental_store, settings, underage
 from observability import logger
 
@@ -49,10 +50,27 @@ def _host_app() -> None:
 
 
 def _linked(child_id: str) -> ChildLink:
-    """The caller's own link to this child; an unknown child and someone else's child look the same (404)."""
+    """The caller's own link to this child; an unknown child and someone else's child look the same (404), and a
+    child who is of age is no longer the parent's to act for (403)."""
     parent = caller_of(app.current_event).subject_id
     erasure().ensure_available(parent)
-    return parental().linked_child(parent, child_id)
+    link = parental().linked_child(parent, child_id)
+    if not _parent_acts_for(store().profile(child_id)):
+        raise ParentalRightsEnded()
+    return link
+
+
+def _parent_acts_for(child: Profile | None) -> bool:
+    if child is None:  # purged: the routes answer for that themselves
+        return True
+    today = clock().now().date()
+    return parental_rights_apply(
+        child.birth_date,
+        child.country,
+        today,
+        table=load_age_table(),
+        configured_minimum=settings().minimum_consent_age,
+    )
 
 
 def _not_purged(child_id: str) -> SubjectStatus:
@@ -129,14 +147,13 @@ def post_link(request_id: REQUEST_ID, body: LinkIn) -> LinkOut:
 
 
 # ---------------------------------------------------------------- parents
-def _child_out(link: ChildLink) -> ChildOut:
+def _child_out(link: ChildLink, found: Profile | None) -> ChildOut:
     child = link.child_subject_id
     status = erasure().status(child)
     profile, decided, collected = None, {}, {}
     if status.state == "active":  # a child pending deletion is unavailable to everyone, the parent included
         from domain.consent.ports import Owner  # here: the host's routes (age checks, requests) never need consent
 
-        found = store().profile(child)
         profile = ProfileOut(**asdict(found)) if found else None
         views = consents().current(Owner("subject", child))
         decided = {purpose: view.granted for purpose, view in views.items() if view.decided}
@@ -155,11 +172,23 @@ def _child_out(link: ChildLink) -> ChildOut:
     )
 
 
-@app.get("/parents/me/children", summary="Your linked children and what is held about them", tags=TAGS, security=BEARER)
+@app.get(
+    "/parents/me/children",
+    summary="Your linked children and what is held about them",
+    description="A child who has reached the age of digital consent in their country is not listed: their data "
+    "is theirs alone, and the routes about them answer 403 `parental_rights_ended`.",
+    tags=TAGS,
+    security=BEARER,
+)
 def get_children() -> ChildrenOut:
     parent = caller_of(app.current_event).subject_id
     erasure().ensure_available(parent)
-    return ChildrenOut(items=[_child_out(link) for link in parental().children(parent)])
+    items = []
+    for link in parental().children(parent):
+        child = store().profile(link.child_subject_id)
+        if _parent_acts_for(child):
+            items.append(_child_out(link, child))
+    return ChildrenOut(items=items)
 
 
 @app.post(

@@ -96,11 +96,11 @@ def link(context: Any, request_id: str, child: str, parent: str | None = None) -
     return invoke(with_body(event, body), context)
 
 
-def linked_family(context: Any) -> tuple[str, str, str]:
-    """A parent and a child, both signed up, linked by an approved request: (parent, child, request id)."""
+def linked_family(context: Any, birthdate: str = "2014-03-01") -> tuple[str, str, str]:
+    """A parent and a child (in Germany), both signed up, linked by an approved request: (parent, child, request id)."""
     parent, child = str(uuid.uuid4()), str(uuid.uuid4())
     sign_up(parent, given_name="Ada")
-    sign_up(child, given_name="Kid", birthdate="2014-03-01", country="DE")
+    sign_up(child, given_name="Kid", birthdate=birthdate, country="DE")
     issued = request_consent(context)
     assert confirm(context, issued["token"])[0] == 200
     status, body = link(context, issued["request_id"], child, parent)
@@ -424,6 +424,38 @@ def test_a_parents_deletion_takes_over_a_pending_inactivity_removal_so_activity_
     assert activity[0] == 410
     assert as_child("POST /me/restore", child, context)[0] == 409
     assert composition.erasure().status(child).reason == "parent_request"
+
+
+def test_a_parent_no_longer_sees_a_child_who_is_of_age(aws, context):
+    # Given a parent linked to a child born in 2000 in Germany (of age: 16 is enough there)
+    parent, _, _ = linked_family(context, birthdate="2000-01-01")
+    # When the parent lists their children
+    status, body = invoke(as_caller(load_event("minors_api/get_children.json"), parent), context)
+    # Then nothing about the adult is shown
+    assert status == 200
+    assert body == {"items": []}
+
+
+@pytest.mark.parametrize(
+    "relative",
+    [
+        "minors_api/post_child_request.json",
+        "minors_api/post_child_erasure.json",
+        "minors_api/post_child_withdraw.json",
+        "minors_api/get_child_request.json",
+        "minors_api/get_child_download.json",
+    ],
+)
+def test_a_parents_rights_end_when_the_child_is_of_age(aws, context, relative):
+    # Given a parent linked to a child born in 2000 in Germany
+    parent, child, _ = linked_family(context, birthdate="2000-01-01")
+    # When the parent exercises the child's rights
+    event = as_parent(relative, parent, child, request_id=uuid.uuid4().hex)
+    status, body = invoke(with_body(event, {"type": "access"}) if "post_child_request" in relative else event, context)
+    # Then they are refused, saying why, and the adult's account is untouched
+    assert (status, body["error"]) == (403, "parental_rights_ended"), body
+    assert composition.erasure().status(child).state == "active"
+    assert composition.requests().list_for(child) == []
 
 
 # ---------------------------------------------------------------- underage purge

@@ -25,6 +25,7 @@ from domain.parental import (
     minimum_age_override,
     minor_check,
     parent_of_link,
+    parental_rights_apply,
     verify_confirmation_token,
 )
 from domain.parental_service import Event, ParentalService, RequestEnded, Spend, SubjectMissing, TokenSpent
@@ -143,6 +144,29 @@ def test_the_configured_minimum_never_lowers_the_law():
 def test_zero_means_no_override():
     assert minimum_age_override(0) is None
     assert minimum_age_override(15) == 15
+
+
+@pytest.mark.parametrize(
+    ("born", "country", "expected"),
+    [
+        (date(2010, 6, 2), "DE", True),  # 15 in Germany, where 16 is needed
+        (date(2010, 6, 1), "DE", False),  # 16 today
+        (date(2000, 1, 1), "DE", False),
+        (date(2013, 6, 1), "US", False),  # 13 today: COPPA no longer applies
+        (date(2013, 6, 2), "US", True),
+        (date(2010, 6, 2), None, True),  # no country: the default, 16
+        (None, "DE", True),  # no birth date: the link, made because consent was needed, stands
+    ],
+)
+def test_a_parent_acts_for_a_child_only_while_the_childs_age_needs_a_parents_consent(born, country, expected):
+    today = date(2026, 6, 1)
+    assert parental_rights_apply(born, country, today, table=load_age_table(), configured_minimum=0) is expected
+
+
+def test_a_stricter_service_minimum_keeps_parental_rights_longer():
+    assert parental_rights_apply(
+        date(2010, 6, 1), "DE", date(2026, 6, 1), table=load_age_table(), configured_minimum=18
+    )
 
 
 # ---------------------------------------------------------------- use cases on a fake store
