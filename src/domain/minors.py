@@ -6,7 +6,7 @@ values live in data/age_of_consent.json so that legal updates are a data change 
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta, timezone
 from functools import lru_cache
 from importlib.resources import files
 from types import MappingProxyType
@@ -19,6 +19,12 @@ from domain.errors import DomainError
 # Lowest and highest ages any law we support can set; a value outside this range is a data-entry error.
 MIN_CONSENT_AGE = 13
 MAX_CONSENT_AGE = 18
+
+# The calendar days in use on Earth at one moment run from UTC-12's (Baker Island) to UTC+14's (Kiribati). Where the
+# subject lives is not known, so ages are counted on the earliest of them: an age is never overestimated (a US child
+# at 22:00 EDT on the eve of their 13th birthday is 12, though it is already their birthday in UTC).
+EARLIEST_ZONE = timezone(timedelta(hours=-12))
+LATEST_ZONE = timezone(timedelta(hours=14))
 
 # Codes users and other systems send that differ from ISO 3166-1 alpha-2 used as table keys.
 COUNTRY_ALIASES: Mapping[str, str] = MappingProxyType({"UK": "GB", "EL": "GR"})
@@ -74,6 +80,20 @@ def age_on(birth_date: date, today: date) -> int:
     return today.year - birth_date.year - int(birthday_not_reached)
 
 
+def age_counting_day(birth_date: date, moment: datetime) -> date:
+    """The day on which the age of someone born on `birth_date` is counted at `moment`: the earliest calendar date
+    anywhere on Earth. Every age check goes through here.
+
+    A birth date is in the future only once it is after the date everywhere; a birth date that is already today
+    somewhere counts as age 0.
+    """
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError("an age is counted at a timezone-aware moment")
+    if birth_date > moment.astimezone(LATEST_ZONE).date():
+        raise InvalidBirthDate("The birth date is in the future.", details=[{"field": "birth_date"}])
+    return max(moment.astimezone(EARLIEST_ZONE).date(), birth_date)
+
+
 @dataclass(frozen=True)
 class MinorCheck:
     age: int
@@ -93,3 +113,16 @@ def check_minor(
     age = age_on(birth_date, today)
     consent_age = age_of_consent(country, table=table, minimum_age=minimum_age)
     return MinorCheck(age=age, age_of_consent=consent_age, parental_consent_required=age < consent_age)
+
+
+def check_minor_at(
+    birth_date: date,
+    country: str | None,
+    moment: datetime,
+    *,
+    table: AgeOfConsentTable,
+    minimum_age: int | None = None,
+) -> MinorCheck:
+    """check_minor at a moment, on the day ages are counted (age_counting_day): never older than anywhere on Earth."""
+    today = age_counting_day(birth_date, moment)
+    return check_minor(birth_date, country, today, table=table, minimum_age=minimum_age)

@@ -13,7 +13,7 @@ from typing import Annotated, Final, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from domain.errors import Conflict, Forbidden, InvalidRequest, NotFound
-from domain.minors import AgeOfConsentTable, InvalidBirthDate, MinorCheck, check_minor
+from domain.minors import AgeOfConsentTable, InvalidBirthDate, MinorCheck, check_minor_at
 from domain.signed_tokens import BadToken, decode_signed, encode_signed
 
 TOKEN_TYPE: Final = "parental-consent"  # noqa: S105 - a token kind, not a secret
@@ -80,13 +80,14 @@ def minimum_age_override(configured: int) -> int | None:
 
 
 def minor_check(
-    birth_date: date, country: str | None, today: date, *, table: AgeOfConsentTable, configured_minimum: int
+    birth_date: date, country: str | None, now: datetime, *, table: AgeOfConsentTable, configured_minimum: int
 ) -> MinorCheck:
-    return check_minor(birth_date, country, today, table=table, minimum_age=minimum_age_override(configured_minimum))
+    """The age check at `now`, on the earliest calendar date on Earth (domain.minors.age_counting_day)."""
+    return check_minor_at(birth_date, country, now, table=table, minimum_age=minimum_age_override(configured_minimum))
 
 
 def parental_rights_apply(
-    birth_date: date | None, country: str | None, today: date, *, table: AgeOfConsentTable, configured_minimum: int
+    birth_date: date | None, country: str | None, now: datetime, *, table: AgeOfConsentTable, configured_minimum: int
 ) -> bool:
     """Whether a parent still exercises a linked child's rights: only while the child's age requires a parent's
     consent in the child's country (GDPR Art. 8, COPPA). Without a usable birth date the link, made because consent
@@ -95,7 +96,7 @@ def parental_rights_apply(
         return True
     try:
         return minor_check(
-            birth_date, country, today, table=table, configured_minimum=configured_minimum
+            birth_date, country, now, table=table, configured_minimum=configured_minimum
         ).parental_consent_required
     except InvalidBirthDate:
         return True

@@ -63,11 +63,10 @@ def _linked(child_id: str) -> ChildLink:
 def _parent_acts_for(child: Profile | None) -> bool:
     if child is None:  # purged: the routes answer for that themselves
         return True
-    today = clock().now().date()
     return parental_rights_apply(
         child.birth_date,
         child.country,
-        today,
+        clock().now(),
         table=load_age_table(),
         configured_minimum=settings().minimum_consent_age,
     )
@@ -89,12 +88,11 @@ def _not_purged(child_id: str) -> SubjectStatus:
 )
 def post_check(body: MinorCheckIn) -> MinorCheckOut:
     _host_app()
-    today = clock().now().date()
     try:
         result = minor_check(
             body.birth_date,
             body.country,
-            today,
+            clock().now(),  # ages are counted on the earliest date on Earth: never overestimated (domain.minors)
             table=load_age_table(),
             configured_minimum=settings().minimum_consent_age,
         )

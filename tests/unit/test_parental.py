@@ -2,7 +2,7 @@
 
 import base64
 import json
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from itertools import count
 
 import pytest
@@ -108,11 +108,16 @@ def test_an_unsubscribe_token_is_not_a_confirmation_token_and_vice_versa(token):
 
 
 # ---------------------------------------------------------------- age checks at the boundaries
+def noon(day: date) -> datetime:
+    """Noon UTC: the one moment of a day when it is that same date everywhere from UTC-12 to UTC+11."""
+    return datetime.combine(day, time(12, 0), tzinfo=UTC)
+
+
 @pytest.mark.parametrize(
     ("country", "age_of_consent"), [("DE", 16), ("FR", 15), ("ES", 14), ("GB", 13), ("UK", 13), ("US", 13), ("BR", 16)]
 )
 def test_the_birthday_itself_is_enough_and_the_day_before_is_not(country, age_of_consent):
-    today = date(2026, 6, 1)
+    today = noon(date(2026, 6, 1))
     born = date(2026 - age_of_consent, 6, 1)
     on_birthday = minor_check(born, country, today, table=load_age_table(), configured_minimum=0)
     day_before = minor_check(born, country, today - timedelta(days=1), table=load_age_table(), configured_minimum=0)
@@ -123,12 +128,12 @@ def test_the_birthday_itself_is_enough_and_the_day_before_is_not(country, age_of
 
 def test_a_leap_day_child_reaches_the_age_on_the_first_of_march():
     born = date(2008, 2, 29)
-    assert minor_check(born, "FR", date(2023, 2, 28), table=load_age_table(), configured_minimum=0).age == 14
-    assert minor_check(born, "FR", date(2023, 3, 1), table=load_age_table(), configured_minimum=0).age == 15
+    assert minor_check(born, "FR", noon(date(2023, 2, 28)), table=load_age_table(), configured_minimum=0).age == 14
+    assert minor_check(born, "FR", noon(date(2023, 3, 1)), table=load_age_table(), configured_minimum=0).age == 15
 
 
 def test_the_configured_minimum_makes_a_country_stricter():
-    born, today = date(2012, 6, 1), date(2026, 6, 1)  # 14 today
+    born, today = date(2012, 6, 1), noon(date(2026, 6, 1))  # 14 today
     assert (
         minor_check(born, "ES", today, table=load_age_table(), configured_minimum=0).parental_consent_required is False
     )
@@ -137,7 +142,7 @@ def test_the_configured_minimum_makes_a_country_stricter():
 
 
 def test_the_configured_minimum_never_lowers_the_law():
-    check = minor_check(date(2012, 6, 1), "DE", date(2026, 6, 1), table=load_age_table(), configured_minimum=13)
+    check = minor_check(date(2012, 6, 1), "DE", noon(date(2026, 6, 1)), table=load_age_table(), configured_minimum=13)
     assert (check.age_of_consent, check.parental_consent_required) == (16, True)
 
 
@@ -159,13 +164,19 @@ def test_zero_means_no_override():
     ],
 )
 def test_a_parent_acts_for_a_child_only_while_the_childs_age_needs_a_parents_consent(born, country, expected):
-    today = date(2026, 6, 1)
+    today = noon(date(2026, 6, 1))
     assert parental_rights_apply(born, country, today, table=load_age_table(), configured_minimum=0) is expected
+
+
+def test_a_parent_still_acts_for_a_us_child_on_the_evening_before_their_13th_birthday():
+    # 22:00 EDT on 23 November 2026 is already the 24th, the birthday, in UTC
+    evening = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)
+    assert parental_rights_apply(date(2013, 11, 24), "US", evening, table=load_age_table(), configured_minimum=0)
 
 
 def test_a_stricter_service_minimum_keeps_parental_rights_longer():
     assert parental_rights_apply(
-        date(2010, 6, 1), "DE", date(2026, 6, 1), table=load_age_table(), configured_minimum=18
+        date(2010, 6, 1), "DE", noon(date(2026, 6, 1)), table=load_age_table(), configured_minimum=18
     )
 
 
