@@ -39,9 +39,10 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         details={"fields": sorted(name for name, value in asdict(profile).items() if value is not None)},
     )
     created = store().create_profile(profile, audit=audit)
-    if created:
-        # Signing up is activity: the inactivity clock starts now.
-        today: date = now.date()
-        store().record_activity(subject_id, today.isoformat(), activity_keys(subject_id, today))
+    # Signing up is activity: the inactivity clock starts now. Also when the profile already existed: Cognito
+    # retries a failed trigger, and the failure may have come after the profile was written but before this (one
+    # conditional write, a no-op when today is already recorded or the account is pending deletion).
+    today: date = now.date()
+    store().record_activity(subject_id, today.isoformat(), activity_keys(subject_id, today))
     logger.info("profile created" if created else "profile already existed")
     return event  # Cognito expects the event back

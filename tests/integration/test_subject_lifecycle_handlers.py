@@ -3,6 +3,9 @@
 import json
 import uuid
 
+import boto3
+import pytest
+
 from tests.support import load_event
 
 SUBJECT = "5f0c7a3e-0d7b-4f0e-9d51-3c1b2a4e6f70"
@@ -38,6 +41,29 @@ def test_sign_up_creates_the_profile_once(aws, context):
     # Then it holds what they gave at sign-up
     assert status == 200
     assert (profile["given_name"], profile["country"], profile["birth_date"]) == ("Ada", "GB", "1990-12-10")
+
+
+def test_a_sign_up_retried_after_its_activity_write_failed_still_starts_the_inactivity_clock(aws, context, monkeypatch):
+    # Given a sign-up whose profile was created but whose activity write failed (the trigger failed; Cognito retries)
+    from adapters.subject_store import DynamoSubjectStore
+
+    recorded = DynamoSubjectStore.record_activity
+
+    def lost(*args, **kwargs):
+        raise RuntimeError("throttled")
+
+    monkeypatch.setattr(DynamoSubjectStore, "record_activity", lost)
+    with pytest.raises(RuntimeError):
+        _sign_up(context)
+    monkeypatch.setattr(DynamoSubjectStore, "record_activity", recorded)
+    # When Cognito retries the trigger
+    _sign_up(context)
+    # Then the subject's day of last activity is recorded, so the inactivity sweep will find them one day
+    item = boto3.client("dynamodb").get_item(
+        TableName=aws.physical_ids["SubjectsTable"], Key={"pk": {"S": f"SUBJECT#{SUBJECT}"}, "sk": {"S": "PROFILE"}}
+    )["Item"]
+    assert "last_active_day" in item
+    assert "active_pk" in item
 
 
 def test_rectification_changes_only_the_fields_sent(aws, context):
