@@ -159,3 +159,22 @@ def test_an_underage_account_is_purged_at_once_without_a_restore_window(cloud):
     mine = [c for c in certificates if c["subject"] == pseudonym(cloud, child["sub"])]
     assert len(mine) == 1
     assert mine[0]["reason"] == "underage"
+
+
+def test_a_child_cannot_undo_their_parents_withdrawal(cloud):
+    # Given a child linked to their parent, who withdraws consent
+    app, parent = _host_app(cloud), _person(cloud, given_name="Mum")
+    asked = _ask_parent(cloud, app)
+    assert _confirm(cloud, asked["token"]).status_code == 200
+    child = _person(cloud, given_name="Kid", birth_date="2015-04-02", country="DE")
+    link = {"child_subject_id": child["sub"], "parent_subject_id": parent["sub"]}
+    assert cloud.call("POST", f"/app/minors/consent-requests/{asked['request_id']}/link", app, json=link).ok
+    withdrawn = cloud.call("POST", f"/parents/me/children/{child['sub']}/withdraw", parent["access_token"])
+    assert withdrawn.json()["reason"] == "parent_request"
+    # When the child restores the account, or is active in the host application, with their own token
+    restore = cloud.call("POST", "/me/restore", child["access_token"])
+    activity = cloud.call("POST", "/me/activity", child["access_token"])
+    # Then neither cancels the deletion
+    assert (restore.status_code, restore.json()["error"]) == (409, "deletion_not_cancellable")
+    assert activity.status_code == 410
+    assert cloud.call("GET", "/me/status", child["access_token"]).json()["state"] == "pending_deletion"
