@@ -21,6 +21,7 @@
   const REDIRECT = config.redirectUri || location.origin + location.pathname;
   const POLL_MS = config.pollMs || 2000;
   const TOKEN_KEY = 'privacy_center_token';
+  const SESSION_ENDED = 'Your session has ended. Please sign in again.';
   const GPC = navigator.globalPrivacyControl === true;
   const FIELDS = ['email', 'given_name', 'family_name', 'country', 'birth_date'];
   const SOURCES = {
@@ -114,10 +115,22 @@
   // Bumped whenever the account's state changes here: a 410 answering a request sent before a restore is old news.
   let stateGeneration = 0;
 
+  function sessionEnded() {
+    const error = new ApiError(401, { message: SESSION_ENDED });
+    error.handled = true;
+    if (!$('signin').hidden) return error; // already told
+    signOut(SESSION_ENDED);
+    $('signin-title').focus();
+    return error;
+  }
+
   async function api(method, path, body) {
     const sentAt = stateGeneration;
     const headers = { Accept: 'application/json' };
     const bearer = token();
+    // Every /me route needs the user's token: without one (it expired, or another tab signed out) the session has
+    // ended, and the request is not sent to be refused.
+    if (!bearer && path.startsWith('/me')) throw sessionEnded();
     if (bearer) headers.Authorization = `Bearer ${bearer}`;
     if (body !== undefined) headers['Content-Type'] = 'application/json';
     const answer = await fetch(API + path, {
@@ -134,9 +147,9 @@
     }
     if (answer.ok) return data;
     const error = new ApiError(answer.status, data);
-    if (answer.status === 401 && bearer) {
-      error.handled = true;
-      signOut('Your session has ended. Please sign in again.');
+    if (answer.status === 401) {
+      // The API no longer accepts the token (expired early, revoked, signed out elsewhere).
+      throw sessionEnded();
     } else if (answer.status === 410 && path.startsWith('/me')) {
       // The account is pending deletion (or purged): every /me route but a few answers 410 Gone.
       error.handled = true;
@@ -230,6 +243,8 @@
   function signOut(message) {
     sessionStorage.removeItem(TOKEN_KEY);
     clearTimeout(pollTimer);
+    exportId = null; // an answer still on its way must not restart the polling
+    stateGeneration += 1;
     if (COGNITO && !message) {
       const params = new URLSearchParams({ client_id: config.clientId, logout_uri: REDIRECT });
       location.assign(`${COGNITO}/logout?${params}`);
@@ -248,7 +263,8 @@
 
   // ---------------------------------------------------------------- which panel: active, pending deletion, purged
   async function start() {
-    if (!token()) return showSignIn();
+    if (!sessionStorage.getItem(TOKEN_KEY)) return showSignIn();
+    if (!token()) return sessionEnded();
     const claims = claimsOf(token()) || {};
     $('who-name').textContent = claims.email ? `Signed in as ${claims.email}` : 'Signed in';
     let status = { state: 'active' };

@@ -68,8 +68,11 @@ def browser() -> Iterator[Any]:
         # silent in `make test`; warnings travel from the worker to the controller's "warnings summary".
         warnings.warn(pytest.PytestWarning(MISSING), stacklevel=1)
         pytest.skip(MISSING)
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    # The same patience for assertions as for actions: the first calls to a cold local cloud on a busy machine
+    # take longer than expect()'s default 5 s.
+    expect.set_options(timeout=15_000)
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
         yield chromium

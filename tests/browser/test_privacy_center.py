@@ -184,3 +184,89 @@ def test_delete_the_account_then_restore_it(page, cloud, screenshot):
     assert cloud.call("GET", "/me/status", token).json()["state"] == "active"
     assert cloud.call("GET", "/me", token).status_code == 200
     screenshot(page)
+
+
+def _expire_stored_token(page):
+    """Rewrites the token the page keeps so that its `exp` claim is in the past, as after an hour with the tab open."""
+    page.evaluate(
+        """() => {
+      const [head, payload, signature] = sessionStorage.getItem('privacy_center_token').split('.');
+      const claims = JSON.parse(atob(payload.replace(/-/g, '+').replace(/_/g, '/')));
+      claims.exp = Math.floor(Date.now() / 1000) - 5;
+      const expired = btoa(JSON.stringify(claims)).replace(/\\+/g, '-').replace(/\\//g, '_').replace(/=+$/, '');
+      sessionStorage.setItem('privacy_center_token', `${head}.${expired}.${signature}`);
+    }"""
+    )
+
+
+def _expect_session_ended(page):
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    expect(page.get_by_role("heading", name="Your consents")).to_be_hidden()
+    expect(page.get_by_role("alert").first).to_contain_text("Your session has ended. Please sign in again.")
+
+
+def test_an_expired_session_shows_sign_in_with_a_message_and_sends_nothing_without_a_token(page, cloud, screenshot):
+    # Given a signed-in user whose access token expired while the tab stayed open
+    _sign_in(page)
+    _expire_stored_token(page)
+    sent = _api_requests(page)
+    # When they change a consent and save
+    page.get_by_role("checkbox", name="Usage analytics").check()
+    page.get_by_role("button", name="Save my consents").click()
+    # Then the sign-in view is shown with a message saying why, and no request went out without a token
+    _expect_session_ended(page)
+    page.wait_for_timeout(1000)
+    assert [f"{r.method} {urlparse(r.url).path}" for r in sent] == []
+    screenshot(page)
+    # And signing in again brings the privacy center back
+    page.get_by_label("Username").fill(f"center-{uuid.uuid4().hex[:10]}")
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    expect(page.get_by_role("heading", name="Your consents")).to_be_visible()
+    expect(page.get_by_text("Your session has ended")).to_be_hidden()
+
+
+def test_a_401_while_an_export_is_followed_ends_the_session_and_stops_polling(page, cloud):
+    # Given a signed-in user following an export request, whose token the API stops accepting
+    _sign_in(page)
+    page.route(
+        re.compile(r".*/me/requests(/.*)?$"),
+        lambda route: (
+            route.fulfill(status=401, json={"message": "Unauthorized"})
+            if route.request.method == "GET"
+            else route.continue_()
+        ),
+    )
+    sent = _api_requests(page)
+    # When they request a copy of their data and the page checks on it
+    page.get_by_role("button", name="Request a copy of my data").click()
+    # Then the sign-in view is shown with the message
+    _expect_session_ended(page)
+    # And the page stops asking: no further request in several poll intervals
+    count = len(sent)
+    page.wait_for_timeout(7000)
+    assert len(sent) == count, [f"{r.method} {urlparse(r.url).path}" for r in sent[count:]]
+
+
+def test_an_export_followed_past_the_tokens_expiry_ends_the_session_and_stops_polling(page, cloud):
+    # Given a signed-in user whose export request the page is following
+    _sign_in(page)
+    page.get_by_role("button", name="Request a copy of my data").click()
+    expect(page.locator("#export-bar")).to_be_visible()
+    sent = _api_requests(page)
+    # When their token expires while the page keeps checking on the request
+    _expire_stored_token(page)
+    # Then the sign-in view is shown with the message
+    _expect_session_ended(page)
+    # And the page stops checking: nothing is sent in several poll intervals
+    page.wait_for_timeout(7000)
+    assert [f"{r.method} {urlparse(r.url).path}" for r in sent] == []
+
+
+def test_opening_the_page_with_an_expired_token_asks_to_sign_in_again(page, cloud):
+    # Given a user who signed in earlier in this tab, and whose token has since expired
+    _sign_in(page)
+    _expire_stored_token(page)
+    # When they come back to the page
+    page.reload()
+    # Then the sign-in view says the session ended
+    _expect_session_ended(page)
