@@ -10,6 +10,7 @@
  *   window.PrivacyConsent.open()       -> shows the banner again (so does a click on any [data-privacy-settings])
  *   window event "privacy-consent"     -> CustomEvent, detail = decisions, after load and after every save
  * Load optional scripts (analytics...) only when get()[purpose] === true.
+ * When the choices cannot be loaded, opening the banner loads them again, or says so with Try again and Close.
  */
 (() => {
   'use strict';
@@ -23,10 +24,11 @@
   const GPC = navigator.globalPrivacyControl === true;
   const GPC_REASON = "Turned off by your browser's Global Privacy Control signal";
   const CATEGORIES = { cookie: 'Cookies and similar technology', processing: 'Other uses of your data' };
+  const FAILED = 'Your privacy choices could not be loaded. Please try again in a moment.';
   const listeners = [];
   let purposes = [];
   let decisions = null;
-  let root, dialog, panel, toggle, errorBox, opener, busy;
+  let root, dialog, panel, toggle, errorBox, opener, busy, built;
   const boxes = {};
 
   const refusable = () => purposes.filter((p) => !p.required);
@@ -101,7 +103,11 @@
 
   // ---------------------------------------------------------------- the dialog
   function build() {
+    // Built for the catalog at hand; without one (it could not be loaded) only the error, Try again and Close.
+    if (root) root.remove();
+    built = purposes;
     const button = (text, action) => el('button', { type: 'button', class: 'pc-btn', 'data-pc-action': action, text });
+    const ok = purposes.length > 0;
     const groups = {};
     for (const p of purposes) {
       const category = p.category || 'other';
@@ -129,14 +135,14 @@
         ),
       );
     }
-    toggle = el('button', {
+    toggle = ok && el('button', {
       type: 'button',
       class: 'pc-toggle',
       'aria-expanded': 'false',
       'aria-controls': 'pc-panel',
       text: 'Customize',
     });
-    panel = el(
+    panel = ok && el(
       'div',
       { id: 'pc-panel', class: 'pc-panel', hidden: true },
       ...Object.values(groups),
@@ -150,11 +156,11 @@
         role: 'dialog',
         'aria-modal': 'true',
         'aria-labelledby': 'pc-title',
-        'aria-describedby': 'pc-text',
+        'aria-describedby': ok && 'pc-text',
         tabindex: '-1',
       },
       el('h2', { id: 'pc-title', class: 'pc-title', text: 'Your privacy choices' }),
-      el('p', {
+      ok && el('p', {
         id: 'pc-text',
         class: 'pc-text',
         text:
@@ -162,15 +168,18 @@
           'others, for example to measure how the site is used. Accept or reject them all, or choose one by one. ' +
           'You can change your mind at any time through "Cookie settings".',
       }),
-      GPC &&
+      ok &&
+        GPC &&
         el('p', {
           class: 'pc-text pc-note-gpc',
           text: 'Your browser sends a Global Privacy Control signal, so the uses it covers stay off whatever you choose (see Customize).',
         }),
-      el('div', { class: 'pc-actions' }, button('Reject all', 'reject'), button('Accept all', 'accept')),
-      toggle,
+      ok
+        ? el('div', { class: 'pc-actions' }, button('Reject all', 'reject'), button('Accept all', 'accept'))
+        : errorBox,
+      ok ? toggle : el('div', { class: 'pc-actions' }, button('Try again', 'retry'), button('Close', 'close')),
       panel,
-      errorBox,
+      ok && errorBox,
     );
     root = el('div', { class: 'pc-root', hidden: true }, el('div', { class: 'pc-backdrop' }), dialog);
     dialog.addEventListener('click', onClick);
@@ -195,6 +204,7 @@
 
   function onKey(event) {
     if (event.key === 'Escape') {
+      if (!purposes.length) return close(); // nothing could be chosen: closing implies nothing
       // Deliberately NOT a way out: closing without a choice would be implied consent (or an implied refusal the
       // visitor did not express), which regulators (EDPB, CNIL) reject. The dialog closes only on a choice.
       event.preventDefault();
@@ -220,22 +230,48 @@
     const target = event.target.closest('button');
     if (!target) return;
     if (target === toggle) return expand(panel.hidden);
-    if (target.dataset.pcAction) save(target.dataset.pcAction);
+    const action = target.dataset.pcAction;
+    if (action === 'retry') retry();
+    else if (action === 'close') close();
+    else if (action) save(action);
   }
 
-  function open() {
-    if (!purposes.length) return;
-    if (!root) build();
-    if (!root.hidden) return;
+  function failed() {
+    // Set after the dialog shows (and cleared first on a retry), so that screen readers announce it each time.
+    errorBox.textContent = '';
+    setTimeout(() => (errorBox.textContent = FAILED), 50);
+  }
+
+  async function open() {
+    // The catalog may have failed to load (at start-up or before): try again whenever the visitor asks.
+    if (!purposes.length) await load().catch(report);
+    if (root && !root.hidden) return;
+    if (built !== purposes) build();
     opener = document.activeElement;
     for (const p of purposes) {
       boxes[p.id].checked = p.required || (!blocked(p) && (decisions ? !!decisions[p.id] : !!p.default));
     }
     errorBox.textContent = '';
-    expand(!!decisions); // reopened from "Cookie settings": show the choices at once
+    if (panel) expand(!!decisions); // reopened from "Cookie settings": show the choices at once
     root.hidden = false;
     document.addEventListener('focusin', keepFocus);
     dialog.focus();
+    if (!purposes.length) failed();
+  }
+
+  async function retry() {
+    if (busy) return;
+    busy = true;
+    dialog.setAttribute('aria-busy', 'true');
+    errorBox.textContent = '';
+    await load().catch(report);
+    busy = false;
+    dialog.removeAttribute('aria-busy');
+    if (!purposes.length) return failed();
+    const back = opener;
+    root.hidden = true;
+    await open(); // rebuilt with the choices
+    opener = back;
   }
 
   function close() {
@@ -278,6 +314,9 @@
     });
   }
 
+  const report = (error) => console.error('privacy banner:', error);
+
+  // Loads the catalog and the visitor's stored choices, tells the host page; true when every choice is made.
   async function load() {
     const id = readVisitor();
     const [catalog, mine] = await Promise.all([
@@ -299,11 +338,16 @@
     }
     decisions = anyDecided ? withRequired(known) : null;
     announce();
-    if (!complete) open();
+    return complete;
   }
 
   const ready = new Promise((resolve) => {
-    const start = () => load().then(resolve, (error) => (console.error('privacy banner:', error), resolve()));
+    // Opened when a choice is missing; when the catalog cannot load, opened (to say so) for a first-time visitor.
+    const start = () =>
+      load()
+        .then((complete) => complete || open(), (error) => (report(error), readVisitor() || open()))
+        .catch(report)
+        .then(resolve);
     if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start, { once: true });
     else start();
   });

@@ -266,3 +266,91 @@ def test_keyboard_only_focus_is_trapped_escape_does_not_dismiss_enter_accepts(pa
     decisions = _decisions(page)
     assert {p: decisions[p] for p in refusable} == dict.fromkeys(refusable, True)
     screenshot(page)
+
+
+LOAD_FAILED = "Your privacy choices could not be loaded"
+
+
+def _catalog_outage(page, failures=None):
+    """GET /consent/purposes answers 503 (the first `failures` times, or until outage["down"] is set to False)."""
+    outage = {"down": True, "failed": 0}
+
+    def answer(route):
+        if outage["down"] and (failures is None or outage["failed"] < failures):
+            outage["failed"] += 1
+            return route.fulfill(status=503, json={"error": "unavailable", "message": "Service Unavailable"})
+        return route.continue_()
+
+    page.route("**/consent/purposes", answer)
+    return outage
+
+
+def test_cookie_settings_loads_the_choices_again_after_the_catalog_failed_once(page, cloud, refusable, screenshot):
+    # Given a returning visitor who rejected all, and whose next visit met one failed catalog load
+    _choose(page, _open_demo(page), "Reject all")
+    outage = _catalog_outage(page, failures=1)
+    page.reload()
+    page.wait_for_function("window.PrivacyConsent")
+    page.evaluate("window.PrivacyConsent.ready")
+    assert outage["failed"] == 1
+    expect(page.get_by_role("dialog")).to_have_count(0)
+    # When they open "Cookie settings" to change their mind
+    page.get_by_role("link", name="Cookie settings").click()
+    # Then the banner loads the choices again and shows them, with their stored decisions
+    dialog = page.get_by_role("dialog", name="Your privacy choices")
+    expect(dialog).to_be_visible()
+    expect(dialog.get_by_role("checkbox", name="Usage analytics", exact=True)).not_to_be_checked()
+    screenshot(page)
+    # And the choice they make now is saved
+    _choose(page, dialog, "Accept all")
+    consents = _server(cloud, _visitor(page)["value"])
+    assert {p: consents[p]["granted"] for p in refusable} == dict.fromkeys(refusable, True)
+    assert _decisions(page)["analytics"] is True
+
+
+def test_while_the_choices_cannot_load_the_banner_says_so_and_try_again_recovers(page, cloud, refusable, screenshot):
+    # Given a first-time visitor while the consent API cannot serve the catalog
+    outage = _catalog_outage(page)
+    page.goto("/demo.html")
+    # Then the banner shows an alert saying the choices could not be loaded, with a way to try again
+    dialog = page.get_by_role("dialog", name="Your privacy choices")
+    expect(dialog).to_be_visible()
+    expect(dialog.get_by_role("alert")).to_contain_text(LOAD_FAILED)
+    assert page.evaluate(FOCUS)["inDialog"] is True
+    screenshot(page, "failed")
+    # When they try again while it still fails, they are told again
+    failed = outage["failed"]
+    dialog.get_by_role("button", name="Try again").click()
+    expect(dialog.get_by_role("alert")).to_contain_text(LOAD_FAILED)
+    assert outage["failed"] == failed + 1
+    # When the API is back and they try again
+    outage["down"] = False
+    dialog.get_by_role("button", name="Try again").click()
+    # Then the choices are shown, the alert is gone, and Reject all is saved
+    expect(dialog.get_by_role("button", name="Reject all", exact=True)).to_be_visible()
+    expect(dialog.get_by_text(LOAD_FAILED)).to_have_count(0)
+    assert page.evaluate(FOCUS)["inDialog"] is True
+    _choose(page, dialog, "Reject all")
+    consents = _server(cloud, _visitor(page)["value"])
+    assert {p: consents[p]["granted"] for p in refusable} == dict.fromkeys(refusable, False)
+    screenshot(page)
+
+
+def test_a_banner_that_cannot_load_can_be_closed_and_reopened_from_cookie_settings(page, cloud):
+    # Given a first-time visitor looking at the banner's load error
+    outage = _catalog_outage(page)
+    page.goto("/demo.html")
+    dialog = page.get_by_role("dialog", name="Your privacy choices")
+    expect(dialog.get_by_role("alert")).to_contain_text(LOAD_FAILED)
+    # When they close it
+    dialog.get_by_role("button", name="Close").click()
+    # Then it is gone, nothing was decided and no cookie was set
+    expect(dialog).to_be_hidden()
+    assert _decisions(page) is None
+    assert not [c for c in page.context.cookies() if c["name"] == "privacy_visitor"]
+    # When the API is back and they open "Cookie settings"
+    outage["down"] = False
+    page.get_by_role("link", name="Cookie settings").click()
+    # Then the banner shows the choices
+    expect(dialog.get_by_role("button", name="Accept all", exact=True)).to_be_visible()
+    expect(dialog.get_by_text(LOAD_FAILED)).to_have_count(0)
