@@ -7,10 +7,15 @@ For every operation with `security`:
   * `/app/*`, `/minors/checks` and `/minors/consent-requests` refuse a plain user token (403);
   * every GET under a `me` segment, called by subject B with path parameters that name subject A's resources,
     answers 404 or 200 with B's own data: none of A's ids, e-mail or names appear (and A itself gets 200, so
-    the ids are real).
+    the ids are real);
+  * every write (PUT, POST, PATCH, DELETE) that names a resource (a path parameter, or a body field ending in
+    `_id`), called by subject B with A's ids, is refused (403 or 404, or 401/410 where the operation documents
+    them) and changes nothing of A's: every stored item naming one of A's ids is the same before and after.
+    The other writes (PATCH /me, PUT /me/consents...) can only act on the token's own subject: nothing in them
+    names another one.
 
-The same `check` runs once against a deliberately broken test-only app, in-process, to show it catches a route
-that ignores the token's subject.
+The same `check` runs once against a deliberately broken test-only app, in-process, to show it catches a read
+and a write that ignore the token's subject.
 """
 
 import base64
@@ -28,7 +33,7 @@ from joserfc import jwt
 from joserfc.jwk import RSAKey
 from moto.utilities.utils import load_resource
 
-from tests.e2e.helpers import pseudonym
+from tests.e2e.helpers import aws_client, pseudonym
 from tests.support import ROOT
 
 pytestmark = pytest.mark.e2e
@@ -39,6 +44,10 @@ ANONYMOUS, EXPIRED, PLAIN_USER, HOST_APP = "anonymous", "expired_token", "plain_
 SUBJECT_A, SUBJECT_B = "subject_a", "subject_b"
 HOST_APP_ONLY = ("/minors/checks", "/minors/consent-requests")
 NO_FOREIGN_DATA = "404, or 200 without subject A's data"
+REFUSED_UNCHANGED = "refused, subject A's data unchanged"
+WRITES = ("PUT", "POST", "PATCH", "DELETE")
+REFUSALS = {403, 404}
+REFUSALS_WHERE_DOCUMENTED = {401, 410}
 
 
 # ---------------------------------------------------------------------------------------------- the checker
@@ -60,6 +69,7 @@ class MissingSample(LookupError):
 
 Sample = str | Callable[[str], str]  # a value, or the value for a route template
 Send = Callable[[str, str, str, Any], tuple[int, str]]  # (method, path, caller, json body) -> (status, body text)
+Snapshot = Callable[[], Mapping[str, Any]]  # subject A's stored data, by key
 
 
 def matrix_cases(document: Mapping[str, Any]) -> list[Case]:
@@ -76,7 +86,32 @@ def matrix_cases(document: Mapping[str, Any]) -> list[Case]:
                 cases.append(Case(verb, route, PLAIN_USER, "403"))
             if verb == "GET" and "me" in route.split("/"):
                 cases += [Case(verb, route, SUBJECT_A, "200"), Case(verb, route, SUBJECT_B, NO_FOREIGN_DATA)]
+            if verb in WRITES and names_a_resource(document, route, operation):
+                cases.append(Case(verb, route, SUBJECT_B, REFUSED_UNCHANGED))
     return cases
+
+
+def names_a_resource(document: Mapping[str, Any], route: str, operation: Mapping[str, Any]) -> bool:
+    """A path parameter, or a request body field ending in `_id`: what lets a caller point at someone else's data."""
+    if re.search(r"\{\w+\+?\}", route):
+        return True
+    schema = operation.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema", {})
+    if "$ref" in schema:
+        schema = document["components"]["schemas"][schema["$ref"].rsplit("/", 1)[-1]]
+    return any(name.endswith("_id") for name in schema.get("properties", {}))
+
+
+def refusals(document: Mapping[str, Any], case: Case) -> set[int]:
+    documented = {int(code) for code in document["paths"][case.route][case.method.lower()].get("responses", {})}
+    return REFUSALS | (REFUSALS_WHERE_DOCUMENTED & documented)
+
+
+def changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[str]:
+    return [
+        f"{'added' if key not in before else 'removed' if key not in after else 'changed'} {key}"
+        for key in sorted(before.keys() | after.keys())
+        if before.get(key) != after.get(key)
+    ]
 
 
 def fill(route: str, samples: Mapping[str, Sample]) -> str:
@@ -111,11 +146,27 @@ def check(
     samples: Mapping[str, Sample],
     bodies: Mapping[str, Any],
     foreign: Collection[str],
+    snapshot: Snapshot | None = None,
 ) -> str | None:
-    """The violation this case shows, or None. `foreign` are the values only subject A may ever see."""
+    """The violation this case shows, or None. `foreign` are the values only subject A may ever see; `snapshot`
+    reads subject A's stored data (needed by the write cases)."""
     path = fill(case.route, samples)
-    status, text = send(case.method, path, case.caller, body_for(document, case, bodies))
+    body = body_for(document, case, bodies)
     where = f"{case.label} ({case.method} {path})"
+    if case.expect == REFUSED_UNCHANGED:
+        if snapshot is None:
+            raise ValueError(f"{case.label}: a write case needs a snapshot of subject A's data")
+        before = snapshot()
+        if not before:
+            return f"{where}: no stored data of subject A found, so 'unchanged' would prove nothing"
+        status, text = send(case.method, path, case.caller, body)
+        changed = changes(before, snapshot())
+        allowed = refusals(document, case)
+        problems = ([f"answered {status}, expected one of {sorted(allowed)}"] if status not in allowed else []) + (
+            [f"changed subject A's data ({'; '.join(changed)[:500]})"] if changed else []
+        )
+        return f"{where}: {' and '.join(problems)}: {text[:300]}" if problems else None
+    status, text = send(case.method, path, case.caller, body)
     if case.expect == NO_FOREIGN_DATA:
         if status not in (200, 404):
             return f"{where}: answered {status}, expected {NO_FOREIGN_DATA}: {text[:300]}"
@@ -134,8 +185,13 @@ def run_matrix(
     samples: Mapping[str, Sample],
     bodies: Mapping[str, Any],
     foreign: Collection[str],
+    snapshot: Snapshot | None = None,
 ) -> list[str]:
-    return [v for case in matrix_cases(document) if (v := check(case, document, send, samples, bodies, foreign))]
+    return [
+        violation
+        for case in matrix_cases(document)
+        if (violation := check(case, document, send, samples, bodies, foreign, snapshot))
+    ]
 
 
 # ---------------------------------------------------------------------------------------------- the samples
@@ -304,6 +360,28 @@ def world(cloud) -> tuple[SubjectA, dict[str, str | None]]:
     return subject_a, tokens
 
 
+def stored_data_of(cloud, a: SubjectA) -> Snapshot:
+    """Every item of the subjects table that names one of A's ids (A's and A's child's partitions, A's requests and
+    parental request, whatever is kept under A's pseudonym), by its key, read once the queues and streams are quiet.
+    A scan, not the adapter's keys: whatever a route wrongly wrote about A is seen wherever it went."""
+    ddb = aws_client(cloud, "dynamodb")
+    table = cloud.info()["resources"]["SubjectsTable"]
+    key_names = [key["AttributeName"] for key in ddb.describe_table(TableName=table)["Table"]["KeySchema"]]
+    ids = [value for value in a.foreign() if value]
+
+    def snapshot() -> dict[str, str]:
+        cloud.local("POST", "drain")
+        items = {}
+        for page in ddb.get_paginator("scan").paginate(TableName=table):
+            for item in page["Items"]:
+                text = json.dumps(item, sort_keys=True)
+                if any(value in text for value in ids):
+                    items[json.dumps([item[name] for name in key_names], sort_keys=True)] = text
+        return items
+
+    return snapshot
+
+
 def test_every_path_parameter_and_request_body_of_a_secured_route_has_a_sample():
     # A route added with a new parameter name or body schema fails here (and in the matrix), never silently skipped
     for case in matrix_cases(DOCUMENT):
@@ -314,6 +392,29 @@ def test_every_path_parameter_and_request_body_of_a_secured_route_has_a_sample()
 def test_the_sample_check_fails_loudly_for_an_unknown_parameter():
     with pytest.raises(MissingSample, match="'tenant_id'"):
         fill("/me/tenants/{tenant_id}", path_samples(PLACEHOLDER))
+
+
+def test_every_write_that_names_a_resource_is_tried_with_another_subjects_token():
+    writes = {
+        (case.method, case.route): names_a_resource(
+            DOCUMENT, case.route, DOCUMENT["paths"][case.route][case.method.lower()]
+        )
+        for case in matrix_cases(DOCUMENT)
+        if case.method in WRITES
+    }
+    tried = {(case.method, case.route) for case in matrix_cases(DOCUMENT) if case.expect == REFUSED_UNCHANGED}
+    # Every write naming a path parameter or an *_id body field gets a subject B case, and only those
+    assert tried == {operation for operation, names in writes.items() if names}
+    assert {
+        ("POST", "/admin/subjects/{subject_id}/underage"),
+        ("PUT", "/app/subjects/{subject_id}/records/{category}/{record_id}"),
+        ("POST", "/admin/requests"),  # the subject is named in the body
+        ("POST", "/me/consents/claim"),  # the visitor is named in the body
+        ("POST", "/parents/me/children/{child_id}/erasure"),
+    } <= tried
+    # And the writes left out have nothing that could name another subject's data
+    assert ("PATCH", "/me") in writes
+    assert ("PATCH", "/me") not in tried
 
 
 def test_every_secured_operation_is_in_the_matrix():
@@ -335,16 +436,32 @@ def test_authorization_matrix(cloud, world, case):
         answer = cloud.call(method, path, tokens[caller], json=body)
         return answer.status_code, answer.text
 
-    violation = check(case, DOCUMENT, send, path_samples(subject_a), body_samples(subject_a), subject_a.foreign())
+    samples, bodies, foreign = path_samples(subject_a), body_samples(subject_a), subject_a.foreign()
+    snapshot = stored_data_of(cloud, subject_a) if case.expect == REFUSED_UNCHANGED else None
+    violation = check(case, DOCUMENT, send, samples, bodies, foreign, snapshot)
     assert violation is None, violation
+
+
+def test_the_stored_data_check_sees_a_change_to_subject_a(cloud, world):
+    # Given subject A's stored data, as the write cases read it
+    subject_a, tokens = world
+    snapshot = stored_data_of(cloud, subject_a)
+    before = snapshot()
+    # When A changes its own profile
+    answer = cloud.call("PATCH", "/me", tokens[SUBJECT_A], json={"given_name": "Augusta"})
+    assert answer.status_code == 200, answer.text
+    # Then the check sees it: an item naming A changed
+    changed = changes(before, snapshot())
+    assert any(line.startswith("changed ") and subject_a.sub in line for line in changed), changed
 
 
 # ---------------------------------------------------------------------------------------------- the checker checked
 A_REQUEST, B_REQUEST = "a" * 32, "b" * 32
 
 
-def _broken_app() -> Any:
-    """Test-only, never shipped: one route that ignores the token's subject, one that honours it."""
+def _broken_app() -> tuple[Any, dict[str, dict[str, str]]]:
+    """Test-only, never shipped: a read and a write that ignore the token's subject, a read and a write that honour
+    it; with the requests they serve."""
     from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
     from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 
@@ -369,7 +486,22 @@ def _broken_app() -> Any:
     def list_requests() -> list[dict[str, str]]:
         return [r for r in requests_by_id.values() if r["subject_id"] == sub()]  # correct: the token's sub only
 
-    return app
+    @app.post("/me/requests/<request_id>/cancel", security=BEARER)
+    def cancel_request(request_id: str) -> dict[str, str]:
+        if request_id not in requests_by_id:  # BROKEN: cancelled by id alone, whoever asks
+            raise NotFoundError("no such request")
+        requests_by_id[request_id]["status"] = "cancelled"
+        return {"request_id": request_id, "status": "cancelled"}
+
+    @app.delete("/me/requests/<request_id>", security=BEARER)
+    def withdraw_request(request_id: str) -> dict[str, str]:
+        request = requests_by_id.get(request_id)
+        if request is None or request["subject_id"] != sub():  # correct: only the caller's own request
+            raise NotFoundError("no such request")
+        request["status"] = "withdrawn"
+        return {"request_id": request_id, "status": "withdrawn"}
+
+    return app, requests_by_id
 
 
 def _in_process(app: Any) -> Send:
@@ -406,17 +538,39 @@ def _in_process(app: Any) -> Send:
     return send
 
 
-def test_the_matrix_catches_a_route_that_returns_another_subjects_data():
-    # Given a test-only app whose GET /me/requests/{request_id} ignores the token's subject
+def _run_against_broken_app() -> list[str]:
     from api.http import SECURITY_SCHEMES
 
-    app = _broken_app()
+    app, requests_by_id = _broken_app()
     document = json.loads(app.get_openapi_json_schema(security_schemes=SECURITY_SCHEMES))
     samples = {"request_id": A_REQUEST}
+    foreign = ["subject-a", "a@example.org", A_REQUEST]
+
+    def subject_a_data() -> dict[str, str]:
+        return {key: json.dumps(value, sort_keys=True) for key, value in requests_by_id.items() if key == A_REQUEST}
+
+    return run_matrix(document, _in_process(app), samples, {}, foreign, subject_a_data)
+
+
+def test_the_matrix_catches_a_route_that_returns_another_subjects_data():
+    # Given a test-only app whose GET /me/requests/{request_id} ignores the token's subject
     # When the same matrix runs against it, in-process
-    violations = run_matrix(document, _in_process(app), samples, {}, foreign=["subject-a", "a@example.org", A_REQUEST])
-    # Then it reports subject B reading A's request, and nothing about the route that honours the token
+    violations = [v for v in _run_against_broken_app() if v.startswith("GET ")]
+    # Then it reports subject B reading A's request, and nothing about the read that honours the token
     assert len(violations) == 1, violations
     assert violations[0].startswith(f"GET /me/requests/{{request_id}} as {SUBJECT_B} (GET /me/requests/{A_REQUEST})")
     assert "with subject A's data" in violations[0]
     assert "a@example.org" in violations[0]
+
+
+def test_the_matrix_catches_a_write_route_that_changes_another_subjects_data():
+    # Given the test-only app, whose POST /me/requests/{request_id}/cancel ignores the token's subject
+    # When the same matrix runs against it, in-process
+    violations = [v for v in _run_against_broken_app() if not v.startswith("GET ")]
+    # Then it reports subject B cancelling A's request: accepted, and A's request changed
+    assert len(violations) == 1, violations
+    label = f"POST /me/requests/{{request_id}}/cancel as {SUBJECT_B} (POST /me/requests/{A_REQUEST}/cancel)"
+    assert violations[0].startswith(label)
+    assert "answered 200, expected one of [403, 404]" in violations[0]
+    assert f"changed subject A's data (changed {A_REQUEST})" in violations[0]
+    # And nothing about DELETE /me/requests/{request_id}, which refuses B with 404 and changes nothing
