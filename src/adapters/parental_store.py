@@ -4,7 +4,8 @@ Keys: pk = PARENTREQ#<id>: sk = PARENTREQ (pending: the parent's e-mail, TTL at 
 published as ParentalConsentExpired by handlers.parental_expiry), sk = APPROVED (after a yes: no e-mail, TTL at
 the end of the link window). pk = TOKEN#<id>, sk = SPENT: a confirmation token already used. pk = SUBJECT#<parent>,
 sk = CHILD#<child> and pk = SUBJECT#<child>, sk = PARENT#<parent>: the link, in both subjects' partitions, so
-each goes with its subject's data (export, purge). Events go through the outbox in the same transaction.
+each goes with its subject's data (export, purge). Events go through the outbox in the same transaction, and so
+does each audit record (a parent's decision is chained under `parental-request:<id>`: see ParentalService).
 """
 
 from collections import Counter
@@ -19,7 +20,7 @@ from domain.audit import AuditEntry
 from domain.clock import epoch_seconds
 from domain.export import category_of, should_export
 from domain.parental import ApprovedRequest, ChildLink, PendingRequest
-from domain.parental_service import ChainMoved, Event, RequestEnded, Spend, SubjectMissing, TokenSpent
+from domain.parental_service import Audit, ChainMoved, Event, RequestEnded, Spend, SubjectMissing, TokenSpent
 
 PENDING_SK = PARENTAL_REQUEST_SK
 APPROVED_SK = "APPROVED"
@@ -92,7 +93,9 @@ class DynamoParentalStore(SubjectsTableStore):
         if self._transact([{"Put": put}, self._outbox(event)]):
             raise RuntimeError("a consent request with this id exists already")  # a random 128-bit id: never
 
-    def approve(self, request: PendingRequest, approved: ApprovedRequest, *, spend: Spend, event: Event) -> None:
+    def approve(
+        self, request: PendingRequest, approved: ApprovedRequest, *, spend: Spend, event: Event, audit: Audit
+    ) -> None:
         values = approved.model_dump(mode="json") | {
             "pk": request_pk(request.request_id),
             "sk": APPROVED_SK,
@@ -103,13 +106,14 @@ class DynamoParentalStore(SubjectsTableStore):
             "Item": to_item(values),
             "ConditionExpression": "attribute_not_exists(pk)",
         }
-        self._decide(request, spend, [{"Put": approved_put}, self._outbox(event)])
+        self._decide(request, spend, audit, [{"Put": approved_put}, self._outbox(event)])
 
-    def deny(self, request: PendingRequest, *, spend: Spend, event: Event) -> None:
-        self._decide(request, spend, [self._outbox(event)])
+    def deny(self, request: PendingRequest, *, spend: Spend, event: Event, audit: Audit) -> None:
+        self._decide(request, spend, audit, [self._outbox(event)])
 
-    def _decide(self, request: PendingRequest, spend: Spend, rest: list[dict[str, Any]]) -> None:
-        """Spend the token and end the pending request (its e-mail address with it) in one transaction."""
+    def _decide(self, request: PendingRequest, spend: Spend, audit: Audit, rest: list[dict[str, Any]]) -> None:
+        """Spend the token, end the pending request (its e-mail address with it) and append the decision's audit
+        record, in one transaction."""
         token_id, token_expiry = spend
         token_put = {
             "TableName": self.table,
@@ -122,11 +126,17 @@ class DynamoParentalStore(SubjectsTableStore):
             "ConditionExpression": "attribute_exists(pk) AND expires_at > :now",
             "ExpressionAttributeValues": {":now": {"N": str(self._now_epoch())}},
         }
-        reasons = self._transact([{"Put": token_put}, {"Delete": pending_delete}, *rest])
-        if reasons and reasons[0] == _FAILED:
+        subject_id, entry = audit
+        reasons = self._transact(
+            [{"Put": token_put}, {"Delete": pending_delete}, *rest, self.audit.prepare(subject_id, entry)]
+        )
+        if not reasons:
+            return
+        if reasons[0] == _FAILED:
             raise TokenSpent
-        if reasons:
+        if reasons[1] == _FAILED:
             raise RequestEnded
+        raise ChainMoved  # the audit chain moved, or a concurrent transaction: nothing was written
 
     def link(self, approved: ApprovedRequest, link: ChildLink, *, audits: list[tuple[str, AuditEntry]]) -> None:
         parent, child = link.parent_subject_id, link.child_subject_id

@@ -24,7 +24,17 @@ from domain.parental import (
 
 Event = tuple[str, dict[str, object]]
 Spend = tuple[str, int]  # (token id, epoch second until which it must stay spent)
+Audit = tuple[str, AuditEntry]  # (whose chain: a subject id or another audit subject, the entry)
 LINK_ATTEMPTS = 5
+DECISION_ATTEMPTS = 5
+DECISION_ACTIONS: dict[Decision, str] = {"approve": "parental.consent_approved", "deny": "parental.consent_denied"}
+
+
+def decision_audit_subject(request_id: str) -> str:
+    """Whose audit chain holds a parent's decision. The child has no account when the parent answers (the host
+    application links one later, and that link is recorded in the child's chain with the same request id), so
+    the decision is chained under the consent request itself, as visitors' consents are under `visitor:<id>`."""
+    return f"parental-request:{request_id}"
 
 
 class TokenSpent(Exception):
@@ -48,9 +58,11 @@ class ParentalStore(Protocol):
 
     def pending(self, request_id: str) -> PendingRequest | None: ...
 
-    def approve(self, request: PendingRequest, approved: ApprovedRequest, *, spend: Spend, event: Event) -> None: ...
+    def approve(
+        self, request: PendingRequest, approved: ApprovedRequest, *, spend: Spend, event: Event, audit: Audit
+    ) -> None: ...
 
-    def deny(self, request: PendingRequest, *, spend: Spend, event: Event) -> None: ...
+    def deny(self, request: PendingRequest, *, spend: Spend, event: Event, audit: Audit) -> None: ...
 
     def approved(self, request_id: str) -> ApprovedRequest | None: ...
 
@@ -134,38 +146,48 @@ class ParentalService:
         raise Conflict("The consent request changed while linking; please retry.")
 
     # ------------------------------------------------------------------ parent, by the e-mailed link
-    def confirm(self, token: str, decision: Decision) -> str:
-        """Records the parent's decision once; returns the request id."""
+    def confirm(self, token: str, decision: Decision, *, correlation_id: str | None = None) -> str:
+        """Records the parent's decision once, with its audit record; returns the request id."""
         now = self.clock.now()
         claim = verify_confirmation_token(self.token_secret(), token, now=now)
-        request = self.store.pending(claim.request_id)
-        if request is None:
-            # Decided already (this token, or a replay of it): the request left the pending state.
-            raise ConfirmationTokenUsed()
         spend = (claim.token_id, epoch_seconds(claim.expires_at))
-        try:
-            if decision == "approve":
-                self._approve(request, spend, now)
-            else:
-                detail: dict[str, object] = {
-                    "request_id": request.request_id,
-                    "child_reference": request.child_reference,
-                }
-                self.store.deny(request, spend=spend, event=("ParentalConsentDenied", detail))
-        except (TokenSpent, RequestEnded):
-            raise ConfirmationTokenUsed() from None
-        return request.request_id
+        for _ in range(DECISION_ATTEMPTS):
+            request = self.store.pending(claim.request_id)
+            if request is None:
+                # Decided already (this token, or a replay of it): the request left the pending state.
+                raise ConfirmationTokenUsed()
+            entry = AuditEntry(
+                action=DECISION_ACTIONS[decision],
+                actor="parent",
+                at=now,
+                request_id=request.request_id,
+                correlation_id=correlation_id,
+            )
+            audit = (decision_audit_subject(request.request_id), entry)
+            detail: dict[str, object] = {"request_id": request.request_id, "child_reference": request.child_reference}
+            try:
+                if decision == "approve":
+                    approved = self._approved(request, now)
+                    self.store.approve(
+                        request, approved, spend=spend, event=("ParentalConsentGranted", detail), audit=audit
+                    )
+                else:
+                    self.store.deny(request, spend=spend, event=("ParentalConsentDenied", detail), audit=audit)
+            except (TokenSpent, RequestEnded):
+                raise ConfirmationTokenUsed() from None
+            except ChainMoved:
+                continue  # nothing was written: read the request again
+            return request.request_id
+        raise Conflict("The consent request changed while recording the decision; please retry.")
 
-    def _approve(self, request: PendingRequest, spend: Spend, now: datetime) -> None:
-        approved = ApprovedRequest(
+    def _approved(self, request: PendingRequest, now: datetime) -> ApprovedRequest:
+        return ApprovedRequest(
             request_id=request.request_id,
             child_reference=request.child_reference,
             country=request.country,
             approved_at=now,
             expires_at=now + self.expiry,  # the time the host application has to link the accounts
         )
-        detail: dict[str, object] = {"request_id": request.request_id, "child_reference": request.child_reference}
-        self.store.approve(request, approved, spend=spend, event=("ParentalConsentGranted", detail))
 
     # ------------------------------------------------------------------ parent, signed in
     def children(self, parent_subject_id: str) -> list[ChildLink]:

@@ -123,7 +123,9 @@ def post_consent_request(body: ConsentRequestIn) -> ConsentRequestOut:
     tags=TAGS,
 )
 def post_confirm(body: ConfirmIn) -> ConfirmOut:
-    request_id = parental().confirm(body.token, body.decision)
+    event = app.current_event
+    correlation_id = (event.headers or {}).get("x-correlation-id") or event.request_context.request_id
+    request_id = parental().confirm(body.token, body.decision, correlation_id=correlation_id)
     return ConfirmOut(request_id=request_id, decision=body.decision, recorded=True)
 
 

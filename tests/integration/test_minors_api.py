@@ -11,7 +11,7 @@ import pytest
 
 import composition
 import minors_composition
-from domain.audit import AuditEntry
+from domain.audit import AuditEntry, pseudonym_of
 from domain.consent.ports import Owner
 from domain.consent.rules import ConsentChangeRequest
 from domain.consent.service import RequestContext
@@ -268,6 +268,53 @@ def test_a_denial_deletes_the_request(aws, ddb, context):
     assert outbox(ddb, aws, "ParentalConsentDenied") == [
         {"request_id": issued["request_id"], "child_reference": CHILD_REFERENCE}
     ]
+
+
+def decision_records(ddb: Any, aws: Any) -> list[dict[str, Any]]:
+    items = ddb.scan(TableName=aws.physical_ids["AuditTable"])["Items"]
+    return [item for item in items if item["action"]["S"].startswith("parental.consent_")]
+
+
+@pytest.mark.parametrize(
+    ("decision", "action"), [("approve", "parental.consent_approved"), ("deny", "parental.consent_denied")]
+)
+def test_a_parents_decision_appends_one_audit_record_by_the_parent(aws, ddb, context, decision, action):
+    # Given a pending consent request (no child account exists yet, so none is named)
+    issued = request_consent(context)
+    # When the parent decides
+    assert confirm(context, issued["token"], decision)[0] == 200
+    # Then one record of the decision is in the audit trail, by the parent, under the request's pseudonym
+    (record,) = decision_records(ddb, aws)
+    assert (record["action"]["S"], record["actor"]["S"]) == (action, "parent")
+    assert record["request_id"]["S"] == issued["request_id"]
+    secret = boto3.client("secretsmanager").get_secret_value(SecretId=aws.physical_ids["PseudonymKeySecret"])
+    expected = pseudonym_of(secret["SecretString"].encode(), f"parental-request:{issued['request_id']}")
+    assert record["subject"]["S"] == expected
+    assert record["correlation_id"]["S"] == load_event("minors_api/post_confirm.json")["requestContext"]["requestId"]
+
+
+def test_a_parents_decision_record_holds_no_e_mail_or_reference(aws, ddb, context):
+    # Given a pending consent request
+    issued = request_consent(context)
+    # When the parent approves it
+    confirm(context, issued["token"])
+    # Then its audit record names neither the parent's e-mail address nor the host's reference of the child
+    records = decision_records(ddb, aws)
+    assert records
+    raw = json.dumps(records)
+    assert PARENT_EMAIL not in raw
+    assert CHILD_REFERENCE not in raw
+
+
+def test_a_replayed_token_appends_no_second_decision_record(aws, ddb, context):
+    # Given a request the parent has approved
+    issued = request_consent(context)
+    confirm(context, issued["token"])
+    # When the same link is used again, for either answer
+    for decision in ("approve", "deny"):
+        confirm(context, issued["token"], decision)
+    # Then the audit trail still holds the one decision
+    assert [r["action"]["S"] for r in decision_records(ddb, aws)] == ["parental.consent_approved"]
 
 
 # ---------------------------------------------------------------- linking

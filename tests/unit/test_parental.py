@@ -28,7 +28,16 @@ from domain.parental import (
     parental_rights_apply,
     verify_confirmation_token,
 )
-from domain.parental_service import Event, ParentalService, RequestEnded, Spend, SubjectMissing, TokenSpent
+from domain.parental_service import (
+    Audit,
+    ChainMoved,
+    Event,
+    ParentalService,
+    RequestEnded,
+    Spend,
+    SubjectMissing,
+    TokenSpent,
+)
 
 SECRET = b"parental-secret-with-enough-entropy-0123456789"
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
@@ -192,6 +201,7 @@ class FakeStore:
         self.profiles: set[str] = set()
         self.events: list[Event] = []
         self.audits: list[tuple[str, AuditEntry]] = []
+        self.chain_moves = 0  # how many decisions to cancel as if another record had landed in the chain first
 
     def create(self, request: PendingRequest, *, event: Event) -> None:
         self.pending_items[request.request_id] = request
@@ -200,21 +210,27 @@ class FakeStore:
     def pending(self, request_id: str) -> PendingRequest | None:
         return self.pending_items.get(request_id)
 
-    def _spend(self, request: PendingRequest, spend: Spend) -> None:
+    def _spend(self, request: PendingRequest, spend: Spend, audit: Audit) -> None:
         if spend[0] in self.spent:
             raise TokenSpent
         if request.request_id not in self.pending_items:
             raise RequestEnded
+        if self.chain_moves:
+            self.chain_moves -= 1
+            raise ChainMoved
         self.spent.add(spend[0])
         del self.pending_items[request.request_id]
+        self.audits.append(audit)
 
-    def approve(self, request: PendingRequest, approved: ApprovedRequest, *, spend: Spend, event: Event) -> None:
-        self._spend(request, spend)
+    def approve(
+        self, request: PendingRequest, approved: ApprovedRequest, *, spend: Spend, event: Event, audit: Audit
+    ) -> None:
+        self._spend(request, spend, audit)
         self.approved_items[request.request_id] = approved
         self.events.append(event)
 
-    def deny(self, request: PendingRequest, *, spend: Spend, event: Event) -> None:
-        self._spend(request, spend)
+    def deny(self, request: PendingRequest, *, spend: Spend, event: Event, audit: Audit) -> None:
+        self._spend(request, spend, audit)
         self.events.append(event)
 
     def approved(self, request_id: str) -> ApprovedRequest | None:
@@ -297,6 +313,30 @@ def test_a_denial_deletes_the_request_and_says_so(service, store):
     )
 
 
+def test_a_decision_is_audited_as_the_parents_under_the_request(service, store):
+    # Given a pending request
+    issued = service.request("parent@example.org", "DE", "signup-7")
+    # When the parent denies it
+    service.confirm(issued.token, "deny", correlation_id="corr-1")
+    # Then one audit record of the parent's decision is chained under the request, with no e-mail address
+    ((subject, entry),) = store.audits
+    assert subject == f"parental-request:{issued.request_id}"
+    assert (entry.action, entry.actor, entry.request_id) == ("parental.consent_denied", "parent", issued.request_id)
+    assert entry.correlation_id == "corr-1"
+    assert "@" not in json.dumps(entry.details)
+
+
+def test_a_decision_whose_audit_chain_moved_is_recorded_once_on_the_next_try(service, store):
+    # Given a pending request whose first decision transaction is cancelled because the audit chain moved
+    issued = service.request("parent@example.org", "DE", "signup-8")
+    store.chain_moves = 1
+    # When the parent approves it
+    service.confirm(issued.token, "approve")
+    # Then the approval and its one audit record are recorded
+    assert issued.request_id in store.approved_items
+    assert [entry.action for _, entry in store.audits] == ["parental.consent_approved"]
+
+
 def test_a_spent_token_is_used_even_when_the_request_is_still_pending(service, store):
     # Given a token id recorded as spent (a concurrent confirm committed first)
     issued = service.request("parent@example.org", "DE", "signup-4")
@@ -315,7 +355,11 @@ def test_link_needs_both_accounts_and_names_the_parent(service, store):
         service.link(issued.request_id, "child-1")  # nobody named the parent
     link = service.link(issued.request_id, "child-1", "parent-1")
     assert service.linked_child("parent-1", "child-1") == link
-    assert [a.action for _, a in store.audits] == ["parental.child_linked", "parental.consent_linked"]
+    assert [a.action for _, a in store.audits] == [
+        "parental.consent_approved",
+        "parental.child_linked",
+        "parental.consent_linked",
+    ]
 
 
 def test_another_parent_cannot_see_the_child(service, store):
