@@ -7,7 +7,7 @@ PORT ?= 3000
 export SAM_CLI_TELEMETRY := 0
 export AWS_DEFAULT_REGION ?= us-east-1
 
-.PHONY: run test lint typecheck template-lint scan pytest unit integration e2e openapi bench clean
+.PHONY: run test lint typecheck template-lint scan pytest unit integration e2e openapi bench deploy-web clean
 
 $(VENV)/.installed: requirements-dev.txt src/requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -56,6 +56,28 @@ openapi: $(VENV)/.installed  ## regenerate docs/openapi.json from the route defi
 
 bench: $(VENV)/.installed  ## benchmarks with floors measured in the same run (not part of make test)
 	for script in bench/bench_*.py; do PYTHONPATH=src:. $(PY) $$script || exit 1; done
+
+# web/ into the privacy center's bucket, with a config.js naming this stack's API and hosted UI, then CloudFront
+# serves the new files. After `sam deploy` (DeployPrivacyCenter=true); needs the AWS CLI.
+STACK ?= privacy-rights-dev
+REGION ?= eu-west-1
+deploy-web:  ## upload web/ to the stack's privacy center (make deploy-web STACK=... REGION=...)
+	@out() { aws cloudformation describe-stacks --region $(REGION) --stack-name $(STACK) \
+	    --query "Stacks[0].Outputs[?OutputKey=='$$1'].OutputValue" --output text | sed 's/^None$$//'; }; \
+	set -e; \
+	bucket=$$(out PrivacyCenterBucketName); distribution=$$(out PrivacyCenterDistributionId); \
+	if [ -z "$$bucket" ] || [ -z "$$distribution" ]; then \
+	    echo "$(STACK) does not host the privacy center (DeployPrivacyCenter=false?): nothing to upload" >&2; exit 1; fi; \
+	url=$$(out PrivacyCenterUrl); config=$$(mktemp); \
+	printf 'window.PRIVACY_CENTER_CONFIG = {\n  apiUrl: "%s",\n  cognitoDomain: "%s",\n  clientId: "%s",\n  redirectUri: "%s",\n};\n' \
+	    "$$(out ApiUrl)" "$$(out HostedUiUrl)" "$$(out PrivacyCenterClientId)" "$$url" > "$$config"; \
+	aws s3 sync web/ "s3://$$bucket/" --region $(REGION) --delete --cache-control no-cache \
+	    --exclude config.js --exclude demo.html; \
+	aws s3 cp "$$config" "s3://$$bucket/config.js" --region $(REGION) --cache-control no-cache \
+	    --content-type application/javascript; \
+	rm -f "$$config"; \
+	aws cloudfront create-invalidation --distribution-id "$$distribution" --paths "/*" >/dev/null; \
+	echo "privacy center: $$url"
 
 clean:
 	rm -rf $(VENV) .venv-sam .venv-scan .mypy_cache .ruff_cache .hypothesis test-output

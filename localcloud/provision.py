@@ -39,7 +39,7 @@ class Provisioner:
         return self._session.client(service, region_name=REGION, endpoint_url=self._endpoint_url)  # type: ignore[call-overload]
 
     def provision(self) -> Stack:
-        pending = dict(self.stack.resources)
+        pending = {name: res for name, res in self.stack.resources.items() if self.stack.created(name)}
         while pending:
             progressed = False
             for logical_id, resource in list(pending.items()):

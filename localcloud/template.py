@@ -11,6 +11,10 @@ TEMPLATE_PATH = ROOT / "template.yaml"
 REGION = "us-east-1"
 ACCOUNT_ID = "123456789012"
 STACK_NAME = "privacy-local"
+# The local deployment's own parameter values (a caller's overrides win): the local cloud serves web/ at / itself
+# and signs in through /_local/login, so it deploys no S3 + CloudFront hosting and no hosted-UI client.
+LOCAL_PARAMETERS = {"DeployPrivacyCenter": "false"}
+NO_VALUE = object()  # !Ref AWS::NoValue: the list item or property it stands for is left out
 
 
 class _CfnLoader(yaml.SafeLoader):
@@ -53,6 +57,7 @@ class Stack:
         template = template or load_template()
         specs = template.get("Parameters", {})
         parameters = {name: spec.get("Default") for name, spec in specs.items()}
+        parameters.update({name: value for name, value in LOCAL_PARAMETERS.items() if name in specs})
         parameters.update(overrides or {})
         for name, spec in specs.items():
             if spec.get("Type") == "CommaDelimitedList" and isinstance(parameters[name], str):
@@ -72,6 +77,11 @@ class Stack:
     def condition(self, name: str) -> bool:
         return bool(self.resolve(self.template["Conditions"][name]))
 
+    def created(self, logical_id: str) -> bool:
+        """Whether CloudFormation would create the resource: it has no Condition, or its condition holds."""
+        condition = self.resources[logical_id].get("Condition")
+        return condition is None or self.condition(condition)
+
     # ------------------------------------------------------------- intrinsics
     def _pseudo(self, name: str) -> str | None:
         return {
@@ -83,6 +93,8 @@ class Stack:
         }.get(name)
 
     def ref(self, name: str) -> Any:
+        if name == "AWS::NoValue":
+            return NO_VALUE
         if (pseudo := self._pseudo(name)) is not None:
             return pseudo
         if name in self.parameters:
@@ -115,7 +127,7 @@ class Stack:
 
     def resolve(self, value: Any) -> Any:
         if isinstance(value, list):
-            return [self.resolve(item) for item in value]
+            return [item for item in map(self.resolve, value) if item is not NO_VALUE]
         if not isinstance(value, dict):
             return value
         if len(value) == 1:
@@ -131,6 +143,8 @@ class Stack:
                     return str(arg[0]).join(str(item) for item in self.resolve(arg[1]))
                 case "Fn::If":
                     return self.resolve(arg[1] if self.condition(arg[0]) else arg[2])
+                case "Fn::Condition":
+                    return self.condition(arg)
                 case "Fn::Equals":
                     return self.resolve(arg[0]) == self.resolve(arg[1])
                 case "Fn::Not":
@@ -141,4 +155,5 @@ class Stack:
                     return any(self.resolve(item) for item in arg)
                 case "Fn::Select":
                     return self.resolve(arg[1])[int(arg[0])]
-        return {key: self.resolve(item) for key, item in value.items()}
+        resolved = {key: self.resolve(item) for key, item in value.items()}
+        return {key: item for key, item in resolved.items() if item is not NO_VALUE}
