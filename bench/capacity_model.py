@@ -86,10 +86,10 @@ EXPORT = Step(
 )
 ERASURE = Step(rru=AUDIT_HEAD_RRU, wru=2 * (1 + 1 + 1) + 1, calls=2, http=True)  # + PurgeByDay entry
 PURGE = Step(
-    rru=1 + 1 + 2 * PARTITION_RRU + AUDIT_HEAD_RRU,
+    rru=1 + 1 + 2 * PARTITION_RRU + AUDIT_HEAD_RRU + 1,  # + the last step's check that nothing is left
     # certificate transaction, deletes (+ GSI entries), then the profile out and the tombstone in, transactionally
     wru=2 * (2 + 1 + 1) + (ITEMS_PER_SUBJECT - 1) + 2 + 2 * 2,
-    calls=11 + math.ceil(ITEMS_PER_SUBJECT / 25),
+    calls=12 + math.ceil(ITEMS_PER_SUBJECT / 25),
     extra_seconds=0.2,
     sqs=1 + 2 / 10,  # the sweep's send (one batch per 10) and the poller's receive and delete per 10
     events=1,  # SubjectPurged

@@ -3,7 +3,8 @@
 Order matters: (1) count what will go and copy held records into the isolated partition, (2) write the
 deletion certificate with its audit record and the SubjectPurged event (once: a re-run finds it), (3) delete
 the items, the exports and the login, (4) once the caller has closed the erasure request, `finish`: the profile
-goes and the tombstone comes. Nothing is deleted before its certificate exists. The profile goes last because it
+goes and the tombstone comes, provided nothing but the kept items is left (else it raises, and the purge runs
+again). Nothing is deleted before its certificate exists. The profile goes last because it
 is what says the purge is not done: a crash anywhere leaves it pending and due, so the next delivery (the queue's
 redelivery, the stream's retry) runs the purge again and every step, idempotent, finishes what was left.
 """
@@ -30,6 +31,14 @@ from domain.values import from_json, to_jsonable
 
 KEPT_PREFIXES = ("REQUEST#",)  # request records are evidence of compliance and expire on their own
 SKIP_PREFIXES = ("TOMBSTONE",)
+
+
+class PurgeIncomplete(RuntimeError):
+    """Items other than the kept ones are still in the partition at the purge's last step: it must run again."""
+
+    def __init__(self, left: int) -> None:
+        super().__init__(f"{left} items were written into the partition during the purge; the purge will run again")
+        self.left = left
 
 
 def _category(sort_key: str) -> str:
@@ -121,7 +130,14 @@ class Purger:
         return certificate
 
     def finish(self, subject_id: str, status: SubjectStatus, now: datetime) -> None:
-        """The last step, after `purge` and the erasure request's completion: the profile becomes the tombstone."""
+        """The last step, after `purge` and the erasure request's completion: the profile becomes the tombstone.
+
+        Refused (PurgeIncomplete) while anything but the kept items is left in the partition, e.g. written by a
+        writer that raced the deletion: the profile stays pending and due, so the purge runs again and sweeps it.
+        Retired, the profile would leave such an item behind forever (no TTL, no later purge would find it)."""
+        left = self._left_behind(subject_id)
+        if left:
+            raise PurgeIncomplete(left)
         self.deletions.retire_profile(subject_id, status.purge_at, now)
 
     # ------------------------------------------------------------------ steps
@@ -186,6 +202,27 @@ class Purger:
             Key={"pk": {"S": f"CERT#{certificate.certificate_id}"}, "sk": {"S": "CERTIFICATE"}},
         )["Item"]
         return from_json(DeletionCertificate, stored["certificate"]["S"])  # resumed: the first one stands
+
+    def _left_behind(self, subject_id: str) -> int:
+        """How many items of the partition are neither kept (requests), nor the profile, nor the tombstone."""
+        pages = (
+            dynamodb()
+            .get_paginator("query")
+            .paginate(
+                TableName=self.table,
+                KeyConditionExpression="pk = :pk",
+                FilterExpression="NOT begins_with(sk, :kept) AND sk <> :profile AND sk <> :tombstone",
+                ExpressionAttributeValues={
+                    ":pk": {"S": subject_pk(subject_id)},
+                    ":kept": {"S": KEPT_PREFIXES[0]},
+                    ":profile": {"S": PROFILE_SK},
+                    ":tombstone": {"S": SKIP_PREFIXES[0]},
+                },
+                Select="COUNT",
+                ConsistentRead=True,
+            )
+        )
+        return sum(int(page.get("Count", 0)) for page in pages)
 
     def _delete_partition(self, subject_id: str) -> None:
         for page in subject_item_pages(self.table, subject_id):

@@ -109,7 +109,8 @@ class DynamoSubjectStore(SubjectsTableStore):
     def put_record(
         self, subject_id: str, category: str, record_id: str, document: str, *, audit: AuditEntry, now: str
     ) -> bool:
-        """False if the subject has no profile (nothing is written then)."""
+        """False if the subject has no active profile (none, or pending deletion): nothing is written then. The
+        condition is what keeps a record from landing in a partition the purge has already swept."""
         pk = subject_pk(subject_id)
         item = {
             "pk": pk,
@@ -124,7 +125,9 @@ class DynamoSubjectStore(SubjectsTableStore):
                     "ConditionCheck": {
                         "TableName": self.table,
                         "Key": {"pk": {"S": pk}, "sk": {"S": PROFILE_SK}},
-                        "ConditionExpression": "attribute_exists(pk)",
+                        "ConditionExpression": "attribute_exists(pk) AND (attribute_not_exists(#state) OR #state = :active)",
+                        "ExpressionAttributeNames": {"#state": "state"},
+                        "ExpressionAttributeValues": {":active": {"S": "active"}},
                     }
                 },
                 {"Put": {"TableName": self.table, "Item": to_item(item)}},
@@ -133,7 +136,7 @@ class DynamoSubjectStore(SubjectsTableStore):
         )
 
     def delete_record(self, subject_id: str, category: str, record_id: str, *, audit: AuditEntry) -> bool:
-        """False if there was no such record."""
+        """False if there was no such record. Allowed whatever the subject's state: it only removes data."""
         key = {"pk": {"S": subject_pk(subject_id)}, "sk": {"S": f"RECORD#{category}#{record_id}"}}
         return transact_write(
             [

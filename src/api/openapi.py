@@ -46,8 +46,8 @@ ERROR_DESCRIPTIONS = {
     "403": "The token lacks the group or scope this route needs",
     "404": "No such resource, or no such route",
     "409": "The request conflicts with the current state",
-    "410": "The account is pending deletion or purged: unavailable (the body gives the purge date); on an operator's "
-    "route about a subject, the subject is purged or its purge is due",
+    "410": "The account is pending deletion or purged: unavailable, and no record can be registered about it (the "
+    "body gives the purge date); on an operator's route about a subject, the subject is purged or its purge is due",
     "413": f"The body is over {MAX_BODY_BYTES // 1024} KB (350 KB of JSON for a host record)",
     "422": "The request does not match this operation's schema; `details` names the fields, never their values",
     "500": "A fault on our side; nothing was half-applied and the request may be retried",
@@ -62,6 +62,8 @@ GATEWAY_STATUSES = frozenset({"401", "404", "413", "500"})
 # Operations only the host application, parents or operators may call: the others get 403.
 RESTRICTED_PREFIXES = ("/admin/", "/app/", "/minors/checks", "/parents/")
 RESTRICTED_OPERATIONS = frozenset({("post", "/minors/consent-requests")})
+# Operations outside /me that answer 410 for a subject pending deletion or purged (api.availability gates /me).
+GONE_OPERATIONS = frozenset({("put", "/app/subjects/{subject_id}/records/{category}/{record_id}")})
 # The document's own operation answers this very document; powertools calls its `Response[str]` a string.
 SELF_OPERATION = ("/openapi.json", "get")
 SELF_SCHEMA = {"type": "object", "title": "OpenAPI", "description": "This document (OpenAPI 3.1)"}
@@ -76,7 +78,7 @@ def error_statuses(method: str, path: str, secured: bool) -> list[str]:
         statuses.add("401")
     if path.startswith(RESTRICTED_PREFIXES) or (method, path) in RESTRICTED_OPERATIONS:
         statuses.add("403")
-    if path == "/me" or path.startswith(("/me/", "/parents/", "/admin/subjects/")):
+    if path == "/me" or path.startswith(("/me/", "/parents/", "/admin/subjects/")) or (method, path) in GONE_OPERATIONS:
         statuses.add("410")
     return sorted(statuses)
 

@@ -36,6 +36,22 @@ class SubjectUnavailable(Gone):
         super().__init__(message, details=[{"state": state, "purge_at": purge_at.isoformat() if purge_at else None}])
 
 
+class RecordsClosed(Gone):
+    """A record offered by the host application about a subject whose data must already be unavailable: a record
+    written now would outlive the erasure or land in a partition the purge has already swept."""
+
+    default_code = "subject_unavailable"
+
+    def __init__(self, state: State, purge_at: datetime | None) -> None:
+        message = (
+            "This subject is scheduled for deletion: their data is unavailable and no record can be registered "
+            "about them (removing one still can)."
+            if state == "pending_deletion"
+            else "This subject was permanently deleted: no record can be registered about them."
+        )
+        super().__init__(message, details=[{"state": state, "purge_at": purge_at.isoformat() if purge_at else None}])
+
+
 @dataclass(frozen=True, kw_only=True)
 class SubjectStatus:
     state: State
@@ -54,6 +70,11 @@ class SubjectStatus:
     def ensure_available(self) -> None:
         if self.state != "active":
             raise SubjectUnavailable(self.state, self.purge_at, self.reason)
+
+    def ensure_accepts_records(self) -> None:
+        """The host application may register records only about an active subject."""
+        if self.state != "active":
+            raise RecordsClosed(self.state, self.purge_at)
 
 
 def purge_partition(subject_id: str, day: date) -> str:

@@ -204,6 +204,7 @@ def put_record(
     encoded = encode_document(document)
     audit = _audit("record.registered", "app", category=category)
     if not store().put_record(subject_id, category, record_id, encoded, audit=audit, now=clock().now().isoformat()):
+        erasure().status(subject_id).ensure_accepts_records()  # 410 if pending deletion or purged
         raise NotFound("No subject with this id.")
     return RecordOut(subject_id=subject_id, category=category, record_id=record_id, stored=True)
 

@@ -21,6 +21,8 @@ def _expected(method: str, path: str, secured: bool) -> set[str]:
         statuses.add("403")
     if path == "/me" or path.startswith(("/me/", "/parents/", "/admin/subjects/")):
         statuses.add("410")
+    if (method, path) == ("put", "/app/subjects/{subject_id}/records/{category}/{record_id}"):
+        statuses.add("410")  # no record about a subject pending deletion or purged
     return statuses
 
 

@@ -223,3 +223,24 @@ def test_a_stream_batch_given_up_on_purges_nobody_but_its_ttl_removals_of_profil
     assert "PROFILE" in _left(ddb, aws, subject_id)
     assert "TOMBSTONE" not in _left(ddb, aws, subject_id)
     assert _certificates(ddb, aws.physical_ids["AuditTable"]) == []
+
+
+def test_a_purge_does_not_retire_the_profile_while_an_item_written_after_its_deletion_remains(aws, ddb, context):
+    import composition
+    from adapters.purger import PurgeIncomplete
+
+    # Given a due subject whose purge has deleted its items, and an item written into its partition just after
+    subject_id, _ = _due_subject(ddb, aws)
+    status = purge_worker.purger().profile_status(subject_id)
+    now = composition.clock().now()
+    purge_worker.purger().purge(subject_id, status, now)
+    _put(ddb, aws.physical_ids["SubjectsTable"], f"SUBJECT#{subject_id}", "RECORD#orders#LATE", document="{}")
+    # When the purge's last step runs
+    with pytest.raises(PurgeIncomplete):
+        purge_worker.purger().finish(subject_id, status, now)
+    # Then the profile stays, pending and due, so the purge runs again, and that run leaves nothing behind
+    assert "PROFILE" in _left(ddb, aws, subject_id)
+    assert "TOMBSTONE" not in _left(ddb, aws, subject_id)
+    assert purge_worker.lambda_handler(_queue_event(aws, subject_id), context) == {"batchItemFailures": []}
+    assert _left(ddb, aws, subject_id) == {"TOMBSTONE"}
+    assert len(_certificates(ddb, aws.physical_ids["AuditTable"])) == 1

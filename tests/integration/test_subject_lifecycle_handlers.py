@@ -2,6 +2,7 @@
 
 import json
 import uuid
+from datetime import datetime, timedelta
 
 import boto3
 import pytest
@@ -182,3 +183,92 @@ def test_every_function_has_a_sample_event():
     for function in Stack.from_template().of_type("AWS::Serverless::Function").values():
         module = function["Properties"]["Handler"].split(".")[1]
         assert list((EVENTS / module).glob("*.json")), f"events/{module}/ has no sample event"
+
+
+# ---------------------------------------------------------------- records the host application registers
+
+
+def _record_call(context, subject=SUBJECT, *, method="PUT", record_id="INV-2026-0042", document=None):
+    """The host application (privacy-app group) registering, or removing, an invoice about `subject`."""
+    event = load_event("subject_api/put_record.json")
+    path = f"/app/subjects/{subject}/records/invoices/{record_id}"
+    event["rawPath"] = event["requestContext"]["http"]["path"] = path
+    event["pathParameters"] = {"subject_id": subject, "category": "invoices", "record_id": record_id}
+    if document is not None:
+        event["body"] = json.dumps(document)
+        event["headers"]["content-length"] = str(len(event["body"]))
+    if method == "DELETE":
+        route = "DELETE /app/subjects/{subject_id}/records/{category}/{record_id}"
+        event["routeKey"] = event["requestContext"]["routeKey"] = route
+        event["requestContext"]["http"]["method"] = "DELETE"
+        event["body"], event["headers"]["content-length"] = None, "0"
+    return _call(event, context)
+
+
+def _record_keys(aws, subject=SUBJECT):
+    import boto3
+
+    items = boto3.client("dynamodb").query(
+        TableName=aws.physical_ids["SubjectsTable"],
+        KeyConditionExpression="pk = :pk AND begins_with(sk, :record)",
+        ExpressionAttributeValues={":pk": {"S": f"SUBJECT#{subject}"}, ":record": {"S": "RECORD#"}},
+    )["Items"]
+    return {item["sk"]["S"] for item in items}
+
+
+def test_a_host_record_about_an_active_subject_is_stored(aws, context):
+    # Given an active subject
+    _sign_up(context)
+    # When the host application registers an invoice about them
+    status, body = _record_call(context)
+    # Then it is stored
+    assert (status, body["stored"]) == (200, True)
+    assert _record_keys(aws) == {"RECORD#invoices#INV-2026-0042"}
+
+
+def test_a_host_record_about_a_subject_pending_deletion_is_refused_with_410(aws, context):
+    # Given a subject who deleted their account (their data is unavailable until the purge)
+    _sign_up(context)
+    _, deleted = _call(_api("subject_api/delete_me.json"), context)
+    # When the host application registers an invoice about them
+    status, body = _record_call(context)
+    # Then it is refused as gone, with the purge date, and nothing is written
+    assert status == 410
+    assert body["error"] == "subject_unavailable"
+    (detail,) = body["details"]
+    assert detail["state"] == "pending_deletion"
+    assert datetime.fromisoformat(detail["purge_at"]) == datetime.fromisoformat(deleted["purge_at"])
+    assert _record_keys(aws) == set()
+
+
+def test_a_host_record_about_a_subject_past_its_purge_date_is_refused_with_410(aws, context):
+    import composition
+
+    # Given a subject whose restore window has ended, the purge not yet run (the profile item still lives)
+    _sign_up(context)
+    composition.erasure().schedule_deletion(SUBJECT, "user_request", actor="subject", grace=timedelta(0))
+    # When the host application registers an invoice about them
+    status, body = _record_call(context)
+    # Then it is refused as gone for good, and nothing is written
+    assert (status, body["error"], body["details"][0]["state"]) == (410, "subject_unavailable", "purged")
+    assert _record_keys(aws) == set()
+
+
+def test_a_host_record_about_an_unknown_subject_is_404(aws, context):
+    # Given no subject with this id
+    # When the host application registers an invoice about it
+    status, body = _record_call(context, str(uuid.uuid4()))
+    # Then it is not found
+    assert (status, body["error"]) == (404, "not_found")
+
+
+def test_the_host_may_still_remove_a_record_of_a_subject_pending_deletion(aws, context):
+    # Given a subject with a registered invoice, who then deleted their account
+    _sign_up(context)
+    assert _record_call(context)[0] == 200
+    assert _call(_api("subject_api/delete_me.json"), context)[0] == 202
+    # When the host application removes the invoice (removing data never needs the subject available)
+    status, body = _record_call(context, method="DELETE")
+    # Then it is gone
+    assert (status, body["stored"]) == (200, False)
+    assert _record_keys(aws) == set()
