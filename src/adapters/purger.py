@@ -11,6 +11,7 @@ redelivery, the stream's retry) runs the purge again and every step, idempotent,
 
 import json
 from collections import Counter
+from contextlib import suppress
 from datetime import datetime
 from typing import Any
 
@@ -22,7 +23,7 @@ from adapters.hold_store import HOLD_PREFIX
 from adapters.keys import PROFILE_SK, subject_pk
 from adapters.outbox import outbox_put
 from adapters.partition import delete_keys, subject_item_pages
-from adapters.s3_archive import delete_prefix
+from adapters.s3_archive import delete_objects, list_keys
 from domain.audit import AuditEntry
 from domain.clock import epoch_seconds
 from domain.erasure import DeletionCertificate, HeldCategory, SubjectStatus, certificate_id, hold_until
@@ -110,6 +111,9 @@ class Purger:
                     )
                 else:
                     counts[category] += 1
+        # What the certificate states is learnt before it is signed; the deletions below act on exactly that.
+        exports = list_keys(self.bucket, f"exports/{subject_id}/") if self.bucket else []
+        login = self._login(subject_id)
         certificate = DeletionCertificate(
             certificate_id=certificate_id(subject_id, status.purge_at or now),
             subject=pseudonym,
@@ -120,13 +124,13 @@ class Purger:
             purged_at=now,
             deleted_counts=dict(counts),
             held=list(held.values()),
-            exports_deleted=0,
-            login_deleted=self.user_pool_id is not None,
+            exports_deleted=len(exports),
+            login_deleted=login is not None,
         )
-        certificate = self._certify(subject_id, certificate, now)
+        certificate = self._certify(subject_id, certificate, now)  # resumed: the first run's, which stated its own
         self._delete_partition(subject_id)
-        delete_prefix(self.bucket, f"exports/{subject_id}/") if self.bucket else 0
-        self._delete_login(subject_id)
+        delete_objects(self.bucket, exports)
+        self._delete_login(login)
         return certificate
 
     def finish(self, subject_id: str, status: SubjectStatus, now: datetime) -> None:
@@ -233,12 +237,21 @@ class Purger:
             ]  # the profile goes in finish()
             delete_keys(self.table, keys)
 
-    def _delete_login(self, subject_id: str) -> None:
+    def _login(self, subject_id: str) -> str | None:
+        """The user name of the subject's login in the user pool, or None if there is none (or no pool)."""
         if not self.user_pool_id:
+            return None
+        users = (
+            client("cognito-idp")
+            .list_users(UserPoolId=self.user_pool_id, Filter=f'sub = "{subject_id}"', Limit=1)
+            .get("Users", [])
+        )
+        return str(users[0]["Username"]) if users else None
+
+    def _delete_login(self, username: str | None) -> None:
+        if username is None:
             return
         cognito = client("cognito-idp")
-        users = cognito.list_users(UserPoolId=self.user_pool_id, Filter=f'sub = "{subject_id}"', Limit=1).get(
-            "Users", []
-        )
-        for user in users:
-            cognito.admin_delete_user(UserPoolId=self.user_pool_id, Username=user["Username"])
+        # Gone meanwhile (a concurrent run of this purge): what was to happen has happened.
+        with suppress(cognito.exceptions.UserNotFoundException):
+            cognito.admin_delete_user(UserPoolId=self.user_pool_id, Username=username)

@@ -228,24 +228,27 @@ def delete_object(bucket: str, key: str, s3: Any = None) -> None:
     s3.delete_object(Bucket=bucket, Key=key)
 
 
-def delete_prefix(bucket: str, prefix: str, s3: Any = None, *, batch_size: int = DELETE_BATCH_SIZE) -> int:
-    """Delete every object under `prefix`; returns how many. Current versions only on a versioned bucket."""
+def list_keys(bucket: str, prefix: str, s3: Any = None) -> list[str]:
+    """The key of every object under `prefix` (one ListObjectsV2 per 1,000), e.g. to say what `delete_objects`
+    will delete before deleting it."""
     if not prefix:
-        raise ValueError("refusing to delete a whole bucket: prefix must not be empty")
+        raise ValueError("refusing to list a whole bucket: prefix must not be empty")
+    s3 = s3 if s3 is not None else client("s3")
+    pages = s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
+    return [item["Key"] for page in pages for item in page.get("Contents", [])]
+
+
+def delete_objects(bucket: str, keys: list[str], s3: Any = None, *, batch_size: int = DELETE_BATCH_SIZE) -> int:
+    """Delete exactly these objects (one DeleteObjects per `batch_size`, none for no keys); returns how many."""
     if not 1 <= batch_size <= DELETE_BATCH_SIZE:
         raise ValueError(f"batch_size must be between 1 and {DELETE_BATCH_SIZE}")
+    if not keys:
+        return 0
     s3 = s3 if s3 is not None else client("s3")
-    deleted = 0
-    batch: list[dict[str, str]] = []
-    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
-        for item in page.get("Contents", []):
-            batch.append({"Key": item["Key"]})
-            if len(batch) == batch_size:
-                deleted += _delete_batch(s3, bucket, batch)
-                batch = []
-    if batch:
-        deleted += _delete_batch(s3, bucket, batch)
-    return deleted
+    return sum(
+        _delete_batch(s3, bucket, [{"Key": key} for key in keys[start : start + batch_size]])
+        for start in range(0, len(keys), batch_size)
+    )
 
 
 def _delete_batch(s3: Any, bucket: str, batch: list[dict[str, str]]) -> int:

@@ -120,8 +120,8 @@ class DeletionCertificate:
     purged_at: datetime
     deleted_counts: dict[str, int]
     held: list[HeldCategory]
-    exports_deleted: int
-    login_deleted: bool
+    exports_deleted: int  # the export archives found in the bucket (and then deleted)
+    login_deleted: bool  # whether a login was found in the user pool (and then deleted)
 
 
 def hold_until(

@@ -430,13 +430,13 @@ CASES = [
         (
             "dynamodb.Query",
             "dynamodb.Query",
+            "s3.ListObjectsV2",  # the exports and the login are looked up before the certificate states them
+            "cognito-idp.ListUsers",
             "kms.Sign",
             AUDIT_HEAD,
             "dynamodb.TransactWriteItems",
             "dynamodb.Query",
             "dynamodb.BatchWriteItem",
-            "s3.ListObjectsV2",
-            "cognito-idp.ListUsers",
             "dynamodb.Query",  # nothing left in the partition but what the purge keeps?
             "dynamodb.TransactWriteItems",  # last: the profile becomes the tombstone
         ),
@@ -449,13 +449,13 @@ CASES = [
             "dynamodb.GetItem",
             "dynamodb.Query",
             "dynamodb.Query",
+            "s3.ListObjectsV2",  # the exports and the login are looked up before the certificate states them
+            "cognito-idp.ListUsers",
             "kms.Sign",
             AUDIT_HEAD,
             "dynamodb.TransactWriteItems",
             "dynamodb.Query",
             "dynamodb.BatchWriteItem",
-            "s3.ListObjectsV2",
-            "cognito-idp.ListUsers",
             "dynamodb.Query",  # nothing left in the partition but what the purge keeps?
             "dynamodb.TransactWriteItems",  # last: the profile becomes the tombstone
         ),

@@ -93,13 +93,19 @@ def test_a_user_deletion_of_a_profile_is_not_a_purge(aws, ddb, context):
 # ---------------------------------------------------------------- resuming: the queue's redelivery, a stream batch given up
 
 
-def _due_subject(ddb, aws, *, erasure_request: bool = False) -> tuple[str, str | None]:
-    """A subject past its restore window: profile pending deletion, consents, orders, an export in the bucket."""
+def _due_subject(ddb, aws, *, erasure_request: bool = False, login: bool = False) -> tuple[str, str | None]:
+    """A subject past its restore window: profile pending deletion, consents, orders, an export in the bucket (and a
+    login in the user pool if `login`)."""
     import composition
     from domain.audit import AuditEntry
     from domain.profile import Profile
 
     subject_id, now = str(uuid.uuid4()), datetime.now(UTC)
+    if login:
+        user = boto3.client("cognito-idp").admin_create_user(
+            UserPoolId=aws.physical_ids["UserPool"], Username=f"{subject_id[:8]}@example.org"
+        )["User"]
+        subject_id = next(a["Value"] for a in user["Attributes"] if a["Name"] == "sub")
     profile = Profile(subject_id=subject_id, email="ada@example.org", given_name="Ada", created_at=now, updated_at=now)
     composition.store().create_profile(profile, audit=AuditEntry(action="profile.created", actor="system", at=now))
     table = aws.physical_ids["SubjectsTable"]
@@ -144,18 +150,18 @@ def test_a_queue_purge_interrupted_after_its_items_went_is_finished_by_the_redel
 
     # Given a due subject with an open erasure request, whose first purge attempt fails once its items are deleted
     subject_id, request_id = _due_subject(ddb, aws, erasure_request=True)
-    delete_exports = purger_module.delete_prefix
+    delete_exports = purger_module.delete_objects
 
     def s3_unavailable(*args, **kwargs):
         raise RuntimeError("S3 is unavailable")
 
-    monkeypatch.setattr(purger_module, "delete_prefix", s3_unavailable)
+    monkeypatch.setattr(purger_module, "delete_objects", s3_unavailable)
     event = _queue_event(aws, subject_id)
     with pytest.raises(BatchProcessingError):  # the message stays on the queue
         purge_worker.lambda_handler(event, context)
     (certificate,) = _certificates(ddb, aws.physical_ids["AuditTable"])
     # When the message is delivered again, S3 back
-    monkeypatch.setattr(purger_module, "delete_prefix", delete_exports)
+    monkeypatch.setattr(purger_module, "delete_objects", delete_exports)
     done = purge_worker.lambda_handler(event, context)
     # Then the redelivery finished the purge: no items, exports or profile left, a tombstone, the request completed,
     # and still the one certificate the first attempt wrote
@@ -244,3 +250,44 @@ def test_a_purge_does_not_retire_the_profile_while_an_item_written_after_its_del
     assert purge_worker.lambda_handler(_queue_event(aws, subject_id), context) == {"batchItemFailures": []}
     assert _left(ddb, aws, subject_id) == {"TOMBSTONE"}
     assert len(_certificates(ddb, aws.physical_ids["AuditTable"])) == 1
+
+
+# ---------------------------------------------------------------- the certificate states what the purge did
+
+
+def _certificate_of(ddb, aws) -> dict:
+    (certificate,) = _certificates(ddb, aws.physical_ids["AuditTable"])
+    return json.loads(certificate["certificate"]["S"])
+
+
+def test_the_certificate_counts_the_exports_the_purge_deleted(aws, ddb, context):
+    # Given a due subject with two exports in the bucket
+    subject_id, _ = _due_subject(ddb, aws)
+    boto3.client("s3").put_object(Bucket=aws.physical_ids["ExportsBucket"], Key=f"exports/{subject_id}/2.zip", Body=b"")
+    # When the subject is purged
+    assert purge_worker.lambda_handler(_queue_event(aws, subject_id), context) == {"batchItemFailures": []}
+    # Then both exports are gone, and the signed certificate says so
+    assert _exports(aws, subject_id) == []
+    assert _certificate_of(ddb, aws)["exports_deleted"] == 2
+
+
+def test_the_certificate_says_no_login_was_deleted_for_a_subject_without_one(aws, ddb, context):
+    # Given a due subject who has no login in the user pool
+    subject_id, _ = _due_subject(ddb, aws)
+    # When the subject is purged
+    purge_worker.lambda_handler(_queue_event(aws, subject_id), context)
+    # Then the certificate does not claim a login was deleted
+    assert _certificate_of(ddb, aws)["login_deleted"] is False
+
+
+def test_the_certificate_says_the_login_was_deleted_for_a_subject_with_one(aws, ddb, context):
+    # Given a due subject with a login in the user pool
+    subject_id, _ = _due_subject(ddb, aws, login=True)
+    # When the subject is purged
+    purge_worker.lambda_handler(_queue_event(aws, subject_id), context)
+    # Then the login is gone, and the certificate says so
+    users = boto3.client("cognito-idp").list_users(
+        UserPoolId=aws.physical_ids["UserPool"], Filter=f'sub = "{subject_id}"'
+    )
+    assert users["Users"] == []
+    assert _certificate_of(ddb, aws)["login_deleted"] is True

@@ -19,7 +19,13 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 from moto import mock_aws
 
-from adapters.s3_archive import MultipartUploadWriter, delete_prefix, object_exists, presigned_download_url
+from adapters.s3_archive import (
+    MultipartUploadWriter,
+    delete_objects,
+    list_keys,
+    object_exists,
+    presigned_download_url,
+)
 from adapters.zip_archive import MemberDigest, ZipArchiveWriter
 
 REGION = "us-east-1"
@@ -294,7 +300,7 @@ def test_object_exists_only_once_the_object_is_written(s3: Any) -> None:
     assert object_exists(BUCKET, key, s3=s3)
 
 
-def test_delete_prefix_deletes_exactly_the_objects_under_the_prefix_in_batches(s3: Any) -> None:
+def test_the_objects_listed_under_a_prefix_are_exactly_those_deleted_in_batches(s3: Any) -> None:
     # Given 30 objects under a subject's prefix, and objects of other subjects (one sharing the prefix's text)
     doomed = [f"exports/s-1/{i:02d}.zip" for i in range(30)]
     kept = ["exports/s-10/archive.zip", "exports/s-2/archive.zip", "exports/s-1.zip"]
@@ -302,10 +308,12 @@ def test_delete_prefix_deletes_exactly_the_objects_under_the_prefix_in_batches(s
         s3.put_object(Bucket=BUCKET, Key=key, Body=b"zip")
     recording = RecordingS3(s3)
 
-    # When the subject's prefix is purged in batches of 7
-    deleted = delete_prefix(BUCKET, "exports/s-1/", s3=recording, batch_size=7)
+    # When the subject's prefix is listed, then what was listed is deleted in batches of 7
+    listed = list_keys(BUCKET, "exports/s-1/", s3=recording)
+    deleted = delete_objects(BUCKET, listed, s3=recording, batch_size=7)
 
-    # Then exactly its 30 objects are gone, in ceil(30 / 7) DeleteObjects calls, and the others remain
+    # Then exactly its 30 objects were listed and are gone, in ceil(30 / 7) DeleteObjects calls, and the others remain
+    assert sorted(listed) == doomed
     assert deleted == 30
     assert recording.calls["delete_objects"] == 5
     remaining = [item["Key"] for item in s3.list_objects_v2(Bucket=BUCKET).get("Contents", [])]
