@@ -12,7 +12,7 @@ redelivery, the stream's retry) runs the purge again and every step, idempotent,
 import json
 from collections import Counter
 from contextlib import suppress
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from adapters.audit_log import AuditLog
@@ -40,6 +40,16 @@ class PurgeIncomplete(RuntimeError):
     def __init__(self, left: int) -> None:
         super().__init__(f"{left} items were written into the partition during the purge; the purge will run again")
         self.left = left
+
+
+def _stored_at(item: dict[str, Any], now: datetime) -> datetime:
+    """When a record was last stored (its `updated_at`), or `now` if that is unreadable: a later start, so a longer
+    hold, never a shorter one."""
+    try:
+        stored = datetime.fromisoformat(item["updated_at"]["S"])
+    except (KeyError, TypeError, ValueError):
+        return now
+    return stored.replace(tzinfo=UTC) if stored.tzinfo is None else stored.astimezone(UTC)
 
 
 def _category(sort_key: str) -> str:
@@ -94,7 +104,7 @@ class Purger:
         pseudonym = self.audit.pseudonym(subject_id)
         admin_holds = self._admin_holds(subject_id)
         counts: Counter[str] = Counter()
-        held: dict[str, HeldCategory] = {}
+        held: dict[tuple[str, str], HeldCategory] = {}  # by category and basis: each basis is stated on its own
         for page in subject_item_pages(self.table, subject_id):
             for item in page:
                 sort_key = item["sk"]["S"]
@@ -104,9 +114,9 @@ class Purger:
                 until = self._held_until(item, category, admin_holds, now)
                 if until is not None:
                     self._isolate(pseudonym, item, until[0])
-                    entry = held.get(category)
+                    entry = held.get((category, until[1]))
                     latest = max(until[0], entry.until) if entry else until[0]
-                    held[category] = HeldCategory(
+                    held[(category, until[1])] = HeldCategory(
                         category=category, until=latest, count=(entry.count if entry else 0) + 1, basis=until[1]
                     )
                 else:
@@ -166,7 +176,13 @@ class Purger:
             document = json.loads(item.get("document", {}).get("S", "{}"))
         except ValueError:
             document = {}
-        until = hold_until(category, document if isinstance(document, dict) else {}, self.categories, admin_holds)
+        until = hold_until(
+            category,
+            document if isinstance(document, dict) else {},
+            self.categories,
+            admin_holds,
+            stored_at=_stored_at(item, now),
+        )
         return until if until and until[0] > now else None
 
     def _isolate(self, pseudonym: str, item: dict[str, Any], until: datetime) -> None:
@@ -193,7 +209,7 @@ class Purger:
             details={
                 "certificate_id": certificate.certificate_id,
                 "deleted": sum(certificate.deleted_counts.values()),
-                "held_categories": [h.category for h in certificate.held],
+                "held_categories": sorted({h.category for h in certificate.held}),
             },
         )
         event = {"subject_id": subject_id, "certificate_id": certificate.certificate_id, "purged_at": now.isoformat()}

@@ -125,9 +125,18 @@ class DeletionCertificate:
 
 
 def hold_until(
-    category: str, document: dict[str, object], categories: RecordCategories, admin_holds: dict[str, datetime]
+    category: str,
+    document: dict[str, object],
+    categories: RecordCategories,
+    admin_holds: dict[str, datetime],
+    *,
+    stored_at: datetime,
 ) -> tuple[datetime, str] | None:
-    """Until when a record must be kept (and why), or None if it can be deleted now."""
+    """Until when a record must be kept (and why), or None if it can be deleted now.
+
+    Fails closed: a record of a category with a retention rule whose date is missing or unreadable (stored before
+    dates were checked, or hand-written) is kept for the rule's full period from `stored_at`, when it was stored.
+    """
     candidates: list[tuple[datetime, str]] = []
     if category in admin_holds:
         candidates.append((admin_holds[category], "legal hold placed by an operator"))
@@ -136,18 +145,13 @@ def hold_until(
     except Exception:  # noqa: BLE001 - an unknown category has no retention rule
         rule = None
     if rule is not None:
-        raw = document.get(rule.date_field)
-        try:
-            start = datetime.fromisoformat(str(raw)).replace(tzinfo=UTC) if raw else None
-        except ValueError:
-            start = None
+        start = rule.start(document)
         if start is not None:
-            candidates.append((_add_years(start, rule.years), rule.legal_basis))
+            candidates.append((rule.ends(start), rule.legal_basis))
+        else:
+            basis = (
+                f"{rule.legal_basis}; its {rule.date_field} was missing or unreadable, so it is kept {rule.years} "
+                "years from when it was stored"
+            )
+            candidates.append((rule.ends(stored_at), basis))
     return max(candidates) if candidates else None
-
-
-def _add_years(moment: datetime, years: int) -> datetime:
-    try:
-        return moment.replace(year=moment.year + years)
-    except ValueError:  # 29 February in a year that has none
-        return moment.replace(year=moment.year + years, day=28)

@@ -190,6 +190,9 @@ def get_download(request_id: Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]) ->
 @app.put(
     "/app/subjects/<subject_id>/records/<category>/<record_id>",
     summary="Register a record the host application holds about a subject (host application only)",
+    description="A record of a category with a retention rule (e.g. `invoices`: `invoice_date`, kept 10 years) must "
+    "carry that date in ISO 8601, or it is refused with 422 naming the field. A subject pending deletion or purged "
+    "takes no new record: 410.",
     tags=TAGS,
     security=BEARER,
 )
@@ -200,7 +203,7 @@ def put_record(
     document: Annotated[dict[str, Any], Body()],
 ) -> RecordOut:
     caller_of(app.current_event).require_group(APP_GROUP)
-    load_categories().get(category)
+    load_categories().get(category).check(document)  # 422 if its retention rule has no date to count from
     encoded = encode_document(document)
     audit = _audit("record.registered", "app", category=category)
     if not store().put_record(subject_id, category, record_id, encoded, audit=audit, now=clock().now().isoformat()):

@@ -33,7 +33,7 @@ def test_bodies_over_64_kb_are_413_and_bodies_that_are_not_utf8_are_400(cloud):
 def test_a_200_kb_host_record_is_accepted(cloud):
     subject = cloud.login(f"limits-{uuid.uuid4().hex[:8]}@example.org")["sub"]
     app = cloud.token(f"shop-{uuid.uuid4().hex[:6]}", ["privacy-app"])
-    document = {"notes": "x" * 200_000}
+    document = {"invoice_date": "2026-01-31", "notes": "x" * 200_000}
     answer = cloud.call("PUT", f"/app/subjects/{subject}/records/invoices/INV-200K", app, json=document)
     assert answer.status_code == 200, answer.text
     assert answer.json()["stored"] is True

@@ -291,3 +291,29 @@ def test_the_certificate_says_the_login_was_deleted_for_a_subject_with_one(aws, 
     )
     assert users["Users"] == []
     assert _certificate_of(ddb, aws)["login_deleted"] is True
+
+
+def test_an_invoice_whose_date_is_unreadable_is_held_for_the_full_period_not_deleted(aws, ddb, context):
+    # Given an invoice stored without a readable invoice date (10-year retention), and an order
+    table = aws.physical_ids["SubjectsTable"]
+    stored = datetime.now(UTC)
+    _put(
+        ddb,
+        table,
+        SUBJECT_PK,
+        "RECORD#invoices#INV-2",
+        document=json.dumps({"invoice_date": "31/01/2026", "total": 10}),
+        updated_at=stored.isoformat(),
+    )
+    _put(ddb, table, SUBJECT_PK, "RECORD#orders#O-1", document=json.dumps({"item": "book"}))
+    # When the subject is purged
+    purge_worker.lambda_handler(load_event("purge_worker/ttl_profile_removed.json"), context)
+    # Then the invoice is kept (fail closed) in the held partition for 10 years from when it was stored, and the
+    # certificate lists it, saying why
+    held = [i for i in ddb.scan(TableName=table)["Items"] if i["pk"]["S"].startswith("HELD#")]
+    assert [i["sk"]["S"] for i in held] == ["RECORD#invoices#INV-2"]
+    assert int(held[0]["expires_at"]["N"]) >= int(stored.replace(year=stored.year + 10).timestamp())
+    assert _keys(ddb, table, SUBJECT_PK) == {"TOMBSTONE"}
+    ((category, count, basis),) = [(h["category"], h["count"], h["basis"]) for h in _certificate_of(ddb, aws)["held"]]
+    assert (category, count) == ("invoices", 1)
+    assert "invoice_date" in basis

@@ -96,7 +96,7 @@ def test_a_base64_body_that_is_utf8_is_handled(aws, context):
 def test_a_200_kb_record_is_accepted_and_a_360_kb_one_is_413(aws, context):
     # Given a subject, and the host application registering a 200 KB record about it
     subject_id = sign_up()
-    event = record_put(subject_id, {"notes": "x" * 200_000})
+    event = record_put(subject_id, {"invoice_date": "2026-01-31", "notes": "x" * 200_000})
     assert len(event["body"]) > 3 * MAX_BODY_BYTES
     # When it is handled
     status, body = _answer(subject_api.lambda_handler(event, context))
@@ -104,7 +104,11 @@ def test_a_200_kb_record_is_accepted_and_a_360_kb_one_is_413(aws, context):
     assert status == 200, body
     assert body["stored"] is True
     # And over 350 KB the route itself answers 413, with the same error body
-    status, body = _answer(subject_api.lambda_handler(record_put(subject_id, {"notes": "x" * 360_000}), context))
+    status, body = _answer(
+        subject_api.lambda_handler(
+            record_put(subject_id, {"invoice_date": "2026-01-31", "notes": "x" * 360_000}), context
+        )
+    )
     assert (status, body["error"]) == (413, "too_large")
 
 

@@ -272,3 +272,16 @@ def test_the_host_may_still_remove_a_record_of_a_subject_pending_deletion(aws, c
     # Then it is gone
     assert (status, body["stored"]) == (200, False)
     assert _record_keys(aws) == set()
+
+
+def test_a_host_invoice_without_its_date_is_refused_with_422_naming_the_field(aws, context):
+    # Given an active subject
+    _sign_up(context)
+    # When the host application registers an invoice without the date its 10-year retention counts from
+    status, body = _record_call(context, document={"total": "49.90", "customer": "ada@example.org"})
+    # Then it is refused, naming the field and echoing nothing sent, and nothing is stored (the purge would have
+    # had no date to keep it by)
+    assert (status, body["error"]) == (422, "validation_error")
+    assert [detail["field"] for detail in body["details"]] == ["invoice_date"]
+    assert "ada@example.org" not in json.dumps(body)
+    assert _record_keys(aws) == set()
