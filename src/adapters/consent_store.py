@@ -14,14 +14,18 @@ from typing import Any
 from adapters.audit_log import AuditLog
 from adapters.aws import dynamodb
 from adapters.dynamo_json import from_item, to_item
+from adapters.keys import PROFILE_SK, subject_pk
 from domain.audit import AuditEntry
 from domain.consent.model import ConsentEvent, ConsentReceipt, ConsentState
-from domain.consent.ports import ConcurrentChange, HistoryPage, Owner, TokenSpent
+from domain.consent.ports import ConcurrentChange, HistoryPage, Owner, SubjectMissing, TokenSpent
 from domain.consent.rules import ConsentChange
 from domain.errors import InvalidRequest
 
 STATE_SK = "CONSENTS"
 EVENT_PREFIX = "CONSENTEVT#"
+# A subject exists while its profile does and is not due for purge: a pending subject's profile carries the purge
+# time as its TTL, and once that has passed the purge may be deleting the partition (the profile goes last).
+LIVE_PROFILE = "attribute_exists(pk) AND (attribute_not_exists(expires_at) OR expires_at > :now)"
 
 
 class InvalidCursor(InvalidRequest):
@@ -55,6 +59,19 @@ class DynamoConsentStore:
             return ConsentState()
         return ConsentState.model_validate_json(item["state"]["S"])
 
+    def subject_exists(self, subject_id: str) -> bool:
+        item = (
+            dynamodb()
+            .get_item(
+                TableName=self.table,
+                Key={"pk": {"S": subject_pk(subject_id)}, "sk": {"S": PROFILE_SK}},
+                ProjectionExpression="pk, expires_at",
+                ConsistentRead=True,
+            )
+            .get("Item")
+        )
+        return bool(item) and self._live(item)  # the same test as LIVE_PROFILE
+
     def save(
         self,
         owner: Owner,
@@ -64,6 +81,7 @@ class DynamoConsentStore:
         audit: AuditEntry,
         expires_at: int | None = None,
         spend_token: tuple[str, int] | None = None,
+        require_subject: bool = False,
     ) -> None:
         pk = owner_pk(owner)
         ttl = {"expires_at": expires_at} if expires_at else {}
@@ -112,8 +130,10 @@ class DynamoConsentStore:
                 }
             }
         )
+        token_at = subject_at = None
         if spend_token:
             token_id, token_expiry = spend_token
+            token_at = len(items)
             items.append(
                 {
                     "Put": {
@@ -123,13 +143,33 @@ class DynamoConsentStore:
                     }
                 }
             )
+        if require_subject:
+            if owner.kind != "subject":
+                raise ValueError("only a subject's change can require the subject to exist")
+            subject_at = len(items)
+            items.append(
+                {
+                    "ConditionCheck": {
+                        "TableName": self.table,
+                        "Key": {"pk": {"S": subject_pk(owner.id)}, "sk": {"S": PROFILE_SK}},
+                        "ConditionExpression": LIVE_PROFILE,
+                        "ExpressionAttributeValues": {":now": {"N": str(self._now_epoch())}},
+                    }
+                }
+            )
         items.append(self.audit.prepare(owner.reference, audit))
         client = dynamodb()
         try:
             client.transact_write_items(TransactItems=items)  # type: ignore[arg-type]
         except client.exceptions.TransactionCanceledException as error:
             reasons = [r.get("Code") for r in error.response.get("CancellationReasons", [])]
-            if spend_token and len(reasons) >= 2 and reasons[-2] == "ConditionalCheckFailed":
+
+            def failed(index: int | None) -> bool:
+                return index is not None and index < len(reasons) and reasons[index] == "ConditionalCheckFailed"
+
+            if failed(subject_at):
+                raise SubjectMissing from error
+            if failed(token_at):
                 raise TokenSpent from error
             if "ConditionalCheckFailed" in reasons or "TransactionConflict" in reasons:
                 raise ConcurrentChange from error

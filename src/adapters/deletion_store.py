@@ -14,7 +14,12 @@ from domain.clock import epoch_seconds
 from domain.erasure import DeletionReason, SubjectStatus, purge_partition
 
 TOMBSTONE_SK = "TOMBSTONE"
-TOMBSTONE_SECONDS = 30 * 86_400  # longer than any token lives
+# The tombstone lets a still-valid credential get "purged" (410) instead of an empty, apparently active account: a
+# login token (Cognito's last 60 minutes, and the purge deletes the user) or a parental-consent link (at most 30 days,
+# minors_composition). Unsubscribe links (60 days) do not rely on it: they require a live profile, checked in the
+# unsubscribe's own transaction (adapters/consent_store.py), so they write nothing into a purged partition however
+# late they come. Keep this at least the longest lifetime of a credential that does rely on it.
+TOMBSTONE_SECONDS = 30 * 86_400
 _STATUS_FIELDS = ("state", "purge_at", "deletion_reason", "deletion_requested_at", "deletion_request_id")
 
 

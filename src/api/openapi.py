@@ -52,6 +52,10 @@ ERROR_DESCRIPTIONS = {
     "422": "The request does not match this operation's schema; `details` names the fields, never their values",
     "500": "A fault on our side; nothing was half-applied and the request may be retried",
 }
+# Public links whose account may be gone: they answer 410 `subject_gone` (no date, no id), and write nothing.
+GONE_SUBJECT_PATHS = {
+    "/unsubscribe": "The account this link was sent for no longer exists (`subject_gone`); nothing changed"
+}
 # Sent with 409 `request_in_progress` by operations taking an Idempotency-Key (api.errors).
 RETRY_AFTER = {
     "description": "Seconds after which the first request with this key has answered or its claim has expired",
@@ -78,17 +82,19 @@ def error_statuses(method: str, path: str, secured: bool) -> list[str]:
         statuses.add("401")
     if path.startswith(RESTRICTED_PREFIXES) or (method, path) in RESTRICTED_OPERATIONS:
         statuses.add("403")
-    if path == "/me" or path.startswith(("/me/", "/parents/", "/admin/subjects/")) or (method, path) in GONE_OPERATIONS:
+    gone = (method, path) in GONE_OPERATIONS or path in GONE_SUBJECT_PATHS
+    if path == "/me" or path.startswith(("/me/", "/parents/", "/admin/subjects/")) or gone:
         statuses.add("410")
     return sorted(statuses)
 
 
-def _error_response(status: str, idempotent: bool) -> dict[str, Any]:
+def _error_response(status: str, idempotent: bool, path: str = "") -> dict[str, Any]:
     body: dict[str, Any] = {"$ref": f"#/components/schemas/{ERROR_SCHEMA}"}
     if status in GATEWAY_STATUSES:
         body = {"anyOf": [body, {"$ref": f"#/components/schemas/{GATEWAY_ERROR_SCHEMA}"}]}
+    description = GONE_SUBJECT_PATHS.get(path) if status == "410" else None
     answer: dict[str, Any] = {
-        "description": ERROR_DESCRIPTIONS[status],
+        "description": description or ERROR_DESCRIPTIONS[status],
         "content": {"application/json": {"schema": body}},
     }
     if status == "409" and idempotent:
@@ -112,7 +118,7 @@ def with_error_responses(document: dict[str, Any]) -> dict[str, Any]:
             responses = {str(status): answer for status, answer in operation.get("responses", {}).items()}
             idempotent = _takes_idempotency_key(operation)
             for status in error_statuses(method, path, bool(operation.get("security"))):
-                responses[status] = _error_response(status, idempotent)
+                responses[status] = _error_response(status, idempotent, path)
             operation["responses"] = dict(sorted(responses.items()))
     path, method = SELF_OPERATION
     answer = document.get("paths", {}).get(path, {}).get(method, {}).get("responses", {}).get("200")

@@ -157,6 +157,8 @@ def post_unsubscribe(token: Annotated[str, Query(min_length=1, max_length=2048)]
 
 @app.get("/unsubscribe", summary="Explains the one-click link; changes nothing (mail scanners follow links)", tags=TAGS)
 def get_unsubscribe(token: Annotated[str | None, Query(max_length=2048)] = None) -> UnsubscribeInfoOut:
+    if token:
+        service().check_unsubscribe_link(token)  # 410 when the account is gone, as the POST would answer
     return UnsubscribeInfoOut(message="To unsubscribe, send POST to this URL with the body List-Unsubscribe=One-Click.")
 
 

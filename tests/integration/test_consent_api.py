@@ -11,9 +11,12 @@ from urllib.parse import urlencode
 import boto3
 import pytest
 
-from domain.audit import pseudonym_of
+import composition
+from domain.audit import AuditEntry, pseudonym_of
+from domain.consent.ports import Owner
 from domain.consent.unsubscribe import issue_token
-from handlers import consent_api
+from domain.profile import new_profile
+from handlers import consent_api, purge_worker
 from tests.support import as_subject, at_path, load_event, with_body
 
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
@@ -116,6 +119,32 @@ def issue_app_token(context: Any, sub: str, purpose: str) -> str:
 def secret_of(aws: Any, logical_id: str) -> bytes:
     secret = boto3.client("secretsmanager").get_secret_value(SecretId=aws.physical_ids[logical_id])
     return secret["SecretString"].encode()  # type: ignore[no-any-return]
+
+
+def sign_up(sub: str) -> str:
+    """The subject's profile, as the sign-up trigger creates it: unsubscribe links are for account holders."""
+    now = composition.clock().now()
+    profile = new_profile(sub, {"email": f"{sub[:8]}@example.org"}, now)
+    assert composition.store().create_profile(
+        profile, audit=AuditEntry(action="profile.created", actor="system", at=now)
+    )
+    return sub
+
+
+def subscriber(context: Any) -> str:
+    """A signed-up subject who granted newsletters."""
+    sub = sign_up(new_subject())
+    grant(context, sub, newsletters=True)
+    return sub
+
+
+def purge(aws: Any, context: Any, sub: str) -> None:
+    """The subject deletes their account and the purge runs (the restore window left out)."""
+    composition.erasure().schedule_deletion(sub, "user_request", actor="subject", grace=timedelta(0))
+    event = load_event("inactivity_worker/subject_inactive.json")  # an SQS record; the purge queue's body
+    event["Records"][0]["body"] = json.dumps({"subject_id": sub})
+    event["Records"][0]["eventSourceARN"] = aws.attributes["PurgeQueue"]["Arn"]
+    assert purge_worker.lambda_handler(event, context) == {"batchItemFailures": []}
 
 
 def partition(ddb: Any, table: str, pk: str) -> list[dict[str, Any]]:
@@ -445,8 +474,7 @@ def test_claiming_an_unknown_visitor_is_not_found(aws, context):
 
 def test_one_click_unsubscribe_refuses_the_tokens_purpose(aws, context):
     # Given a subject who granted newsletters and a token the host application issued for it
-    sub = new_subject()
-    grant(context, sub, newsletters=True)
+    sub = subscriber(context)
     token = issue_app_token(context, sub, "newsletters")
     # When the mail client posts List-Unsubscribe=One-Click to the link
     status, body = invoke(unsubscribe_post(token), context)
@@ -460,8 +488,7 @@ def test_one_click_unsubscribe_refuses_the_tokens_purpose(aws, context):
 
 def test_an_unsubscribe_token_works_only_once(aws, context):
     # Given a token already used to unsubscribe
-    sub = new_subject()
-    grant(context, sub, newsletters=True)
+    sub = subscriber(context)
     token = issue_app_token(context, sub, "newsletters")
     assert invoke(unsubscribe_post(token), context)[0] == 200
     before = history_of(context, sub)
@@ -475,8 +502,7 @@ def test_an_unsubscribe_token_works_only_once(aws, context):
 
 def test_a_tampered_unsubscribe_token_is_rejected(aws, context):
     # Given a valid token with one character in the middle changed
-    sub = new_subject()
-    grant(context, sub, newsletters=True)
+    sub = subscriber(context)
     token = issue_app_token(context, sub, "newsletters")
     middle = len(token) // 2
     if token[middle] == ".":
@@ -492,8 +518,7 @@ def test_a_tampered_unsubscribe_token_is_rejected(aws, context):
 
 def test_unsubscribe_without_the_one_click_body_is_rejected(aws, context):
     # Given a valid token posted with an empty body (not RFC 8058 one-click)
-    sub = new_subject()
-    grant(context, sub, newsletters=True)
+    sub = subscriber(context)
     event = unsubscribe_post(issue_app_token(context, sub, "newsletters"))
     with_body(event, "")
     # When it is handled
@@ -506,8 +531,7 @@ def test_unsubscribe_without_the_one_click_body_is_rejected(aws, context):
 
 def test_get_unsubscribe_explains_and_changes_nothing(aws, context):
     # Given a valid token, followed by a mail scanner with GET
-    sub = new_subject()
-    grant(context, sub, newsletters=True)
+    sub = subscriber(context)
     token = issue_app_token(context, sub, "newsletters")
     # When GET /unsubscribe?token=... is handled
     status, body = invoke(unsubscribe_get(token), context)
@@ -531,8 +555,7 @@ def test_a_user_token_cannot_issue_unsubscribe_tokens(aws, context):
 
 def test_an_expired_unsubscribe_token_is_rejected(aws, context):
     # Given a correctly signed token that expired yesterday
-    sub = new_subject()
-    grant(context, sub, newsletters=True)
+    sub = subscriber(context)
     token = issue_token(
         secret_of(aws, "TokenKeySecret"),
         subject_id=sub,
@@ -546,6 +569,104 @@ def test_an_expired_unsubscribe_token_is_rejected(aws, context):
     assert status == 400
     assert body["error"] == "expired_token"
     assert consents_of(context, sub)["newsletters"]["granted"] is True
+
+
+def test_an_unsubscribe_link_of_a_purged_subject_answers_gone_and_writes_nothing(aws, context, ddb):
+    # Given a subscriber with a token from an old newsletter, who then deleted their account and was purged
+    sub = subscriber(context)
+    token = issue_app_token(context, sub, "newsletters")
+    purge(aws, context, sub)
+    table = aws.physical_ids["SubjectsTable"]
+    left = partition(ddb, table, f"SUBJECT#{sub}")
+    audit_records = ddb.scan(TableName=aws.physical_ids["AuditTable"])["Items"]
+    # When the link is posted
+    status, body = invoke(unsubscribe_post(token), context)
+    # Then it answers that the account is gone, without a date or an id, and nothing is written
+    assert status == 410
+    assert body["error"] == "subject_gone"
+    assert sub not in json.dumps(body)
+    assert partition(ddb, table, f"SUBJECT#{sub}") == left
+    assert ddb.scan(TableName=aws.physical_ids["AuditTable"])["Items"] == audit_records
+
+
+def test_an_unsubscribe_link_outliving_the_purge_tombstone_still_writes_nothing(aws, context, ddb):
+    # Given a purged subject whose tombstone has expired (it lasts 30 days; unsubscribe links last 60)
+    sub = subscriber(context)
+    token = issue_app_token(context, sub, "newsletters")
+    purge(aws, context, sub)
+    table = aws.physical_ids["SubjectsTable"]
+    ddb.delete_item(TableName=table, Key={"pk": {"S": f"SUBJECT#{sub}"}, "sk": {"S": "TOMBSTONE"}})
+    left = partition(ddb, table, f"SUBJECT#{sub}")
+    # When the link is posted
+    status, body = invoke(unsubscribe_post(token), context)
+    # Then it answers gone all the same and nothing comes back into the partition
+    assert status == 410
+    assert body["error"] == "subject_gone"
+    assert partition(ddb, table, f"SUBJECT#{sub}") == left
+
+
+def test_get_on_the_unsubscribe_link_of_a_purged_subject_answers_gone_too(aws, context):
+    # Given a token of a purged subject, followed by a mail scanner
+    sub = subscriber(context)
+    token = issue_app_token(context, sub, "newsletters")
+    purge(aws, context, sub)
+    # When GET /unsubscribe?token=... is handled
+    status, body = invoke(unsubscribe_get(token), context)
+    # Then it says what a POST would: the account is gone (instead of inviting a POST that cannot work)
+    assert status == 410
+    assert body["error"] == "subject_gone"
+
+
+def test_an_unsubscribe_link_of_a_subject_pending_deletion_still_records_the_refusal(aws, context):
+    # Given a subscriber with a token, who deleted their account (pending: the restore window is open)
+    sub = subscriber(context)
+    token = issue_app_token(context, sub, "newsletters")
+    composition.erasure().schedule_deletion(sub, "user_request", actor="subject")
+    # When the link is posted
+    status, body = invoke(unsubscribe_post(token), context)
+    # Then the refusal is recorded (the partition is purged with the rest when the window ends)
+    assert status == 200
+    assert body["unsubscribed"] is True
+    state = consent_api.service().store.load(Owner("subject", sub))
+    assert (state.decisions["newsletters"].granted, state.decisions["newsletters"].source) == (False, "unsubscribe")
+
+
+def test_an_unsubscribe_link_of_a_subject_due_for_purge_writes_nothing(aws, context, ddb):
+    # Given a subscriber whose restore window has ended, whose purge may already be deleting the partition
+    # (the profile goes last)
+    sub = subscriber(context)
+    token = issue_app_token(context, sub, "newsletters")
+    composition.erasure().schedule_deletion(sub, "user_request", actor="subject", grace=timedelta(0))
+    table = aws.physical_ids["SubjectsTable"]
+    left = partition(ddb, table, f"SUBJECT#{sub}")
+    # When the link is posted
+    status, body = invoke(unsubscribe_post(token), context)
+    # Then it answers gone and writes nothing the purge could miss
+    assert status == 410
+    assert body["error"] == "subject_gone"
+    assert partition(ddb, table, f"SUBJECT#{sub}") == left
+
+
+def test_no_unsubscribe_token_is_issued_for_a_subject_without_a_profile(aws, context):
+    # Given a subject id with no profile (never signed up, or purged)
+    sub = new_subject()
+    # When the host application asks for an unsubscribe token
+    status, body = invoke(token_request(sub, "newsletters"), context)
+    # Then it is not found and no token is given
+    assert status == 404
+    assert body["error"] == "not_found"
+    assert "token" not in body
+
+
+def test_no_unsubscribe_token_is_issued_for_a_purged_subject(aws, context):
+    # Given a purged subject
+    sub = subscriber(context)
+    purge(aws, context, sub)
+    # When the host application asks for an unsubscribe token
+    status, body = invoke(token_request(sub, "newsletters"), context)
+    # Then it is not found
+    assert status == 404
+    assert body["error"] == "not_found"
 
 
 # ---------------------------------------------------------------- audit and outbox

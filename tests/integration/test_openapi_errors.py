@@ -19,8 +19,8 @@ def _expected(method: str, path: str, secured: bool) -> set[str]:
     admin_or_app = path.startswith(("/admin/", "/app/", "/minors/checks", "/parents/"))
     if admin_or_app or (method, path) == ("post", "/minors/consent-requests"):
         statuses.add("403")
-    if path == "/me" or path.startswith(("/me/", "/parents/", "/admin/subjects/")):
-        statuses.add("410")
+    if path == "/me" or path.startswith(("/me/", "/parents/", "/admin/subjects/")) or path == "/unsubscribe":
+        statuses.add("410")  # /unsubscribe: the link's account no longer exists
     if (method, path) == ("put", "/app/subjects/{subject_id}/records/{category}/{record_id}"):
         statuses.add("410")  # no record about a subject pending deletion or purged
     return statuses

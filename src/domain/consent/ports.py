@@ -31,8 +31,16 @@ class ConcurrentChange(Exception):
     """Another change committed first (version condition failed): re-read and re-plan."""
 
 
+class SubjectMissing(Exception):
+    """The subject has no live profile: purged (only a tombstone is left), due for purge, or never signed up."""
+
+
 class ConsentStore(Protocol):
     def load(self, owner: Owner) -> ConsentState: ...
+
+    def subject_exists(self, subject_id: str) -> bool:
+        """True while the subject has a profile that is not due for purge (pending deletion still counts)."""
+        ...
 
     def save(
         self,
@@ -43,10 +51,13 @@ class ConsentStore(Protocol):
         audit: AuditEntry,
         expires_at: int | None = None,
         spend_token: tuple[str, int] | None = None,
+        require_subject: bool = False,
     ) -> None:
         """Commit state, events, receipt and audit record atomically; raise ConcurrentChange on a lost race.
 
         spend_token=(token id, expiry): mark a single-use token as spent in the same transaction.
+        require_subject: commit only while the subject exists (as `subject_exists`), checked in the same
+        transaction; else write nothing and raise SubjectMissing.
         """
         ...
 

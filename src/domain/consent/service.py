@@ -10,7 +10,7 @@ from domain.audit import Actor, AuditEntry
 from domain.clock import Clock, epoch_seconds
 from domain.consent.catalog import PurposeCatalog
 from domain.consent.model import ConsentReceipt, ConsentSource, ConsentState
-from domain.consent.ports import ConcurrentChange, ConsentStore, HistoryPage, Owner, TokenSpent
+from domain.consent.ports import ConcurrentChange, ConsentStore, HistoryPage, Owner, SubjectMissing, TokenSpent
 from domain.consent.rules import (
     ConsentChangeRequest,
     ConsentView,
@@ -20,7 +20,7 @@ from domain.consent.rules import (
     withdrawal_request,
 )
 from domain.consent.unsubscribe import InvalidToken, issue_token, verify_token
-from domain.errors import Conflict, InvalidRequest, NotFound
+from domain.errors import Conflict, Gone, InvalidRequest, NotFound
 
 MAX_ATTEMPTS = 40  # a busy subject (50 simultaneous writers) still commits every change
 
@@ -31,6 +31,17 @@ class ChangeContended(Conflict):
 
 class TokenAlreadyUsed(InvalidRequest):
     default_code = "token_used"
+
+
+class SubjectGone(Gone):
+    """An unsubscribe link whose account no longer exists: the link's job is done, nothing is written.
+
+    The same answer for a purged account, one due for purge and an id that never had one; no id, no date."""
+
+    default_code = "subject_gone"
+
+    def __init__(self) -> None:
+        super().__init__("The account this link was sent for no longer exists: there is nothing to unsubscribe from.")
 
 
 def jittered_pause(attempt: int) -> None:
@@ -80,6 +91,7 @@ class ConsentService:
         actor: Actor,
         source_override: ConsentSource | None = None,
         spend_token: tuple[str, int] | None = None,
+        require_subject: bool = False,
     ) -> ConsentReceipt:
         for attempt in range(MAX_ATTEMPTS):
             state = self.store.load(owner)
@@ -116,12 +128,15 @@ class ConsentService:
                     audit=audit,
                     expires_at=expires_at,
                     spend_token=spend_token,
+                    require_subject=require_subject,
                 )
                 return change.receipt
             except ConcurrentChange:
                 self.pause(attempt)
             except TokenSpent:
                 raise TokenAlreadyUsed("This unsubscribe link was already used; nothing was changed.") from None
+            except SubjectMissing:
+                raise SubjectGone() from None
         raise ChangeContended("Too many simultaneous changes to these consents; please retry.")
 
     def history(self, owner: Owner, *, cursor: str | None, limit: int) -> HistoryPage:
@@ -150,6 +165,8 @@ class ConsentService:
 
     def issue_unsubscribe_token(self, subject_id: str, purpose: str, lifetime: timedelta) -> tuple[str, int]:
         self.catalog.get(purpose)
+        if not self.store.subject_exists(subject_id):
+            raise NotFound("No account with this subject id: unsubscribe tokens are issued for account holders only.")
         expires_at = self.clock.now() + lifetime
         token = issue_token(
             self.token_secret(), subject_id=subject_id, purpose=purpose, expires_at=expires_at, token_id=self.new_id()
@@ -157,6 +174,9 @@ class ConsentService:
         return token, epoch_seconds(expires_at)
 
     def unsubscribe(self, token: str, context: RequestContext) -> ConsentReceipt:
+        """Withdraws the token's purpose; a subject gone (purged) gets SubjectGone and nothing is written: not the
+        state, history, receipt, audit record or event, and not the token either. A subject pending deletion is
+        still there: the refusal is recorded and purged with the rest."""
         claim = verify_token(self.token_secret(), token, now=self.clock.now())
         request = withdrawal_request([claim.purpose], catalog=self.catalog)
         if request is None:
@@ -168,7 +188,19 @@ class ConsentService:
             actor="subject",
             source_override="unsubscribe",
             spend_token=(claim.token_id, epoch_seconds(claim.expires_at)),
+            require_subject=True,
         )
+
+    def check_unsubscribe_link(self, token: str) -> None:
+        """For the GET on a link, which changes nothing: raises SubjectGone when a POST could only answer that.
+
+        A token that does not verify is left for the POST to judge (the GET only explains)."""
+        try:
+            claim = verify_token(self.token_secret(), token, now=self.clock.now())
+        except InvalidRequest:
+            return
+        if not self.store.subject_exists(claim.subject_id):
+            raise SubjectGone()
 
 
 def _newer_decisions(subject: ConsentState, visitor: ConsentState, catalog: PurposeCatalog) -> dict[str, bool]:
