@@ -48,10 +48,15 @@ class HistoryItemOut(BaseModel):
     decision: bool
     previous: bool | None
     source: ConsentSource
-    at: datetime
+    at: datetime = Field(description="When the change was recorded")
     receipt_id: str
-    policy_version: str
+    policy_version: str = Field(description="The policy version the choice was made under")
     sequence: int
+    decided_at: datetime | None = Field(
+        default=None,
+        description="When the choice was made: `at`, except for a visitor's choice claimed at sign-in "
+        "(source `claim`); absent on items recorded before this field existed",
+    )
 
 
 class HistoryOut(BaseModel):

@@ -42,6 +42,8 @@ def test_grant_then_withdraw_is_recorded_with_receipts(cloud):
         "decision": True,
         "legal_basis": "consent",
         "source": "settings",
+        "decided_at": receipt["timestamp"],  # a choice made now: only a claimed one keeps an earlier time
+        "policy_version": receipt["policy_version"],
     }
 
 

@@ -4,7 +4,9 @@ import base64
 import json
 import re
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -467,6 +469,120 @@ def test_claiming_an_unknown_visitor_is_not_found(aws, context):
     assert status == 404
     assert body["error"] == "not_found"
     assert history_of(context, sub) == []
+
+
+class Clock:
+    """The functions' clock, moved the way the local cloud moves it (POST /_local/clock)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.path.write_text("0")
+
+    def advance_days(self, days: float) -> None:
+        self.path.write_text(str(float(self.path.read_text()) + days * 86_400))
+
+
+@pytest.fixture
+def clock(aws, tmp_path, monkeypatch) -> Clock:
+    monkeypatch.setenv("PRIVACY_LOCAL_CLOUD", "1")
+    monkeypatch.setenv("LOCAL_CLOCK_FILE", str(tmp_path / "clock"))
+    return Clock(tmp_path / "clock")
+
+
+@pytest.fixture
+def reword(aws, tmp_path, monkeypatch) -> Callable[[str], str]:
+    """Deploys a new policy version that rewords one purpose (as the e2e tests do); returns the new version."""
+
+    def deploy(purpose_id: str) -> str:
+        catalog = json.loads(consent_api.catalog().model_dump_json())
+        catalog["policy_version"] = "2099-01-01"
+        for purpose in catalog["purposes"]:
+            purpose.pop("wording_hash", None)
+            if purpose["id"] == purpose_id:
+                purpose["description"] += " We now also measure page load times."
+        path = tmp_path / "purposes.json"
+        path.write_text(json.dumps(catalog))
+        monkeypatch.setenv("CONSENT_CATALOG_PATH", str(path))
+        for cached in (consent_api.settings, consent_api.catalog, consent_api.service):
+            cached.cache_clear()
+        return "2099-01-01"
+
+    return deploy
+
+
+def visitor_view(context: Any, visitor_id: str, purpose: str) -> dict[str, Any]:
+    status, body = invoke(visitor_get(visitor_id), context)
+    assert status == 200, body
+    return body["consents"][purpose]  # type: ignore[no-any-return]
+
+
+def test_a_claimed_grant_given_under_old_wording_stays_stale(aws, context, reword):
+    # Given a visitor who granted analytics, whose wording has since changed (the visitor's view says stale)
+    sub, visitor_id = new_subject(), uuid.uuid4().hex
+    assert invoke(visitor_put(visitor_id, {"analytics": True}), context)[0] == 200
+    given = visitor_view(context, visitor_id, "analytics")
+    reword("analytics")
+    assert visitor_view(context, visitor_id, "analytics")["stale"] is True
+    # When the visitor signs in and the banner claims the record
+    assert invoke(claim(sub, visitor_id), context)[0] == 200
+    # Then the subject's grant is still the one given under the old wording: stale, with its own version and time
+    analytics = consents_of(context, sub)["analytics"]
+    assert (analytics["granted"], analytics["stale"], analytics["source"]) == (True, True, "claim")
+    assert (analytics["policy_version"], analytics["at"]) == (given["policy_version"], given["at"])
+
+
+def test_a_claimed_banner_choice_keeps_its_age(aws, context, clock):
+    # Given a visitor who granted analytics a year ago and signs in now
+    sub, visitor_id = new_subject(), uuid.uuid4().hex
+    assert invoke(visitor_put(visitor_id, {"analytics": True}), context)[0] == 200
+    clock.advance_days(365)
+    assert invoke(claim(sub, visitor_id), context)[0] == 200
+    # When 40 more days pass (13 months since the choice, 40 days since the claim)
+    clock.advance_days(40)
+    # Then the grant is stale: it is as old as the choice, not as the claim
+    assert consents_of(context, sub)["analytics"]["stale"] is True
+
+
+def test_the_claim_receipt_and_history_say_when_it_was_claimed_and_what(aws, context, clock):
+    # Given a visitor who granted analytics, and signs in 30 days later
+    sub, visitor_id = new_subject(), uuid.uuid4().hex
+    assert invoke(visitor_put(visitor_id, {"analytics": True}), context)[0] == 200
+    given = visitor_view(context, visitor_id, "analytics")
+    clock.advance_days(30)
+    # When the record is claimed
+    status, body = invoke(claim(sub, visitor_id), context)
+    # Then the receipt is dated at the claim and names, per purpose, when and under which version it was given
+    assert status == 200
+    receipt = invoke(my_receipt(sub, body["receipt_id"]), context)[1]
+    given_at = datetime.fromisoformat(given["at"])
+    assert datetime.fromisoformat(receipt["timestamp"]) - given_at >= timedelta(days=30)
+    (purpose,) = receipt["purposes"]
+    assert (purpose["purpose"], purpose["decision"], purpose["source"]) == ("analytics", True, "claim")
+    assert (datetime.fromisoformat(purpose["decided_at"]), purpose["policy_version"]) == (
+        given_at,
+        given["policy_version"],
+    )
+    # And the history item is dated at the claim, with the time the choice was made
+    (item,) = history_of(context, sub)
+    assert datetime.fromisoformat(item["at"]) == datetime.fromisoformat(receipt["timestamp"])
+    assert datetime.fromisoformat(item["decided_at"]) == given_at
+    assert (item["decision"], item["source"], item["policy_version"]) == (True, "claim", given["policy_version"])
+
+
+def test_newest_wins_compares_when_choices_were_made_not_when_they_were_claimed(aws, context, clock):
+    # Given a visitor who granted analytics, and ten days later (another browser) refused it,
+    # and the subject claimed the older grant first
+    sub, first, second = new_subject(), uuid.uuid4().hex, uuid.uuid4().hex
+    assert invoke(visitor_put(first, {"analytics": True}), context)[0] == 200
+    clock.advance_days(10)
+    assert invoke(visitor_put(second, {"analytics": False}), context)[0] == 200
+    clock.advance_days(10)
+    assert invoke(claim(sub, first), context)[0] == 200
+    # When the newer refusal is claimed
+    assert invoke(claim(sub, second), context)[0] == 200
+    # Then the refusal wins: it is the newest choice
+    analytics = consents_of(context, sub)["analytics"]
+    assert (analytics["granted"], analytics["source"]) == (False, "claim")
 
 
 # ---------------------------------------------------------------- one-click unsubscribe

@@ -13,6 +13,7 @@ from domain.consent.rules import (
     RequiredPurposeRefused,
     merge_states,
     plan_change,
+    plan_claim,
     view_consents,
     withdrawal_request,
 )
@@ -333,6 +334,96 @@ def test_merge_takes_visitor_decisions_the_subject_never_made() -> None:
     merged = merge_states(ConsentState(), visitor)
     # Then that decision is written
     assert merged == {"surveys": visitor.decisions["surveys"]}
+
+
+def _claim(
+    claimed: dict[str, Decision],
+    *,
+    catalog: PurposeCatalog,
+    state: ConsentState | None = None,
+    now: datetime = NOW,
+    gpc_signal: bool = False,
+) -> ConsentChange | None:
+    return plan_claim(
+        state or ConsentState(),
+        claimed,
+        catalog=catalog,
+        now=now,
+        receipt_id="claim-receipt",
+        subject_ref="subject-1",
+        gpc_signal=gpc_signal,
+    )
+
+
+def test_a_claimed_grant_made_under_old_wording_stays_stale(make_catalog: CatalogFactory) -> None:
+    # Given a visitor's analytics grant made under the original wording, claimed after analytics was reworded
+    given = _apply(ConsentState(), {"analytics": True}, catalog=make_catalog(), now=NOW - timedelta(days=30))
+    reworded = make_catalog("2027-01-01", analytics="We measure how the site is used and by whom.")
+    # When the claim is planned and the subject's consents are viewed
+    change = _claim(given.new_state.decisions, catalog=reworded)
+    assert change is not None
+    views = view_consents(change.new_state, catalog=reworded, now=NOW)
+    # Then the grant keeps its own time and policy version, and is stale
+    assert (views["analytics"].granted, views["analytics"].stale, views["analytics"].source) == (True, True, "claim")
+    assert (views["analytics"].at, views["analytics"].policy_version) == (NOW - timedelta(days=30), "2026-11-01")
+
+
+def test_a_claimed_year_old_choice_is_stale_thirteen_months_after_it_was_made(catalog: PurposeCatalog) -> None:
+    # Given a banner grant made a year before it is claimed
+    given = _apply(ConsentState(), {"analytics": True}, catalog=catalog, now=NOW - timedelta(days=365))
+    change = _claim(given.new_state.decisions, catalog=catalog)
+    assert change is not None
+    # When the subject's consents are viewed 40 days after the claim
+    views = view_consents(change.new_state, catalog=catalog, now=NOW + timedelta(days=40))
+    # Then the grant is stale (13 months since it was made), not fresh for 13 months from the claim
+    assert views["analytics"].stale is True
+
+
+def test_a_claim_is_dated_when_it_was_claimed_and_names_when_each_choice_was_made(catalog: PurposeCatalog) -> None:
+    # Given a visitor's grant made 30 days ago
+    made = NOW - timedelta(days=30)
+    given = _apply(ConsentState(), {"analytics": True}, catalog=catalog, now=made)
+    # When the claim is planned
+    change = _claim(given.new_state.decisions, catalog=catalog)
+    # Then the event and the receipt are dated now, with the choice's own time and policy version, as a claim
+    assert change is not None
+    (event,) = change.events
+    assert (event.at, event.decided_at, event.policy_version, event.source) == (NOW, made, "2026-11-01", "claim")
+    assert change.receipt.timestamp == NOW
+    (purpose,) = change.receipt.purposes
+    assert (purpose.decision, purpose.source, purpose.decided_at, purpose.policy_version) == (
+        True,
+        "claim",
+        made,
+        "2026-11-01",
+    )
+    assert change.new_state.decisions["analytics"].receipt_id == change.receipt.receipt_id
+
+
+def test_a_gpc_signal_on_the_claim_refuses_a_claimed_grant_it_covers(catalog: PurposeCatalog) -> None:
+    # Given a visitor's marketing e-mails and analytics grants, claimed by a request carrying GPC
+    given = _apply(ConsentState(), {"marketing_emails": True, "analytics": True}, catalog=catalog, now=NOW)
+    # When the claim is planned
+    change = _claim(given.new_state.decisions, catalog=catalog, now=NOW + timedelta(days=1), gpc_signal=True)
+    # Then marketing e-mails is refused now by GPC; analytics (not covered) is claimed as made
+    assert change is not None
+    decisions = change.new_state.decisions
+    assert (decisions["marketing_emails"].granted, decisions["marketing_emails"].source) == (False, "gpc")
+    assert decisions["marketing_emails"].at == NOW + timedelta(days=1)
+    assert (decisions["analytics"].granted, decisions["analytics"].source, decisions["analytics"].at) == (
+        True,
+        "claim",
+        NOW,
+    )
+
+
+def test_a_claim_leaves_out_retired_purposes_and_refusals_of_required_ones(catalog: PurposeCatalog) -> None:
+    # Given visitor decisions for a purpose no longer in the catalog and a refusal of one now strictly necessary
+    claimed = {"retired": _decision(NOW, granted=True), "login": _decision(NOW, granted=False)}
+    # When the claim is planned
+    change = _claim(claimed, catalog=catalog)
+    # Then there is nothing to write
+    assert change is None
 
 
 def test_withdrawal_request_refuses_purposes_and_skips_required_ones(catalog: PurposeCatalog) -> None:

@@ -47,7 +47,12 @@ class ConsentState(BaseModel):
 
 
 class ConsentEvent(BaseModel):
-    """One submitted decision, appended to the audit trail; `sequence` is the state version it produced."""
+    """One submitted decision, appended to the audit trail; `sequence` is the state version it produced.
+
+    `at` is when it was recorded here; `decided_at` when the choice was made and `policy_version` what it was made
+    under: the same moment and the policy in force, except for a visitor's choice claimed later (source "claim").
+    Events stored before `decided_at` existed have none (then it is `at`).
+    """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -59,9 +64,14 @@ class ConsentEvent(BaseModel):
     receipt_id: str
     policy_version: str
     sequence: int = Field(ge=1)
+    decided_at: UtcDateTime | None = None
 
 
 class ReceiptPurpose(BaseModel):
+    """One decision the receipt records. `decided_at` and `policy_version`: when the choice was made and under which
+    policy version; the receipt's own timestamp and version, except for a visitor's choice claimed at sign-in, which
+    keeps those it was made with. Receipts stored before these fields existed have none."""
+
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     purpose: str
@@ -69,6 +79,8 @@ class ReceiptPurpose(BaseModel):
     decision: bool
     legal_basis: LegalBasis
     source: ConsentSource
+    decided_at: UtcDateTime | None = None
+    policy_version: str | None = None
 
 
 class ConsentReceipt(BaseModel):

@@ -9,6 +9,7 @@ Refusals, and purposes not covered by GPC (e.g. analytics), are never changed by
 """
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Annotated, Final, Literal
 
@@ -104,10 +105,7 @@ def plan_change(
     _require_aware(now)
     _check_request_against_catalog(request, catalog)
     request_source: ConsentSource = source_override or request.source
-    new_version = state.version + 1
-    decisions = dict(state.decisions)
-    events: list[ConsentEvent] = []
-    receipt_purposes: list[ReceiptPurpose] = []
+    choices: list[_Choice] = []
     acknowledgement_used = False
     for purpose_id, wanted in request.decisions.items():
         purpose = catalog.get(purpose_id)
@@ -117,43 +115,154 @@ def plan_change(
         source: ConsentSource = request_source
         if conflicts_with_gpc and not request.gpc_conflict_acknowledged:
             granted, source = False, "gpc"
+        choices.append(_Choice(purpose, granted, source, now, catalog.policy_version, purpose.wording_hash))
+    return _assemble(
+        state,
+        choices,
+        now=now,
+        receipt_id=receipt_id,
+        receipt=_ReceiptContext(
+            policy_version=catalog.policy_version,
+            jurisdiction=jurisdiction,
+            collection_method=_collection_method(request_source, user_agent_family),
+            subject_ref=subject_ref,
+            gpc_signal=gpc_signal,
+            # True only when the acknowledgement actually let a grant through, so the receipt proves that case.
+            gpc_conflict_acknowledged=acknowledgement_used,
+        ),
+    )
+
+
+def plan_claim(
+    state: ConsentState,
+    claimed: dict[str, Decision],
+    *,
+    catalog: PurposeCatalog,
+    now: datetime,
+    receipt_id: str,
+    subject_ref: str,
+    gpc_signal: bool,
+    jurisdiction: str | None = None,
+    user_agent_family: str | None = None,
+) -> ConsentChange | None:
+    """Copies a visitor's decisions (those `merge_states` chose) into a subject as they were made, or None if none
+    is left to copy.
+
+    A claimed decision keeps its own time, policy version and wording hash: a choice made under older wording or
+    long ago stays stale, and the proof of consent names what the person saw, when. Only its source becomes
+    "claim" and its receipt the claim's. The events and the receipt are dated `now`, when the claim was recorded,
+    and carry each decision's own time and policy version. Purposes retired from the catalog, and refusals of
+    purposes that have since become strictly necessary, are left out. A GPC signal on the claiming request still
+    refuses a GPC-covered grant, as a new decision (source "gpc", dated now), as in `plan_change`.
+    """
+    _require_aware(now)
+    choices: list[_Choice] = []
+    for purpose_id, decision in claimed.items():
+        purpose = catalog.find(purpose_id)
+        if purpose is None or (purpose.required and not decision.granted):
+            continue
+        if gpc_signal and purpose.gpc_opt_out and decision.granted:
+            choices.append(_Choice(purpose, False, "gpc", now, catalog.policy_version, purpose.wording_hash))
+        else:
+            choices.append(
+                _Choice(purpose, decision.granted, "claim", decision.at, decision.policy_version, decision.wording_hash)
+            )
+    if not choices:
+        return None
+    return _assemble(
+        state,
+        choices,
+        now=now,
+        receipt_id=receipt_id,
+        receipt=_ReceiptContext(
+            policy_version=catalog.policy_version,
+            jurisdiction=jurisdiction,
+            collection_method=_collection_method("claim", user_agent_family),
+            subject_ref=subject_ref,
+            gpc_signal=gpc_signal,
+            gpc_conflict_acknowledged=False,
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class _Choice:
+    """One decision to record: what, how, and when and under which wording it was made."""
+
+    purpose: Purpose
+    granted: bool
+    source: ConsentSource
+    decided_at: datetime
+    policy_version: str
+    wording_hash: str
+
+
+@dataclass(frozen=True)
+class _ReceiptContext:
+    policy_version: str
+    jurisdiction: str | None
+    collection_method: str
+    subject_ref: str
+    gpc_signal: bool
+    gpc_conflict_acknowledged: bool
+
+
+def _assemble(
+    state: ConsentState, choices: list[_Choice], *, now: datetime, receipt_id: str, receipt: _ReceiptContext
+) -> ConsentChange:
+    new_version = state.version + 1
+    decisions = dict(state.decisions)
+    events: list[ConsentEvent] = []
+    receipt_purposes: list[ReceiptPurpose] = []
+    for choice in choices:
+        purpose_id = choice.purpose.id
         previous = state.decisions.get(purpose_id)
         decisions[purpose_id] = Decision(
-            granted=granted,
-            source=source,
-            at=now,
-            policy_version=catalog.policy_version,
-            wording_hash=purpose.wording_hash,
+            granted=choice.granted,
+            source=choice.source,
+            at=choice.decided_at,
+            policy_version=choice.policy_version,
+            wording_hash=choice.wording_hash,
             receipt_id=receipt_id,
         )
         events.append(
             ConsentEvent(
                 purpose=purpose_id,
-                decision=granted,
+                decision=choice.granted,
                 previous=None if previous is None else previous.granted,
-                source=source,
+                source=choice.source,
                 at=now,
                 receipt_id=receipt_id,
-                policy_version=catalog.policy_version,
+                policy_version=choice.policy_version,
                 sequence=new_version,
+                decided_at=choice.decided_at,
             )
         )
-        receipt_purposes.append(_receipt_purpose(purpose, granted=granted, source=source))
-
-    receipt = ConsentReceipt(
-        receipt_id=receipt_id,
-        timestamp=now,
-        policy_version=catalog.policy_version,
-        jurisdiction=jurisdiction,
-        collection_method=_collection_method(request_source, user_agent_family),
-        subject=subject_ref,
-        purposes=receipt_purposes,
-        gpc_signal=gpc_signal,
-        # True only when the acknowledgement actually let a grant through, so the receipt proves that case.
-        gpc_conflict_acknowledged=acknowledgement_used,
-    )
+        receipt_purposes.append(
+            ReceiptPurpose(
+                purpose=purpose_id,
+                title=choice.purpose.title,
+                decision=choice.granted,
+                legal_basis=choice.purpose.legal_basis,
+                source=choice.source,
+                decided_at=choice.decided_at,
+                policy_version=choice.policy_version,
+            )
+        )
     return ConsentChange(
-        new_state=ConsentState(version=new_version, decisions=decisions), events=events, receipt=receipt
+        new_state=ConsentState(version=new_version, decisions=decisions),
+        events=events,
+        receipt=ConsentReceipt(
+            receipt_id=receipt_id,
+            timestamp=now,
+            policy_version=receipt.policy_version,
+            jurisdiction=receipt.jurisdiction,
+            collection_method=receipt.collection_method,
+            subject=receipt.subject_ref,
+            purposes=receipt_purposes,
+            gpc_signal=receipt.gpc_signal,
+            gpc_conflict_acknowledged=receipt.gpc_conflict_acknowledged,
+        ),
     )
 
 
@@ -177,9 +286,10 @@ def view_consents(
 
 
 def merge_states(subject: ConsentState, visitor: ConsentState) -> dict[str, Decision]:
-    """Visitor decisions to copy into the subject when the visitor signs in: only those that are newer.
+    """Visitor decisions to copy into the subject when the visitor signs in: only those made later.
 
-    On equal timestamps the subject's own decision is kept.
+    Both sides' `at` is when the choice was made (a claimed decision keeps its own), so the newest choice wins
+    whatever order records are claimed in. On equal times the subject's own decision is kept.
     """
     return {
         purpose_id: decision
@@ -233,16 +343,6 @@ def _view_one(purpose: Purpose, decision: Decision | None, *, now: datetime, max
         source=decision.source,
         at=decision.at,
         required=purpose.required,
-    )
-
-
-def _receipt_purpose(purpose: Purpose, *, granted: bool, source: ConsentSource) -> ReceiptPurpose:
-    return ReceiptPurpose(
-        purpose=purpose.id,
-        title=purpose.title,
-        decision=granted,
-        legal_basis=purpose.legal_basis,
-        source=source,
     )
 
 

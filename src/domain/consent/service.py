@@ -4,7 +4,7 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from domain.audit import Actor, AuditEntry
 from domain.clock import Clock, epoch_seconds
@@ -12,10 +12,12 @@ from domain.consent.catalog import PurposeCatalog
 from domain.consent.model import ConsentReceipt, ConsentSource, ConsentState
 from domain.consent.ports import ConcurrentChange, ConsentStore, HistoryPage, Owner, SubjectMissing, TokenSpent
 from domain.consent.rules import (
+    ConsentChange,
     ConsentChangeRequest,
     ConsentView,
     merge_states,
     plan_change,
+    plan_claim,
     view_consents,
     withdrawal_request,
 )
@@ -93,21 +95,46 @@ class ConsentService:
         spend_token: tuple[str, int] | None = None,
         require_subject: bool = False,
     ) -> ConsentReceipt:
-        for attempt in range(MAX_ATTEMPTS):
-            state = self.store.load(owner)
-            now = self.clock.now()
-            change = plan_change(
+        def plan(state: ConsentState, now: datetime, receipt_id: str) -> ConsentChange:
+            return plan_change(
                 state,
                 request,
                 catalog=self.catalog,
                 now=now,
-                receipt_id=self.new_id(),
+                receipt_id=receipt_id,
                 subject_ref=owner.reference,
                 gpc_signal=context.gpc_signal,
                 jurisdiction=context.jurisdiction,
                 user_agent_family=context.user_agent_family,
                 source_override=source_override,
             )
+
+        receipt = self._commit(
+            owner, plan, context, actor=actor, spend_token=spend_token, require_subject=require_subject
+        )
+        if receipt is None:  # pragma: no cover - plan_change always plans a change
+            raise RuntimeError("a consent change planned nothing")
+        return receipt
+
+    def _commit(
+        self,
+        owner: Owner,
+        plan: Callable[[ConsentState, datetime, str], ConsentChange | None],
+        context: RequestContext,
+        *,
+        actor: Actor,
+        spend_token: tuple[str, int] | None = None,
+        require_subject: bool = False,
+    ) -> ConsentReceipt | None:
+        """Plans against the current state and commits, re-reading and re-planning after a lost race.
+
+        None when the plan has nothing to write (then nothing is written)."""
+        for attempt in range(MAX_ATTEMPTS):
+            state = self.store.load(owner)
+            now = self.clock.now()
+            change = plan(state, now, self.new_id())
+            if change is None:
+                return None
             audit = AuditEntry(
                 action="consent.changed",
                 actor=actor,
@@ -149,17 +176,30 @@ class ConsentService:
         return receipt
 
     def claim(self, subject_id: str, visitor_id: str, context: RequestContext) -> ConsentReceipt | None:
-        """Merge a visitor's banner choices into the signed-in subject: per purpose, the newest decision wins."""
+        """Merge a visitor's banner choices into the signed-in subject: per purpose, the newest choice wins.
+
+        Claimed decisions keep when and under which wording they were made (`plan_claim`), so a stale banner choice
+        stays stale and the proof names what the person saw; the receipt and history say when it was claimed."""
         visitor = Owner("visitor", visitor_id)
         visitor_state = self.store.load(visitor)
         if not visitor_state.decisions:
             raise NotFound("No consent record for this visitor id (it may have expired).")
-        receipt = None
         subject = Owner("subject", subject_id)
-        newer = _newer_decisions(self.store.load(subject), visitor_state, self.catalog)
-        if newer:
-            request = ConsentChangeRequest(decisions=newer, source="banner")
-            receipt = self.change(subject, request, context, actor="subject", source_override="claim")
+
+        def plan(state: ConsentState, now: datetime, receipt_id: str) -> ConsentChange | None:
+            return plan_claim(
+                state,
+                merge_states(state, visitor_state),  # against the subject's state of this attempt
+                catalog=self.catalog,
+                now=now,
+                receipt_id=receipt_id,
+                subject_ref=subject.reference,
+                gpc_signal=context.gpc_signal,
+                jurisdiction=context.jurisdiction,
+                user_agent_family=context.user_agent_family,
+            )
+
+        receipt = self._commit(subject, plan, context, actor="subject")
         self.store.delete_visitor(visitor_id)
         return receipt
 
@@ -201,9 +241,3 @@ class ConsentService:
             return
         if not self.store.subject_exists(claim.subject_id):
             raise SubjectGone()
-
-
-def _newer_decisions(subject: ConsentState, visitor: ConsentState, catalog: PurposeCatalog) -> dict[str, bool]:
-    # A purpose retired from the catalog since the visitor chose is dropped, not an error.
-    merged = merge_states(subject, visitor)
-    return {purpose: decision.granted for purpose, decision in merged.items() if catalog.find(purpose)}
