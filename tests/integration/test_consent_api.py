@@ -344,6 +344,20 @@ def test_an_acknowledged_gpc_conflict_records_the_explicit_grant(aws, context):
     assert (consents["targeted_advertising"]["granted"], consents["targeted_advertising"]["source"]) == (True, "banner")
 
 
+@pytest.mark.parametrize("acknowledgement", ["yes", 1, "true"])
+def test_a_gpc_acknowledgement_that_is_not_a_boolean_is_rejected(aws, context, acknowledgement):
+    # Given a browser sending Sec-GPC: 1 whose client sends an acknowledgement that is not a plain boolean
+    sub = new_subject()
+    event = consents_put(sub, {"targeted_advertising": True}, gpc_conflict_acknowledged=acknowledgement)
+    event["headers"]["sec-gpc"] = "1"
+    # When the change is submitted
+    status, body = invoke(event, context)
+    # Then it is a validation error and nothing is granted: overriding GPC needs an unambiguous true
+    assert status == 422
+    assert body["error"] == "validation_error"
+    assert history_of(context, sub) == []
+
+
 # ---------------------------------------------------------------- history pagination
 
 

@@ -246,6 +246,16 @@ def test_change_request_rejects_ambiguous_decision_values() -> None:
         ConsentChangeRequest.model_validate({"decisions": {"analytics": "yes"}, "source": "banner"})
 
 
+@pytest.mark.parametrize("acknowledgement", ["yes", 1, "true"])
+def test_change_request_rejects_an_ambiguous_gpc_acknowledgement(acknowledgement: object) -> None:
+    # Given an acknowledgement of a GPC conflict sent as something other than a boolean
+    body = {"decisions": {"marketing_emails": True}, "source": "banner", "gpc_conflict_acknowledged": acknowledgement}
+    # When the request is validated
+    # Then it is rejected: overriding a GPC opt-out needs an unambiguous choice, like any decision
+    with pytest.raises(ValidationError):
+        ConsentChangeRequest.model_validate(body)
+
+
 def test_change_request_forbids_extra_fields() -> None:
     # Given a request with a field the API does not define
     # When it is validated

@@ -54,7 +54,8 @@ class ConsentChangeRequest(BaseModel):
     # The upper bound only stops absurd payloads; catalogs hold a few dozen purposes.
     decisions: dict[PurposeId, StrictBool] = Field(min_length=1, max_length=200)
     source: Literal["banner", "settings", "api"]
-    gpc_conflict_acknowledged: bool = False
+    # Strict as well: it lets a grant override a GPC opt-out, so only an unambiguous true may do that.
+    gpc_conflict_acknowledged: StrictBool = False
 
 
 class ConsentChange(BaseModel):
