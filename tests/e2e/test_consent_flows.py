@@ -7,6 +7,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from tests.e2e.helpers import aws_client
+
 pytestmark = pytest.mark.e2e
 REFUSABLE = ["analytics", "surveys", "feature_testing", "site_preferences", "newsletters", "affiliate_tracking"]
 
@@ -186,6 +188,33 @@ def test_tampered_and_expired_unsubscribe_tokens_change_nothing(cloud):
     finally:
         cloud.local("POST", "clock", {"reset": True})
     assert _consents(cloud, login["access_token"])["newsletters"]["granted"] is True
+
+
+def test_an_unsubscribe_link_outliving_the_account_changes_nothing(cloud):
+    # Given a subscriber who deleted their account and, on the last day of the restore window, got a newsletter
+    login = cloud.login(f"reader-{uuid.uuid4().hex[:8]}")
+    _put(cloud, login["access_token"], {"newsletters": True})
+    assert cloud.call("DELETE", "/me", login["access_token"]).status_code == 202
+    try:
+        cloud.local("POST", "clock", {"advance_days": 59})
+        token = _issue_unsubscribe(cloud, login["sub"])
+        # When the account is purged and the link is followed, then posted
+        cloud.local("POST", "clock", {"advance_days": 2})
+        cloud.local("POST", "tick")
+        looked = cloud.call("GET", "/unsubscribe", params={"token": token})
+        posted = _one_click(cloud, token)
+    finally:
+        cloud.local("POST", "clock", {"reset": True})
+    # Then both say the account is gone, and nothing came back into the purged partition
+    assert (looked.status_code, looked.json()["error"]) == (410, "subject_gone")
+    assert (posted.status_code, posted.json()["error"]) == (410, "subject_gone")
+    left = aws_client(cloud, "dynamodb").query(
+        TableName=cloud.info()["resources"]["SubjectsTable"],
+        KeyConditionExpression="pk = :pk",
+        ExpressionAttributeValues={":pk": {"S": f"SUBJECT#{login['sub']}"}},
+        ConsistentRead=True,
+    )["Items"]
+    assert {item["sk"]["S"] for item in left} == {"TOMBSTONE"}
 
 
 def test_fifty_concurrent_changes_are_all_kept_and_the_state_is_the_last_commit(cloud):
