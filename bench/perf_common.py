@@ -53,6 +53,7 @@ FUNCTIONS = {
     "InactivityWorkerFunction": "handlers.inactivity_worker",
     "ParentalExpiryFunction": "handlers.parental_expiry",
     "ExportWorkerFunction": "handlers.export_worker",
+    "AuditAnchorFunction": "handlers.audit_anchor",
 }
 
 

@@ -98,7 +98,16 @@ def _table(p: Provisioner, logical_id: str, props: dict[str, Any]) -> None:
 def _bucket(p: Provisioner, logical_id: str, props: dict[str, Any]) -> None:
     name = physical_name(logical_id).lower()
     s3 = p.client("s3")
-    s3.create_bucket(Bucket=name)
+    # Object Lock can only be turned on when the bucket is created (it turns versioning on with it).
+    s3.create_bucket(Bucket=name, ObjectLockEnabledForBucket=bool(props.get("ObjectLockEnabled", False)))
+    if lock := props.get("ObjectLockConfiguration"):
+        retention = lock["Rule"]["DefaultRetention"]
+        rule = {"DefaultRetention": {"Mode": retention["Mode"], "Days": int(retention["Days"])}}
+        s3.put_object_lock_configuration(
+            Bucket=name, ObjectLockConfiguration={"ObjectLockEnabled": lock["ObjectLockEnabled"], "Rule": rule}
+        )
+    if versioning := props.get("VersioningConfiguration"):
+        s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": versioning["Status"]})
     if encryption := props.get("BucketEncryption"):
         # CloudFormation says ServerSideEncryptionByDefault where the S3 API says ApplyServerSideEncryptionByDefault.
         rules = [

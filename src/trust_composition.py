@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from config import Settings
 
 if TYPE_CHECKING:
+    from adapters.audit_anchors import AuditAnchors
     from adapters.certificates import CertificateStore, PublicKey
 
 
@@ -20,6 +21,18 @@ class TrustSettings(Settings):
 @cache
 def trust_settings() -> TrustSettings:
     return TrustSettings.from_env()
+
+
+class AnchorSettings(Settings):
+    audit_anchor_bucket: str
+
+
+@cache
+def audit_anchors() -> "AuditAnchors":
+    """The write-once anchors of the audit chains (written by the anchor function, listed by the admin API)."""
+    from adapters.audit_anchors import AuditAnchors
+
+    return AuditAnchors(AnchorSettings.from_env().audit_anchor_bucket)
 
 
 @cache

@@ -67,7 +67,8 @@ def with_body(event: dict[str, Any], body: Any) -> dict[str, Any]:
     return event
 
 
-# Stream batches a mapping gave up on (adapters/stream_batches.py), against moto's stream of the subjects table.
+# Stream batches a mapping gave up on (adapters/stream_batches.py), against moto's stream of a table (the subjects
+# table unless said).
 
 
 def _streams() -> Any:
@@ -77,9 +78,9 @@ def _streams() -> Any:
     return boto3.client("dynamodbstreams", config=Config(account_id_endpoint_mode="disabled"))
 
 
-def stream_records(aws: Any) -> list[dict[str, Any]]:
-    """Every record of the subjects table's stream so far, as GetRecords gives them."""
-    streams, stream_arn = _streams(), aws.attributes["SubjectsTable"]["StreamArn"]
+def stream_records(aws: Any, table: str = "SubjectsTable") -> list[dict[str, Any]]:
+    """Every record of the table's stream so far, as GetRecords gives them."""
+    streams, stream_arn = _streams(), aws.attributes[table]["StreamArn"]
     (shard,) = streams.describe_stream(StreamArn=stream_arn)["StreamDescription"]["Shards"]
     iterator = streams.get_shard_iterator(
         StreamArn=stream_arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
@@ -91,13 +92,16 @@ GIVEN_UP_SAMPLES = {  # each stream function's retry queue and the sample event 
     "PurgeQueue": "purge_worker/stream_batch_given_up.json",
     "OutboxRetryQueue": "event_publisher/stream_batch_given_up.json",
     "ParentalExpiryRetryQueue": "parental_expiry/stream_batch_given_up.json",
+    "AuditAnchorRetryQueue": "audit_anchor/stream_batch_given_up.json",
 }
 
 
-def given_up_batch(aws: Any, first: dict[str, Any], last: dict[str, Any], queue: str) -> dict[str, Any]:
+def given_up_batch(
+    aws: Any, first: dict[str, Any], last: dict[str, Any], queue: str, table: str = "SubjectsTable"
+) -> dict[str, Any]:
     """The SQS event of `queue` (a logical id) when a stream mapping gives up on the batch from `first` to `last`:
     Lambda's invocation record, which says where the batch is in the stream, not what it holds."""
-    stream_arn = aws.attributes["SubjectsTable"]["StreamArn"]
+    stream_arn = aws.attributes[table]["StreamArn"]
     (shard,) = _streams().describe_stream(StreamArn=stream_arn)["StreamDescription"]["Shards"]
     event = load_event(GIVEN_UP_SAMPLES[queue])
     record = json.loads(event["Records"][0]["body"])
@@ -110,6 +114,29 @@ def given_up_batch(aws: Any, first: dict[str, Any], last: dict[str, Any], queue:
     event["Records"][0]["body"] = json.dumps(record)
     event["Records"][0]["eventSourceARN"] = aws.attributes[queue]["Arn"]
     return event
+
+
+def stream_event(aws: Any, table: str, records: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """The event a stream mapping hands its function: the table's stream records so far (or `records`), in the
+    form Lambda delivers them."""
+    stream_arn = aws.attributes[table]["StreamArn"]
+    delivered = []
+    for record in stream_records(aws, table) if records is None else records:
+        data = dict(record["dynamodb"])
+        if "ApproximateCreationDateTime" in data and not isinstance(data["ApproximateCreationDateTime"], int | float):
+            data["ApproximateCreationDateTime"] = int(data["ApproximateCreationDateTime"].timestamp())
+        delivered.append(
+            {
+                "eventID": record.get("eventID"),
+                "eventName": record["eventName"],
+                "eventVersion": record.get("eventVersion", "1.1"),
+                "eventSource": "aws:dynamodb",
+                "awsRegion": "us-east-1",
+                "dynamodb": data,
+                "eventSourceARN": stream_arn,
+            }
+        )
+    return {"Records": delivered}
 
 
 def drain(queue_url: str) -> list[dict[str, Any]]:

@@ -1,7 +1,9 @@
 """The audit table: append-only chains of records per subject pseudonym (put with a condition, never update)."""
 
+import re
 from collections.abc import Callable
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Literal
 
 from adapters.aws import dynamodb
 from adapters.dynamo_json import from_item, to_item
@@ -72,6 +74,45 @@ class AuditLog:
             )
         )
         return [_record(item) for page in pages for item in page.get("Items", [])]
+
+
+Change = Literal["INSERT", "MODIFY", "REMOVE", "MALFORMED"]
+_PK = re.compile(r"AUDIT#(?P<subject>[0-9a-f]{64})")
+_SK = re.compile(r"SEQ#(?P<sequence>\d{12})")
+_HASH = re.compile(r"[0-9a-f]{64}")
+
+
+@dataclass(frozen=True)
+class AuditWrite:
+    """What a stream record of the audit table did to an audit record. Only INSERT is legitimate: the log puts
+    each record once, with a condition, and never changes or deletes one. MALFORMED: an audit item the log did not
+    write (a key or a hash not of its form); subject and sequence are then "" and 0 where they could not be read."""
+
+    change: Change
+    subject: str
+    sequence: int
+    hash: str | None = None
+
+
+def audit_write(stream_record: dict[str, Any]) -> AuditWrite | None:
+    """The audit-record write a stream record (as Lambda delivers it) reports; None for other items of the table
+    (deletion certificates)."""
+    data = stream_record.get("dynamodb") or {}
+    keys = data.get("Keys") or {}
+    pk, sk = keys.get("pk", {}).get("S", ""), keys.get("sk", {}).get("S", "")
+    if not pk.startswith("AUDIT#"):
+        return None
+    subject, sequence = _PK.fullmatch(pk), _SK.fullmatch(sk)
+    pseudonym, number = subject["subject"] if subject else "", int(sequence["sequence"]) if sequence else 0
+    change = stream_record.get("eventName")
+    if change not in ("INSERT", "MODIFY", "REMOVE"):
+        return AuditWrite("MALFORMED", pseudonym, number)
+    if change != "INSERT":
+        return AuditWrite(change, pseudonym, number)
+    record_hash = (data.get("NewImage") or {}).get("hash", {}).get("S", "")
+    if not (subject and number >= 1 and _HASH.fullmatch(record_hash)):
+        return AuditWrite("MALFORMED", pseudonym, number)
+    return AuditWrite("INSERT", pseudonym, number, record_hash)
 
 
 def _record(item: dict[str, Any]) -> AuditRecord:

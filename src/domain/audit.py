@@ -2,7 +2,10 @@
 
 Records name the subject by a pseudonym (an HMAC of the subject id with a secret key) and never hold names,
 e-mail addresses or field values, so they may lawfully outlive the subject's erasure. Each record holds the
-SHA-256 of its predecessor; `verify_chain` recomputes every link.
+SHA-256 of its predecessor; `verify_chain` recomputes every link. The links alone do not stop someone who can
+put items from rewriting a record and every hash after it, or from dropping the newest records: each record is
+also anchored write-once when the table's stream delivers it (handlers/audit_anchor.py), and `verify_chain` checks
+the chain against those anchors.
 """
 
 import hashlib
@@ -67,6 +70,17 @@ def next_record(head: AuditRecord | None, subject: str, entry: AuditEntry) -> Au
     return replace(record, hash=record.computed_hash())
 
 
+@dataclass(frozen=True)
+class Anchor:
+    """What the write-once store holds for an audit record when the table's stream delivered its insert."""
+
+    sequence: int
+    hash: str
+
+
+FailedCheck = Literal["sequence_gap", "link_mismatch", "content_mismatch", "missing_anchored_record", "anchor_mismatch"]
+
+
 @dataclass(frozen=True, kw_only=True)
 class ChainVerification:
     valid: bool
@@ -74,25 +88,51 @@ class ChainVerification:
     head_hash: str | None
     broken_at: int | None = None
     reason: str | None = None
+    failed_check: FailedCheck | None = None
+    anchored_through: int | None = None  # the highest anchored sequence (0: none yet); None: anchors not checked
 
 
-def verify_chain(records: list[AuditRecord]) -> ChainVerification:
-    """Records in sequence order; any edited, removed or reordered record breaks the chain."""
+def verify_chain(records: list[AuditRecord], anchors: list[Anchor] | None = None) -> ChainVerification:
+    """Records in sequence order; any edited, removed or reordered record breaks the chain.
+
+    With `anchors`, the chain must also hold every anchored record unchanged: so a rewrite that recomputes every
+    later hash, the loss of the newest records or of the whole chain is caught too. Records newer than the last
+    anchor (not yet delivered by the stream) are checked by their links alone.
+    """
+    anchored_through = max((anchor.sequence for anchor in anchors), default=0) if anchors is not None else None
+
+    def broken(at: int, check: FailedCheck, reason: str) -> ChainVerification:
+        return ChainVerification(
+            valid=False,
+            length=len(records),
+            head_hash=None,
+            broken_at=at,
+            reason=reason,
+            failed_check=check,
+            anchored_through=anchored_through,
+        )
+
     previous = GENESIS_HASH
     for expected_sequence, record in enumerate(records, start=1):
-        problem = None
         if record.sequence != expected_sequence:
-            problem = f"sequence {record.sequence} where {expected_sequence} was expected (a record is missing)"
-        elif record.previous_hash != previous:
-            problem = "the link to the previous record does not match"
-        elif record.hash != record.computed_hash():
-            problem = "the record's content does not match its hash (it was altered)"
-        if problem:
-            return ChainVerification(
-                valid=False, length=len(records), head_hash=None, broken_at=expected_sequence, reason=problem
-            )
+            reason = f"sequence {record.sequence} where {expected_sequence} was expected (a record is missing)"
+            return broken(expected_sequence, "sequence_gap", reason)
+        if record.previous_hash != previous:
+            return broken(expected_sequence, "link_mismatch", "the link to the previous record does not match")
+        if record.hash != record.computed_hash():
+            reason = "the record's content does not match its hash (it was altered)"
+            return broken(expected_sequence, "content_mismatch", reason)
         previous = record.hash
-    return ChainVerification(valid=True, length=len(records), head_hash=previous if records else None)
+    for anchor in sorted(anchors or [], key=lambda anchor: anchor.sequence):
+        if anchor.sequence > len(records):
+            reason = f"record {anchor.sequence} was anchored but is no longer in the chain (records were removed)"
+            return broken(anchor.sequence, "missing_anchored_record", reason)
+        if anchor.sequence < 1 or records[anchor.sequence - 1].hash != anchor.hash:
+            reason = f"record {anchor.sequence} differs from the one anchored when it was written (it was rewritten)"
+            return broken(anchor.sequence, "anchor_mismatch", reason)
+    return ChainVerification(
+        valid=True, length=len(records), head_hash=previous if records else None, anchored_through=anchored_through
+    )
 
 
 def as_item_attributes(record: AuditRecord) -> dict[str, Any]:

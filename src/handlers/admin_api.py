@@ -20,7 +20,7 @@ from domain.errors import NotFound
 from domain.holds import LegalHold
 from domain.requests.model import DataRequest, RequestStatus
 from observability import logger
-from trust_composition import certificates, signer
+from trust_composition import audit_anchors, certificates, signer
 
 app = build_app()
 TAGS = ["admin"]
@@ -114,7 +114,10 @@ class SignedHead(BaseModel):
     """The service's signed statement of the chain it verified: the signature covers `signed_message` exactly."""
 
     signed_message: Annotated[
-        str, Field(description="Canonical JSON of {subject, length, head_hash, valid, broken_at, verified_at}")
+        str,
+        Field(
+            description="Canonical JSON of {subject, length, head_hash, valid, broken_at, anchored_through, verified_at}"
+        ),
     ]
     signature: Annotated[str, Field(description="Base64 of the DER-encoded ECDSA signature")]
     signing_key_id: str
@@ -257,8 +260,10 @@ def lift_hold(subject_id: SUBJECT_ID, category: CATEGORY) -> Response[None]:
 )
 def get_audit_chain(subject_pseudonym: Annotated[str, Path(pattern=r"^[0-9a-f]{64}$")]) -> AuditChainOut:
     _admin()
+    # Anchors first: a record appended meanwhile is then in the chain read after them, never missing from it.
+    anchors = audit_anchors().of(subject_pseudonym)
     records = store().audit.chain(subject_pseudonym)
-    verification = verify_chain(records)
+    verification = verify_chain(records, anchors)
     return AuditChainOut(
         subject=subject_pseudonym,
         verification=verification,
@@ -269,7 +274,7 @@ def get_audit_chain(subject_pseudonym: Annotated[str, Path(pattern=r"^[0-9a-f]{6
 
 def _signed_head(subject: str, verification: ChainVerification) -> SignedHead | None:
     sign = signer()
-    if sign is None or verification.length == 0:
+    if sign is None or (verification.length == 0 and not verification.anchored_through):
         return None
     from adapters.certificates import canonical_json
 
@@ -279,6 +284,7 @@ def _signed_head(subject: str, verification: ChainVerification) -> SignedHead | 
         "head_hash": verification.head_hash,
         "valid": verification.valid,
         "broken_at": verification.broken_at,
+        "anchored_through": verification.anchored_through,
         "verified_at": clock().now().isoformat(),
     }
     message = canonical_json(statement)

@@ -25,12 +25,14 @@ def test_sign_up_creates_the_profile_and_rectification_is_audited_without_values
     assert (me["given_name"], me["family_name"], me["country"]) == ("Ada", "Byron", "GB")
     # When they correct their family name
     patched = cloud.call("PATCH", "/me", login["access_token"], json={"family_name": "Lovelace"})
-    # Then the profile holds it, ProfileRectified names the field, and the audit chain verifies with no value in it
+    # Then the profile holds it, ProfileRectified names the field, and the audit chain verifies with no value in it,
+    # every record anchored once the streams are drained
     assert patched.json()["family_name"] == "Lovelace"
     rectified = [e for e in events_of(cloud, "ProfileRectified") if e["detail"]["subject_id"] == login["sub"]]
     assert rectified[-1]["detail"]["fields"] == ["family_name"]
     chain = cloud.call("GET", f"/admin/audit/{pseudonym(cloud, login['sub'])}", _admin(cloud)).json()
     assert chain["verification"]["valid"] is True
+    assert chain["verification"]["anchored_through"] == len(chain["records"])
     assert [r["action"] for r in chain["records"]][-1] == "profile.rectified"
     assert "Lovelace" not in str(chain)
     assert login["username"] not in str(chain)

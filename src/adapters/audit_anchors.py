@@ -1,0 +1,44 @@
+"""Write-once anchors of the audit chains: one empty object per audit record in a bucket under Object Lock
+(compliance mode), its key naming the subject's pseudonym, the record's sequence and its hash, so a listing alone
+gives every anchored (sequence, hash) of a subject. Nobody can delete an anchor before its retention ends, and
+writing its key again changes nothing a listing shows (the hash is in the key; the bucket keeps every version)."""
+
+import re
+from typing import Any
+
+from adapters.aws import client
+from domain.audit import Anchor
+
+_PREFIX = "anchors"
+_HEX64 = re.compile(r"[0-9a-f]{64}")
+_KEY = re.compile(r"anchors/(?P<subject>[0-9a-f]{64})/(?P<sequence>\d{12})-(?P<hash>[0-9a-f]{64})")
+
+
+class AuditAnchors:
+    def __init__(self, bucket: str, s3: Any | None = None) -> None:
+        self.bucket = bucket
+        self._s3 = s3 if s3 is not None else client("s3")
+
+    def anchor(self, subject: str, sequence: int, record_hash: str) -> None:
+        """Anchors a record. Idempotent: a stream retry writes the same key (and an identical version)."""
+        if not (_HEX64.fullmatch(subject) and _HEX64.fullmatch(record_hash) and 1 <= sequence < 10**12):
+            raise ValueError("not an audit record's pseudonym, sequence and hash")
+        # A bucket with Object Lock takes a write only with a checksum of its content.
+        self._s3.put_object(
+            Bucket=self.bucket, Key=_key(subject, sequence, record_hash), Body=b"", ChecksumAlgorithm="SHA256"
+        )
+
+    def of(self, subject: str) -> list[Anchor]:
+        """Every anchor of the subject, in sequence order (two for one sequence if someone anchored a second)."""
+        pages = self._s3.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=f"{_PREFIX}/{subject}/")
+        anchors = []
+        for page in pages:
+            for item in page.get("Contents", []):
+                found = _KEY.fullmatch(item["Key"])
+                if found and found["subject"] == subject:
+                    anchors.append(Anchor(sequence=int(found["sequence"]), hash=found["hash"]))
+        return anchors
+
+
+def _key(subject: str, sequence: int, record_hash: str) -> str:
+    return f"{_PREFIX}/{subject}/{sequence:012d}-{record_hash}"

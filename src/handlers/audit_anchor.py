@@ -1,0 +1,56 @@
+"""Anchors the audit trail where the functions' table permissions cannot reach: for every audit record the audit
+table's stream inserts, a write-once object in AuditAnchorBucket (Object Lock) names its sequence and hash, and
+`GET /admin/audit/{p}` checks the chain against them. A change or deletion of an audit record, which the service
+never makes, is counted (AuditTampering, with an alarm) and logged by pseudonym and sequence only.
+
+A batch the stream mapping gives up on comes back through AuditAnchorRetryQueue, read back from the stream
+(adapters/stream_batches.py); anchoring a record twice writes the same key.
+"""
+
+from typing import Any
+
+from aws_lambda_powertools import Metrics
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
+from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from adapters.audit_log import audit_write
+from adapters.stream_batches import from_queue, given_up_records
+from observability import logger
+from trust_composition import audit_anchors
+
+processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
+retry_processor = BatchProcessor(event_type=EventType.SQS)
+metrics = Metrics()
+
+
+def handle_record(record: DynamoDBRecord) -> None:
+    write = audit_write(record.raw_event)
+    if write is None:
+        return  # not an audit record (a deletion certificate)
+    if write.change == "INSERT" and write.hash is not None:
+        audit_anchors().anchor(write.subject, write.sequence, write.hash)
+        return
+    metrics.add_metric(name="AuditTampering", unit=MetricUnit.Count, value=1)
+    logger.warning(
+        "audit record changed after it was written: tampering",
+        extra={"subject": write.subject, "sequence": write.sequence, "change": write.change},
+    )
+
+
+def handle_given_up_batch(record: SQSRecord) -> None:
+    for discarded in given_up_records(record.body):
+        handle_record(DynamoDBRecord(discarded))
+
+
+@metrics.log_metrics
+@logger.inject_lambda_context(clear_state=True)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
+    if from_queue(event):
+        return process_partial_response(
+            event=event, record_handler=handle_given_up_batch, processor=retry_processor, context=context
+        )
+    return process_partial_response(event=event, record_handler=handle_record, processor=processor, context=context)
