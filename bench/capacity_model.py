@@ -17,6 +17,7 @@ LAMBDA_REQUEST = 0.20 / 1e6
 SQS_REQUEST = 0.40 / 1e6  # standard queue, per request (a batch of up to 10 small messages is one request)
 EVENTS = 1.00 / 1e6  # EventBridge custom events published
 HTTP_API = 1.00 / 1e6  # API Gateway HTTP API requests (first 300 million a month)
+S3_PUT = 0.005 / 1000  # S3 Standard PUT requests (the audit anchors; an empty object stores nothing to speak of)
 DAYS_PER_MONTH = 30.4
 
 # ---------------------------------------------------------------------------------------------------- traffic
@@ -51,6 +52,8 @@ class Step:
     sqs: float = 0.0
     events: float = 0.0
     http: bool = False
+    audits: int = 0  # audit records written (each anchored by the audit table's stream: one PutObject)
+    s3_puts: float = 0.0
 
     @property
     def seconds(self) -> float:
@@ -59,6 +62,9 @@ class Step:
     @property
     def gb_seconds(self) -> float:
         return self.memory_mb / 1024 * self.seconds
+
+
+ANCHOR_BATCH = 5  # audit records per invocation of the anchor function (as the outbox's batches at these rates)
 
 
 # Units per call (DynamoDB rules: a strongly consistent read of <= 4 KB is 1 RRU, also for a key that is not there;
@@ -72,10 +78,10 @@ ACTIVITY_FIRST = Step(rru=0, wru=1 + 2, calls=1, http=True)  # UpdateItem + Acti
 ACTIVITY_CACHED = Step(rru=0, wru=0, calls=0, http=True)
 ACTIVITY_ELSEWHERE = Step(rru=GATE_RRU, wru=1, calls=2, http=True)  # failed conditional UpdateItem + status
 CONSENT_READ = Step(rru=GATE_RRU + 1, wru=0, calls=2, http=True)
-CONSENT_CHANGE = Step(rru=GATE_RRU + 1 + AUDIT_HEAD_RRU, wru=2 * (1 + 2 + 2 + 1), calls=4, http=True)
+CONSENT_CHANGE = Step(rru=GATE_RRU + 1 + AUDIT_HEAD_RRU, wru=2 * (1 + 2 + 2 + 1), calls=4, http=True, audits=1)
 PROFILE_READ = Step(rru=GATE_RRU + 1, wru=0, calls=2, http=True)
-PROFILE_CHANGE = Step(rru=GATE_RRU + 1 + AUDIT_HEAD_RRU, wru=2 * (1 + 1 + 1), calls=4, http=True)
-ACCESS_REQUEST = Step(rru=GATE_RRU + 2 + AUDIT_HEAD_RRU, wru=2 * (2 + 1 + 1 + 1), calls=5, http=True)
+PROFILE_CHANGE = Step(rru=GATE_RRU + 1 + AUDIT_HEAD_RRU, wru=2 * (1 + 1 + 1), calls=4, http=True, audits=1)
+ACCESS_REQUEST = Step(rru=GATE_RRU + 2 + AUDIT_HEAD_RRU, wru=2 * (2 + 1 + 1 + 1), calls=5, http=True, audits=1)
 EXPORT = Step(
     rru=1 + 2 * (1 + AUDIT_HEAD_RRU) + PARTITION_RRU,
     wru=2 * (2 + 1) + 2 * (2 + 1 + 1),
@@ -83,8 +89,9 @@ EXPORT = Step(
     memory_mb=1024,
     extra_seconds=0.5,  # ~100 KB through the archive, and the S3 upload
     sqs=2,  # the poller's receive and delete (EventBridge's send is an event, below)
+    audits=2,  # started, ready
 )
-ERASURE = Step(rru=AUDIT_HEAD_RRU, wru=2 * (1 + 1 + 1) + 1, calls=2, http=True)  # + PurgeByDay entry
+ERASURE = Step(rru=AUDIT_HEAD_RRU, wru=2 * (1 + 1 + 1) + 1, calls=2, http=True, audits=1)  # + PurgeByDay entry
 PURGE = Step(
     rru=1 + 1 + 2 * PARTITION_RRU + AUDIT_HEAD_RRU + 1,  # + the last step's check that nothing is left
     # certificate transaction, deletes (+ GSI entries), then the profile out and the tombstone in, transactionally
@@ -93,6 +100,7 @@ PURGE = Step(
     extra_seconds=0.2,
     sqs=1 + 2 / 10,  # the sweep's send (one batch per 10) and the poller's receive and delete per 10
     events=1,  # SubjectPurged
+    audits=1,
 )
 INACTIVITY_WORKER = Step(
     rru=1 + GATE_RRU + 1 + 2 + AUDIT_HEAD_RRU + AUDIT_HEAD_RRU,
@@ -100,8 +108,10 @@ INACTIVITY_WORKER = Step(
     calls=10,
     sqs=0.1 + 0.2,  # the sweep's send and the poller's receive and delete, per message of a batch of 10
     events=3,  # DataSubjectRequestReceived, SubjectDeletionScheduled, SubjectInactive
+    audits=2,
 )
 EVENT_PUBLISH = Step(rru=0, wru=0, calls=1, memory_mb=256, events=1)  # per outbox item (batches of up to 25)
+AUDIT_ANCHOR = Step(rru=0, wru=0, calls=ANCHOR_BATCH, memory_mb=256, s3_puts=ANCHOR_BATCH)  # per batch of records
 
 
 @dataclass
@@ -113,6 +123,8 @@ class Bucket:
     sqs: float = 0
     events: float = 0
     http: float = 0
+    audits: float = 0
+    s3_puts: float = 0
 
     def add(self, step: Step, count: float, *, cold: bool = False) -> None:
         self.rru += step.rru * count
@@ -124,6 +136,12 @@ class Bucket:
         self.sqs += step.sqs * count
         self.events += step.events * count
         self.http += count if step.http else 0
+        self.audits += step.audits * count
+        self.s3_puts += step.s3_puts * count
+
+    def anchor_audit_records(self) -> None:
+        """The audit anchor function's invocations for the audit records this bucket's work wrote."""
+        self.add(AUDIT_ANCHOR, self.audits / ANCHOR_BATCH)
 
     def dollars_per_day(self) -> dict[str, float]:
         return {
@@ -131,6 +149,7 @@ class Bucket:
             "Lambda": self.gb_seconds * LAMBDA_GBS + self.invocations * LAMBDA_REQUEST,
             "API Gateway": self.http * HTTP_API,
             "SQS + EventBridge": self.sqs * SQS_REQUEST + self.events * EVENTS,
+            "S3": self.s3_puts * S3_PUT,
         }
 
 
@@ -153,6 +172,7 @@ def model(subjects: float) -> dict[str, Bucket]:
     sweeps.add(EXPORT, inactive)  # the export made for each inactive subject
     sweeps.add(PURGE, inactive + erased)  # 60 days later, every day alike in steady state
     sweeps.add(EVENT_PUBLISH, (inactive * INACTIVITY_WORKER.events + (inactive + erased) * PURGE.events) / 5)
+    sweeps.anchor_audit_records()
 
     requests.add(CONSENT_READ, dau * CONSENT_READS_PER_DAU, cold=True)
     changes = dau * CONSENT_CHANGES_PER_DAU
@@ -166,6 +186,7 @@ def model(subjects: float) -> dict[str, Bucket]:
     published = changes * 2 + dau * PROFILE_CHANGES_PER_DAU + access * 2 + erased
     requests.add(EVENT_PUBLISH, published / 5)  # outbox records arrive in batches (5 on average at these rates)
     requests.events += published - published / 5  # the batch's other events (add() counted one per invocation)
+    requests.anchor_audit_records()
     return {"activity tracking": activity, "daily sweeps and what they start": sweeps, "a day's requests": requests}
 
 
