@@ -85,6 +85,7 @@ def measure(case: Case, stack: Any) -> list[str]:
 def reset_wiring() -> None:
     """Forget what a previous stack's containers cached (tables, secrets, clients)."""
     import composition
+    import trust_composition
     from handlers import (
         consent_api,
         export_worker,
@@ -115,6 +116,9 @@ def reset_wiring() -> None:
         inactivity_sweep.settings,
         inactivity_worker.settings,
         inactivity_worker.inactivity,
+        trust_composition.trust_settings,
+        trust_composition.signer,
+        trust_composition.audit_anchors,
     ):
         factory.cache_clear()
     subject_api._active_today.clear()
@@ -263,7 +267,34 @@ def delete_me(stack: Any) -> Callable[[], Any]:
     return warm(_subject_api("DELETE /me"))
 
 
+def admin_audit_read(stack: Any) -> Callable[[], Any]:
+    import composition
+    from handlers import admin_api
+    from tests.support import routed
+
+    def run(subject_id: str) -> Any:
+        pseudonym = composition.store().audit.pseudonym(subject_id)
+        path = f"/admin/audit/{pseudonym}"
+        event = routed(_event("admin_api/get_certificate.json"), "GET /admin/audit/{subject_pseudonym}", path)
+        event["pathParameters"] = {"subject_pseudonym": pseudonym}
+        return answered(admin_api, event)
+
+    return warm(run)
+
+
 # ---------------------------------------------------------------------------------------------------- workers
+
+
+def audit_anchor_record(stack: Any) -> Callable[[], Any]:
+    from handlers import audit_anchor
+
+    def run(subject_id: str) -> Any:
+        event = _event("audit_anchor/audit_record_inserted.json")
+        change = event["Records"][0]["dynamodb"]
+        change["Keys"]["pk"]["S"] = change["NewImage"]["pk"]["S"] = f"AUDIT#{uuid.uuid4().hex * 2}"
+        return answered(audit_anchor, event)
+
+    return warm(run)
 
 
 def export_message(stack: Any) -> Callable[[], Any]:
@@ -411,6 +442,18 @@ CASES = [
         "consent_api/get_my_consents.json (DELETE /me)",
         (AUDIT_HEAD, "dynamodb.TransactWriteItems"),
         delete_me,
+    ),
+    Case(
+        "GET /admin/audit/{p}",
+        "admin_api/get_certificate.json (GET /admin/audit/{subject_pseudonym})",
+        ("s3.ListObjectsV2", "dynamodb.Query", "kms.Sign"),
+        admin_audit_read,
+    ),
+    Case(
+        "audit anchor, per audit record",
+        "audit_anchor/audit_record_inserted.json",
+        ("s3.PutObject",),
+        audit_anchor_record,
     ),
     Case(
         "export worker, per message (31 items, one page)",
