@@ -226,3 +226,17 @@ def test_a_batch_given_up_on_is_read_back_from_the_stream_and_anchored(aws, cont
     # Then both records are anchored
     assert answer == {"batchItemFailures": []}
     assert len(_anchor_keys(aws, pseudonym)) == 2
+
+
+def test_an_audit_item_the_log_did_not_write_raises_audit_tampering_and_is_not_anchored(aws, ddb, context, capsys):
+    # Given an item put under an audit chain's key without a record's hash (not written by the audit log)
+    table, pseudonym = aws.physical_ids["AuditTable"], uuid.uuid4().hex * 2
+    ddb.put_item(TableName=table, Item={**_audit_key(pseudonym, 1), "action": {"S": "profile.created"}})
+    capsys.readouterr()
+    # When the stream delivers its insert
+    answer = audit_anchor.lambda_handler(stream_event(aws, "AuditTable"), context)
+    # Then it is counted as tampering, and nothing is anchored for it
+    assert answer == {"batchItemFailures": []}
+    metrics = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
+    assert any(m.get("AuditTampering") in ([1.0], 1.0) for m in metrics)
+    assert _anchor_keys(aws, pseudonym) == []
