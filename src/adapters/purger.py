@@ -125,7 +125,7 @@ class Purger:
         exports = list_keys(self.bucket, f"exports/{subject_id}/") if self.bucket else []
         login = self._login(subject_id)
         certificate = DeletionCertificate(
-            certificate_id=certificate_id(subject_id, status.purge_at or now),
+            certificate_id=certificate_id(pseudonym, status.purge_at or now),
             subject=pseudonym,
             request_id=status.request_id,
             reason=status.reason,

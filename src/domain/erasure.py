@@ -94,9 +94,11 @@ def schedule(now: datetime, grace: timedelta, reason: DeletionReason, request_id
     )
 
 
-def certificate_id(subject_id: str, purge_at: datetime) -> str:
-    """Deterministic: a purge run twice, or resumed after a crash, yields the same single certificate."""
-    return hashlib.sha256(f"{subject_id}|{purge_at.isoformat()}".encode()).hexdigest()[:32]
+def certificate_id(pseudonym: str, purge_at: datetime) -> str:
+    """Deterministic: a purge run twice, or resumed after a crash, yields the same single certificate. Made from the
+    subject's pseudonym, which the certificate names anyway: a hash of the subject id would let whoever holds a
+    certificate and a list of candidate ids find the person it is about."""
+    return hashlib.sha256(f"{pseudonym}|{purge_at.isoformat()}".encode()).hexdigest()[:32]
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -1,7 +1,9 @@
 """The certificate route, the public key route and the signed audit chain head, under moto with real KMS keys."""
 
 import base64
+import hashlib
 import json
+from datetime import datetime
 
 import pytest
 from cryptography.exceptions import InvalidSignature
@@ -25,6 +27,20 @@ def _purged_certificate_id(aws, ddb, context) -> str:
     items = ddb.scan(TableName=aws.physical_ids["AuditTable"])["Items"]
     (certificate,) = [i for i in items if i["pk"]["S"].startswith("CERT#")]
     return str(json.loads(certificate["certificate"]["S"])["certificate_id"])
+
+
+def test_a_certificate_id_cannot_be_linked_to_the_subject_by_hashing_candidate_ids(aws, ddb, context):
+    # Given a subject purged by the worker
+    certificate_id = _purged_certificate_id(aws, ddb, context)
+    certificate = json.loads(_get_certificate(certificate_id, context)["body"])["certificate"]
+    # When someone holding the certificate hashes a candidate subject id with its purge date
+    purge_at = datetime.fromisoformat(certificate["scheduled_purge_at"].replace("Z", "+00:00"))
+    guess = hashlib.sha256(f"{SUBJECT}|{purge_at.isoformat()}".encode()).hexdigest()[:32]
+    # Then the id does not confirm the guess: it derives from the pseudonym the certificate names anyway
+    assert guess != certificate_id
+    assert (
+        certificate_id == hashlib.sha256(f"{certificate['subject']}|{purge_at.isoformat()}".encode()).hexdigest()[:32]
+    )
 
 
 def _get_certificate(certificate_id: str, context, groups: str = "[privacy-admin]") -> dict:
