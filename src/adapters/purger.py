@@ -2,9 +2,9 @@
 
 Order matters: (1) count what will go and copy held records into the isolated partition, (2) write the
 deletion certificate with its audit record and the SubjectPurged event (once: a re-run finds it), (3) delete
-the items, the exports and the login, (4) once the caller has closed the erasure request, `finish`: the profile
-goes and the tombstone comes, provided nothing but the kept items is left (else it raises, and the purge runs
-again). Nothing is deleted before its certificate exists. The profile goes last because it
+the items, the exports and the login, (4) once the caller has closed the erasure request (if scheduling it left
+it open), `finish`: the profile goes and the tombstone comes, provided nothing but the kept items is left (else it
+raises, and the purge runs again). Nothing is deleted before its certificate exists. The profile goes last because it
 is what says the purge is not done: a crash anywhere leaves it pending and due, so the next delivery (the queue's
 redelivery, the stream's retry) runs the purge again and every step, idempotent, finishes what was left.
 """

@@ -43,6 +43,11 @@ class RequestOut(BaseModel):
     completed_at: datetime | None
     export_ready: bool
     export_expires_at: datetime | None
+    purge_at: datetime | None = Field(
+        default=None,
+        description="Erasure requests: when the data, unavailable since the request was completed, is permanently "
+        "deleted (unless restored before; GET /me/status tells)",
+    )
 
     @classmethod
     def of(cls, request: DataRequest) -> "RequestOut":

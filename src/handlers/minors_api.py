@@ -249,6 +249,7 @@ def post_child_erasure(child_id: SUBJECT_ID) -> ChildDeletionOut:
         status = erasure().schedule_binding_deletion(
             child_id, "parent_request", actor="parent", request_id=request.request_id
         )
+        requests().erasure_scheduled(request, purge_at=status.purge_at)  # acted on: completed now (subject_api)
     return ChildDeletionOut(
         child_subject_id=child_id,
         state=status.state,

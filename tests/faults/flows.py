@@ -240,7 +240,8 @@ def delete_accounts(world: World, subject_ids: list[str]) -> None:
 
 
 def request_erasures(world: World, subject_ids: list[str]) -> None:
-    """POST /me/requests {"type": "erasure"}: the request is completed by the purge.
+    """POST /me/requests {"type": "erasure"}: the request is completed when the deletion is scheduled (the purge
+    completes it only if a fault left it open).
 
     The sample carries an Idempotency-Key. When powertools cannot record the outcome of an attempt that did schedule
     the deletion, the client's retries only meet the in-progress record (409): the client never hears, yet the

@@ -395,6 +395,17 @@ def test_a_parent_has_the_childs_data_deleted(aws, context):
     assert composition.erasure().status(child).state == "pending_deletion"
 
 
+def test_a_parents_erasure_request_is_completed_once_the_childs_data_is_unavailable(aws, context):
+    # Given a linked child
+    parent, child, _ = linked_family(context)
+    # When the parent has the child's data deleted
+    _, body = invoke(as_parent("minors_api/post_child_erasure.json", parent, child), context)
+    # Then the erasure request is completed at once (within its deadline), naming the purge date
+    seen = invoke(as_parent("minors_api/get_child_request.json", parent, child, request_id=body["request_id"]), context)
+    assert seen[1]["status"] == "completed"
+    assert seen[1]["purge_at"] == body["purge_at"]
+
+
 def test_withdrawal_refuses_every_refusable_purpose_and_schedules_deletion(aws, ddb, context):
     parent, child, _ = linked_family(context)
     status, body = invoke(as_parent("minors_api/post_child_withdraw.json", parent, child), context)

@@ -285,3 +285,91 @@ def test_a_host_invoice_without_its_date_is_refused_with_422_naming_the_field(aw
     assert [detail["field"] for detail in body["details"]] == ["invoice_date"]
     assert "ada@example.org" not in json.dumps(body)
     assert _record_keys(aws) == set()
+
+
+# ---------------------------------------------------------------- erasure requests
+
+
+def _erasure_event(subject=SUBJECT):
+    event = _api("subject_api/post_request.json", subject)
+    event["body"] = json.dumps({"type": "erasure"})
+    del event["headers"]["idempotency-key"]
+    return event
+
+
+def _request_event(request_id, subject=SUBJECT):
+    from tests.support import at_path, routed
+
+    event = routed(_api("subject_api/get_status.json", subject), "GET /me/requests/{request_id}")
+    return at_path(event, f"/me/requests/{request_id}", request_id=request_id)
+
+
+def _restore_event(subject=SUBJECT):
+    from tests.support import routed
+
+    return routed(_api("subject_api/get_status.json", subject), "POST /me/restore")
+
+
+@pytest.fixture
+def local_clock(aws, tmp_path, monkeypatch):
+    """Moves the clock SystemClock reads in local mode: `local_clock(days)` advances it."""
+    monkeypatch.setenv("PRIVACY_LOCAL_CLOUD", "1")
+    monkeypatch.setenv("LOCAL_CLOCK_FILE", str(tmp_path / "clock"))
+    (tmp_path / "clock").write_text("0")
+
+    def advance(days):
+        path = tmp_path / "clock"
+        path.write_text(str(float(path.read_text()) + days * 86_400))
+
+    return advance
+
+
+def test_an_erasure_request_is_completed_once_the_data_is_unavailable_and_its_purge_scheduled(aws, context):
+    # Given a subject
+    _sign_up(context)
+    # When they ask for erasure
+    status, answer = _call(_erasure_event(), context)
+    # Then the request is completed at once, within its deadline, and says when the data is purged
+    _, state = _call(_api("subject_api/get_status.json"), context)
+    _, shown = _call(_request_event(answer["request_id"]), context)
+    assert status == 202
+    assert answer["status"] == shown["status"] == "completed"
+    assert shown["completed_at"] <= shown["due_at"]
+    assert shown["purge_at"] == state["purge_at"]
+    assert state["state"] == "pending_deletion"
+
+
+def test_a_completed_erasure_request_is_never_reported_overdue(aws, context, local_clock):
+    # Given an erasure request
+    _sign_up(context)
+    _call(_erasure_event(), context)
+    # When its one-month deadline has passed, before the purge (60 days)
+    local_clock(45)
+    import composition
+
+    # Then the overdue sweep finds nothing
+    assert composition.requests().overdue() == []
+
+
+def test_a_restore_leaves_no_erasure_request_open(aws, context):
+    # Given an erasure request, then a restore within the window
+    _sign_up(context)
+    _, answer = _call(_erasure_event(), context)
+    assert _call(_restore_event(), context)[0] == 200
+    # When the subject looks at their requests
+    _, shown = _call(_request_event(answer["request_id"]), context)
+    # Then the erasure request is closed (it was acted on), not waiting forever
+    assert shown["status"] == "completed"
+
+
+def test_the_purge_leaves_a_completed_erasure_request_as_it_was(aws, context):
+    # Given a completed erasure request
+    import composition
+
+    _sign_up(context)
+    _, answer = _call(_erasure_event(), context)
+    before = composition.request_store().get(SUBJECT, answer["request_id"])
+    # When the purge reports the erasure done (as it does for a request still open after a crash)
+    composition.requests().erasure_done(SUBJECT, answer["request_id"])
+    # Then nothing changes: no second completion
+    assert composition.request_store().get(SUBJECT, answer["request_id"]) == before

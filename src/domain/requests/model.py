@@ -39,6 +39,7 @@ class DataRequest:
     export_sha256: str | None = None
     export_expires_at: datetime | None = None
     export_counts: dict[str, int] = field(default_factory=dict)
+    purge_at: datetime | None = None  # erasure: when the data, unavailable since completion, is permanently deleted
     systems_pending: list[str] = field(default_factory=list)
     systems_done: list[str] = field(default_factory=list)
     version: int = 1

@@ -2,7 +2,7 @@
 
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from domain.audit import Actor, AuditEntry
 from domain.clock import Clock, epoch_seconds
@@ -144,7 +144,27 @@ class RequestService:
         audit = self._audit("request.failed", "system", failed, reason=reason)
         return self.store.update(failed, audit=audit, event=("DataSubjectRequestFailed", _summary(failed)))
 
+    # ------------------------------------------------------------------ erasure
+    def erasure_scheduled(self, request: DataRequest, *, purge_at: datetime | None) -> DataRequest:
+        """The subject's data is unavailable and its purge scheduled: the request is acted on, so it is completed now
+        (once connected systems have reported, as any request), within its deadline. The purge itself follows the
+        restore window and its certificate names this request."""
+        if not request.is_open:
+            return request
+        now = self.clock.now()
+        scheduled = replace(
+            request,
+            status="in_progress",
+            started_at=request.started_at or now,
+            purge_at=purge_at,
+            updated_at=now,
+            version=request.version + 1,
+        )
+        return self._complete_if_done(scheduled, "request.erasure_scheduled", "system")
+
     def erasure_done(self, subject_id: str, request_id: str) -> None:
+        """The purge ran. Completes the request only if it was left open (a crash between scheduling and
+        completion); an already completed request is left as it is."""
         request = self.store.get(subject_id, request_id)
         if request is not None and request.is_open:
             updated = replace(request, updated_at=self.clock.now(), version=request.version + 1)
