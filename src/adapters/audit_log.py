@@ -1,6 +1,8 @@
 """The audit table: append-only chains of records per subject pseudonym (put with a condition, never update)."""
 
+import random
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -8,9 +10,12 @@ from typing import Any, Literal
 from adapters.aws import dynamodb
 from adapters.dynamo_json import from_item, to_item
 from domain.audit import AuditEntry, AuditRecord, as_item_attributes, next_record, pseudonym_of
+from domain.errors import Contended
 from domain.values import from_jsonable
 
 APPEND_ATTEMPTS = 8
+COMMIT_ATTEMPTS = 8
+CONDITION_FAILED = "ConditionalCheckFailed"
 
 
 class ChainMoved(Exception):
@@ -61,6 +66,30 @@ class AuditLog:
             except client.exceptions.ConditionalCheckFailedException:
                 continue
         raise ChainMoved("the audit chain kept moving; the action will be retried")
+
+    def commit(self, build: Callable[[], list[dict[str, Any]]], *, attempts: int = COMMIT_ATTEMPTS) -> list[str]:
+        """Commit the transaction `build()` returns, whose last item is the next record of a subject's chain
+        (`prepare`); [] once committed, or the cancellation reasons (one code per item) when a condition of another
+        item failed: the caller says what that means.
+
+        Another audited write for the same subject (a consent save, a second profile save) may commit between the
+        read of the chain's head and this transaction: the record's condition fails and the whole transaction is
+        cancelled, nothing written. It is then built again on the new head and retried after a jittered pause, as
+        the consent service retries; `Contended` (409) if the chain kept moving.
+        """
+        ddb = dynamodb()
+        for attempt in range(attempts):
+            try:
+                ddb.transact_write_items(TransactItems=build())
+                return []
+            except ddb.exceptions.TransactionCanceledException as error:
+                reasons = [str(r.get("Code") or "None") for r in error.response.get("CancellationReasons", [])]
+                if CONDITION_FAILED in reasons[:-1]:
+                    return reasons
+                if reasons[-1:] != [CONDITION_FAILED] and "TransactionConflict" not in reasons:
+                    raise
+            _jittered_pause(attempt)
+        raise Contended("Other changes to this account kept committing first; nothing was changed, please retry.")
 
     def chain(self, pseudonym: str) -> list[AuditRecord]:
         pages = (
@@ -113,6 +142,11 @@ def audit_write(stream_record: dict[str, Any]) -> AuditWrite | None:
     if not (subject and number >= 1 and _HASH.fullmatch(record_hash)):
         return AuditWrite("MALFORMED", pseudonym, number)
     return AuditWrite("INSERT", pseudonym, number, record_hash)
+
+
+def _jittered_pause(attempt: int) -> None:
+    # Full jitter: writers spread out instead of colliding again in lockstep (domain.consent.service does the same).
+    time.sleep(random.uniform(0, min(0.25, 0.01 * 2**attempt)))  # noqa: S311 - not for security
 
 
 def _record(item: dict[str, Any]) -> AuditRecord:

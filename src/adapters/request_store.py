@@ -58,52 +58,27 @@ class DynamoRequestStore(SubjectsTableStore):
             "due_at": request.due_at.isoformat(),
         }
         item["outbox"] = json.dumps({"detail_type": "DataSubjectRequestReceived", "detail": summary})
-        client = dynamodb()
-        try:
-            client.transact_write_items(
-                TransactItems=[
-                    {
-                        "Put": {
-                            "TableName": self.table,
-                            "Item": to_item(item),
-                            "ConditionExpression": "attribute_not_exists(pk)",
-                        }
-                    },
-                    {
-                        "Put": {
-                            "TableName": self.table,
-                            "Item": to_item(
-                                {
-                                    "pk": pk,
-                                    "sk": _open_marker(request),
-                                    "request_id": request.request_id,
-                                    "expires_at": expires_at,
-                                }
-                            ),
-                            "ConditionExpression": "attribute_not_exists(pk)",
-                        }
-                    },
-                    {
-                        "Put": {
-                            "TableName": self.table,
-                            "Item": to_item(
-                                {
-                                    "pk": f"REQUEST#{request.request_id}",
-                                    "sk": "LOOKUP",
-                                    "subject_id": request.subject_id,
-                                    "expires_at": expires_at,
-                                }
-                            ),
-                        }
-                    },
-                    self.audit.prepare(request.subject_id, audit),
-                ]  # type: ignore[list-item]
-            )
-        except client.exceptions.TransactionCanceledException:
+        marker = {"pk": pk, "sk": _open_marker(request), "request_id": request.request_id, "expires_at": expires_at}
+        lookup = {
+            "pk": f"REQUEST#{request.request_id}",
+            "sk": "LOOKUP",
+            "subject_id": request.subject_id,
+            "expires_at": expires_at,
+        }
+        new_only = "attribute_not_exists(pk)"
+        reasons = self.audit.commit(  # retried while another audited write for the subject commits first
+            lambda: [
+                {"Put": {"TableName": self.table, "Item": to_item(item), "ConditionExpression": new_only}},
+                {"Put": {"TableName": self.table, "Item": to_item(marker), "ConditionExpression": new_only}},
+                {"Put": {"TableName": self.table, "Item": to_item(lookup)}},
+                self.audit.prepare(request.subject_id, audit),
+            ]
+        )
+        if reasons:  # an identical request is open already (a concurrent submit): that one is the answer
             existing = self.open_request(request.subject_id, request.type, request.format)
             if existing:
                 return existing
-            raise
+            raise ConcurrentUpdate("Another request was being recorded at the same moment; please retry.")
         return request
 
     def get(self, subject_id: str, request_id: str) -> DataRequest | None:
@@ -131,17 +106,15 @@ class DynamoRequestStore(SubjectsTableStore):
             "ConditionExpression": "version = :previous",
             "ExpressionAttributeValues": {":previous": {"N": str(request.version - 1)}},
         }
-        items: list[dict[str, Any]] = [{"Put": put}, self.audit.prepare(request.subject_id, audit)]
+        items: list[dict[str, Any]] = [{"Put": put}]
         if event:
             items.append(outbox_put(self.table, event[0], event[1], self._now_epoch()))
         if not request.is_open:
             key = {"pk": {"S": subject_pk(request.subject_id)}, "sk": {"S": _open_marker(request)}}
             items.append({"Delete": {"TableName": self.table, "Key": key}})
-        client = dynamodb()
-        try:
-            client.transact_write_items(TransactItems=items)  # type: ignore[arg-type]
-        except client.exceptions.TransactionCanceledException as error:
-            raise ConcurrentUpdate(request.request_id) from error
+        # The audit record last (AuditLog.commit): retried on a new head while only the chain moved.
+        if self.audit.commit(lambda: [*items, self.audit.prepare(request.subject_id, audit)]):
+            raise ConcurrentUpdate("The request changed at the same moment; read it again and retry.")
         return request
 
     def list_by_status(

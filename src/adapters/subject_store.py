@@ -11,6 +11,7 @@ from adapters.keys import PROFILE_SK, subject_pk
 from adapters.live_item import SubjectsTableStore
 from adapters.outbox import outbox_put
 from domain.audit import AuditEntry
+from domain.errors import NotFound
 from domain.profile import Profile
 from domain.values import from_jsonable, to_jsonable
 
@@ -58,27 +59,27 @@ class DynamoSubjectStore(SubjectsTableStore):
         if cleared:
             update += " REMOVE " + ", ".join(cleared)
         attribute_values = to_item({f":v{i}": values[field] for i, field in enumerate(fields)})
-        dynamodb().transact_write_items(
-            TransactItems=[
-                {
-                    "Update": {
-                        "TableName": self.table,
-                        "Key": {"pk": {"S": subject_pk(profile.subject_id)}, "sk": {"S": PROFILE_SK}},
-                        "UpdateExpression": update,
-                        "ConditionExpression": "attribute_exists(pk)",
-                        "ExpressionAttributeNames": names,
-                        "ExpressionAttributeValues": attribute_values,
-                    }
-                },
-                outbox_put(
-                    self.table,
-                    "ProfileRectified",
-                    {"subject_id": profile.subject_id, "fields": changed},
-                    self._now_epoch(),
-                ),
+        update_item = {
+            "Update": {
+                "TableName": self.table,
+                "Key": {"pk": {"S": subject_pk(profile.subject_id)}, "sk": {"S": PROFILE_SK}},
+                "UpdateExpression": update,
+                "ConditionExpression": "attribute_exists(pk)",
+                "ExpressionAttributeNames": names,
+                "ExpressionAttributeValues": attribute_values,
+            }
+        }
+        event = {"subject_id": profile.subject_id, "fields": changed}
+        # Retried when another audited write for the subject commits first (AuditLog.commit): the update sets only
+        # the fields corrected, so applying it again after the other write is the same correction.
+        if self.audit.commit(
+            lambda: [
+                update_item,
+                outbox_put(self.table, "ProfileRectified", event, self._now_epoch()),
                 self.audit.prepare(profile.subject_id, audit),
-            ]  # type: ignore[list-item]
-        )
+            ]
+        ):
+            raise NotFound("No profile exists for this account.")
 
     def record_activity(self, subject_id: str, day: str, activity_keys: dict[str, str]) -> bool:
         """One conditional write per subject per day; False (and no change) if today was already recorded."""

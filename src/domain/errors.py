@@ -48,3 +48,9 @@ class TooLarge(DomainError):
 
 class Unauthenticated(DomainError):
     default_code = "unauthorized"
+
+
+class Contended(Conflict):
+    """Another change for the same subject kept committing first; nothing was written, the caller may retry."""
+
+    default_code = "concurrent_change"

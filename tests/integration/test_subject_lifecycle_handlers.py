@@ -373,3 +373,79 @@ def test_the_purge_leaves_a_completed_erasure_request_as_it_was(aws, context):
     composition.requests().erasure_done(SUBJECT, answer["request_id"])
     # Then nothing changes: no second completion
     assert composition.request_store().get(SUBJECT, answer["request_id"]) == before
+
+
+# ---------------------------------------------------------------- audited writes racing for the subject's audit chain
+
+
+@pytest.fixture
+def chain_moves(monkeypatch):
+    """`chain_moves(n)`: the next n audited writes each meet another audited write for the same subject, committed
+    between their read of the chain's head and their own transaction (as a consent save at the same moment)."""
+    from adapters.audit_log import AuditLog
+    from domain.audit import AuditEntry
+
+    original = AuditLog.prepare
+    state = {"left": 0, "inside": False}
+
+    def prepare(self, subject_id, entry):
+        put = original(self, subject_id, entry)
+        if state["left"] > 0 and not state["inside"]:
+            state["left"] -= 1
+            state["inside"] = True
+            try:
+                self.append(subject_id, AuditEntry(action="consent.changed", actor="subject", at=entry.at))
+            finally:
+                state["inside"] = False
+        return put
+
+    monkeypatch.setattr(AuditLog, "prepare", prepare)
+
+    def moves(count):
+        state["left"] = count
+
+    return moves
+
+
+def _chain_actions(subject=SUBJECT):
+    import composition
+
+    audit = composition.store().audit
+    return [record.action for record in audit.chain(audit.pseudonym(subject))]
+
+
+def test_a_profile_correction_meeting_another_audited_write_is_saved(aws, context, chain_moves):
+    # Given a subject, and another audited write for them committing while the correction is written
+    _sign_up(context)
+    chain_moves(1)
+    # When they correct their profile
+    status, _ = _call(_api("subject_api/patch_me.json"), context)
+    # Then the correction is saved and audited after the other write
+    assert status == 200
+    assert _call(_api("subject_api/get_me.json"), context)[1]["family_name"] == "Lovelace"
+    assert _chain_actions()[-2:] == ["consent.changed", "profile.rectified"]
+
+
+def test_a_profile_correction_that_keeps_losing_the_race_is_a_409_concurrent_change(aws, context, chain_moves):
+    # Given a subject whose audit chain moves on every attempt
+    _sign_up(context)
+    chain_moves(1_000)
+    # When they correct their profile
+    status, body = _call(_api("subject_api/patch_me.json"), context)
+    # Then they hear 409 concurrent_change (retry later), not 500, and nothing was saved
+    assert (status, body["error"]) == (409, "concurrent_change")
+    chain_moves(0)
+    assert _call(_api("subject_api/get_me.json"), context)[1]["family_name"] != "Lovelace"
+
+
+def test_a_request_submitted_while_another_audited_write_commits_is_recorded(aws, context, chain_moves):
+    # Given a subject, and another audited write for them committing while the request is written
+    _sign_up(context)
+    chain_moves(1)
+    # When they ask for a copy of their data
+    status, answer = _call(_api("subject_api/post_request.json"), context)
+    # Then the request is recorded once
+    import composition
+
+    assert status == 202
+    assert [r.request_id for r in composition.requests().list_for(SUBJECT)] == [answer["request_id"]]

@@ -3,6 +3,7 @@
 from typing import Protocol
 
 from domain.audit import AuditEntry
+from domain.errors import Contended
 from domain.profile import Profile
 from domain.requests.model import DataRequest
 
@@ -39,5 +40,5 @@ class RequestStore(Protocol):
     ) -> tuple[list[DataRequest], str | None]: ...
 
 
-class ConcurrentUpdate(Exception):
-    pass
+class ConcurrentUpdate(Contended):
+    """The request changed since it was read (another operator, the export worker): nothing was written."""

@@ -1,0 +1,128 @@
+"""Data-subject requests through the subject and admin routes, under moto: deadlines, extensions, downloads,
+the admin queue and the overdue sweep."""
+
+import json
+import uuid
+from dataclasses import replace
+
+import pytest
+
+import composition
+from domain.audit import AuditEntry
+from domain.profile import Profile
+from tests.support import as_subject, at_path, load_event, routed, with_body
+
+ADMIN = "op-7"
+
+
+@pytest.fixture
+def local_clock(aws, tmp_path, monkeypatch):
+    """Moves the clock SystemClock reads in local mode: `local_clock(days)` advances it."""
+    monkeypatch.setenv("PRIVACY_LOCAL_CLOUD", "1")
+    monkeypatch.setenv("LOCAL_CLOCK_FILE", str(tmp_path / "clock"))
+    path = tmp_path / "clock"
+    path.write_text("0")
+
+    def advance(days):
+        path.write_text(str(float(path.read_text()) + days * 86_400))
+
+    return advance
+
+
+def signed_up() -> str:
+    subject_id = str(uuid.uuid4())
+    now = composition.clock().now()
+    profile = Profile(subject_id=subject_id, email="ada@example.org", country="DE", created_at=now, updated_at=now)
+    composition.store().create_profile(profile, audit=AuditEntry(action="profile.created", actor="system", at=now))
+    return subject_id
+
+
+def admin_call(context, route, path, body=None, **path_parameters):
+    from handlers import admin_api
+
+    event = routed(load_event("admin_api/get_certificate.json"), route, path)
+    event["pathParameters"] = path_parameters
+    event["requestContext"]["authorizer"]["jwt"]["claims"]["sub"] = ADMIN
+    if body is not None:
+        with_body(event, body)
+    answer = admin_api.lambda_handler(event, context)
+    return answer["statusCode"], json.loads(answer["body"] or "null")
+
+
+def admin_list(context, query):
+    from handlers import admin_api
+
+    event = routed(load_event("admin_api/get_certificate.json"), "GET /admin/requests")
+    event["pathParameters"] = {}
+    event["queryStringParameters"] = query
+    event["rawQueryString"] = "&".join(f"{k}={v}" for k, v in query.items())
+    answer = admin_api.lambda_handler(event, context)
+    return answer["statusCode"], json.loads(answer["body"])
+
+
+def subject_call(context, subject_id, route, path, **path_parameters):
+    from handlers import subject_api
+
+    event = at_path(routed(as_subject(load_event("subject_api/get_status.json"), subject_id), route), path)
+    event["pathParameters"] = path_parameters
+    answer = subject_api.lambda_handler(event, context)
+    return answer["statusCode"], json.loads(answer["body"] or "null")
+
+
+def extend(context, request_id):
+    path = f"/admin/requests/{request_id}/extend"
+    return admin_call(
+        context, "POST /admin/requests/{request_id}/extend", path, {"reason": "complex request"}, request_id=request_id
+    )
+
+
+def reject(context, request_id):
+    path = f"/admin/requests/{request_id}/reject"
+    return admin_call(
+        context,
+        "POST /admin/requests/{request_id}/reject",
+        path,
+        {"reason": "manifestly unfounded"},
+        request_id=request_id,
+    )
+
+
+# ---------------------------------------------------------------- lost races
+
+
+def test_an_admin_action_that_loses_a_race_for_the_request_is_a_409(aws, context, monkeypatch):
+    # Given a request an operator read just before another change to it committed
+    request = composition.requests().submit(signed_up(), "access")
+    stale = composition.request_store().find(request.request_id)
+    composition.request_store().update(
+        replace(request, version=request.version + 1),
+        audit=AuditEntry(action="request.download_url_issued", actor="subject", at=composition.clock().now()),
+    )
+    monkeypatch.setattr(composition.request_store(), "find", lambda request_id: stale)
+    # When the operator extends it on the stale read
+    status, body = extend(context, request.request_id)
+    # Then they hear 409 concurrent_change, not 500
+    assert (status, body["error"]) == (409, "concurrent_change")
+
+
+def test_a_request_update_meeting_another_audited_write_is_saved(aws, context, monkeypatch):
+    # Given a request, and another audited write for its subject committing while the extension is written
+    from adapters.audit_log import AuditLog
+
+    subject_id = signed_up()
+    request = composition.requests().submit(subject_id, "access")
+    original, moved = AuditLog.prepare, []
+
+    def prepare(self, subject, entry):
+        put = original(self, subject, entry)
+        if not moved:
+            moved.append(True)
+            self.append(subject, AuditEntry(action="consent.changed", actor="subject", at=entry.at))
+        return put
+
+    monkeypatch.setattr(AuditLog, "prepare", prepare)
+    # When an operator extends it
+    status, body = extend(context, request.request_id)
+    # Then the extension is saved
+    assert status == 200, body
+    assert composition.request_store().get(subject_id, request.request_id).extended is True
