@@ -187,7 +187,7 @@ def get_admin_request(request_id: REQUEST_ID) -> AdminRequestOut:
 
 @app.post(
     "/admin/requests/<request_id>/extend",
-    summary="Extend the deadline once (GDPR: +2 months)",
+    summary="Extend the deadline once (GDPR: +2 months), before it has passed",
     tags=TAGS,
     security=BEARER,
 )

@@ -126,3 +126,29 @@ def test_a_request_update_meeting_another_audited_write_is_saved(aws, context, m
     # Then the extension is saved
     assert status == 200, body
     assert composition.request_store().get(subject_id, request.request_id).extended is True
+
+
+# ---------------------------------------------------------------- extensions
+
+
+def test_a_request_is_extended_within_its_first_period(aws, context, local_clock):
+    # Given a request received 20 days ago
+    request = composition.requests().submit(signed_up(), "access")
+    local_clock(20)
+    # When an operator extends it
+    status, body = extend(context, request.request_id)
+    # Then the deadline moves
+    assert status == 200
+    assert body["extended"] is True
+    assert body["due_at"] > request.due_at.isoformat()
+
+
+def test_an_overdue_request_can_no_longer_be_extended(aws, context, local_clock):
+    # Given a request whose one-month deadline passed without an extension
+    request = composition.requests().submit(signed_up(), "access")
+    local_clock(32)
+    # When an operator tries to extend it
+    status, body = extend(context, request.request_id)
+    # Then it is refused: the extension must be notified within the first period (GDPR Art. 12(3))
+    assert (status, body["error"]) == (409, "extension_too_late")
+    assert composition.request_store().get(request.subject_id, request.request_id).extended is False

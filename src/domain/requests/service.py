@@ -26,6 +26,10 @@ class ExportExpired(Gone):
     default_code = "export_expired"
 
 
+class ExtensionTooLate(Conflict):
+    default_code = "extension_too_late"
+
+
 class UnknownSystem(DomainError):
     default_code = "unknown_system"
 
@@ -180,6 +184,12 @@ class RequestService:
     def extend(self, request_id: str, reason: str, *, admin: str) -> DataRequest:
         request = self._open(request_id)
         ensure_can_extend(request.extended)
+        if self.clock.now() > request.due_at:
+            # GDPR Art. 12(3) (CCPA likewise): the subject is told of an extension within the first period.
+            raise ExtensionTooLate(
+                "The deadline has passed: a request can be extended only before it is due.",
+                details=[{"due_at": request.due_at.isoformat()}],
+            )
         deadline = due_at(request.received_at, Jurisdiction(request.jurisdiction), extended=True)
         assert deadline is not None  # only an open pause leaves it undefined, and requests are never paused here
         extended = replace(
