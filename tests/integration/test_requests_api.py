@@ -152,3 +152,55 @@ def test_an_overdue_request_can_no_longer_be_extended(aws, context, local_clock)
     # Then it is refused: the extension must be notified within the first period (GDPR Art. 12(3))
     assert (status, body["error"]) == (409, "extension_too_late")
     assert composition.request_store().get(request.subject_id, request.request_id).extended is False
+
+
+# ---------------------------------------------------------------- downloads
+
+
+@pytest.fixture
+def crm_connected(aws, monkeypatch):
+    """A connected system (CONNECTED_SYSTEMS=crm) that must report before any request completes."""
+    monkeypatch.setenv("CONNECTED_SYSTEMS", "crm")
+    composition.settings.cache_clear()
+    composition.requests.cache_clear()
+
+
+def exported(subject_id: str):
+    """A request whose export the worker has written (the archive's key recorded on the request)."""
+    service = composition.requests()
+    request = service.start_export(service.submit(subject_id, "access"))
+    return service.export_ready(request, key=f"exports/{request.request_id}.zip", sha256="0" * 64, counts={})
+
+
+def download(context, request):
+    path = f"/me/requests/{request.request_id}/download"
+    route = "GET /me/requests/{request_id}/download"
+    return subject_call(context, request.subject_id, route, path, request_id=request.request_id)
+
+
+def test_an_export_is_downloadable_once_its_request_is_completed(aws, context):
+    # Given an exported request and no connected system
+    request = exported(signed_up())
+    # When the subject asks for the download, then they get a link
+    assert request.status == "completed"
+    assert download(context, request)[0] == 200
+
+
+def test_an_export_is_not_downloadable_while_connected_systems_are_still_working(aws, context, crm_connected):
+    # Given an exported request a connected system has not reported on yet
+    request = exported(signed_up())
+    # When the subject asks for the download
+    status, body = download(context, request)
+    # Then it is not ready: the request is still in progress
+    assert request.status == "in_progress"
+    assert (status, body["error"]) == (409, "export_not_ready")
+
+
+def test_a_rejected_request_is_never_downloadable(aws, context, crm_connected):
+    # Given an exported request an operator then rejected
+    request = exported(signed_up())
+    reject(context, request.request_id)
+    # When the subject asks for the download
+    status, body = download(context, request)
+    # Then there is nothing to download
+    assert (status, body["error"]) == (409, "export_not_ready")

@@ -111,7 +111,10 @@ class RequestService:
 
     def download_key(self, subject_id: str, request_id: str) -> str:
         request = self.get(subject_id, request_id)
-        if request.export_key is None or request.export_expires_at is None:
+        if request.status in ("failed", "rejected"):
+            raise ExportNotReady(f"The request was {request.status}; it has no export to download.")
+        # Completed only: while connected systems are still working the request is in progress, export or not.
+        if request.status != "completed" or request.export_key is None or request.export_expires_at is None:
             raise ExportNotReady("The export is not ready yet; check the request's status and try again later.")
         if request.export_expires_at <= self.clock.now():
             raise ExportExpired("The export has expired and was deleted; submit a new request for a fresh copy.")
