@@ -41,7 +41,7 @@ class RequestOut(BaseModel):
     extended: bool
     started_at: datetime | None
     completed_at: datetime | None
-    export_ready: bool
+    export_ready: bool = Field(description="The export can be downloaded now: completed, and not yet expired")
     export_expires_at: datetime | None
     purge_at: datetime | None = Field(
         default=None,
@@ -53,7 +53,7 @@ class RequestOut(BaseModel):
     def of(cls, request: DataRequest) -> "RequestOut":
         return cls(
             **{name: getattr(request, name) for name in cls.model_fields if name != "export_ready"},
-            export_ready=request.export_key is not None,
+            export_ready=request.status == "completed" and request.export_key is not None,
         )
 
 

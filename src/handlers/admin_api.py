@@ -14,7 +14,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validato
 from api.http import BEARER, build_app, resolve
 from api.identity import ADMIN_GROUP, caller_of
 from api.subject_schemas import RequestOut
-from composition import clock, holds, request_store, requests, store
+from composition import clock, holds, requests, store
 from domain.audit import AuditRecord, ChainVerification, verify_chain
 from domain.errors import NotFound
 from domain.holds import LegalHold
@@ -172,8 +172,7 @@ def list_admin_requests(
     cursor: Annotated[str | None, Query(max_length=1000)] = None,
 ) -> AdminRequestListOut:
     _admin()
-    due_before = requests().clock.now().isoformat() if overdue else None
-    items, next_cursor = request_store().list_by_status(status, due_before=due_before, limit=limit, cursor=cursor)
+    items, next_cursor = requests().queue(status, overdue=overdue, limit=limit, cursor=cursor)
     return AdminRequestListOut(items=[AdminRequestOut.of(r) for r in items], next=next_cursor)
 
 

@@ -204,3 +204,39 @@ def test_a_rejected_request_is_never_downloadable(aws, context, crm_connected):
     status, body = download(context, request)
     # Then there is nothing to download
     assert (status, body["error"]) == (409, "export_not_ready")
+
+
+# ---------------------------------------------------------------- expiry of exports
+
+
+def test_an_export_past_its_lifetime_is_shown_expired_to_the_subject(aws, context, local_clock):
+    # Given a completed export, 8 days later (exports live 7 days)
+    request = exported(signed_up())
+    local_clock(8)
+    # When the subject looks at the request, and at their list of requests
+    route, path = "GET /me/requests/{request_id}", f"/me/requests/{request.request_id}"
+    _, shown = subject_call(context, request.subject_id, route, path, request_id=request.request_id)
+    _, listed = subject_call(context, request.subject_id, "GET /me/requests", "/me/requests")
+    # Then it is expired, with no export ready, as the download says (410)
+    assert (shown["status"], shown["export_ready"]) == ("expired", False)
+    assert [item["status"] for item in listed["items"]] == ["expired"]
+    assert download(context, request)[1]["error"] == "export_expired"
+
+
+def test_an_export_past_its_lifetime_is_shown_expired_to_the_operator(aws, context, local_clock):
+    # Given a completed export, 8 days later
+    request = exported(signed_up())
+    local_clock(8)
+    # When an operator looks at the request
+    path = f"/admin/requests/{request.request_id}"
+    _, shown = admin_call(context, "GET /admin/requests/{request_id}", path, request_id=request.request_id)
+    # Then it is expired
+    assert (shown["status"], shown["export_ready"]) == ("expired", False)
+
+
+def test_an_export_within_its_lifetime_is_shown_completed_and_ready(aws, context, local_clock):
+    request = exported(signed_up())
+    local_clock(6)
+    route, path = "GET /me/requests/{request_id}", f"/me/requests/{request.request_id}"
+    _, shown = subject_call(context, request.subject_id, route, path, request_id=request.request_id)
+    assert (shown["status"], shown["export_ready"]) == ("completed", True)

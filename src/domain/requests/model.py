@@ -4,7 +4,7 @@ Request records are evidence of compliance, so they are minimised: the subject i
 request, never personal data of the subject. They expire after the accountability period.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Literal
 
@@ -51,3 +51,10 @@ class DataRequest:
     @property
     def is_export(self) -> bool:
         return self.type in ("access", "portability")
+
+    def as_seen_at(self, now: datetime) -> "DataRequest":
+        """The request as reported at `now`: a completed export past its lifetime is `expired` (the bucket's
+        lifecycle rule deletes the archive). Nothing is written: the stored request stays completed."""
+        if self.status == "completed" and self.export_expires_at is not None and self.export_expires_at <= now:
+            return replace(self, status="expired")
+        return self

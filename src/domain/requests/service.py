@@ -8,7 +8,7 @@ from domain.audit import Actor, AuditEntry
 from domain.clock import Clock, epoch_seconds
 from domain.deadlines import Jurisdiction, due_at, ensure_can_extend, jurisdiction_for
 from domain.errors import Conflict, DomainError, Gone, NotFound
-from domain.requests.model import DataRequest, ExportFormat, Origin, RequestType
+from domain.requests.model import DataRequest, ExportFormat, Origin, RequestStatus, RequestType
 from domain.requests.ports import ProfileReader, RequestStore
 
 Event = tuple[str, dict[str, object]]
@@ -99,18 +99,18 @@ class RequestService:
         audit = self._audit("request.received", origin, request, correlation_id=correlation_id)
         return self.store.create(request, audit=audit, expires_at=epoch_seconds(now + self.retention))
 
+    # Reads answer requests as seen now (DataRequest.as_seen_at: an export past its lifetime is `expired`); the use
+    # cases that write work on the stored request (_owned, _found).
     def get(self, subject_id: str, request_id: str) -> DataRequest:
-        # Another subject's id is "not found", never "forbidden": no oracle for what exists.
-        request = self.store.get(subject_id, request_id)
-        if request is None:
-            raise NotFound("No request with this id.")
-        return request
+        return self._owned(subject_id, request_id).as_seen_at(self.clock.now())
 
     def list_for(self, subject_id: str) -> list[DataRequest]:
-        return sorted(self.store.list_for(subject_id), key=lambda r: r.received_at, reverse=True)
+        now = self.clock.now()
+        requests = [request.as_seen_at(now) for request in self.store.list_for(subject_id)]
+        return sorted(requests, key=lambda r: r.received_at, reverse=True)
 
     def download_key(self, subject_id: str, request_id: str) -> str:
-        request = self.get(subject_id, request_id)
+        request = self._owned(subject_id, request_id)
         if request.status in ("failed", "rejected"):
             raise ExportNotReady(f"The request was {request.status}; it has no export to download.")
         # Completed only: while connected systems are still working the request is in progress, export or not.
@@ -179,10 +179,16 @@ class RequestService:
 
     # ------------------------------------------------------------------ admin side
     def find(self, request_id: str) -> DataRequest:
-        request = self.store.find(request_id)
-        if request is None:
-            raise NotFound("No request with this id.")
-        return request
+        return self._found(request_id).as_seen_at(self.clock.now())
+
+    def queue(
+        self, status: RequestStatus, *, overdue: bool, limit: int, cursor: str | None
+    ) -> tuple[list[DataRequest], str | None]:
+        """The admin queue: requests of one status, soonest due first (`overdue`: only those past due)."""
+        now = self.clock.now()
+        due_before = now.isoformat() if overdue else None
+        page, next_cursor = self.store.list_by_status(status, due_before=due_before, limit=limit, cursor=cursor)
+        return [request.as_seen_at(now) for request in page], next_cursor
 
     def extend(self, request_id: str, reason: str, *, admin: str) -> DataRequest:
         request = self._open(request_id)
@@ -248,8 +254,21 @@ class RequestService:
         return found[:limit]
 
     # ------------------------------------------------------------------ helpers
+    def _owned(self, subject_id: str, request_id: str) -> DataRequest:
+        # Another subject's id is "not found", never "forbidden": no oracle for what exists.
+        request = self.store.get(subject_id, request_id)
+        if request is None:
+            raise NotFound("No request with this id.")
+        return request
+
+    def _found(self, request_id: str) -> DataRequest:
+        request = self.store.find(request_id)
+        if request is None:
+            raise NotFound("No request with this id.")
+        return request
+
     def _open(self, request_id: str) -> DataRequest:
-        request = self.find(request_id)
+        request = self._found(request_id)
         if not request.is_open:
             raise RequestClosed(f"The request is already {request.status}.")
         return request
