@@ -1,8 +1,9 @@
 """Data-subject requests in the subjects table.
 
 Keys: pk = SUBJECT#<sub>: sk = REQUEST#<id>, OPENREQ#<type>#<format> (at most one open request of a kind), and
-pk = REQUEST#<id>, sk = LOOKUP (finds a request by id alone, for operators). Open requests carry the
-RequestsByStatus GSI keys (status, due date), so the admin queue and the overdue sweep never scan.
+pk = REQUEST#<id>, sk = LOOKUP (finds a request by id alone, for operators). Every request carries the
+RequestsByStatus GSI keys (its status, due date + id), so the admin queue lists any status and the overdue sweep
+queries only the open and failed partitions: neither ever scans.
 """
 
 import base64
@@ -35,9 +36,9 @@ class DynamoRequestStore(SubjectsTableStore):
             "version": request.version,
             "expires_at": expires_at,
         }
-        if request.is_open:
-            values["request_pk"] = f"REQUESTS#{request.status}"
-            values["request_sk"] = f"{request.due_at.isoformat()}#{request.request_id}"
+        # Every status: the admin lists any of them; the overdue sweep queries only the open and failed ones.
+        values["request_pk"] = f"REQUESTS#{request.status}"
+        values["request_sk"] = f"{request.due_at.isoformat()}#{request.request_id}"
         return values
 
     def open_request(self, subject_id: str, type_: str, format_: str) -> DataRequest | None:

@@ -1,5 +1,6 @@
-"""Daily: requests past their legal deadline and not completed are published and counted, so an alarm on the
-OverdueRequests metric can page someone. Reads only the open-request index, never the table."""
+"""Daily: requests past their legal deadline and not completed (open, or failed and not closed by an operator) are
+published and counted, so an alarm on the OverdueRequests metric can page someone. Queries only those status
+partitions of the requests index, never the table nor the closed partitions."""
 
 from typing import Any
 

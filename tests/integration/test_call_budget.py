@@ -396,6 +396,20 @@ def inactivity_sweep_day(stack: Any) -> Callable[[], Any]:
     return run()
 
 
+def overdue_sweep_day(stack: Any) -> Callable[[], Any]:
+    import composition
+    from handlers import overdue_sweep
+
+    closed = composition.requests().submit(subject(), "access")  # a closed request: its partition is never read
+    composition.requests().reject(closed.request_id, "manifestly unfounded", admin="op")
+
+    def run() -> Any:
+        return answered(overdue_sweep, _event("overdue_sweep/daily.json"))
+
+    run()
+    return run
+
+
 # ---------------------------------------------------------------------------------------------------- the plan
 
 CASES = [
@@ -522,6 +536,12 @@ CASES = [
         "inactivity_sweep/daily.json",
         ("dynamodb.GetItem", *["dynamodb.Query"] * SHARDS, "dynamodb.UpdateItem", *["dynamodb.Query"] * SHARDS),
         purge_sweep_day,
+    ),
+    Case(
+        "overdue sweep, daily run with nothing overdue",
+        "overdue_sweep/daily.json",
+        ("dynamodb.Query",) * 3,  # the received, in_progress and failed partitions of RequestsByStatus
+        overdue_sweep_day,
     ),
     Case(
         "inactivity sweep, daily run with nobody inactive",

@@ -240,3 +240,86 @@ def test_an_export_within_its_lifetime_is_shown_completed_and_ready(aws, context
     route, path = "GET /me/requests/{request_id}", f"/me/requests/{request.request_id}"
     _, shown = subject_call(context, request.subject_id, route, path, request_id=request.request_id)
     assert (shown["status"], shown["export_ready"]) == ("completed", True)
+
+
+# ---------------------------------------------------------------- the admin queue and the overdue sweep
+
+
+def listed(context, status):
+    answer, body = admin_list(context, {"status": status})
+    assert answer == 200, body
+    return [item["request_id"] for item in body["items"]]
+
+
+def test_the_operator_lists_rejected_requests(aws, context):
+    # Given a rejected request
+    request = composition.requests().submit(signed_up(), "access")
+    reject(context, request.request_id)
+    # When the operator lists rejected requests, then it is there (and no longer among those received)
+    assert request.request_id in listed(context, "rejected")
+    assert request.request_id not in listed(context, "received")
+
+
+def test_the_operator_lists_completed_and_expired_requests_apart(aws, context, local_clock):
+    # Given an export completed today, and one completed 8 days ago (expired since: exports live 7 days)
+    old = exported(signed_up())
+    local_clock(8)
+    recent = exported(signed_up())
+    # When the operator lists completed, then expired requests
+    completed, expired = listed(context, "completed"), listed(context, "expired")
+    # Then each is where its status says
+    assert (recent.request_id in completed, old.request_id in completed) == (True, False)
+    assert (recent.request_id in expired, old.request_id in expired) == (False, True)
+
+
+def failed(subject_id: str):
+    service = composition.requests()
+    return service.export_failed(service.start_export(service.submit(subject_id, "access")), "RuntimeError")
+
+
+def overdue_sweep(context):
+    from handlers import overdue_sweep
+
+    return overdue_sweep.lambda_handler(load_event("overdue_sweep/daily.json"), context)
+
+
+def test_a_failed_request_past_its_deadline_is_reported_overdue(aws, context, local_clock):
+    # Given a request whose export failed, and its deadline passed
+    request = failed(signed_up())
+    local_clock(32)
+    # When the daily overdue sweep runs
+    report = overdue_sweep(context)
+    # Then it is reported (published and counted), so the alarm pages someone
+    assert report == {"overdue": 1}
+    assert [r.request_id for r in composition.requests().overdue()] == [request.request_id]
+
+
+def test_the_overdue_sweep_reads_only_the_open_and_failed_requests(aws, context, local_clock, monkeypatch):
+    # Given closed requests past their deadline: completed, and rejected
+    exported(signed_up())
+    reject(context, composition.requests().submit(signed_up(), "access").request_id)
+    local_clock(40)
+    store, read = composition.request_store(), []
+    original = store.list_by_status
+
+    def list_by_status(status, **kwargs):
+        read.append(status)
+        return original(status, **kwargs)
+
+    monkeypatch.setattr(store, "list_by_status", list_by_status)
+    # When the daily overdue sweep runs
+    report = overdue_sweep(context)
+    # Then nothing is overdue, and only the partitions of open and failed requests were queried
+    assert report == {"overdue": 0}
+    assert sorted(set(read)) == ["failed", "in_progress", "received"]
+
+
+def test_the_operator_closes_a_failed_request_so_it_stops_paging(aws, context, local_clock):
+    # Given a failed request past its deadline (the subject asked again meanwhile)
+    request = failed(signed_up())
+    local_clock(32)
+    # When the operator rejects it with the reason
+    status, body = reject(context, request.request_id)
+    # Then it is closed, and the sweep no longer reports it
+    assert (status, body["status"]) == (200, "rejected")
+    assert overdue_sweep(context) == {"overdue": 0}

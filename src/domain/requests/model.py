@@ -12,6 +12,8 @@ RequestType = Literal["access", "portability", "erasure"]
 ExportFormat = Literal["json", "csv"]
 RequestStatus = Literal["received", "in_progress", "completed", "failed", "rejected", "expired"]
 OPEN_STATUSES: frozenset[str] = frozenset({"received", "in_progress"})
+# Not done and past due is overdue: the open ones, and a failed one until an operator closes it (rejects it).
+UNFINISHED_STATUSES: tuple[RequestStatus, ...] = ("received", "in_progress", "failed")
 Origin = Literal["subject", "admin", "parent", "system"]
 
 

@@ -8,7 +8,14 @@ from domain.audit import Actor, AuditEntry
 from domain.clock import Clock, epoch_seconds
 from domain.deadlines import Jurisdiction, due_at, ensure_can_extend, jurisdiction_for
 from domain.errors import Conflict, DomainError, Gone, NotFound
-from domain.requests.model import DataRequest, ExportFormat, Origin, RequestStatus, RequestType
+from domain.requests.model import (
+    UNFINISHED_STATUSES,
+    DataRequest,
+    ExportFormat,
+    Origin,
+    RequestStatus,
+    RequestType,
+)
 from domain.requests.ports import ProfileReader, RequestStore
 
 Event = tuple[str, dict[str, object]]
@@ -187,8 +194,12 @@ class RequestService:
         """The admin queue: requests of one status, soonest due first (`overdue`: only those past due)."""
         now = self.clock.now()
         due_before = now.isoformat() if overdue else None
-        page, next_cursor = self.store.list_by_status(status, due_before=due_before, limit=limit, cursor=cursor)
-        return [request.as_seen_at(now) for request in page], next_cursor
+        # `expired` is a completed request seen after its export's lifetime (DataRequest.as_seen_at): both are stored
+        # as completed, and told apart here, so a page may hold fewer than `limit` (the cursor goes on).
+        stored = "completed" if status == "expired" else status
+        page, next_cursor = self.store.list_by_status(stored, due_before=due_before, limit=limit, cursor=cursor)
+        seen = [request.as_seen_at(now) for request in page]
+        return [request for request in seen if request.status == status], next_cursor
 
     def extend(self, request_id: str, reason: str, *, admin: str) -> DataRequest:
         request = self._open(request_id)
@@ -213,7 +224,8 @@ class RequestService:
         return self.store.update(extended, audit=audit, event=("DataSubjectRequestExtended", _summary(extended)))
 
     def reject(self, request_id: str, reason: str, *, admin: str) -> DataRequest:
-        request = self._open(request_id)
+        # Also a failed request: the overdue sweep reports it daily until an operator closes it, with the reason.
+        request = self._open(request_id, or_failed=True)
         now = self.clock.now()
         rejected = replace(
             request,
@@ -244,7 +256,7 @@ class RequestService:
     def overdue(self, *, limit: int = 1000) -> list[DataRequest]:
         now_key = self.clock.now().isoformat()
         found: list[DataRequest] = []
-        for status in ("received", "in_progress"):
+        for status in UNFINISHED_STATUSES:  # never the completed or rejected partitions, which only grow
             cursor = None
             while len(found) < limit:
                 page, cursor = self.store.list_by_status(status, due_before=now_key, limit=100, cursor=cursor)
@@ -267,9 +279,9 @@ class RequestService:
             raise NotFound("No request with this id.")
         return request
 
-    def _open(self, request_id: str) -> DataRequest:
+    def _open(self, request_id: str, *, or_failed: bool = False) -> DataRequest:
         request = self._found(request_id)
-        if not request.is_open:
+        if not (request.is_open or (or_failed and request.status == "failed")):
             raise RequestClosed(f"The request is already {request.status}.")
         return request
 
