@@ -195,7 +195,10 @@ def extend_request(request_id: REQUEST_ID, body: ReasonIn) -> AdminRequestOut:
 
 
 @app.post(
-    "/admin/requests/<request_id>/reject", summary="Reject a request, with the reason", tags=TAGS, security=BEARER
+    "/admin/requests/<request_id>/reject",
+    summary="Reject an open request, or close a failed one, with the reason",
+    tags=TAGS,
+    security=BEARER,
 )
 def reject_request(request_id: REQUEST_ID, body: ReasonIn) -> AdminRequestOut:
     return AdminRequestOut.of(requests().reject(request_id, body.reason, admin=_admin()))
