@@ -4,7 +4,7 @@ import random
 import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from adapters.aws import dynamodb
@@ -12,6 +12,7 @@ from adapters.dynamo_json import from_item, to_item
 from domain.audit import AuditEntry, AuditRecord, as_item_attributes, next_record, pseudonym_of
 from domain.errors import Contended
 from domain.values import from_jsonable
+from observability import logger
 
 APPEND_ATTEMPTS = 8
 COMMIT_ATTEMPTS = 8
@@ -51,6 +52,8 @@ class AuditLog:
 
         If another record lands first, the condition fails and the caller's transaction is cancelled whole.
         """
+        if entry.correlation_id is None:  # the API request's, set by api.http.resolve; None in workers
+            entry = replace(entry, correlation_id=logger.get_correlation_id())
         pseudonym = self.pseudonym(subject_id)
         record = next_record(self.head(pseudonym), pseudonym, entry)
         item = to_item({"pk": _pk(pseudonym), "sk": f"SEQ#{record.sequence:012d}", **as_item_attributes(record)})

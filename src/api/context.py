@@ -2,6 +2,7 @@
 
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 
+from api.http import correlation_id_of
 from domain.consent.service import RequestContext
 from domain.consent.user_agent import user_agent_family
 
@@ -13,5 +14,5 @@ def request_context(event: APIGatewayProxyEventV2) -> RequestContext:
         gpc_signal=headers.get("sec-gpc", "").strip() == "1",
         user_agent_family=user_agent_family(headers.get("user-agent")),
         jurisdiction=country.upper()[:2] if country else None,
-        correlation_id=headers.get("x-correlation-id") or event.request_context.request_id,
+        correlation_id=correlation_id_of(event.raw_event),
     )

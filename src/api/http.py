@@ -2,6 +2,7 @@
 
 import base64
 import binascii
+import re
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
@@ -10,6 +11,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from api.availability import unavailable_response
 from api.errors import ErrorBody, register_error_handlers
+from observability import logger
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.event_handler.openapi.models import SecurityScheme
@@ -22,6 +24,8 @@ SECURITY_SCHEMES: dict[str, "SecurityScheme"]
 MAX_BODY_BYTES = 64 * 1024
 # Routes that bound their bodies themselves: a host record may hold 350 KB of JSON (domain.records).
 LARGE_BODY_ROUTES = frozenset({"PUT /app/subjects/{subject_id}/records/{category}/{record_id}"})
+# A caller's own correlation id is taken when it is a plain token: it goes into every log line and audit record.
+CALLER_CORRELATION_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 
 
 def __getattr__(name: str) -> Any:
@@ -74,11 +78,22 @@ def rejected_body(event: dict[str, Any]) -> dict[str, Any] | None:
     return None
 
 
+def correlation_id_of(event: dict[str, Any]) -> str | None:
+    """The caller's `x-correlation-id` when it is a plain token, else API Gateway's id of the request."""
+    given = (event.get("headers") or {}).get("x-correlation-id")
+    if given and CALLER_CORRELATION_ID.fullmatch(given):
+        return str(given)
+    request_id = (event.get("requestContext") or {}).get("requestId")
+    return str(request_id) if request_id else None
+
+
 def resolve(app: APIGatewayHttpResolver, event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    """Every API function's entry: the body limits, the availability gate, then the routes.
+    """Every API function's entry: the correlation id (in every log line and, through the logger, every audit
+    record the request writes: adapters.audit_log), the body limits, the availability gate, then the routes.
 
     No answer may be cached: they carry personal data, and a cached 410 would outlive a restore.
     """
+    logger.set_correlation_id(correlation_id_of(event))
     response = rejected_body(event) or unavailable_response(event) or app.resolve(event, context)
     headers = response.setdefault("headers", {}) or {}
     headers["Cache-Control"] = "no-store"

@@ -449,3 +449,49 @@ def test_a_request_submitted_while_another_audited_write_commits_is_recorded(aws
 
     assert status == 202
     assert [r.request_id for r in composition.requests().list_for(SUBJECT)] == [answer["request_id"]]
+
+
+# ---------------------------------------------------------------- correlation ids in the audit trail
+
+
+def _audit_actions(aws):
+    """(action, correlation id) of every audit record, in the order of the chain."""
+    items = boto3.client("dynamodb").scan(TableName=aws.physical_ids["AuditTable"])["Items"]
+    records = sorted((i for i in items if i["sk"]["S"].startswith("SEQ#")), key=lambda i: i["sk"]["S"])
+    return [(i["action"]["S"], i.get("correlation_id", {}).get("S")) for i in records]
+
+
+def _with_correlation_id(event, correlation_id):
+    event["headers"]["x-correlation-id"] = correlation_id
+    return event
+
+
+def test_every_audit_record_a_request_writes_carries_the_callers_correlation_id(aws, context):
+    # Given a subject who signed up (a system action, no request to correlate)
+    _sign_up(context)
+    # When they correct their profile, ask for a copy and delete their account, each call with its correlation id
+    _call(_with_correlation_id(_api("subject_api/patch_me.json"), "corr-patch"), context)
+    _call(_with_correlation_id(_api("subject_api/post_request.json"), "corr-request"), context)
+    _call(_with_correlation_id(_api("subject_api/delete_me.json"), "corr-delete"), context)
+    # Then each audit record names the call that caused it
+    assert _audit_actions(aws) == [
+        ("profile.created", None),
+        ("profile.rectified", "corr-patch"),
+        ("request.received", "corr-request"),
+        ("deletion.scheduled", "corr-delete"),
+    ]
+
+
+def test_without_a_usable_correlation_id_the_audit_record_names_api_gateways_request(aws, context):
+    # Given a subject who signed up
+    _sign_up(context)
+    # When a call sends no correlation id, and another one that is not a plain token
+    plain = _api("subject_api/patch_me.json")
+    plain["headers"].pop("x-correlation-id", None)
+    odd = _with_correlation_id(_api("subject_api/patch_me.json"), "ada@example.org")
+    odd["body"] = json.dumps({**json.loads(odd["body"]), "given_name": "Augusta"})  # a second, different correction
+    _call(plain, context)
+    _call(odd, context)
+    # Then both records carry API Gateway's id of the request instead, never the header's text
+    rectified = [correlation for action, correlation in _audit_actions(aws) if action == "profile.rectified"]
+    assert rectified == [plain["requestContext"]["requestId"], odd["requestContext"]["requestId"]]
