@@ -205,8 +205,8 @@ def put_record(
     document: Annotated[dict[str, Any], Body()],
 ) -> RecordOut:
     caller_of(app.current_event).require_group(APP_GROUP)
+    encoded = encode_document(document)  # 413 first: too big is what matters, whatever else is wrong
     load_categories().get(category).check(document)  # 422 if its retention rule has no date to count from
-    encoded = encode_document(document)
     audit = _audit("record.registered", "app", category=category)
     if not store().put_record(subject_id, category, record_id, encoded, audit=audit, now=clock().now().isoformat()):
         erasure().status(subject_id).ensure_accepts_records()  # 410 if pending deletion or purged

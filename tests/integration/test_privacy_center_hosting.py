@@ -219,7 +219,7 @@ def test_the_local_cloud_serves_web_itself_and_provisions_no_hosting():
         stack = Provisioner(Stack.from_template()).provision()
         # Then no bucket for web/ and no hosted-UI client exist: it serves web/ at / and signs in at /_local/login
         buckets = [b["Name"] for b in boto3.client("s3", region_name="us-east-1").list_buckets()["Buckets"]]
-        assert buckets == [stack.physical_ids["ExportsBucket"]]
+        assert sorted(buckets) == sorted(stack.physical_ids[name] for name in ("ExportsBucket", "AuditAnchorBucket"))
         assert not set(HOSTING + SIGN_IN) & set(stack.physical_ids)
         # And its authorizer accepts the two clients it has
         audience = stack.properties("HttpApi")["Auth"]["Authorizers"]["JwtAuthorizer"]["JwtConfiguration"]["audience"]
