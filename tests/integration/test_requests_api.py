@@ -323,3 +323,33 @@ def test_the_operator_closes_a_failed_request_so_it_stops_paging(aws, context, l
     # Then it is closed, and the sweep no longer reports it
     assert (status, body["status"]) == (200, "rejected")
     assert overdue_sweep(context) == {"overdue": 0}
+
+
+def test_an_operator_cannot_record_a_request_for_a_subject_who_does_not_exist(aws, context):
+    # Given an id that no account has (a typo in the operator's form)
+    unknown = str(uuid.uuid4())
+    # When the operator records a request received by e-mail for it
+    status, body = admin_call(
+        context,
+        "POST /admin/requests",
+        "/admin/requests",
+        {"subject_id": unknown, "type": "access", "verified_by": "e-mail reply"},
+    )
+    # Then it is refused as not found, and no request is queued
+    assert (status, body["error"]) == (404, "not_found")
+    assert admin_list(context, {"status": "received"})[1]["items"] == []
+
+
+def test_an_operator_records_a_request_for_a_known_subject(aws, context):
+    # Given a subject who signed up
+    subject = signed_up()
+    # When the operator records their e-mailed request
+    status, body = admin_call(
+        context,
+        "POST /admin/requests",
+        "/admin/requests",
+        {"subject_id": subject, "type": "access", "verified_by": "e-mail reply"},
+    )
+    # Then it is queued for them
+    assert status == 202
+    assert body["subject_id"] == subject

@@ -86,6 +86,8 @@ class RequestService:
         if existing:
             return existing
         profile = self.profiles.profile(subject_id)
+        if profile is None and origin == "admin":  # an operator's typo must not open a request for nobody
+            raise NotFound("No subject with this id.")
         jurisdiction = jurisdiction_for(profile.country if profile else None)
         now = self.clock.now()
         deadline = due_at(now, jurisdiction)
