@@ -14,7 +14,7 @@ from typing import Any
 from adapters.audit_log import AuditLog
 from adapters.aws import dynamodb
 from adapters.dynamo_json import from_item, to_item
-from adapters.keys import PROFILE_SK, subject_pk
+from adapters.keys import LIVE_PROFILE_CONDITION, PROFILE_SK, subject_pk
 from domain.audit import AuditEntry
 from domain.consent.model import ConsentEvent, ConsentReceipt, ConsentState
 from domain.consent.ports import ConcurrentChange, HistoryPage, Owner, SubjectMissing, TokenSpent
@@ -23,9 +23,6 @@ from domain.errors import InvalidRequest
 
 STATE_SK = "CONSENTS"
 EVENT_PREFIX = "CONSENTEVT#"
-# A subject exists while its profile does and is not due for purge: a pending subject's profile carries the purge
-# time as its TTL, and once that has passed the purge may be deleting the partition (the profile goes last).
-LIVE_PROFILE = "attribute_exists(pk) AND (attribute_not_exists(expires_at) OR expires_at > :now)"
 
 
 class InvalidCursor(InvalidRequest):
@@ -70,7 +67,7 @@ class DynamoConsentStore:
             )
             .get("Item")
         )
-        return bool(item) and self._live(item)  # the same test as LIVE_PROFILE
+        return bool(item) and self._live(item)  # the same test as LIVE_PROFILE_CONDITION
 
     def save(
         self,
@@ -152,7 +149,7 @@ class DynamoConsentStore:
                     "ConditionCheck": {
                         "TableName": self.table,
                         "Key": {"pk": {"S": subject_pk(owner.id)}, "sk": {"S": PROFILE_SK}},
-                        "ConditionExpression": LIVE_PROFILE,
+                        "ConditionExpression": LIVE_PROFILE_CONDITION,
                         "ExpressionAttributeValues": {":now": {"N": str(self._now_epoch())}},
                     }
                 }

@@ -5,7 +5,7 @@ from datetime import datetime
 
 from adapters.aws import transact_write
 from adapters.dynamo_json import from_item, to_item
-from adapters.keys import PROFILE_SK, subject_pk
+from adapters.keys import LIVE_PROFILE_CONDITION, PROFILE_SK, subject_pk
 from adapters.live_item import SubjectsTableStore
 from domain.audit import AuditEntry
 from domain.clock import epoch_seconds
@@ -36,8 +36,7 @@ class DynamoHoldStore(SubjectsTableStore):
         profile_live = {
             "TableName": self.table,
             "Key": {"pk": {"S": pk}, "sk": {"S": PROFILE_SK}},
-            # expires_at on a profile is its purge date (domain.erasure.schedule): set only while pending
-            "ConditionExpression": "attribute_exists(pk) AND (attribute_not_exists(expires_at) OR expires_at > :now)",
+            "ConditionExpression": LIVE_PROFILE_CONDITION,
             "ExpressionAttributeValues": {":now": {"N": str(epoch_seconds(now))}},
         }
         return transact_write(

@@ -5,6 +5,10 @@ from typing import Any
 
 SUBJECT_PREFIX = "SUBJECT#"
 PROFILE_SK = "PROFILE"
+# Condition on a subject's PROFILE item: the subject exists and is not due for purge. A pending subject's profile
+# carries its purge time as `expires_at` (its TTL); once that has passed the purge may be deleting the partition
+# (the profile goes last), so nothing new may be written about the subject. Takes `:now` (epoch seconds).
+LIVE_PROFILE_CONDITION = "attribute_exists(pk) AND (attribute_not_exists(expires_at) OR expires_at > :now)"
 PARENTAL_REQUEST_SK = "PARENTREQ"  # a pending parental-consent request, under its PARENTREQ#<id> key
 
 
