@@ -251,6 +251,10 @@ def _parental(s: Seeder) -> Prepared:
     return load_event("parental_expiry/ttl_request_removed.json"), {}
 
 
+def _audit_anchor(s: Seeder) -> Prepared:
+    return load_event("audit_anchor/audit_record_inserted.json"), {}
+
+
 def _export(s: Seeder) -> Prepared:
     import composition
 
@@ -278,6 +282,7 @@ CASES: dict[str, tuple[str, Callable[[Seeder], Prepared]]] = {
     "InactivityWorkerFunction": ("inactivity_worker/subject_inactive.json", _inactivity_worker),
     "ParentalExpiryFunction": ("parental_expiry/ttl_request_removed.json", _parental),
     "ExportWorkerFunction": ("export_worker/request_received.json, 22 items", _export),
+    "AuditAnchorFunction": ("audit_anchor/audit_record_inserted.json", _audit_anchor),
 }
 
 
