@@ -1,5 +1,12 @@
 # Two commands on a fresh machine: `make run` and `make test`. Everything else is installed on demand.
-PYTHON ?= $(shell command -v python3.11 || command -v python3)
+# The functions run python3.13: the first interpreter of that version found on PATH, in pyenv, or Debian's.
+ifeq ($(origin PYTHON),undefined)
+PYTHON := $(firstword $(foreach candidate,$(shell command -v python3.13 2>/dev/null) \
+	$(wildcard $(HOME)/.pyenv/versions/3.13*/bin/python3.13) /usr/bin/python3.13 /usr/local/bin/python3.13,\
+	$(shell $(candidate) -c 'import sys, venv; sys.exit(sys.version_info[:2] != (3, 13))' 2>/dev/null && echo $(candidate))))
+endif
+IS_313 := -c 'import sys; sys.exit(sys.version_info[:2] != (3, 13))'
+NEED_PYTHON = @test -n "$(PYTHON)" || { echo "make: python3.13 is needed (apt-get install python3.13-venv, or pyenv install 3.13)" >&2; exit 1; }
 VENV := .venv
 PY := $(VENV)/bin/python
 SAM := .venv-sam/bin/sam
@@ -7,20 +14,23 @@ PORT ?= 3000
 export SAM_CLI_TELEMETRY := 0
 export AWS_DEFAULT_REGION ?= us-east-1
 
-.PHONY: run test lint typecheck template-lint scan pytest unit integration e2e openapi bench deploy-web clean
+.PHONY: run test lint typecheck template-lint scan pytest unit integration e2e openapi bench package deploy-web clean
 
 $(VENV)/.installed: requirements-dev.txt src/requirements.txt
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(NEED_PYTHON)
+	$(PY) $(IS_313) 2>/dev/null || { rm -rf $(VENV) && $(PYTHON) -m venv $(VENV); }  # a venv of another Python is made anew
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@
 
 .venv-sam/.installed: requirements-sam.txt
-	test -x .venv-sam/bin/python || $(PYTHON) -m venv .venv-sam
+	$(NEED_PYTHON)
+	.venv-sam/bin/python $(IS_313) 2>/dev/null || { rm -rf .venv-sam && $(PYTHON) -m venv .venv-sam; }  # a venv of another Python is made anew
 	.venv-sam/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-sam.txt
 	touch $@
 
 .venv-scan/.installed: requirements-scan.txt
-	test -x .venv-scan/bin/python || $(PYTHON) -m venv .venv-scan
+	$(NEED_PYTHON)
+	.venv-scan/bin/python $(IS_313) 2>/dev/null || { rm -rf .venv-scan && $(PYTHON) -m venv .venv-scan; }  # a venv of another Python is made anew
 	.venv-scan/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-scan.txt
 	touch $@
 
@@ -53,6 +63,9 @@ unit: $(VENV)/.installed
 
 openapi: $(VENV)/.installed  ## regenerate docs/openapi.json from the route definitions
 	PYTHONPATH=src $(PY) -m api.openapi_export docs/openapi.json
+
+package: .venv-sam/.installed  ## every function built as `sam build` builds it (arm64, cp313, bytecode) in .aws-sam/build
+	$(SAM) build --parallel --region $(AWS_DEFAULT_REGION)
 
 bench: $(VENV)/.installed  ## benchmarks with floors measured in the same run (not part of make test)
 	for script in bench/bench_*.py; do PYTHONPATH=src:. $(PY) $$script || exit 1; done

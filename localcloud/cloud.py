@@ -106,10 +106,14 @@ class LocalCloud:
         specs = {}
         for logical_id, resource in self.stack.of_type("AWS::Serverless::Function").items():
             props = resource["Properties"]
+            environment = function_environment(self.stack, logical_id)
+            if (props.get("SnapStart") or {}).get("ApplyOn") == "PublishedVersions":
+                # As Lambda tells a restored environment; the worker then runs the snapshot and restore hooks.
+                environment["AWS_LAMBDA_INITIALIZATION_TYPE"] = "snap-start"
             specs[logical_id] = FunctionSpec(
                 logical_id=logical_id,
                 handler=props["Handler"],
-                environment=function_environment(self.stack, logical_id),
+                environment=environment,
                 timeout_s=int(props.get("Timeout", globals_fn.get("Timeout", 3))),
                 memory_mb=int(props.get("MemorySize", globals_fn.get("MemorySize", 128))),
             )

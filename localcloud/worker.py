@@ -30,6 +30,16 @@ class LocalContext:
         return max(0, self._deadline_ms - int(time.time() * 1000))
 
 
+def run_snapstart_hooks() -> None:
+    """What Lambda does for a SnapStart function: the before-snapshot hooks when it publishes the version, the
+    after-restore hooks in each environment it restores. A hook that fails fails the start, as in Lambda."""
+    from snapshot_restore_py import get_after_restore, get_before_snapshot
+
+    for hooks in (get_before_snapshot(), get_after_restore()):
+        for hook, args, kwargs in hooks:
+            hook(*args, **kwargs)
+
+
 def main() -> None:
     handler_path = sys.argv[1]
     protocol = os.fdopen(os.dup(1), "w", encoding="utf-8")
@@ -37,6 +47,8 @@ def main() -> None:
     sys.stdout = sys.stderr
     module_name, _, attribute = handler_path.rpartition(".")
     handler = getattr(importlib.import_module(module_name), attribute)
+    if os.environ.get("AWS_LAMBDA_INITIALIZATION_TYPE") == "snap-start":
+        run_snapstart_hooks()
     function_name = os.environ.get("AWS_LAMBDA_FUNCTION_NAME", module_name)
     memory = int(os.environ.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "512"))
     protocol.write(json.dumps({"ready": True}) + "\n")

@@ -91,11 +91,12 @@ def resolve(app: APIGatewayHttpResolver, event: dict[str, Any], context: LambdaC
     """Every API function's entry: the correlation id (in every log line and, through the logger, every audit
     record the request writes: adapters.audit_log), the body limits, the availability gate, then the routes.
 
-    No answer may be cached: they carry personal data, and a cached 410 would outlive a restore.
+    No answer may be cached unless its route says so (only public ones do): they carry personal data, and a cached
+    410 would outlive a restore.
     """
     logger.set_correlation_id(correlation_id_of(event))
     response = rejected_body(event) or unavailable_response(event) or app.resolve(event, context)
     headers = response.setdefault("headers", {}) or {}
-    headers["Cache-Control"] = "no-store"
+    headers.setdefault("Cache-Control", "no-store")
     response["headers"] = headers
     return response

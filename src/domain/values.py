@@ -13,9 +13,7 @@ import types
 import typing
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta
-from typing import Any, TypeVar
-
-T = TypeVar("T")
+from typing import Any
 
 
 def to_jsonable(value: Any) -> Any:
@@ -38,14 +36,14 @@ def to_json(value: Any) -> str:
     return json.dumps(to_jsonable(value), separators=(",", ":"), ensure_ascii=False)
 
 
-def from_jsonable(cls: type[T], data: Mapping[str, Any]) -> T:
+def from_jsonable[T](cls: type[T], data: Mapping[str, Any]) -> T:
     """An instance of the dataclass `cls` from `to_jsonable`'s output; unknown keys are ignored (older items)."""
     hints = _hints(cls)
     names = {field.name for field in dataclasses.fields(cls)}  # type: ignore[arg-type]
     return cls(**{name: _decoded(hints[name], value) for name, value in data.items() if name in names})
 
 
-def from_json(cls: type[T], text: str | bytes) -> T:
+def from_json[T](cls: type[T], text: str | bytes) -> T:
     return from_jsonable(cls, json.loads(text))
 
 

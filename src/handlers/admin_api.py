@@ -13,6 +13,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validato
 
 from api.http import BEARER, build_app, resolve
 from api.identity import ADMIN_GROUP, caller_of
+from api.snapstart import prime_on_snapshot
 from api.subject_schemas import RequestOut
 from composition import clock, holds, requests, store
 from domain.audit import AuditRecord, ChainVerification, verify_chain
@@ -316,3 +317,8 @@ def get_certificate(certificate_id: Annotated[str, Path(pattern=r"^[0-9a-f]{32}$
 @logger.inject_lambda_context(clear_state=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return resolve(app, event, context)
+
+
+prime_on_snapshot(
+    app, requests, holds, store, audit_anchors, certificates
+)  # SnapStart: what the published version's snapshot holds

@@ -1,13 +1,15 @@
 """Consent routes: the purposes catalog, a subject's and a visitor's decisions, history, receipts, claim,
 one-click unsubscribe (RFC 8058) and the tokens the host's mailer puts in its List-Unsubscribe headers."""
 
+import hashlib
 import uuid
 from datetime import timedelta
 from functools import cache
 from pathlib import Path as FilePath
 from typing import Annotated, Any
 
-from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Header, Path, Query
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from adapters.audit_log import AuditLog
@@ -32,6 +34,8 @@ from api.consent_schemas import (
 from api.context import request_context
 from api.http import BEARER, build_app, resolve
 from api.identity import APP_GROUP, caller_of
+from api.snapstart import prime_on_snapshot
+from composition import erasure
 from config import Settings
 from domain.clock import epoch_seconds
 from domain.consent.catalog import PurposeCatalog, load_catalog
@@ -93,12 +97,58 @@ def _context() -> RequestContext:
     return request_context(app.current_event)
 
 
-@app.get("/consent/purposes", summary="The purposes catalog and its policy version", tags=TAGS)
-def get_purposes() -> PurposesOut:
+# The banner's hot path: every page view of every visitor asks for the catalog, which changes only with a deploy.
+# Browsers and CDNs may keep it five minutes and serve it stale for a day while they revalidate; a revalidation
+# with the current ETag answers 304 without a body (and, like every answer of this route, without an AWS call).
+PURPOSES_CACHE_CONTROL = "public, max-age=300, stale-while-revalidate=86400"
+
+
+class _NotModified(Exception):
+    """The client's copy of the catalog is current (answered 304, with no body to validate)."""
+
+
+@cache
+def purposes() -> tuple[PurposesOut, str]:
+    """The catalog as the route serves it, and its strong ETag (a digest of exactly those bytes)."""
     current = catalog()
-    return PurposesOut(
+    body = PurposesOut(
         policy_version=current.policy_version,
         purposes=[PurposeOut(**purpose.model_dump()) for purpose in current.purposes],
+    )
+    return body, '"' + hashlib.sha256(body.model_dump_json().encode("utf-8")).hexdigest()[:32] + '"'
+
+
+def _matches(if_none_match: str, etag: str) -> bool:
+    """RFC 9110 13.1.2: `*`, or any listed tag equal to ours under the weak comparison."""
+    tags = [tag.strip().removeprefix("W/") for tag in if_none_match.split(",")]
+    return "*" in tags or etag in tags
+
+
+@app.exception_handler(_NotModified)
+def _not_modified(_: _NotModified) -> Response[None]:
+    return Response(status_code=304, headers={"ETag": purposes()[1], "Cache-Control": PURPOSES_CACHE_CONTROL})
+
+
+@app.get(
+    "/consent/purposes",
+    summary="The purposes catalog and its policy version",
+    tags=TAGS,
+    responses={
+        200: {"description": "The catalog; cacheable, with a strong ETag"},
+        304: {"description": "Not modified: the `If-None-Match` tag is the current one"},
+    },
+)
+def get_purposes(
+    if_none_match: Annotated[str | None, Header(alias="If-None-Match", max_length=1024)] = None,
+) -> Response[PurposesOut]:
+    body, etag = purposes()
+    if if_none_match is not None and _matches(if_none_match, etag):
+        raise _NotModified
+    return Response(
+        status_code=200,
+        content_type="application/json",
+        body=body,
+        headers={"ETag": etag, "Cache-Control": PURPOSES_CACHE_CONTROL},
     )
 
 
@@ -180,3 +230,6 @@ def post_unsubscribe_token(
 @logger.inject_lambda_context(clear_state=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return resolve(app, event, context)
+
+
+prime_on_snapshot(app, service, purposes, erasure)  # SnapStart: what the published version's snapshot holds

@@ -27,6 +27,7 @@ from api.minors_schemas import (
     UnderageOut,
     WithdrawOut,
 )
+from api.snapstart import prime_on_snapshot
 from api.subject_schemas import DownloadOut, ProfileOut, RequestOut
 from composition import clock, erasure, requests, store
 from domain.audit import AuditEntry
@@ -323,3 +324,8 @@ def post_underage(subject_id: SUBJECT_ID) -> UnderageOut:
 @logger.inject_lambda_context(clear_state=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return resolve(app, event, context)
+
+
+prime_on_snapshot(
+    app, requests, erasure, store, parental, consents, underage, catalog
+)  # SnapStart: what the published version's snapshot holds

@@ -9,6 +9,7 @@ from pydantic import BaseModel
 
 from api.http import BEARER, build_app, resolve
 from api.identity import caller_of
+from api.snapstart import prime_on_snapshot
 from observability import logger
 
 app = build_app()
@@ -73,3 +74,6 @@ def swagger() -> Response[str]:
 @logger.inject_lambda_context(clear_state=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return resolve(app, event, context)
+
+
+prime_on_snapshot(app)  # SnapStart: what the published version's snapshot holds

@@ -10,6 +10,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from api.http import BEARER, build_app, resolve
 from api.identity import APP_GROUP, caller_of
+from api.snapstart import prime_on_snapshot
 from api.subject_schemas import (
     ActivityOut,
     DeletionOut,
@@ -237,3 +238,6 @@ def delete_record(
 @logger.inject_lambda_context(clear_state=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return resolve(app, event, context)
+
+
+prime_on_snapshot(app, requests, erasure, store)  # SnapStart: what the published version's snapshot holds

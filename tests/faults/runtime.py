@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 Handler = Callable[[dict[str, Any], Any], Any]
-Job = Generator[None, None, None]
+Job = Generator[None]
 REGION = "us-east-1"
 
 

@@ -106,6 +106,7 @@ def reset_wiring() -> None:
         consent_api.settings,
         consent_api.service,
         consent_api.catalog,
+        consent_api.purposes,
         export_worker.settings,
         export_worker.clock,
         export_worker.store,
@@ -222,6 +223,20 @@ def _subject_api(route: str, body: Any = None) -> Callable[[str], Any]:
 
 def get_consents(stack: Any) -> Callable[[], Any]:
     return warm(_consent_api("consent_api/get_my_consents.json"), consents=True)
+
+
+def purposes_not_modified(stack: Any) -> Callable[[], Any]:
+    """The banner revalidating its copy of the catalog: a 304 (answered() accepts any status under 300 only)."""
+    from handlers import consent_api
+
+    event = _event("consent_api/get_purposes.json")
+    etag = consent_api.lambda_handler(event, LambdaContext())["headers"]["ETag"]
+    event.setdefault("headers", {})["if-none-match"] = etag
+
+    def revalidate() -> None:
+        assert consent_api.lambda_handler(event, LambdaContext())["statusCode"] == 304
+
+    return revalidate
 
 
 def put_consents(stack: Any) -> Callable[[], Any]:
@@ -413,6 +428,7 @@ def overdue_sweep_day(stack: Any) -> Callable[[], Any]:
 # ---------------------------------------------------------------------------------------------------- the plan
 
 CASES = [
+    Case("GET /consent/purposes (304)", "consent_api/get_purposes.json", (), purposes_not_modified),
     Case("GET /me/consents", "consent_api/get_my_consents.json", (GATE, "dynamodb.GetItem"), get_consents),
     Case(
         "PUT /me/consents",

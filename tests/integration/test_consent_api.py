@@ -170,6 +170,50 @@ def test_purposes_list_the_catalog_with_its_policy_version(aws, context):
         assert {"id", "title", "legal_basis", "required", "gpc_opt_out"} <= purpose.keys()
 
 
+def _purposes(context: Any, **headers: str) -> dict[str, Any]:
+    event = load_event("consent_api/get_purposes.json")
+    event.setdefault("headers", {}).update(headers)
+    return consent_api.lambda_handler(event, context)
+
+
+def test_the_catalog_is_cacheable_by_browsers_and_cdns_with_a_strong_etag(aws, context):
+    # When the banner asks for the catalog
+    response = _purposes(context)
+    # Then browsers and CDNs may keep it and revalidate it in the background, under a strong tag
+    assert response["statusCode"] == 200
+    cache_control = response["headers"]["Cache-Control"]
+    assert cache_control.startswith("public")
+    assert re.search(r"max-age=\d+", cache_control)
+    assert re.search(r"stale-while-revalidate=\d+", cache_control)
+    assert re.fullmatch(r'"[0-9a-f]{32}"', response["headers"]["ETag"])  # strong: no W/ prefix
+
+
+def test_a_revalidation_with_the_current_etag_answers_304_without_a_body(aws, context):
+    # Given the tag of the catalog a browser holds
+    etag = _purposes(context)["headers"]["ETag"]
+    # When it revalidates with it (alone, weakly, or among others)
+    for if_none_match in (etag, f"W/{etag}", f'"other", {etag}', "*"):
+        response = _purposes(context, **{"if-none-match": if_none_match})
+        # Then it answers 304, with no body, the same tag and the same caching rules
+        assert response["statusCode"] == 304, if_none_match
+        assert not response.get("body")
+        assert response["headers"]["ETag"] == etag
+        assert response["headers"]["Cache-Control"].startswith("public")
+
+
+def test_a_revalidation_with_an_old_etag_gets_the_catalog(aws, context):
+    response = _purposes(context, **{"if-none-match": '"0123456789abcdef0123456789abcdef"'})
+    assert response["statusCode"] == 200
+    assert json.loads(response["body"])["purposes"]
+
+
+def test_answers_about_a_subject_are_never_cached(aws, context):
+    sub = new_subject()
+    response = consent_api.lambda_handler(as_subject(load_event("consent_api/get_my_consents.json"), sub), context)
+    assert response["statusCode"] == 200
+    assert response["headers"]["Cache-Control"] == "no-store"
+
+
 def test_a_new_subject_sees_the_catalog_defaults(aws, context):
     # Given a subject who never decided anything
     sub = new_subject()

@@ -64,7 +64,10 @@ def test_operations_taking_an_idempotency_key_document_it_and_the_retry_after_of
     idempotent = {
         (method, path)
         for method, path in OPERATIONS
-        if any(p["in"] == "header" for p in DOCUMENT["paths"][path][method].get("parameters", []))
+        if any(
+            p["in"] == "header" and p["name"] == "idempotency-key"
+            for p in DOCUMENT["paths"][path][method].get("parameters", [])
+        )
     }
     assert idempotent == {("post", "/me/requests")}
     operation = DOCUMENT["paths"]["/me/requests"]["post"]
@@ -72,3 +75,10 @@ def test_operations_taking_an_idempotency_key_document_it_and_the_retry_after_of
     assert (key["name"], key["required"]) == ("idempotency-key", False)
     assert "Retry-After" in operation["responses"]["409"]["headers"]
     assert "headers" not in DOCUMENT["paths"]["/me/consents"]["put"]["responses"]["409"]
+
+
+def test_the_purposes_catalog_documents_its_revalidation():
+    operation = DOCUMENT["paths"]["/consent/purposes"]["get"]
+    (condition,) = operation["parameters"]
+    assert (condition["in"], condition["name"], condition["required"]) == ("header", "if-none-match", False)
+    assert "304" in operation["responses"]
