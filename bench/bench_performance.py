@@ -96,6 +96,33 @@ def rows(results: dict[str, Any]) -> list[tuple[str, str, str, str, str, str, st
                 mark(met),
             )
         )
+    for item in cold["functions"]:
+        if "own_share" in item:
+            table.append(
+                (
+                    "cold start, own share",
+                    f"{item['function']}: (cold start - stack floor) / stack floor",
+                    f"{item['handler_ms']:.0f} ms",
+                    f"{item['stack_floor_ms']:.0f} ms",
+                    f"{item['own_share']:.2f}",
+                    f"<= {item['own_share_target']}",
+                    mark(item["own_share"] <= item["own_share_target"]),
+                )
+            )
+    for item in cold["functions"]:
+        restore = item.get("restore")
+        if restore:
+            table.append(
+                (
+                    "first request after restore",
+                    f"{item['function']} (SnapStart): first request vs the same request warm",
+                    f"{restore['first_ms']:.1f} ms",
+                    f"{restore['warm_ms']:.1f} ms",
+                    f"{restore['ratio']:.2f}",
+                    f"<= {restore['target_ratio']}",
+                    mark(restore["ratio"] <= restore["target_ratio"]),
+                )
+            )
     framework = cold.get("framework")
     if framework:
         table.append(

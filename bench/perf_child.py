@@ -3,6 +3,9 @@
     perf_child.py handler <spec.json>   import the handler module, answer the spec's event (a cold start)
     perf_child.py record  <spec.json>   the same, recording every AWS call (service, operation, parameters)
     perf_child.py floor   <spec.json>   import boto3, create the same clients, replay the recorded calls
+    perf_child.py restored <spec.json>  SnapStart: import the handler and run its snapshot and restore hooks (untimed,
+                                        as Lambda does before the first request), then the first request of the
+                                        restored environment, then the same request (other ids) warm
     perf_child.py framework <spec.json> boto3 imported first (untimed), then the API functions' framework alone:
                                         powertools' validated resolver and pydantic, one route, one answer (or
                                         pydantic alone, the same models without the resolver)
@@ -137,6 +140,25 @@ def run_handler(spec: dict[str, Any], record: bool) -> dict[str, Any]:
         "calls": [f"{service}.{operation}" for service, operation, _ in calls],
         "peak_rss": peak_rss_bytes(),
     }
+
+
+def run_restored(spec: dict[str, Any]) -> dict[str, Any]:
+    import importlib
+    import statistics
+
+    from snapshot_restore_py import get_after_restore, get_before_snapshot
+
+    module = importlib.import_module(spec["handler"])
+    for hooks in (get_before_snapshot(), get_after_restore()):
+        for hook, args, kwargs in hooks:
+            hook(*args, **kwargs)
+    timings, statuses = [], set()
+    for event in spec["events"]:
+        started = time.perf_counter()
+        answer = module.lambda_handler(event, Context())
+        timings.append(time.perf_counter() - started)
+        statuses.add(answer.get("statusCode") if isinstance(answer, dict) else None)
+    return {"first_s": timings[0], "warm_s": statistics.median(timings[1:]), "statuses": sorted(map(str, statuses))}
 
 
 def run_floor(spec: dict[str, Any]) -> dict[str, Any]:
@@ -324,6 +346,8 @@ def main() -> None:
     spec = json.loads(Path(spec_path).read_text(encoding="utf-8"))
     if mode == "floor":
         result = run_floor(spec)
+    elif mode == "restored":
+        result = run_restored(spec)
     elif mode == "framework":
         result = run_framework(spec)
     elif mode == "export":
