@@ -144,11 +144,12 @@ class ChildLink(BaseModel):
 
 
 class IssuedRequest(BaseModel):
+    """What the host application learns of a request: no token (that is in the parent's e-mail only)."""
+
     model_config = ConfigDict(frozen=True)
 
     request_id: str
     expires_at: datetime
-    token: str
 
 
 # ---------------------------------------------------------------- decision rules

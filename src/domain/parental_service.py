@@ -1,5 +1,6 @@
 """Parental consent use cases: ask a parent, record the parent's single decision, link the accounts, and the
-parent's view of the linked children. Events carry ids and the host's opaque reference, never an e-mail."""
+parent's view of the linked children. Events carry ids and the host's opaque reference, never an e-mail, and never
+the confirmation token: that goes to the parent's mailbox only (domain.parental_mail)."""
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -21,6 +22,7 @@ from domain.parental import (
     parent_of_link,
     verify_confirmation_token,
 )
+from domain.parental_mail import Language, ParentMail, confirmation_link, consent_request_mail
 
 Event = tuple[str, dict[str, object]]
 Spend = tuple[str, int]  # (token id, epoch second until which it must stay spent)
@@ -51,6 +53,12 @@ class SubjectMissing(Exception):
 
 class ChainMoved(Exception):
     """An audit chain moved under the transaction; reading again and retrying is safe."""
+
+
+class ParentMailer(Protocol):
+    def send(self, mail: ParentMail) -> None:
+        """Hands the mail to the mail service; raises if it was not accepted. Never logs the address or the body."""
+        ...
 
 
 class ParentalStore(Protocol):
@@ -84,15 +92,24 @@ class ParentalService:
         new_id: Callable[[], str],
         token_secret: Callable[[], bytes],
         expiry: timedelta,
+        mailer: ParentMailer,
+        confirm_url: str,
     ) -> None:
         self.store = store
         self.clock = clock
         self.new_id = new_id
         self.token_secret = token_secret
         self.expiry = expiry
+        self.mailer = mailer
+        self.confirm_url = confirm_url
 
     # ------------------------------------------------------------------ host application
-    def request(self, parent_email: str, country: str, child_reference: str) -> IssuedRequest:
+    def request(
+        self, parent_email: str, country: str, child_reference: str, *, language: Language = "en"
+    ) -> IssuedRequest:
+        """Stores the pending request, then e-mails the parent the link with the single-use token. The caller gets
+        the request id only: whoever can answer for the parent must read the parent's mailbox. (If the mail service
+        refuses, the request stays pending without a link and expires; the host application asks again.)"""
         now = self.clock.now()
         expires_at = datetime.fromtimestamp(epoch_seconds(now + self.expiry), tz=now.tzinfo)
         request = PendingRequest(
@@ -106,14 +123,10 @@ class ParentalService:
         token = issue_confirmation_token(
             self.token_secret(), request_id=request.request_id, expires_at=expires_at, token_id=self.new_id()
         )
-        detail: dict[str, object] = {
-            "request_id": request.request_id,
-            "child_reference": child_reference,
-            "token": token,
-            "expires_at": expires_at.isoformat(),
-        }
-        self.store.create(request, event=("ParentalConsentRequested", detail))
-        return IssuedRequest(request_id=request.request_id, expires_at=expires_at, token=token)
+        self.store.create(request, event=("ParentalConsentRequested", {"request_id": request.request_id}))
+        link = confirmation_link(self.confirm_url, token)
+        self.mailer.send(consent_request_mail(parent_email, language=language, link=link, expires_at=expires_at))
+        return IssuedRequest(request_id=request.request_id, expires_at=expires_at)
 
     def link(self, request_id: str, child_subject_id: str, parent_subject_id: str | None = None) -> ChildLink:
         for _ in range(LINK_ATTEMPTS):

@@ -106,15 +106,18 @@ def post_check(body: MinorCheckIn) -> MinorCheckOut:
 @app.post(
     "/minors/consent-requests",
     summary="Ask a parent for consent: keeps only the parent's e-mail until the answer or expiry (host application)",
+    description="The backend e-mails the parent (in `language`) what would be collected, why, and the parent's "
+    "rights, with a single-use link to answer. The link's token goes to that mailbox only: it is in neither this "
+    "answer nor any event.",
     tags=TAGS,
     security=BEARER,
     status_code=201,
 )
 def post_consent_request(body: ConsentRequestIn) -> ConsentRequestOut:
     _host_app()
-    issued = parental().request(body.parent_email, body.country, body.child_reference)
+    issued = parental().request(body.parent_email, body.country, body.child_reference, language=body.language)
     logger.info("parental consent requested", extra={"request_id": issued.request_id})
-    return ConsentRequestOut(request_id=issued.request_id, expires_at=issued.expires_at, token=issued.token)
+    return ConsentRequestOut(request_id=issued.request_id, expires_at=issued.expires_at)
 
 
 @app.post(

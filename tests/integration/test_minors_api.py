@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import uuid
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -19,6 +20,7 @@ from domain.minors import check_minor_at, load_age_table
 from domain.parental import issue_confirmation_token
 from domain.profile import new_profile
 from handlers import minors_api, parental_expiry, purge_worker, subject_api
+from localcloud.mail import sent_mail
 from tests.support import as_subject, at_path, load_event, routed, with_body
 
 CHILD_REFERENCE = "signup-7f3a9c21"
@@ -74,14 +76,24 @@ def sign_up(subject_id: str, **attributes: str) -> None:
     assert composition.store().create_profile(profile, audit=audit)
 
 
+def mailed_token(address: str = PARENT_EMAIL) -> str:
+    """The confirmation token of the last mail to `address`, taken from its link as the parent would."""
+    (*_, mail) = sent_mail(address)
+    found = re.search(r"[?&]parental_consent=([A-Za-z0-9._-]+)", mail["body"])
+    assert found, mail["body"]
+    return found.group(1)
+
+
 def request_consent(context: Any, reference: str = CHILD_REFERENCE) -> dict[str, Any]:
+    """The host application asks; the token is then read from the parent's mail (the answer has none)."""
     event = with_body(
         load_event("minors_api/post_consent_request.json"),
         {"parent_email": PARENT_EMAIL, "country": "DE", "child_reference": reference},
     )
     status, body = invoke(event, context)
     assert status == 201, body
-    return body  # type: ignore[no-any-return]
+    assert "token" not in body
+    return body | {"token": mailed_token()}  # type: ignore[no-any-return]
 
 
 def confirm(context: Any, token: str, decision: str = "approve") -> tuple[int, Any]:
@@ -191,13 +203,31 @@ def test_a_request_keeps_only_the_parents_e_mail_and_publishes_no_e_mail(aws, dd
     assert int(item["expires_at"]["N"]) == int(expires_at.timestamp())
     assert timedelta(days=7) - timedelta(minutes=1) < expires_at - datetime.now(UTC) <= timedelta(days=7)
     (detail,) = outbox(ddb, aws, "ParentalConsentRequested")
-    assert detail == {
-        "request_id": issued["request_id"],
-        "child_reference": CHILD_REFERENCE,
-        "token": issued["token"],
-        "expires_at": expires_at.isoformat(),
-    }
+    assert detail == {"request_id": issued["request_id"]}
     assert "@" not in json.dumps(detail)
+
+
+def test_the_host_application_gets_no_token_and_the_bus_carries_none(aws, ddb, context):
+    """Attack step 1: a host credential asks for consent and hopes to answer for the parent itself."""
+    # Given the host application asks a parent for consent
+    event = with_body(
+        load_event("minors_api/post_consent_request.json"),
+        {"parent_email": PARENT_EMAIL, "country": "DE", "child_reference": CHILD_REFERENCE, "language": "de"},
+    )
+    status, body = invoke(event, context)
+    # Then its answer names the request only
+    assert status == 201, body
+    assert set(body) == {"request_id", "expires_at"}
+    # And the only copy of the token is in the one mail to the parent, in German, from the configured sender
+    (mail,) = sent_mail(PARENT_EMAIL)
+    token = mailed_token()
+    assert mail["from"] == os.environ["PARENTAL_MAIL_SENDER"]
+    assert mail["subject"] == "Ihre Einwilligung für das Konto Ihres Kindes"
+    assert "Ihre Rechte" in mail["body"]
+    assert token not in json.dumps(body)
+    # And no event written for the bus carries it
+    assert token not in everything(ddb, aws)
+    assert all(token not in json.dumps(detail) for detail in outbox(ddb, aws, "ParentalConsentRequested"))
 
 
 def test_an_e_mail_address_as_child_reference_is_refused(aws, context):

@@ -2,6 +2,7 @@
 
 import base64
 import json
+import re
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import count
 
@@ -28,6 +29,7 @@ from domain.parental import (
     parental_rights_apply,
     verify_confirmation_token,
 )
+from domain.parental_mail import LANGUAGES, ParentMail
 from domain.parental_service import (
     Audit,
     ChainMoved,
@@ -256,13 +258,38 @@ class FakeStore:
         self.audits.append((link.child_subject_id, audit))
 
 
+class FakeMailer:
+    """Records every mail the service sends, instead of sending it."""
+
+    def __init__(self) -> None:
+        self.sent: list[ParentMail] = []
+
+    def send(self, mail: ParentMail) -> None:
+        self.sent.append(mail)
+
+    def token_to(self, address: str) -> str:
+        """The confirmation token in the last mail to `address`, as the parent would take it from the link."""
+        (*_, mail) = [mail for mail in self.sent if mail.to == address]
+        found = re.search(r"parental_consent=([A-Za-z0-9._-]+)", mail.body)
+        assert found, mail.body
+        return found.group(1)
+
+
+CONFIRM_URL = "https://privacy.example/"
+
+
 @pytest.fixture
 def store() -> FakeStore:
     return FakeStore()
 
 
 @pytest.fixture
-def service(store: FakeStore) -> ParentalService:
+def mailer() -> FakeMailer:
+    return FakeMailer()
+
+
+@pytest.fixture
+def service(store: FakeStore, mailer: FakeMailer) -> ParentalService:
     ids = count(1)
     return ParentalService(
         store,
@@ -270,7 +297,14 @@ def service(store: FakeStore) -> ParentalService:
         new_id=lambda: f"{next(ids):032x}",
         token_secret=lambda: SECRET,
         expiry=timedelta(days=7),
+        mailer=mailer,
+        confirm_url=CONFIRM_URL,
     )
+
+
+@pytest.fixture
+def sent_token(mailer: FakeMailer):
+    return lambda: mailer.token_to("parent@example.org")
 
 
 def test_a_request_keeps_the_e_mail_but_its_event_never_carries_it(service, store):
@@ -278,18 +312,51 @@ def test_a_request_keeps_the_e_mail_but_its_event_never_carries_it(service, stor
     assert store.pending_items[issued.request_id].parent_email == "parent@example.org"
     detail_type, detail = store.events[-1]
     assert detail_type == "ParentalConsentRequested"
-    assert detail == {
-        "request_id": issued.request_id,
-        "child_reference": "signup-1",
-        "token": issued.token,
-        "expires_at": (NOW + timedelta(days=7)).isoformat(),
-    }
+    assert detail == {"request_id": issued.request_id}
     assert "@" not in json.dumps(detail)
 
 
-def test_an_approval_drops_the_e_mail_and_a_replay_changes_nothing(service, store):
+def test_the_confirmation_token_reaches_only_the_parents_mailbox(service, store, mailer):
+    # Given a host application asking a parent for consent
+    issued = service.request("parent@example.org", "DE", "signup-1")
+    # Then one mail went to the parent, with a link that carries a token valid for this request
+    (mail,) = mailer.sent
+    assert mail.to == "parent@example.org"
+    token = mailer.token_to("parent@example.org")
+    assert verify_confirmation_token(SECRET, token, now=NOW).request_id == issued.request_id
+    assert f"{CONFIRM_URL}?parental_consent={token}" in mail.body
+    # And neither the caller's answer nor the published event carries it (attack step 1: the host gets no token)
+    assert "token" not in issued.model_dump()
+    assert token not in issued.model_dump_json()
+    assert all(token not in json.dumps(detail) for _, detail in store.events)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_parents_mail_says_what_is_collected_why_and_the_parents_rights(service, mailer, language):
+    # Given a request in one of the supported languages
+    service.request("parent@example.org", "FR", "signup-1", language=language)
+    # Then the mail, in that language, explains collection, purpose and rights, and when the link expires
+    (mail,) = mailer.sent
+    assert mail.language == language
+    for section in ("collected", "why", "rights"):
+        assert mail.sections[section] in mail.body
+    assert "2026-06-08" in mail.body
+    assert "signup-1" not in mail.body  # the host's reference is not the parent's business
+
+
+def test_each_language_has_its_own_wording():
+    from domain.parental_mail import consent_request_mail
+
+    bodies = {
+        language: consent_request_mail("p@example.org", language=language, link="L", expires_at=NOW).body
+        for language in LANGUAGES
+    }
+    assert len(set(bodies.values())) == len(LANGUAGES) >= 3
+
+
+def test_an_approval_drops_the_e_mail_and_a_replay_changes_nothing(service, store, sent_token):
     issued = service.request("parent@example.org", "DE", "signup-2")
-    service.confirm(issued.token, "approve")
+    service.confirm(sent_token(), "approve")
     assert issued.request_id not in store.pending_items
     assert "parent@example.org" not in store.approved_items[issued.request_id].model_dump_json()
     assert store.events[-1] == (
@@ -298,13 +365,13 @@ def test_an_approval_drops_the_e_mail_and_a_replay_changes_nothing(service, stor
     )
     events_before = list(store.events)
     with pytest.raises(ConfirmationTokenUsed):
-        service.confirm(issued.token, "deny")
+        service.confirm(sent_token(), "deny")
     assert store.events == events_before
 
 
-def test_a_denial_deletes_the_request_and_says_so(service, store):
+def test_a_denial_deletes_the_request_and_says_so(service, store, sent_token):
     issued = service.request("parent@example.org", "DE", "signup-3")
-    service.confirm(issued.token, "deny")
+    service.confirm(sent_token(), "deny")
     assert store.pending_items == {}
     assert store.approved_items == {}
     assert store.events[-1] == (
@@ -313,11 +380,11 @@ def test_a_denial_deletes_the_request_and_says_so(service, store):
     )
 
 
-def test_a_decision_is_audited_as_the_parents_under_the_request(service, store):
+def test_a_decision_is_audited_as_the_parents_under_the_request(service, store, sent_token):
     # Given a pending request
     issued = service.request("parent@example.org", "DE", "signup-7")
     # When the parent denies it
-    service.confirm(issued.token, "deny", correlation_id="corr-1")
+    service.confirm(sent_token(), "deny", correlation_id="corr-1")
     # Then one audit record of the parent's decision is chained under the request, with no e-mail address
     ((subject, entry),) = store.audits
     assert subject == f"parental-request:{issued.request_id}"
@@ -326,28 +393,28 @@ def test_a_decision_is_audited_as_the_parents_under_the_request(service, store):
     assert "@" not in json.dumps(entry.details)
 
 
-def test_a_decision_whose_audit_chain_moved_is_recorded_once_on_the_next_try(service, store):
+def test_a_decision_whose_audit_chain_moved_is_recorded_once_on_the_next_try(service, store, sent_token):
     # Given a pending request whose first decision transaction is cancelled because the audit chain moved
     issued = service.request("parent@example.org", "DE", "signup-8")
     store.chain_moves = 1
     # When the parent approves it
-    service.confirm(issued.token, "approve")
+    service.confirm(sent_token(), "approve")
     # Then the approval and its one audit record are recorded
     assert issued.request_id in store.approved_items
     assert [entry.action for _, entry in store.audits] == ["parental.consent_approved"]
 
 
-def test_a_spent_token_is_used_even_when_the_request_is_still_pending(service, store):
+def test_a_spent_token_is_used_even_when_the_request_is_still_pending(service, store, sent_token):
     # Given a token id recorded as spent (a concurrent confirm committed first)
-    issued = service.request("parent@example.org", "DE", "signup-4")
-    store.spent.add(verify_confirmation_token(SECRET, issued.token, now=NOW).token_id)
+    service.request("parent@example.org", "DE", "signup-4")
+    store.spent.add(verify_confirmation_token(SECRET, sent_token(), now=NOW).token_id)
     with pytest.raises(ConfirmationTokenUsed):
-        service.confirm(issued.token, "approve")
+        service.confirm(sent_token(), "approve")
 
 
-def test_link_needs_both_accounts_and_names_the_parent(service, store):
+def test_link_needs_both_accounts_and_names_the_parent(service, store, sent_token):
     issued = service.request("parent@example.org", "DE", "signup-5")
-    service.confirm(issued.token, "approve")
+    service.confirm(sent_token(), "approve")
     with pytest.raises(NotFound):
         service.link(issued.request_id, "child-1", "parent-1")
     store.profiles |= {"child-1", "parent-1"}
@@ -362,10 +429,10 @@ def test_link_needs_both_accounts_and_names_the_parent(service, store):
     ]
 
 
-def test_another_parent_cannot_see_the_child(service, store):
+def test_another_parent_cannot_see_the_child(service, store, sent_token):
     store.profiles |= {"child-1", "parent-1"}
     issued = service.request("parent@example.org", "DE", "signup-6")
-    service.confirm(issued.token, "approve")
+    service.confirm(sent_token(), "approve")
     service.link(issued.request_id, "child-1", "parent-1")
     with pytest.raises(NotFound):
         service.linked_child("parent-2", "child-1")
