@@ -153,9 +153,12 @@ class Gateway:
         unknown = set(groups) - self.cloud.known_groups()
         if unknown:
             return _json(400, {"error": "unknown_group", "message": f"Unknown groups: {sorted(unknown)}."})
+        metadata = body.get("client_metadata") or {}
+        if not isinstance(metadata, dict) or not all(isinstance(v, str) for v in metadata.values()):
+            return _json(400, {"error": "bad_request", "message": "client_metadata must map names to strings."})
         names = ("email", "given_name", "family_name", "country", "birth_date")
         attributes = {("birthdate" if k == "birth_date" else k): str(body[k]) for k in names if body.get(k)}
-        return _json(200, self.cloud.login(username.strip(), groups, attributes))
+        return _json(200, self.cloud.login(username.strip(), groups, attributes, metadata))
 
     def _clock(self) -> dict[str, Any]:
         import datetime as dt

@@ -50,6 +50,7 @@ def parental_store() -> "DynamoParentalStore":
 @cache
 def parental() -> "ParentalService":
     from adapters.parent_mail import SesParentMailer
+    from domain.minors import load_age_table
     from domain.parental_service import ParentalService
 
     config = settings()
@@ -61,6 +62,9 @@ def parental() -> "ParentalService":
         expiry=timedelta(days=config.parental_consent_expiry_days),
         mailer=SesParentMailer(config.parental_mail_sender),
         confirm_url=config.parental_confirm_url,
+        profiles=store(),
+        age_table=load_age_table(),
+        minimum_consent_age=config.minimum_consent_age,
     )
 
 

@@ -9,20 +9,24 @@ from typing import Protocol
 from domain.audit import Actor, AuditEntry
 from domain.clock import Clock, epoch_seconds
 from domain.errors import Conflict, NotFound
+from domain.minors import AgeOfConsentTable
 from domain.parental import (
     ApprovedRequest,
+    ChildBinding,
     ChildLink,
     ConfirmationTokenUsed,
     Decision,
     IssuedRequest,
     NotLinked,
     PendingRequest,
+    check_bound_child,
     check_child_of_link,
     issue_confirmation_token,
     parent_of_link,
     verify_confirmation_token,
 )
 from domain.parental_mail import Language, ParentMail, confirmation_link, consent_request_mail
+from domain.profile import Profile
 
 Event = tuple[str, dict[str, object]]
 Spend = tuple[str, int]  # (token id, epoch second until which it must stay spent)
@@ -51,6 +55,10 @@ class SubjectMissing(Exception):
     """The child's or the parent's profile does not exist."""
 
 
+class BindingMoved(Exception):
+    """The child's binding no longer names this request, or names another parent: read it again."""
+
+
 class ChainMoved(Exception):
     """An audit chain moved under the transaction; reading again and retrying is safe."""
 
@@ -59,6 +67,10 @@ class ParentMailer(Protocol):
     def send(self, mail: ParentMail) -> None:
         """Hands the mail to the mail service; raises if it was not accepted. Never logs the address or the body."""
         ...
+
+
+class ChildProfiles(Protocol):
+    def profile(self, subject_id: str) -> Profile | None: ...
 
 
 class ParentalStore(Protocol):
@@ -74,7 +86,14 @@ class ParentalStore(Protocol):
 
     def approved(self, request_id: str) -> ApprovedRequest | None: ...
 
-    def link(self, approved: ApprovedRequest, link: ChildLink, *, audits: list[tuple[str, AuditEntry]]) -> None: ...
+    def binding(self, child_subject_id: str) -> ChildBinding | None:
+        """The consent request the child's own sign-up named, and the parent it was linked to, if any."""
+        ...
+
+    def link(self, approved: ApprovedRequest, link: ChildLink, *, audits: list[tuple[str, AuditEntry]]) -> None:
+        """Records the link if the approval still allows it (else RequestEnded), both accounts exist (else
+        SubjectMissing) and the child's binding still names this request and no other parent (else BindingMoved)."""
+        ...
 
     def link_of(self, parent_subject_id: str, child_subject_id: str) -> ChildLink | None: ...
 
@@ -94,6 +113,9 @@ class ParentalService:
         expiry: timedelta,
         mailer: ParentMailer,
         confirm_url: str,
+        profiles: ChildProfiles,
+        age_table: AgeOfConsentTable,
+        minimum_consent_age: int = 0,
     ) -> None:
         self.store = store
         self.clock = clock
@@ -102,6 +124,9 @@ class ParentalService:
         self.expiry = expiry
         self.mailer = mailer
         self.confirm_url = confirm_url
+        self.profiles = profiles
+        self.age_table = age_table
+        self.minimum_consent_age = minimum_consent_age
 
     # ------------------------------------------------------------------ host application
     def request(
@@ -136,6 +161,19 @@ class ParentalService:
             parent = parent_of_link(approved, parent_subject_id)
             check_child_of_link(approved, child_subject_id, parent)
             now = self.clock.now()
+            child = self.profiles.profile(child_subject_id)
+            if child is None:
+                raise NotFound("No account with this id: the child and the parent must both have signed up.")
+            check_bound_child(
+                approved,
+                self.store.binding(child_subject_id),
+                parent,
+                child.birth_date,
+                child.country,
+                now,
+                table=self.age_table,
+                configured_minimum=self.minimum_consent_age,
+            )
             link = ChildLink(
                 parent_subject_id=parent,
                 child_subject_id=child_subject_id,
@@ -154,7 +192,7 @@ class ParentalService:
                 return link
             except SubjectMissing:
                 raise NotFound("No account with this id: the child and the parent must both have signed up.") from None
-            except (RequestEnded, ChainMoved):
+            except (RequestEnded, BindingMoved, ChainMoved):
                 continue  # read the approval again: a concurrent link either matches ours or conflicts
         raise Conflict("The consent request changed while linking; please retry.")
 

@@ -135,6 +135,9 @@ def post_confirm(body: ConfirmIn) -> ConfirmOut:
 @app.post(
     "/app/minors/consent-requests/<request_id>/link",
     summary="Link an approved request's child account to the parent (host application only)",
+    description="Only the account whose own sign-up named this request (client metadata `parental_request_id`) can "
+    "be linked, while its birth date needs a parent's consent and it has no other parent; otherwise 409 "
+    "`child_not_bound`, `parental_consent_not_required`, `child_already_linked` or `link_conflict`.",
     tags=TAGS,
     security=BEARER,
 )

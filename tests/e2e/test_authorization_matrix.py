@@ -328,7 +328,13 @@ def world(cloud) -> tuple[SubjectA, dict[str, str | None]]:
     )
     confirm = {"token": mailed_token(cloud, f"matrix-parent-{tag}@example.org"), "decision": "approve"}
     _created(cloud.call("POST", "/minors/consent-requests/confirm", json=confirm))
-    child = cloud.login(f"matrix-child-{tag}@example.org", given_name="Kid", birth_date="2015-04-02", country="DE")
+    child = cloud.login(
+        f"matrix-child-{tag}@example.org",
+        given_name="Kid",
+        birth_date="2015-04-02",
+        country="DE",
+        client_metadata={"parental_request_id": asked["request_id"]},
+    )
     link = {"child_subject_id": child["sub"], "parent_subject_id": a["sub"]}
     _created(cloud.call("POST", f"/app/minors/consent-requests/{asked['request_id']}/link", app, json=link))
     child_request = _created(

@@ -15,12 +15,16 @@ from domain.errors import Conflict, InvalidRequest, NotFound
 from domain.minors import load_age_table
 from domain.parental import (
     ApprovedRequest,
+    ChildAlreadyLinked,
+    ChildBinding,
     ChildLink,
+    ChildNotBound,
     ConfirmationClaim,
     ConfirmationTokenUsed,
     ExpiredConfirmationToken,
     InvalidConfirmationToken,
     LinkConflict,
+    ParentalConsentNotRequired,
     PendingRequest,
     issue_confirmation_token,
     minimum_age_override,
@@ -32,6 +36,7 @@ from domain.parental import (
 from domain.parental_mail import LANGUAGES, ParentMail
 from domain.parental_service import (
     Audit,
+    BindingMoved,
     ChainMoved,
     Event,
     ParentalService,
@@ -40,6 +45,7 @@ from domain.parental_service import (
     SubjectMissing,
     TokenSpent,
 )
+from domain.profile import Profile
 
 SECRET = b"parental-secret-with-enough-entropy-0123456789"
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
@@ -201,6 +207,8 @@ class FakeStore:
         self.spent: set[str] = set()
         self.links: dict[tuple[str, str], ChildLink] = {}
         self.profiles: set[str] = set()
+        self.birth_dates: dict[str, date | None] = {}
+        self.bindings: dict[str, ChildBinding] = {}
         self.events: list[Event] = []
         self.audits: list[tuple[str, AuditEntry]] = []
         self.chain_moves = 0  # how many decisions to cancel as if another record had landed in the chain first
@@ -238,9 +246,31 @@ class FakeStore:
     def approved(self, request_id: str) -> ApprovedRequest | None:
         return self.approved_items.get(request_id)
 
+    def sign_up(self, subject_id: str, *, born: date | None = None, bound_to: str | None = None) -> None:
+        """A sign-up, as the post-confirmation trigger records it (bound to a consent request if it named one)."""
+        self.profiles.add(subject_id)
+        self.birth_dates[subject_id] = born
+        if bound_to:
+            self.bindings[subject_id] = ChildBinding(child_subject_id=subject_id, request_id=bound_to, bound_at=NOW)
+
+    def profile(self, subject_id: str) -> Profile | None:
+        if subject_id not in self.profiles:
+            return None
+        born = self.birth_dates.get(subject_id)
+        return Profile(subject_id=subject_id, country="DE", birth_date=born, created_at=NOW, updated_at=NOW)
+
+    def binding(self, child_subject_id: str) -> ChildBinding | None:
+        return self.bindings.get(child_subject_id)
+
     def link(self, approved: ApprovedRequest, link: ChildLink, *, audits: list[tuple[str, AuditEntry]]) -> None:
         if not {link.parent_subject_id, link.child_subject_id} <= self.profiles:
             raise SubjectMissing
+        binding = self.bindings.get(link.child_subject_id)
+        if binding is None or binding.request_id != link.request_id:
+            raise BindingMoved
+        if binding.parent_subject_id not in (None, link.parent_subject_id):
+            raise BindingMoved
+        self.bindings[link.child_subject_id] = binding.model_copy(update={"parent_subject_id": link.parent_subject_id})
         self.approved_items[approved.request_id] = approved.model_copy(
             update={"parent_subject_id": link.parent_subject_id, "child_subject_id": link.child_subject_id}
         )
@@ -299,6 +329,8 @@ def service(store: FakeStore, mailer: FakeMailer) -> ParentalService:
         expiry=timedelta(days=7),
         mailer=mailer,
         confirm_url=CONFIRM_URL,
+        profiles=store,
+        age_table=load_age_table(),
     )
 
 
@@ -412,12 +444,16 @@ def test_a_spent_token_is_used_even_when_the_request_is_still_pending(service, s
         service.confirm(sent_token(), "approve")
 
 
+CHILD_BORN = date(2015, 4, 2)  # 11 on NOW: a parent's consent is needed everywhere
+
+
 def test_link_needs_both_accounts_and_names_the_parent(service, store, sent_token):
     issued = service.request("parent@example.org", "DE", "signup-5")
     service.confirm(sent_token(), "approve")
     with pytest.raises(NotFound):
         service.link(issued.request_id, "child-1", "parent-1")
-    store.profiles |= {"child-1", "parent-1"}
+    store.sign_up("child-1", born=CHILD_BORN, bound_to=issued.request_id)
+    store.sign_up("parent-1")
     with pytest.raises(InvalidRequest):
         service.link(issued.request_id, "child-1")  # nobody named the parent
     link = service.link(issued.request_id, "child-1", "parent-1")
@@ -430,8 +466,9 @@ def test_link_needs_both_accounts_and_names_the_parent(service, store, sent_toke
 
 
 def test_another_parent_cannot_see_the_child(service, store, sent_token):
-    store.profiles |= {"child-1", "parent-1"}
     issued = service.request("parent@example.org", "DE", "signup-6")
+    store.sign_up("child-1", born=CHILD_BORN, bound_to=issued.request_id)
+    store.sign_up("parent-1")
     service.confirm(sent_token(), "approve")
     service.link(issued.request_id, "child-1", "parent-1")
     with pytest.raises(NotFound):
@@ -457,3 +494,65 @@ def test_an_approval_for_one_parent_cannot_be_linked_to_another():
 def test_unknown_approvals_are_not_found(service):
     with pytest.raises(NotFound):
         service.link("f" * 32, "child-1", "parent-1")
+
+
+# ---------------------------------------------------------------- a link needs a child bound by its own sign-up
+@pytest.fixture
+def approved_request(service, sent_token) -> str:
+    """A request the parent approved from the e-mailed link, and the parent's account."""
+    issued = service.request("parent@example.org", "DE", "signup-9")
+    service.confirm(sent_token(), "approve")
+    service.store.sign_up("parent-1")
+    return issued.request_id
+
+
+def test_an_existing_account_that_no_sign_up_bound_to_the_request_cannot_be_linked(service, store, approved_request):
+    # Given an existing adult who never gave a birth date, and an existing child, neither bound to the request
+    store.sign_up("adult-1")
+    store.sign_up("other-child", born=CHILD_BORN)
+    # When the host application links either as the request's child
+    for victim in ("adult-1", "other-child"):
+        with pytest.raises(ChildNotBound) as refused:
+            service.link(approved_request, victim, "parent-1")
+        # Then it is refused as a conflict, and nothing is linked
+        assert refused.value.code == "child_not_bound"
+    assert isinstance(refused.value, Conflict)
+    assert store.links == {}
+
+
+def test_a_child_bound_to_another_request_cannot_be_linked_by_this_one(service, store, approved_request):
+    store.sign_up("child-1", born=CHILD_BORN, bound_to="f" * 32)
+    with pytest.raises(ChildNotBound):
+        service.link(approved_request, "child-1", "parent-1")
+    assert store.links == {}
+
+
+@pytest.mark.parametrize("born", [None, date(2000, 1, 1), date(2010, 5, 31)], ids=["no-date", "adult", "16-in-DE"])
+def test_a_bound_account_whose_birth_date_needs_no_parent_cannot_be_linked(service, store, approved_request, born):
+    # Given an account bound at sign-up whose birth date is missing or says consent is theirs to give (DE: 16)
+    store.sign_up("child-1", born=born, bound_to=approved_request)
+    # When the host application links it
+    with pytest.raises(ParentalConsentNotRequired) as refused:
+        service.link(approved_request, "child-1", "parent-1")
+    # Then it is refused: a parent's rights would not apply to this account
+    assert (refused.value.code, store.links) == ("parental_consent_not_required", {})
+    assert isinstance(refused.value, Conflict)
+
+
+def test_a_child_who_has_a_parent_cannot_get_another(service, store, approved_request):
+    # Given a bound child already linked to another parent
+    store.sign_up("child-1", born=CHILD_BORN, bound_to=approved_request)
+    store.bindings["child-1"] = store.bindings["child-1"].model_copy(update={"parent_subject_id": "parent-0"})
+    # When the host application links it to parent-1
+    with pytest.raises(ChildAlreadyLinked) as refused:
+        service.link(approved_request, "child-1", "parent-1")
+    # Then it is refused
+    assert (refused.value.code, store.links) == ("child_already_linked", {})
+    assert isinstance(refused.value, Conflict)
+
+
+def test_a_bound_child_under_the_age_of_consent_is_linked_once(service, store, approved_request):
+    store.sign_up("child-1", born=CHILD_BORN, bound_to=approved_request)
+    link = service.link(approved_request, "child-1", "parent-1")
+    assert service.link(approved_request, "child-1", "parent-1").request_id == link.request_id  # a retry: the same
+    assert store.bindings["child-1"].parent_subject_id == "parent-1"
