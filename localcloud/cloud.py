@@ -146,8 +146,12 @@ class LocalCloud:
             return str(target["Fn::GetAtt"][0])
         return None
 
-    def login(self, username: str, groups: list[str], attributes: dict[str, str]) -> dict[str, Any]:
-        """Real Cognito tokens for a user, created (and confirmed through the sign-up path) if new."""
+    def login(
+        self, username: str, groups: list[str], attributes: dict[str, str], metadata: dict[str, str] | None = None
+    ) -> dict[str, Any]:
+        """Real Cognito tokens for a user, created (and confirmed through the sign-up path) if new. `metadata` is the
+        sign-up's client metadata, as Cognito hands it to the post-confirmation trigger (e.g. the consent request a
+        child's sign-up waits for: `parental_request_id`)."""
         cognito = self.client("cognito-idp")
         email = attributes.get("email") or (username if "@" in username else f"{username}@example.test")
         password = "Local-" + secrets.token_urlsafe(18) + "9a"
@@ -171,7 +175,7 @@ class LocalCloud:
             cognito.admin_add_user_to_group(UserPoolId=self.user_pool_id, Username=email, GroupName=group)
         attrs = {a["Name"]: a["Value"] for a in user["UserAttributes"]}
         if created and (trigger := self.post_confirmation_function()):
-            self.pool.invoke(trigger, self._post_confirmation_event(email, attrs))
+            self.pool.invoke(trigger, self._post_confirmation_event(email, attrs, metadata or {}))
         tokens = cognito.admin_initiate_auth(
             UserPoolId=self.user_pool_id,
             ClientId=self.app_client_id,
@@ -189,7 +193,9 @@ class LocalCloud:
             "token_type": "Bearer",
         }
 
-    def _post_confirmation_event(self, username: str, attributes: dict[str, str]) -> dict[str, Any]:
+    def _post_confirmation_event(
+        self, username: str, attributes: dict[str, str], metadata: dict[str, str]
+    ) -> dict[str, Any]:
         return {
             "version": "1",
             "region": REGION,
@@ -197,7 +203,10 @@ class LocalCloud:
             "userName": attributes.get("sub", username),
             "callerContext": {"awsSdkVersion": "localcloud", "clientId": self.app_client_id},
             "triggerSource": "PostConfirmation_ConfirmSignUp",
-            "request": {"userAttributes": {**attributes, "cognito:user_status": "CONFIRMED"}},
+            "request": {
+                "userAttributes": {**attributes, "cognito:user_status": "CONFIRMED"},
+                **({"clientMetadata": metadata} if metadata else {}),
+            },
             "response": {},
         }
 

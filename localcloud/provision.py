@@ -210,6 +210,13 @@ def _resource_server(p: Provisioner, logical_id: str, props: dict[str, Any]) -> 
     p.record(logical_id, f"{props['UserPoolId']}|{props['Identifier']}")
 
 
+def _email_identity(p: Provisioner, logical_id: str, props: dict[str, Any]) -> None:
+    """An SES identity, verified at once (moto verifies on creation): functions may send from it, as in AWS."""
+    identity = props["EmailIdentity"]
+    p.client("sesv2").create_email_identity(EmailIdentity=identity)
+    p.record(logical_id, identity)
+
+
 def _function(p: Provisioner, logical_id: str, props: dict[str, Any]) -> None:
     name = physical_name(logical_id)
     p.record(logical_id, name, Arn=f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{name}")
@@ -231,6 +238,7 @@ CREATORS: dict[str, Creator] = {
     "AWS::Cognito::UserPoolClient": _user_pool_client,
     "AWS::Cognito::UserPoolGroup": _user_pool_group,
     "AWS::Cognito::UserPoolResourceServer": _resource_server,
+    "AWS::SES::EmailIdentity": _email_identity,
     "AWS::Serverless::Function": _function,
     "AWS::Serverless::HttpApi": _http_api,
 }

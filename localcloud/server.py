@@ -13,6 +13,7 @@ from localcloud.auth import TokenRejected, as_gateway_claims, bearer_token, veri
 from localcloud.cloud import LocalCloud
 from localcloud.delivery import Report
 from localcloud.functions import FunctionError
+from localcloud.mail import sent_mail
 from localcloud.template import ROOT
 
 MAX_PAYLOAD = 10 * 1024 * 1024  # API Gateway's own limit
@@ -128,6 +129,8 @@ class Gateway:
                 return _json(200, self._info())
             case "GET", "events":
                 return _json(200, {"events": self._events(request.args.get("detail_type"))})
+            case "GET", "mail":
+                return _json(200, {"messages": sent_mail(request.args.get("to"))})
             case "POST", path if path.startswith("run/"):
                 return self._run(path.removeprefix("run/"))
         return _json(404, {"error": "not_found", "message": "Unknown local endpoint."})
@@ -150,9 +153,12 @@ class Gateway:
         unknown = set(groups) - self.cloud.known_groups()
         if unknown:
             return _json(400, {"error": "unknown_group", "message": f"Unknown groups: {sorted(unknown)}."})
+        metadata = body.get("client_metadata") or {}
+        if not isinstance(metadata, dict) or not all(isinstance(v, str) for v in metadata.values()):
+            return _json(400, {"error": "bad_request", "message": "client_metadata must map names to strings."})
         names = ("email", "given_name", "family_name", "country", "birth_date")
         attributes = {("birthdate" if k == "birth_date" else k): str(body[k]) for k in names if body.get(k)}
-        return _json(200, self.cloud.login(username.strip(), groups, attributes))
+        return _json(200, self.cloud.login(username.strip(), groups, attributes, metadata))
 
     def _clock(self) -> dict[str, Any]:
         import datetime as dt

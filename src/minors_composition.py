@@ -26,6 +26,8 @@ class MinorsSettings(Settings):
     token_secret_arn: str
     purge_queue_url: str
     exports_bucket: str
+    parental_mail_sender: str
+    parental_confirm_url: str  # the page the parent's mail links to (the token is appended as a query parameter)
     parental_consent_expiry_days: int = setting(default=7, minimum=1, maximum=30)
     minimum_consent_age: int = setting(default=0, minimum=0, maximum=18)  # 0: the age table decides alone
     consent_catalog_path: str | None = None
@@ -47,6 +49,8 @@ def parental_store() -> "DynamoParentalStore":
 
 @cache
 def parental() -> "ParentalService":
+    from adapters.parent_mail import SesParentMailer
+    from domain.minors import load_age_table
     from domain.parental_service import ParentalService
 
     config = settings()
@@ -56,6 +60,11 @@ def parental() -> "ParentalService":
         new_id=lambda: uuid.uuid4().hex,
         token_secret=lambda: secret_bytes(config.token_secret_arn),
         expiry=timedelta(days=config.parental_consent_expiry_days),
+        mailer=SesParentMailer(config.parental_mail_sender),
+        confirm_url=config.parental_confirm_url,
+        profiles=store(),
+        age_table=load_age_table(),
+        minimum_consent_age=config.minimum_consent_age,
     )
 
 

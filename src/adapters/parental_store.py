@@ -4,7 +4,8 @@ Keys: pk = PARENTREQ#<id>: sk = PARENTREQ (pending: the parent's e-mail, TTL at 
 published as ParentalConsentExpired by handlers.parental_expiry), sk = APPROVED (after a yes: no e-mail, TTL at
 the end of the link window). pk = TOKEN#<id>, sk = SPENT: a confirmation token already used. pk = SUBJECT#<parent>,
 sk = CHILD#<child> and pk = SUBJECT#<child>, sk = PARENT#<parent>: the link, in both subjects' partitions, so
-each goes with its subject's data (export, purge). Events go through the outbox in the same transaction, and so
+each goes with its subject's data (export, purge). pk = SUBJECT#<child>, sk = PARENTAL_BINDING: the request the
+child's own sign-up named (adapters.parental_binding); the link sets its parent, once. Events go through the outbox in the same transaction, and so
 does each audit record (a parent's decision is chained under `parental-request:<id>`: see ParentalService).
 """
 
@@ -16,11 +17,21 @@ from adapters.dynamo_json import from_item, to_item
 from adapters.keys import PARENTAL_REQUEST_SK, PROFILE_SK, subject_pk
 from adapters.live_item import SubjectsTableStore
 from adapters.outbox import outbox_put
+from adapters.parental_binding import BINDING_SK
 from domain.audit import AuditEntry
 from domain.clock import epoch_seconds
 from domain.export import category_of, should_export
-from domain.parental import ApprovedRequest, ChildLink, PendingRequest
-from domain.parental_service import Audit, ChainMoved, Event, RequestEnded, Spend, SubjectMissing, TokenSpent
+from domain.parental import ApprovedRequest, ChildBinding, ChildLink, PendingRequest
+from domain.parental_service import (
+    Audit,
+    BindingMoved,
+    ChainMoved,
+    Event,
+    RequestEnded,
+    Spend,
+    SubjectMissing,
+    TokenSpent,
+)
 
 PENDING_SK = PARENTAL_REQUEST_SK
 APPROVED_SK = "APPROVED"
@@ -52,6 +63,10 @@ class DynamoParentalStore(SubjectsTableStore):
     def approved(self, request_id: str) -> ApprovedRequest | None:
         values = self._get(request_pk(request_id), APPROVED_SK)
         return ApprovedRequest.model_validate(values) if values else None
+
+    def binding(self, child_subject_id: str) -> ChildBinding | None:
+        values = self._get(subject_pk(child_subject_id), BINDING_SK)
+        return ChildBinding.model_validate(values) if values else None
 
     def link_of(self, parent_subject_id: str, child_subject_id: str) -> ChildLink | None:
         values = self._get(subject_pk(parent_subject_id), f"{CHILD_PREFIX}{child_subject_id}")
@@ -165,10 +180,22 @@ class DynamoParentalStore(SubjectsTableStore):
             "parent_subject_id": parent,
             "linked_at": link.linked_at.isoformat(),
         }
+        binding = {
+            "TableName": self.table,
+            "Key": _key(subject_pk(child), BINDING_SK),
+            "UpdateExpression": "SET parent_subject_id = :parent, linked_at = :linked",
+            # Bound to this request by the child's own sign-up, and to no other parent: one parent per child.
+            "ConditionExpression": "attribute_exists(pk) AND request_id = :request"
+            " AND (attribute_not_exists(parent_subject_id) OR parent_subject_id = :parent)",
+            "ExpressionAttributeValues": to_item(
+                {":parent": parent, ":request": link.request_id, ":linked": link.linked_at.isoformat()}
+            ),
+        }
         items = [
             {"Update": update},
             self._profile_exists(child),
             self._profile_exists(parent),
+            {"Update": binding},
             {"Put": {"TableName": self.table, "Item": to_item(child_item)}},
             {"Put": {"TableName": self.table, "Item": to_item(parent_item)}},
             *(self.audit.prepare(subject_id, entry) for subject_id, entry in audits),
@@ -180,6 +207,8 @@ class DynamoParentalStore(SubjectsTableStore):
             raise RequestEnded
         if _FAILED in reasons[1:3]:
             raise SubjectMissing
+        if reasons[3] == _FAILED:
+            raise BindingMoved
         raise ChainMoved
 
     def record_withdrawal(self, link: ChildLink, *, event: Event, audit: AuditEntry) -> None:

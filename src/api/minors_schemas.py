@@ -9,6 +9,7 @@ from api.subject_schemas import ProfileOut
 from domain.countries import ISO_COUNTRIES
 from domain.minors import normalize_country
 from domain.parental import CHILD_REFERENCE_PATTERN, SUBJECT_ID_PATTERN, Decision
+from domain.parental_mail import Language
 from domain.profile import EMAIL_PATTERN
 from domain.requests.model import ExportFormat
 
@@ -51,12 +52,14 @@ class ConsentRequestIn(BaseModel):
     child_reference: Annotated[str, Field(pattern=CHILD_REFERENCE_PATTERN)] = Field(
         description="The host application's opaque id of the sign-up attempt (no personal data)"
     )
+    language: Language = Field(default="en", description="The language of the e-mail to the parent")
 
 
 class ConsentRequestOut(BaseModel):
+    """No token: the single-use link is e-mailed to the parent, so only the parent can answer."""
+
     request_id: str
     expires_at: datetime
-    token: str = Field(description="Single-use confirmation token for the e-mail to the parent")
 
 
 class ConfirmIn(BaseModel):

@@ -61,6 +61,31 @@ class LinkConflict(Conflict):
     default_code = "link_conflict"
 
 
+class ChildNotBound(Conflict):
+    """Only an account whose own sign-up named this request may be linked by it: never an existing account."""
+
+    default_code = "child_not_bound"
+
+    def __init__(self) -> None:
+        super().__init__("This account was not bound to this consent request by its own sign-up; it cannot be linked.")
+
+
+class ParentalConsentNotRequired(Conflict):
+    """The account's birth date is missing or says its consent is its own: a parent would have no rights over it."""
+
+    default_code = "parental_consent_not_required"
+
+    def __init__(self) -> None:
+        super().__init__("This account's birth date does not require a parent's consent; it cannot be linked.")
+
+
+class ChildAlreadyLinked(Conflict):
+    default_code = "child_already_linked"
+
+    def __init__(self) -> None:
+        super().__init__("This child account is already linked to a parent.")
+
+
 class ParentalRightsEnded(Forbidden):
     """The child is of age: their data and their rights are theirs alone (no age or date in the answer)."""
 
@@ -130,6 +155,18 @@ class ApprovedRequest(BaseModel):
     child_subject_id: str | None = None
 
 
+class ChildBinding(BaseModel):
+    """A child's own sign-up named a consent request (its client metadata): the only account that request may link,
+    and its one parent once linked."""
+
+    model_config = ConfigDict(frozen=True)
+
+    child_subject_id: str
+    request_id: str
+    bound_at: datetime
+    parent_subject_id: str | None = None
+
+
 class ChildLink(BaseModel):
     """Parent -> child: the proof of parental consent, and what lets the parent exercise the child's rights."""
 
@@ -144,11 +181,12 @@ class ChildLink(BaseModel):
 
 
 class IssuedRequest(BaseModel):
+    """What the host application learns of a request: no token (that is in the parent's e-mail only)."""
+
     model_config = ConfigDict(frozen=True)
 
     request_id: str
     expires_at: datetime
-    token: str
 
 
 # ---------------------------------------------------------------- decision rules
@@ -167,6 +205,35 @@ def check_child_of_link(approved: ApprovedRequest, child_subject_id: str, parent
         raise InvalidRequest("A parent cannot be linked as their own child.", code="invalid_link")
     if approved.child_subject_id and approved.child_subject_id != child_subject_id:
         raise LinkConflict("This consent is already linked to another child account.")
+
+
+def check_bound_child(
+    approved: ApprovedRequest,
+    binding: ChildBinding | None,
+    parent_subject_id: str,
+    birth_date: date | None,
+    country: str | None,
+    now: datetime,
+    *,
+    table: AgeOfConsentTable,
+    configured_minimum: int,
+) -> None:
+    """A link is made only for the account the request's own child sign-up bound to it, whose birth date needs a
+    parent's consent now (in its country, else the request's), and which has no other parent."""
+    if binding is None or binding.request_id != approved.request_id:
+        raise ChildNotBound()
+    if binding.parent_subject_id is not None and binding.parent_subject_id != parent_subject_id:
+        raise ChildAlreadyLinked()
+    if birth_date is None:
+        raise ParentalConsentNotRequired()
+    try:
+        check = minor_check(
+            birth_date, country or approved.country, now, table=table, configured_minimum=configured_minimum
+        )
+    except InvalidBirthDate:
+        raise ParentalConsentNotRequired() from None
+    if not check.parental_consent_required:
+        raise ParentalConsentNotRequired()
 
 
 # ---------------------------------------------------------------- confirmation tokens

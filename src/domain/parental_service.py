@@ -1,5 +1,6 @@
 """Parental consent use cases: ask a parent, record the parent's single decision, link the accounts, and the
-parent's view of the linked children. Events carry ids and the host's opaque reference, never an e-mail."""
+parent's view of the linked children. Events carry ids and the host's opaque reference, never an e-mail, and never
+the confirmation token: that goes to the parent's mailbox only (domain.parental_mail)."""
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -8,19 +9,24 @@ from typing import Protocol
 from domain.audit import Actor, AuditEntry
 from domain.clock import Clock, epoch_seconds
 from domain.errors import Conflict, NotFound
+from domain.minors import AgeOfConsentTable
 from domain.parental import (
     ApprovedRequest,
+    ChildBinding,
     ChildLink,
     ConfirmationTokenUsed,
     Decision,
     IssuedRequest,
     NotLinked,
     PendingRequest,
+    check_bound_child,
     check_child_of_link,
     issue_confirmation_token,
     parent_of_link,
     verify_confirmation_token,
 )
+from domain.parental_mail import Language, ParentMail, confirmation_link, consent_request_mail
+from domain.profile import Profile
 
 Event = tuple[str, dict[str, object]]
 Spend = tuple[str, int]  # (token id, epoch second until which it must stay spent)
@@ -49,8 +55,22 @@ class SubjectMissing(Exception):
     """The child's or the parent's profile does not exist."""
 
 
+class BindingMoved(Exception):
+    """The child's binding no longer names this request, or names another parent: read it again."""
+
+
 class ChainMoved(Exception):
     """An audit chain moved under the transaction; reading again and retrying is safe."""
+
+
+class ParentMailer(Protocol):
+    def send(self, mail: ParentMail) -> None:
+        """Hands the mail to the mail service; raises if it was not accepted. Never logs the address or the body."""
+        ...
+
+
+class ChildProfiles(Protocol):
+    def profile(self, subject_id: str) -> Profile | None: ...
 
 
 class ParentalStore(Protocol):
@@ -66,7 +86,14 @@ class ParentalStore(Protocol):
 
     def approved(self, request_id: str) -> ApprovedRequest | None: ...
 
-    def link(self, approved: ApprovedRequest, link: ChildLink, *, audits: list[tuple[str, AuditEntry]]) -> None: ...
+    def binding(self, child_subject_id: str) -> ChildBinding | None:
+        """The consent request the child's own sign-up named, and the parent it was linked to, if any."""
+        ...
+
+    def link(self, approved: ApprovedRequest, link: ChildLink, *, audits: list[tuple[str, AuditEntry]]) -> None:
+        """Records the link if the approval still allows it (else RequestEnded), both accounts exist (else
+        SubjectMissing) and the child's binding still names this request and no other parent (else BindingMoved)."""
+        ...
 
     def link_of(self, parent_subject_id: str, child_subject_id: str) -> ChildLink | None: ...
 
@@ -84,15 +111,30 @@ class ParentalService:
         new_id: Callable[[], str],
         token_secret: Callable[[], bytes],
         expiry: timedelta,
+        mailer: ParentMailer,
+        confirm_url: str,
+        profiles: ChildProfiles,
+        age_table: AgeOfConsentTable,
+        minimum_consent_age: int = 0,
     ) -> None:
         self.store = store
         self.clock = clock
         self.new_id = new_id
         self.token_secret = token_secret
         self.expiry = expiry
+        self.mailer = mailer
+        self.confirm_url = confirm_url
+        self.profiles = profiles
+        self.age_table = age_table
+        self.minimum_consent_age = minimum_consent_age
 
     # ------------------------------------------------------------------ host application
-    def request(self, parent_email: str, country: str, child_reference: str) -> IssuedRequest:
+    def request(
+        self, parent_email: str, country: str, child_reference: str, *, language: Language = "en"
+    ) -> IssuedRequest:
+        """Stores the pending request, then e-mails the parent the link with the single-use token. The caller gets
+        the request id only: whoever can answer for the parent must read the parent's mailbox. (If the mail service
+        refuses, the request stays pending without a link and expires; the host application asks again.)"""
         now = self.clock.now()
         expires_at = datetime.fromtimestamp(epoch_seconds(now + self.expiry), tz=now.tzinfo)
         request = PendingRequest(
@@ -106,14 +148,10 @@ class ParentalService:
         token = issue_confirmation_token(
             self.token_secret(), request_id=request.request_id, expires_at=expires_at, token_id=self.new_id()
         )
-        detail: dict[str, object] = {
-            "request_id": request.request_id,
-            "child_reference": child_reference,
-            "token": token,
-            "expires_at": expires_at.isoformat(),
-        }
-        self.store.create(request, event=("ParentalConsentRequested", detail))
-        return IssuedRequest(request_id=request.request_id, expires_at=expires_at, token=token)
+        self.store.create(request, event=("ParentalConsentRequested", {"request_id": request.request_id}))
+        link = confirmation_link(self.confirm_url, token)
+        self.mailer.send(consent_request_mail(parent_email, language=language, link=link, expires_at=expires_at))
+        return IssuedRequest(request_id=request.request_id, expires_at=expires_at)
 
     def link(self, request_id: str, child_subject_id: str, parent_subject_id: str | None = None) -> ChildLink:
         for _ in range(LINK_ATTEMPTS):
@@ -123,6 +161,19 @@ class ParentalService:
             parent = parent_of_link(approved, parent_subject_id)
             check_child_of_link(approved, child_subject_id, parent)
             now = self.clock.now()
+            child = self.profiles.profile(child_subject_id)
+            if child is None:
+                raise NotFound("No account with this id: the child and the parent must both have signed up.")
+            check_bound_child(
+                approved,
+                self.store.binding(child_subject_id),
+                parent,
+                child.birth_date,
+                child.country,
+                now,
+                table=self.age_table,
+                configured_minimum=self.minimum_consent_age,
+            )
             link = ChildLink(
                 parent_subject_id=parent,
                 child_subject_id=child_subject_id,
@@ -141,7 +192,7 @@ class ParentalService:
                 return link
             except SubjectMissing:
                 raise NotFound("No account with this id: the child and the parent must both have signed up.") from None
-            except (RequestEnded, ChainMoved):
+            except (RequestEnded, BindingMoved, ChainMoved):
                 continue  # read the approval again: a concurrent link either matches ours or conflicts
         raise Conflict("The consent request changed while linking; please retry.")
 

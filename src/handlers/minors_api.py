@@ -107,15 +107,18 @@ def post_check(body: MinorCheckIn) -> MinorCheckOut:
 @app.post(
     "/minors/consent-requests",
     summary="Ask a parent for consent: keeps only the parent's e-mail until the answer or expiry (host application)",
+    description="The backend e-mails the parent (in `language`) what would be collected, why, and the parent's "
+    "rights, with a single-use link to answer. The link's token goes to that mailbox only: it is in neither this "
+    "answer nor any event.",
     tags=TAGS,
     security=BEARER,
     status_code=201,
 )
 def post_consent_request(body: ConsentRequestIn) -> ConsentRequestOut:
     _host_app()
-    issued = parental().request(body.parent_email, body.country, body.child_reference)
+    issued = parental().request(body.parent_email, body.country, body.child_reference, language=body.language)
     logger.info("parental consent requested", extra={"request_id": issued.request_id})
-    return ConsentRequestOut(request_id=issued.request_id, expires_at=issued.expires_at, token=issued.token)
+    return ConsentRequestOut(request_id=issued.request_id, expires_at=issued.expires_at)
 
 
 @app.post(
@@ -133,6 +136,9 @@ def post_confirm(body: ConfirmIn) -> ConfirmOut:
 @app.post(
     "/app/minors/consent-requests/<request_id>/link",
     summary="Link an approved request's child account to the parent (host application only)",
+    description="Only the account whose own sign-up named this request (client metadata `parental_request_id`) can "
+    "be linked, while its birth date needs a parent's consent and it has no other parent; otherwise 409 "
+    "`child_not_bound`, `parental_consent_not_required`, `child_already_linked` or `link_conflict`.",
     tags=TAGS,
     security=BEARER,
 )

@@ -1,5 +1,12 @@
-"""Cognito post-confirmation trigger: a confirmed sign-up gets its profile (the local cloud's login runs it too)."""
+"""Cognito post-confirmation trigger: a confirmed sign-up gets its profile (the local cloud's login runs it too).
 
+A child's sign-up that waits for a parent names the consent request in its client metadata
+(`parental_request_id`): the account is then bound to that request, the only account the request may link
+(domain.parental.check_bound_child). Only a sign-up binds: a password reset (`PostConfirmation_ConfirmForgotPassword`)
+of an existing account never does.
+"""
+
+import re
 from dataclasses import asdict
 from datetime import date
 from functools import cache
@@ -9,6 +16,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from adapters.audit_log import AuditLog
 from adapters.clock import SystemClock
+from adapters.parental_binding import bind_child
 from adapters.secrets import secret_bytes
 from adapters.subject_store import DynamoSubjectStore
 from config import Settings
@@ -17,6 +25,10 @@ from domain.audit import AuditEntry
 from domain.clock import epoch_seconds
 from domain.profile import new_profile
 from observability import logger
+
+SIGN_UP = "PostConfirmation_ConfirmSignUp"
+PARENTAL_REQUEST_KEY = "parental_request_id"
+_REQUEST_ID = re.compile(r"^[0-9a-f]{32}$")  # domain.parental.REQUEST_ID_PATTERN, without importing pydantic here
 
 
 @cache
@@ -45,4 +57,9 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     today: date = now.date()
     store().record_activity(subject_id, today.isoformat(), activity_keys(subject_id, today))
     logger.info("profile created" if created else "profile already existed")
+    request_id = (event["request"].get("clientMetadata") or {}).get(PARENTAL_REQUEST_KEY)
+    if event.get("triggerSource") == SIGN_UP and isinstance(request_id, str) and _REQUEST_ID.match(request_id):
+        # Also on a retried trigger (the profile existed): the binding may be what failed. It binds once.
+        bound = bind_child(Settings.from_env().subjects_table, subject_id, request_id, now)
+        logger.info("sign-up bound to a parental consent request" if bound else "sign-up bound to another request")
     return event  # Cognito expects the event back

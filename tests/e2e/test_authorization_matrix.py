@@ -33,7 +33,7 @@ from joserfc import jwt
 from joserfc.jwk import RSAKey
 from moto.utilities.utils import load_resource
 
-from tests.e2e.helpers import aws_client, pseudonym
+from tests.e2e.helpers import aws_client, mailed_token, pseudonym
 from tests.support import ROOT
 
 pytestmark = pytest.mark.e2e
@@ -326,9 +326,15 @@ def world(cloud) -> tuple[SubjectA, dict[str, str | None]]:
         ),
         201,
     )
-    confirm = {"token": asked["token"], "decision": "approve"}
+    confirm = {"token": mailed_token(cloud, f"matrix-parent-{tag}@example.org"), "decision": "approve"}
     _created(cloud.call("POST", "/minors/consent-requests/confirm", json=confirm))
-    child = cloud.login(f"matrix-child-{tag}@example.org", given_name="Kid", birth_date="2015-04-02", country="DE")
+    child = cloud.login(
+        f"matrix-child-{tag}@example.org",
+        given_name="Kid",
+        birth_date="2015-04-02",
+        country="DE",
+        client_metadata={"parental_request_id": asked["request_id"]},
+    )
     link = {"child_subject_id": child["sub"], "parent_subject_id": a["sub"]}
     _created(cloud.call("POST", f"/app/minors/consent-requests/{asked['request_id']}/link", app, json=link))
     child_request = _created(

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from tests.e2e.helpers import aws_client, events_of, pseudonym
+from tests.e2e.helpers import aws_client, events_of, mailed_token, pseudonym
 
 pytestmark = pytest.mark.e2e
 
@@ -20,15 +20,26 @@ def _person(cloud, **attributes):
 
 
 def _ask_parent(cloud, app):
-    reference = f"signup-{uuid.uuid4().hex[:12]}"
+    """The host app asks; the token is then read from the parent's e-mail (`GET /_local/mail`), never the answer."""
+    tag = uuid.uuid4().hex[:12]
+    reference, parent_email = f"signup-{tag}", f"mum-{tag}@example.org"
+    cloud.seeded.add(parent_email)
     answer = cloud.call(
         "POST",
         "/minors/consent-requests",
         app,
-        json={"parent_email": "mum@example.org", "country": "DE", "child_reference": reference},
+        json={"parent_email": parent_email, "country": "DE", "child_reference": reference},
     )
     assert answer.status_code == 201, answer.text
-    return answer.json() | {"child_reference": reference}
+    assert "token" not in answer.json()
+    token = mailed_token(cloud, parent_email)
+    return answer.json() | {"child_reference": reference, "token": token, "parent_email": parent_email}
+
+
+def _child_of(cloud, asked, birth_date="2015-04-02"):
+    """The child's own sign-up, naming the consent request it waits for (client metadata): the account it may link."""
+    metadata = {"parental_request_id": asked["request_id"]}
+    return _person(cloud, given_name="Kid", birth_date=birth_date, country="DE", client_metadata=metadata)
 
 
 def _confirm(cloud, token, decision="approve", **extra):
@@ -62,7 +73,8 @@ def test_a_parent_approves_the_accounts_are_linked_and_the_parent_exports_the_ch
     requested = [
         e for e in events_of(cloud, "ParentalConsentRequested") if e["detail"]["request_id"] == asked["request_id"]
     ]
-    assert requested[0]["detail"]["token"] == asked["token"]
+    assert set(requested[0]["detail"]) == {"event_id", "request_id"}
+    assert asked["token"] not in json.dumps(requested)
     assert "@" not in json.dumps(requested)
     # When the parent approves, the child signs up, and the host app links both accounts
     approved = _confirm(cloud, asked["token"])
@@ -71,7 +83,7 @@ def test_a_parent_approves_the_accounts_are_linked_and_the_parent_exports_the_ch
         e for e in events_of(cloud, "ParentalConsentGranted") if e["detail"]["request_id"] == asked["request_id"]
     ]
     assert granted[0]["detail"]["child_reference"] == asked["child_reference"]
-    child = _person(cloud, given_name="Kid", birth_date="2015-04-02", country="DE")
+    child = _child_of(cloud, asked)
     linked = cloud.call(
         "POST",
         f"/app/minors/consent-requests/{asked['request_id']}/link",
@@ -166,7 +178,7 @@ def test_a_child_cannot_undo_their_parents_withdrawal(cloud):
     app, parent = _host_app(cloud), _person(cloud, given_name="Mum")
     asked = _ask_parent(cloud, app)
     assert _confirm(cloud, asked["token"]).status_code == 200
-    child = _person(cloud, given_name="Kid", birth_date="2015-04-02", country="DE")
+    child = _child_of(cloud, asked)
     link = {"child_subject_id": child["sub"], "parent_subject_id": parent["sub"]}
     assert cloud.call("POST", f"/app/minors/consent-requests/{asked['request_id']}/link", app, json=link).ok
     withdrawn = cloud.call("POST", f"/parents/me/children/{child['sub']}/withdraw", parent["access_token"])
@@ -178,3 +190,54 @@ def test_a_child_cannot_undo_their_parents_withdrawal(cloud):
     assert (restore.status_code, restore.json()["error"]) == (409, "deletion_not_cancellable")
     assert activity.status_code == 410
     assert cloud.call("GET", "/me/status", child["access_token"]).json()["state"] == "pending_deletion"
+
+
+def test_a_host_credential_cannot_take_over_an_account_through_parental_consent(cloud):
+    """Issue #16: ask, approve without the parent, link a victim, then act for the victim. Every step fails."""
+    app, accomplice = _host_app(cloud), _person(cloud, given_name="Eve")
+    victim = _person(cloud, given_name="Vic")  # an adult who never gave a birth date
+    # Step 1: the host app asks; the answer and the event carry no token
+    tag = uuid.uuid4().hex[:12]
+    parent_email = f"mum-{tag}@example.org"
+    answer = cloud.call(
+        "POST",
+        "/minors/consent-requests",
+        app,
+        json={"parent_email": parent_email, "country": "DE", "child_reference": f"signup-{tag}"},
+    )
+    assert answer.status_code == 201
+    asked = answer.json()
+    assert set(asked) == {"request_id", "expires_at"}
+    requested = [
+        e for e in events_of(cloud, "ParentalConsentRequested") if e["detail"]["request_id"] == asked["request_id"]
+    ]
+    assert [set(e["detail"]) for e in requested] == [{"event_id", "request_id"}]
+    # Step 2: without the parent's mail the host app cannot approve
+    assert _confirm(cloud, asked["request_id"]).status_code == 400
+    assert {i["sk"]["S"] for i in _request_items(cloud, asked["request_id"])} == {"PARENTREQ"}
+    # Step 3: once the real parent approved from the mail, the victim still cannot be linked to the accomplice
+    assert _confirm(cloud, mailed_token(cloud, parent_email)).status_code == 200
+    linked = cloud.call(
+        "POST",
+        f"/app/minors/consent-requests/{asked['request_id']}/link",
+        app,
+        json={"child_subject_id": victim["sub"], "parent_subject_id": accomplice["sub"]},
+    )
+    assert (linked.status_code, linked.json()["error"]) == (409, "child_not_bound")
+    # Step 4: so the accomplice cannot read, export or erase the victim's data
+    base = f"/parents/me/children/{victim['sub']}"
+    token = accomplice["access_token"]
+    assert cloud.call("GET", "/parents/me/children", token).json() == {"items": []}
+    assert cloud.call("POST", f"{base}/requests", token, json={"type": "access"}).status_code == 404
+    assert cloud.call("POST", f"{base}/erasure", token).status_code == 404
+    assert cloud.call("GET", "/me/status", victim["access_token"]).json()["state"] == "active"
+
+
+def test_an_of_age_sign_up_bound_to_the_request_cannot_be_linked(cloud):
+    app, parent = _host_app(cloud), _person(cloud)
+    asked = _ask_parent(cloud, app)
+    adult = _child_of(cloud, asked, birth_date="2000-01-01")
+    assert _confirm(cloud, asked["token"]).status_code == 200
+    link = {"child_subject_id": adult["sub"], "parent_subject_id": parent["sub"]}
+    linked = cloud.call("POST", f"/app/minors/consent-requests/{asked['request_id']}/link", app, json=link)
+    assert (linked.status_code, linked.json()["error"]) == (409, "parental_consent_not_required")

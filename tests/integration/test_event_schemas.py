@@ -36,3 +36,11 @@ def test_schemas_are_valid_and_refuse_personal_data(name):
     Draft202012Validator.check_schema(schema)
     detail_with_email = {"source": "privacy.rights", "detail-type": name, "detail": {"email": "x@example.org"}}
     assert not Draft202012Validator(schema).is_valid(detail_with_email)
+
+
+def test_the_parental_consent_request_event_cannot_carry_a_token():
+    """Whoever reads the bus (any rule target, any archive) must not be able to answer for the parent."""
+    schema = Draft202012Validator(SCHEMAS["ParentalConsentRequested"])
+    event = {"source": "privacy.rights", "detail-type": "ParentalConsentRequested"}
+    assert schema.is_valid(event | {"detail": {"event_id": "e1", "request_id": "0" * 32}})
+    assert not schema.is_valid(event | {"detail": {"event_id": "e1", "request_id": "0" * 32, "token": "abc.def"}})

@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import uuid
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -18,7 +19,8 @@ from domain.consent.service import RequestContext
 from domain.minors import check_minor_at, load_age_table
 from domain.parental import issue_confirmation_token
 from domain.profile import new_profile
-from handlers import minors_api, parental_expiry, purge_worker, subject_api
+from handlers import minors_api, parental_expiry, post_confirmation, purge_worker, subject_api
+from localcloud.mail import sent_mail
 from tests.support import as_subject, at_path, load_event, routed, with_body
 
 CHILD_REFERENCE = "signup-7f3a9c21"
@@ -74,14 +76,39 @@ def sign_up(subject_id: str, **attributes: str) -> None:
     assert composition.store().create_profile(profile, audit=audit)
 
 
+def sign_up_bound(
+    context: Any, subject_id: str, request_id: str, birthdate: str | None = "2014-03-01", **attributes: str
+) -> None:
+    """A child's own sign-up naming the consent request in its client metadata (the post-confirmation trigger)."""
+    event = load_event("post_confirmation/confirm_child_sign_up.json")
+    user = event["request"]["userAttributes"]
+    user.update({"sub": subject_id, "email": f"{subject_id[:8]}@example.org", **attributes})
+    if birthdate is None:
+        user.pop("birthdate")
+    else:
+        user["birthdate"] = birthdate
+    event["request"]["clientMetadata"]["parental_request_id"] = request_id
+    post_confirmation.lambda_handler(event, context)
+
+
+def mailed_token(address: str = PARENT_EMAIL) -> str:
+    """The confirmation token of the last mail to `address`, taken from its link as the parent would."""
+    (*_, mail) = sent_mail(address)
+    found = re.search(r"[?&]parental_consent=([A-Za-z0-9._-]+)", mail["body"])
+    assert found, mail["body"]
+    return found.group(1)
+
+
 def request_consent(context: Any, reference: str = CHILD_REFERENCE) -> dict[str, Any]:
+    """The host application asks; the token is then read from the parent's mail (the answer has none)."""
     event = with_body(
         load_event("minors_api/post_consent_request.json"),
         {"parent_email": PARENT_EMAIL, "country": "DE", "child_reference": reference},
     )
     status, body = invoke(event, context)
     assert status == 201, body
-    return body  # type: ignore[no-any-return]
+    assert "token" not in body
+    return body | {"token": mailed_token()}  # type: ignore[no-any-return]
 
 
 def confirm(context: Any, token: str, decision: str = "approve") -> tuple[int, Any]:
@@ -100,8 +127,8 @@ def linked_family(context: Any, birthdate: str = "2014-03-01") -> tuple[str, str
     """A parent and a child (in Germany), both signed up, linked by an approved request: (parent, child, request id)."""
     parent, child = str(uuid.uuid4()), str(uuid.uuid4())
     sign_up(parent, given_name="Ada")
-    sign_up(child, given_name="Kid", birthdate=birthdate, country="DE")
     issued = request_consent(context)
+    sign_up_bound(context, child, issued["request_id"], birthdate, given_name="Kid", country="DE")
     assert confirm(context, issued["token"])[0] == 200
     status, body = link(context, issued["request_id"], child, parent)
     assert status == 200, body
@@ -191,13 +218,31 @@ def test_a_request_keeps_only_the_parents_e_mail_and_publishes_no_e_mail(aws, dd
     assert int(item["expires_at"]["N"]) == int(expires_at.timestamp())
     assert timedelta(days=7) - timedelta(minutes=1) < expires_at - datetime.now(UTC) <= timedelta(days=7)
     (detail,) = outbox(ddb, aws, "ParentalConsentRequested")
-    assert detail == {
-        "request_id": issued["request_id"],
-        "child_reference": CHILD_REFERENCE,
-        "token": issued["token"],
-        "expires_at": expires_at.isoformat(),
-    }
+    assert detail == {"request_id": issued["request_id"]}
     assert "@" not in json.dumps(detail)
+
+
+def test_the_host_application_gets_no_token_and_the_bus_carries_none(aws, ddb, context):
+    """Attack step 1: a host credential asks for consent and hopes to answer for the parent itself."""
+    # Given the host application asks a parent for consent
+    event = with_body(
+        load_event("minors_api/post_consent_request.json"),
+        {"parent_email": PARENT_EMAIL, "country": "DE", "child_reference": CHILD_REFERENCE, "language": "de"},
+    )
+    status, body = invoke(event, context)
+    # Then its answer names the request only
+    assert status == 201, body
+    assert set(body) == {"request_id", "expires_at"}
+    # And the only copy of the token is in the one mail to the parent, in German, from the configured sender
+    (mail,) = sent_mail(PARENT_EMAIL)
+    token = mailed_token()
+    assert mail["from"] == os.environ["PARENTAL_MAIL_SENDER"]
+    assert mail["subject"] == "Ihre Einwilligung für das Konto Ihres Kindes"
+    assert "Ihre Rechte" in mail["body"]
+    assert token not in json.dumps(body)
+    # And no event written for the bus carries it
+    assert token not in everything(ddb, aws)
+    assert all(token not in json.dumps(detail) for detail in outbox(ddb, aws, "ParentalConsentRequested"))
 
 
 def test_an_e_mail_address_as_child_reference_is_refused(aws, context):
@@ -324,6 +369,131 @@ def test_linking_puts_the_link_in_both_partitions(aws, ddb, context):
     assert f"PARENT#{parent}" in items_of(ddb, aws, f"SUBJECT#{child}")
     approved = items_of(ddb, aws, f"PARENTREQ#{request_id}")["APPROVED"]
     assert approved["child_subject_id"]["S"] == child
+
+
+def test_the_sample_child_sign_up_binds_the_account_to_its_request(aws, ddb, context):
+    # Given the sample sign-up of a child whose client metadata names a consent request
+    event = load_event("post_confirmation/confirm_child_sign_up.json")
+    child = event["request"]["userAttributes"]["sub"]
+    # When the post-confirmation trigger runs (twice: Cognito retries)
+    post_confirmation.lambda_handler(event, context)
+    post_confirmation.lambda_handler(event, context)
+    # Then the child's partition holds the binding to that request, with no parent yet
+    binding = items_of(ddb, aws, f"SUBJECT#{child}")["PARENTAL_BINDING"]
+    assert binding["request_id"]["S"] == event["request"]["clientMetadata"]["parental_request_id"]
+    assert "parent_subject_id" not in binding
+
+
+def test_a_password_reset_or_a_second_sign_up_cannot_bind_an_existing_account(aws, ddb, context):
+    # Given an existing account, and one bound to a request
+    adult, bound = str(uuid.uuid4()), str(uuid.uuid4())
+    sign_up(adult)
+    sign_up_bound(context, bound, "a" * 32)
+    # When a password reset of the adult names a request, and the bound account's trigger names another
+    event = load_event("post_confirmation/confirm_child_sign_up.json")
+    event["request"]["userAttributes"]["sub"] = adult
+    event["triggerSource"] = "PostConfirmation_ConfirmForgotPassword"
+    post_confirmation.lambda_handler(event, context)
+    sign_up_bound(context, bound, "b" * 32)
+    # Then the adult is bound to nothing and the other keeps its first request
+    assert "PARENTAL_BINDING" not in items_of(ddb, aws, f"SUBJECT#{adult}")
+    assert items_of(ddb, aws, f"SUBJECT#{bound}")["PARENTAL_BINDING"]["request_id"]["S"] == "a" * 32
+
+
+def approved_request(context: Any) -> tuple[str, str]:
+    """A request the parent approved from the e-mailed link, and the parent's account: (request id, parent)."""
+    parent = str(uuid.uuid4())
+    sign_up(parent, given_name="Ada")
+    issued = request_consent(context)
+    assert confirm(context, issued["token"])[0] == 200
+    return issued["request_id"], parent
+
+
+@pytest.mark.parametrize(
+    "victim",
+    [
+        {},  # an adult who gave no birth date
+        {"birthdate": "2015-04-02", "country": "DE"},  # an existing child
+    ],
+    ids=["adult-without-birth-date", "existing-child"],
+)
+def test_an_existing_account_cannot_be_linked_as_the_child(aws, ddb, context, victim):
+    """Attack step 3: a host credential links an account that exists already to a 'parent' of its choice."""
+    # Given an approved request and an existing account that no sign-up bound to it
+    request_id, parent = approved_request(context)
+    target = str(uuid.uuid4())
+    sign_up(target, **victim)
+    # When the host application links that account as the request's child
+    status, body = link(context, request_id, target, parent)
+    # Then it is refused with a conflict, and nothing is linked
+    assert (status, body["error"]) == (409, "child_not_bound"), body
+    assert not [sk for sk in items_of(ddb, aws, f"SUBJECT#{target}") if sk.startswith("PARENT#")]
+    assert invoke(as_caller(load_event("minors_api/get_children.json"), parent), context)[1] == {"items": []}
+
+
+def test_a_child_bound_to_another_request_cannot_be_linked(aws, context):
+    request_id, parent = approved_request(context)
+    child = str(uuid.uuid4())
+    sign_up_bound(context, child, "c" * 32)
+    status, body = link(context, request_id, child, parent)
+    assert (status, body["error"]) == (409, "child_not_bound"), body
+
+
+@pytest.mark.parametrize("birthdate", [None, "2000-01-01"], ids=["no-birth-date", "of-age"])
+def test_a_bound_account_whose_birth_date_needs_no_parent_cannot_be_linked(aws, context, birthdate):
+    # Given an account bound by its own sign-up, without a birth date or of age in Germany
+    request_id, parent = approved_request(context)
+    child = str(uuid.uuid4())
+    sign_up_bound(context, child, request_id, birthdate, country="DE")
+    # When the host application links it
+    status, body = link(context, request_id, child, parent)
+    # Then it is refused: no parent's rights would apply
+    assert (status, body["error"]) == (409, "parental_consent_not_required"), body
+
+
+def test_a_linked_child_cannot_be_given_another_parent(aws, context):
+    # Given a child linked to its parent
+    _, child, request_id = linked_family(context)
+    other = str(uuid.uuid4())
+    sign_up(other)
+    # When the host application links the same child to another account
+    status, body = link(context, request_id, child, other)
+    # Then it is refused
+    assert (status, body["error"]) == (409, "link_conflict"), body
+
+
+def test_the_account_takeover_path_fails_at_every_step(aws, ddb, context):
+    """Issue #16: a host credential asks, approves itself, links a victim, and its 'parent' acts for the victim."""
+    # Given a victim (an adult who never gave a birth date) and an accomplice account
+    victim, accomplice = str(uuid.uuid4()), str(uuid.uuid4())
+    sign_up(victim)
+    sign_up(accomplice)
+    # Step 1: the host application opens a request; neither its answer nor the event holds a token
+    event = with_body(
+        load_event("minors_api/post_consent_request.json"),
+        {"parent_email": PARENT_EMAIL, "country": "DE", "child_reference": CHILD_REFERENCE},
+    )
+    status, asked = invoke(event, context)
+    assert status == 201
+    assert set(asked) == {"request_id", "expires_at"}
+    assert outbox(ddb, aws, "ParentalConsentRequested") == [{"request_id": asked["request_id"]}]
+    # Step 2: without the mail, it cannot approve: anything but the mailed token is refused, nothing changes
+    for guess in (asked["request_id"], "", "x.y"):
+        status, _ = confirm(context, guess)
+        assert status in (400, 422)
+    assert set(items_of(ddb, aws, f"PARENTREQ#{asked['request_id']}")) == {"PARENTREQ"}
+    # Step 3: even once the real parent approved, the victim cannot be linked to the accomplice
+    assert confirm(context, mailed_token())[0] == 200
+    status, body = link(context, asked["request_id"], victim, accomplice)
+    assert (status, body["error"]) == (409, "child_not_bound")
+    # Step 4: so the accomplice can neither see, export nor erase the victim's data
+    assert invoke(as_caller(load_event("minors_api/get_children.json"), accomplice), context)[1] == {"items": []}
+    erase = invoke(as_parent("minors_api/post_child_erasure.json", accomplice, victim), context)
+    export = invoke(
+        with_body(as_parent("minors_api/post_child_request.json", accomplice, victim), {"type": "access"}), context
+    )
+    assert (erase[0], export[0]) == (404, 404)
+    assert composition.erasure().status(victim).state == "active"
 
 
 def test_linking_an_unknown_child_is_not_found(aws, context):
@@ -484,9 +654,20 @@ def test_a_parents_deletion_takes_over_a_pending_inactivity_removal_so_activity_
     assert composition.erasure().status(child).reason == "parent_request"
 
 
-def test_a_parent_no_longer_sees_a_child_who_is_of_age(aws, context):
-    # Given a parent linked to a child born in 2000 in Germany (of age: 16 is enough there)
-    parent, _, _ = linked_family(context, birthdate="2000-01-01")
+def grown_up(ddb: Any, aws: Any, child: str) -> None:
+    """Years later: the child's birth date now says 2000 (of age in Germany, where 16 is enough)."""
+    ddb.update_item(
+        TableName=table(aws),
+        Key={"pk": {"S": f"SUBJECT#{child}"}, "sk": {"S": "PROFILE"}},
+        UpdateExpression="SET birth_date = :born",
+        ExpressionAttributeValues={":born": {"S": "2000-01-01"}},
+    )
+
+
+def test_a_parent_no_longer_sees_a_child_who_is_of_age(aws, ddb, context):
+    # Given a parent linked to a child who has since reached the age of consent in Germany
+    parent, child, _ = linked_family(context)
+    grown_up(ddb, aws, child)
     # When the parent lists their children
     status, body = invoke(as_caller(load_event("minors_api/get_children.json"), parent), context)
     # Then nothing about the adult is shown
@@ -504,9 +685,10 @@ def test_a_parent_no_longer_sees_a_child_who_is_of_age(aws, context):
         "minors_api/get_child_download.json",
     ],
 )
-def test_a_parents_rights_end_when_the_child_is_of_age(aws, context, relative):
-    # Given a parent linked to a child born in 2000 in Germany
-    parent, child, _ = linked_family(context, birthdate="2000-01-01")
+def test_a_parents_rights_end_when_the_child_is_of_age(aws, ddb, context, relative):
+    # Given a parent linked to a child who has since reached the age of consent in Germany
+    parent, child, _ = linked_family(context)
+    grown_up(ddb, aws, child)
     # When the parent exercises the child's rights
     event = as_parent(relative, parent, child, request_id=uuid.uuid4().hex)
     status, body = invoke(with_body(event, {"type": "access"}) if "post_child_request" in relative else event, context)

@@ -2,6 +2,7 @@
 
 import base64
 import json
+import re
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import count
 
@@ -14,12 +15,16 @@ from domain.errors import Conflict, InvalidRequest, NotFound
 from domain.minors import load_age_table
 from domain.parental import (
     ApprovedRequest,
+    ChildAlreadyLinked,
+    ChildBinding,
     ChildLink,
+    ChildNotBound,
     ConfirmationClaim,
     ConfirmationTokenUsed,
     ExpiredConfirmationToken,
     InvalidConfirmationToken,
     LinkConflict,
+    ParentalConsentNotRequired,
     PendingRequest,
     issue_confirmation_token,
     minimum_age_override,
@@ -28,8 +33,10 @@ from domain.parental import (
     parental_rights_apply,
     verify_confirmation_token,
 )
+from domain.parental_mail import LANGUAGES, ParentMail
 from domain.parental_service import (
     Audit,
+    BindingMoved,
     ChainMoved,
     Event,
     ParentalService,
@@ -38,6 +45,7 @@ from domain.parental_service import (
     SubjectMissing,
     TokenSpent,
 )
+from domain.profile import Profile
 
 SECRET = b"parental-secret-with-enough-entropy-0123456789"
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
@@ -199,6 +207,8 @@ class FakeStore:
         self.spent: set[str] = set()
         self.links: dict[tuple[str, str], ChildLink] = {}
         self.profiles: set[str] = set()
+        self.birth_dates: dict[str, date | None] = {}
+        self.bindings: dict[str, ChildBinding] = {}
         self.events: list[Event] = []
         self.audits: list[tuple[str, AuditEntry]] = []
         self.chain_moves = 0  # how many decisions to cancel as if another record had landed in the chain first
@@ -236,9 +246,31 @@ class FakeStore:
     def approved(self, request_id: str) -> ApprovedRequest | None:
         return self.approved_items.get(request_id)
 
+    def sign_up(self, subject_id: str, *, born: date | None = None, bound_to: str | None = None) -> None:
+        """A sign-up, as the post-confirmation trigger records it (bound to a consent request if it named one)."""
+        self.profiles.add(subject_id)
+        self.birth_dates[subject_id] = born
+        if bound_to:
+            self.bindings[subject_id] = ChildBinding(child_subject_id=subject_id, request_id=bound_to, bound_at=NOW)
+
+    def profile(self, subject_id: str) -> Profile | None:
+        if subject_id not in self.profiles:
+            return None
+        born = self.birth_dates.get(subject_id)
+        return Profile(subject_id=subject_id, country="DE", birth_date=born, created_at=NOW, updated_at=NOW)
+
+    def binding(self, child_subject_id: str) -> ChildBinding | None:
+        return self.bindings.get(child_subject_id)
+
     def link(self, approved: ApprovedRequest, link: ChildLink, *, audits: list[tuple[str, AuditEntry]]) -> None:
         if not {link.parent_subject_id, link.child_subject_id} <= self.profiles:
             raise SubjectMissing
+        binding = self.bindings.get(link.child_subject_id)
+        if binding is None or binding.request_id != link.request_id:
+            raise BindingMoved
+        if binding.parent_subject_id not in (None, link.parent_subject_id):
+            raise BindingMoved
+        self.bindings[link.child_subject_id] = binding.model_copy(update={"parent_subject_id": link.parent_subject_id})
         self.approved_items[approved.request_id] = approved.model_copy(
             update={"parent_subject_id": link.parent_subject_id, "child_subject_id": link.child_subject_id}
         )
@@ -256,13 +288,38 @@ class FakeStore:
         self.audits.append((link.child_subject_id, audit))
 
 
+class FakeMailer:
+    """Records every mail the service sends, instead of sending it."""
+
+    def __init__(self) -> None:
+        self.sent: list[ParentMail] = []
+
+    def send(self, mail: ParentMail) -> None:
+        self.sent.append(mail)
+
+    def token_to(self, address: str) -> str:
+        """The confirmation token in the last mail to `address`, as the parent would take it from the link."""
+        (*_, mail) = [mail for mail in self.sent if mail.to == address]
+        found = re.search(r"parental_consent=([A-Za-z0-9._-]+)", mail.body)
+        assert found, mail.body
+        return found.group(1)
+
+
+CONFIRM_URL = "https://privacy.example/"
+
+
 @pytest.fixture
 def store() -> FakeStore:
     return FakeStore()
 
 
 @pytest.fixture
-def service(store: FakeStore) -> ParentalService:
+def mailer() -> FakeMailer:
+    return FakeMailer()
+
+
+@pytest.fixture
+def service(store: FakeStore, mailer: FakeMailer) -> ParentalService:
     ids = count(1)
     return ParentalService(
         store,
@@ -270,7 +327,16 @@ def service(store: FakeStore) -> ParentalService:
         new_id=lambda: f"{next(ids):032x}",
         token_secret=lambda: SECRET,
         expiry=timedelta(days=7),
+        mailer=mailer,
+        confirm_url=CONFIRM_URL,
+        profiles=store,
+        age_table=load_age_table(),
     )
+
+
+@pytest.fixture
+def sent_token(mailer: FakeMailer):
+    return lambda: mailer.token_to("parent@example.org")
 
 
 def test_a_request_keeps_the_e_mail_but_its_event_never_carries_it(service, store):
@@ -278,18 +344,51 @@ def test_a_request_keeps_the_e_mail_but_its_event_never_carries_it(service, stor
     assert store.pending_items[issued.request_id].parent_email == "parent@example.org"
     detail_type, detail = store.events[-1]
     assert detail_type == "ParentalConsentRequested"
-    assert detail == {
-        "request_id": issued.request_id,
-        "child_reference": "signup-1",
-        "token": issued.token,
-        "expires_at": (NOW + timedelta(days=7)).isoformat(),
-    }
+    assert detail == {"request_id": issued.request_id}
     assert "@" not in json.dumps(detail)
 
 
-def test_an_approval_drops_the_e_mail_and_a_replay_changes_nothing(service, store):
+def test_the_confirmation_token_reaches_only_the_parents_mailbox(service, store, mailer):
+    # Given a host application asking a parent for consent
+    issued = service.request("parent@example.org", "DE", "signup-1")
+    # Then one mail went to the parent, with a link that carries a token valid for this request
+    (mail,) = mailer.sent
+    assert mail.to == "parent@example.org"
+    token = mailer.token_to("parent@example.org")
+    assert verify_confirmation_token(SECRET, token, now=NOW).request_id == issued.request_id
+    assert f"{CONFIRM_URL}?parental_consent={token}" in mail.body
+    # And neither the caller's answer nor the published event carries it (attack step 1: the host gets no token)
+    assert "token" not in issued.model_dump()
+    assert token not in issued.model_dump_json()
+    assert all(token not in json.dumps(detail) for _, detail in store.events)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_parents_mail_says_what_is_collected_why_and_the_parents_rights(service, mailer, language):
+    # Given a request in one of the supported languages
+    service.request("parent@example.org", "FR", "signup-1", language=language)
+    # Then the mail, in that language, explains collection, purpose and rights, and when the link expires
+    (mail,) = mailer.sent
+    assert mail.language == language
+    for section in ("collected", "why", "rights"):
+        assert mail.sections[section] in mail.body
+    assert "2026-06-08" in mail.body
+    assert "signup-1" not in mail.body  # the host's reference is not the parent's business
+
+
+def test_each_language_has_its_own_wording():
+    from domain.parental_mail import consent_request_mail
+
+    bodies = {
+        language: consent_request_mail("p@example.org", language=language, link="L", expires_at=NOW).body
+        for language in LANGUAGES
+    }
+    assert len(set(bodies.values())) == len(LANGUAGES) >= 3
+
+
+def test_an_approval_drops_the_e_mail_and_a_replay_changes_nothing(service, store, sent_token):
     issued = service.request("parent@example.org", "DE", "signup-2")
-    service.confirm(issued.token, "approve")
+    service.confirm(sent_token(), "approve")
     assert issued.request_id not in store.pending_items
     assert "parent@example.org" not in store.approved_items[issued.request_id].model_dump_json()
     assert store.events[-1] == (
@@ -298,13 +397,13 @@ def test_an_approval_drops_the_e_mail_and_a_replay_changes_nothing(service, stor
     )
     events_before = list(store.events)
     with pytest.raises(ConfirmationTokenUsed):
-        service.confirm(issued.token, "deny")
+        service.confirm(sent_token(), "deny")
     assert store.events == events_before
 
 
-def test_a_denial_deletes_the_request_and_says_so(service, store):
+def test_a_denial_deletes_the_request_and_says_so(service, store, sent_token):
     issued = service.request("parent@example.org", "DE", "signup-3")
-    service.confirm(issued.token, "deny")
+    service.confirm(sent_token(), "deny")
     assert store.pending_items == {}
     assert store.approved_items == {}
     assert store.events[-1] == (
@@ -313,11 +412,11 @@ def test_a_denial_deletes_the_request_and_says_so(service, store):
     )
 
 
-def test_a_decision_is_audited_as_the_parents_under_the_request(service, store):
+def test_a_decision_is_audited_as_the_parents_under_the_request(service, store, sent_token):
     # Given a pending request
     issued = service.request("parent@example.org", "DE", "signup-7")
     # When the parent denies it
-    service.confirm(issued.token, "deny", correlation_id="corr-1")
+    service.confirm(sent_token(), "deny", correlation_id="corr-1")
     # Then one audit record of the parent's decision is chained under the request, with no e-mail address
     ((subject, entry),) = store.audits
     assert subject == f"parental-request:{issued.request_id}"
@@ -326,31 +425,35 @@ def test_a_decision_is_audited_as_the_parents_under_the_request(service, store):
     assert "@" not in json.dumps(entry.details)
 
 
-def test_a_decision_whose_audit_chain_moved_is_recorded_once_on_the_next_try(service, store):
+def test_a_decision_whose_audit_chain_moved_is_recorded_once_on_the_next_try(service, store, sent_token):
     # Given a pending request whose first decision transaction is cancelled because the audit chain moved
     issued = service.request("parent@example.org", "DE", "signup-8")
     store.chain_moves = 1
     # When the parent approves it
-    service.confirm(issued.token, "approve")
+    service.confirm(sent_token(), "approve")
     # Then the approval and its one audit record are recorded
     assert issued.request_id in store.approved_items
     assert [entry.action for _, entry in store.audits] == ["parental.consent_approved"]
 
 
-def test_a_spent_token_is_used_even_when_the_request_is_still_pending(service, store):
+def test_a_spent_token_is_used_even_when_the_request_is_still_pending(service, store, sent_token):
     # Given a token id recorded as spent (a concurrent confirm committed first)
-    issued = service.request("parent@example.org", "DE", "signup-4")
-    store.spent.add(verify_confirmation_token(SECRET, issued.token, now=NOW).token_id)
+    service.request("parent@example.org", "DE", "signup-4")
+    store.spent.add(verify_confirmation_token(SECRET, sent_token(), now=NOW).token_id)
     with pytest.raises(ConfirmationTokenUsed):
-        service.confirm(issued.token, "approve")
+        service.confirm(sent_token(), "approve")
 
 
-def test_link_needs_both_accounts_and_names_the_parent(service, store):
+CHILD_BORN = date(2015, 4, 2)  # 11 on NOW: a parent's consent is needed everywhere
+
+
+def test_link_needs_both_accounts_and_names_the_parent(service, store, sent_token):
     issued = service.request("parent@example.org", "DE", "signup-5")
-    service.confirm(issued.token, "approve")
+    service.confirm(sent_token(), "approve")
     with pytest.raises(NotFound):
         service.link(issued.request_id, "child-1", "parent-1")
-    store.profiles |= {"child-1", "parent-1"}
+    store.sign_up("child-1", born=CHILD_BORN, bound_to=issued.request_id)
+    store.sign_up("parent-1")
     with pytest.raises(InvalidRequest):
         service.link(issued.request_id, "child-1")  # nobody named the parent
     link = service.link(issued.request_id, "child-1", "parent-1")
@@ -362,10 +465,11 @@ def test_link_needs_both_accounts_and_names_the_parent(service, store):
     ]
 
 
-def test_another_parent_cannot_see_the_child(service, store):
-    store.profiles |= {"child-1", "parent-1"}
+def test_another_parent_cannot_see_the_child(service, store, sent_token):
     issued = service.request("parent@example.org", "DE", "signup-6")
-    service.confirm(issued.token, "approve")
+    store.sign_up("child-1", born=CHILD_BORN, bound_to=issued.request_id)
+    store.sign_up("parent-1")
+    service.confirm(sent_token(), "approve")
     service.link(issued.request_id, "child-1", "parent-1")
     with pytest.raises(NotFound):
         service.linked_child("parent-2", "child-1")
@@ -390,3 +494,65 @@ def test_an_approval_for_one_parent_cannot_be_linked_to_another():
 def test_unknown_approvals_are_not_found(service):
     with pytest.raises(NotFound):
         service.link("f" * 32, "child-1", "parent-1")
+
+
+# ---------------------------------------------------------------- a link needs a child bound by its own sign-up
+@pytest.fixture
+def approved_request(service, sent_token) -> str:
+    """A request the parent approved from the e-mailed link, and the parent's account."""
+    issued = service.request("parent@example.org", "DE", "signup-9")
+    service.confirm(sent_token(), "approve")
+    service.store.sign_up("parent-1")
+    return issued.request_id
+
+
+def test_an_existing_account_that_no_sign_up_bound_to_the_request_cannot_be_linked(service, store, approved_request):
+    # Given an existing adult who never gave a birth date, and an existing child, neither bound to the request
+    store.sign_up("adult-1")
+    store.sign_up("other-child", born=CHILD_BORN)
+    # When the host application links either as the request's child
+    for victim in ("adult-1", "other-child"):
+        with pytest.raises(ChildNotBound) as refused:
+            service.link(approved_request, victim, "parent-1")
+        # Then it is refused as a conflict, and nothing is linked
+        assert refused.value.code == "child_not_bound"
+    assert isinstance(refused.value, Conflict)
+    assert store.links == {}
+
+
+def test_a_child_bound_to_another_request_cannot_be_linked_by_this_one(service, store, approved_request):
+    store.sign_up("child-1", born=CHILD_BORN, bound_to="f" * 32)
+    with pytest.raises(ChildNotBound):
+        service.link(approved_request, "child-1", "parent-1")
+    assert store.links == {}
+
+
+@pytest.mark.parametrize("born", [None, date(2000, 1, 1), date(2010, 5, 31)], ids=["no-date", "adult", "16-in-DE"])
+def test_a_bound_account_whose_birth_date_needs_no_parent_cannot_be_linked(service, store, approved_request, born):
+    # Given an account bound at sign-up whose birth date is missing or says consent is theirs to give (DE: 16)
+    store.sign_up("child-1", born=born, bound_to=approved_request)
+    # When the host application links it
+    with pytest.raises(ParentalConsentNotRequired) as refused:
+        service.link(approved_request, "child-1", "parent-1")
+    # Then it is refused: a parent's rights would not apply to this account
+    assert (refused.value.code, store.links) == ("parental_consent_not_required", {})
+    assert isinstance(refused.value, Conflict)
+
+
+def test_a_child_who_has_a_parent_cannot_get_another(service, store, approved_request):
+    # Given a bound child already linked to another parent
+    store.sign_up("child-1", born=CHILD_BORN, bound_to=approved_request)
+    store.bindings["child-1"] = store.bindings["child-1"].model_copy(update={"parent_subject_id": "parent-0"})
+    # When the host application links it to parent-1
+    with pytest.raises(ChildAlreadyLinked) as refused:
+        service.link(approved_request, "child-1", "parent-1")
+    # Then it is refused
+    assert (refused.value.code, store.links) == ("child_already_linked", {})
+    assert isinstance(refused.value, Conflict)
+
+
+def test_a_bound_child_under_the_age_of_consent_is_linked_once(service, store, approved_request):
+    store.sign_up("child-1", born=CHILD_BORN, bound_to=approved_request)
+    link = service.link(approved_request, "child-1", "parent-1")
+    assert service.link(approved_request, "child-1", "parent-1").request_id == link.request_id  # a retry: the same
+    assert store.bindings["child-1"].parent_subject_id == "parent-1"
