@@ -11,6 +11,7 @@ from typing import Any
 
 import boto3
 
+from localcloud.moto_kms import sign_as_aws
 from localcloud.template import ACCOUNT_ID, REGION, STACK_NAME, Stack
 
 Creator = Callable[["Provisioner", str, dict[str, Any]], None]
@@ -39,6 +40,7 @@ class Provisioner:
         return self._session.client(service, region_name=REGION, endpoint_url=self._endpoint_url)  # type: ignore[call-overload]
 
     def provision(self) -> Stack:
+        sign_as_aws()  # KMS Sign's message types as AWS handles them (moto's in this process: tests, local cloud)
         pending = {name: res for name, res in self.stack.resources.items() if self.stack.created(name)}
         while pending:
             progressed = False

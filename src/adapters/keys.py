@@ -9,6 +9,9 @@ PROFILE_SK = "PROFILE"
 # carries its purge time as `expires_at` (its TTL); once that has passed the purge may be deleting the partition
 # (the profile goes last), so nothing new may be written about the subject. Takes `:now` (epoch seconds).
 LIVE_PROFILE_CONDITION = "attribute_exists(pk) AND (attribute_not_exists(expires_at) OR expires_at > :now)"
+# A parent-child link, in both partitions: SUBJECT#<parent> CHILD#<child> and SUBJECT#<child> PARENT#<parent>
+CHILD_PREFIX = "CHILD#"
+PARENT_PREFIX = "PARENT#"
 PARENTAL_REQUEST_SK = "PARENTREQ"  # a pending parental-consent request, under its PARENTREQ#<id> key
 
 

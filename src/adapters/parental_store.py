@@ -14,7 +14,7 @@ from typing import Any
 
 from adapters.aws import dynamodb
 from adapters.dynamo_json import from_item, to_item
-from adapters.keys import PARENTAL_REQUEST_SK, PROFILE_SK, subject_pk
+from adapters.keys import CHILD_PREFIX, PARENT_PREFIX, PARENTAL_REQUEST_SK, PROFILE_SK, subject_pk
 from adapters.live_item import SubjectsTableStore
 from adapters.outbox import outbox_put
 from adapters.parental_binding import BINDING_SK
@@ -35,8 +35,6 @@ from domain.parental_service import (
 
 PENDING_SK = PARENTAL_REQUEST_SK
 APPROVED_SK = "APPROVED"
-CHILD_PREFIX = "CHILD#"
-PARENT_PREFIX = "PARENT#"
 WITHDRAWAL_ATTEMPTS = 8
 _FAILED = "ConditionalCheckFailed"
 

@@ -20,7 +20,7 @@ from adapters.aws import client, dynamodb, transact_write
 from adapters.deletion_store import DeletionStore
 from adapters.dynamo_json import from_item, to_item
 from adapters.hold_store import HOLD_PREFIX
-from adapters.keys import PROFILE_SK, subject_pk
+from adapters.keys import CHILD_PREFIX, PARENT_PREFIX, PROFILE_SK, subject_pk
 from adapters.outbox import outbox_put
 from adapters.partition import delete_keys, subject_item_pages
 from adapters.s3_archive import delete_objects, list_keys
@@ -105,11 +105,14 @@ class Purger:
         admin_holds = self._admin_holds(subject_id)
         counts: Counter[str] = Counter()
         held: dict[tuple[str, str], HeldCategory] = {}  # by category and basis: each basis is stated on its own
+        links: list[dict[str, Any]] = []
         for page in subject_item_pages(self.table, subject_id):
             for item in page:
                 sort_key = item["sk"]["S"]
                 if sort_key.startswith(KEPT_PREFIXES + SKIP_PREFIXES):
                     continue
+                if sort_key.startswith((CHILD_PREFIX, PARENT_PREFIX)):
+                    links.append(item)
                 category = _category(sort_key)
                 until = self._held_until(item, category, admin_holds, now)
                 if until is not None:
@@ -138,6 +141,10 @@ class Purger:
             login_deleted=login is not None,
         )
         certificate = self._certify(subject_id, certificate, now)  # resumed: the first run's, which stated its own
+        # The other side of each parent-child link first: this side, deleted with the partition, is what finds it again
+        # on a resumed run.
+        for link in links:
+            self._unlink(subject_id, link, now)
         self._delete_partition(subject_id)
         delete_objects(self.bucket, exports)
         self._delete_login(login)
@@ -149,10 +156,23 @@ class Purger:
         Refused (PurgeIncomplete) while anything but the kept items is left in the partition, e.g. written by a
         writer that raced the deletion: the profile stays pending and due, so the purge runs again and sweeps it.
         Retired, the profile would leave such an item behind forever (no TTL, no later purge would find it)."""
+        self._delete_late_exports(subject_id, now)
         left = self._left_behind(subject_id)
         if left:
             raise PurgeIncomplete(left)
         self.deletions.retire_profile(subject_id, status.purge_at, now)
+
+    def _delete_late_exports(self, subject_id: str, now: datetime) -> None:
+        """Exports uploaded after `purge` listed them (an export worker racing the purge), deleted after their own
+        audit record: the certificate, written before, cannot count them."""
+        late = list_keys(self.bucket, f"exports/{subject_id}/") if self.bucket else []
+        if not late:
+            return
+        entry = AuditEntry(
+            action="subject.late_exports_deleted", actor="system", at=now, details={"exports_deleted": len(late)}
+        )
+        self.audit.append(subject_id, entry)
+        delete_objects(self.bucket, late)
 
     # ------------------------------------------------------------------ steps
     def _admin_holds(self, subject_id: str) -> dict[str, datetime]:
@@ -222,6 +242,30 @@ class Purger:
             Key={"pk": {"S": f"CERT#{certificate.certificate_id}"}, "sk": {"S": "CERTIFICATE"}},
         )["Item"]
         return from_json(DeletionCertificate, stored["certificate"]["S"])  # resumed: the first one stands
+
+    def _unlink(self, subject_id: str, link: dict[str, Any], now: datetime) -> None:
+        """Delete the other subject's side of a parent-child link (CHILD#<purged> in a parent's partition, or
+        PARENT#<purged> in a child's), in one transaction with its record in that subject's chain. Once per link:
+        a resumed run finds it gone (the condition fails) and appends nothing."""
+        values = from_item(link)
+        sort_key = str(values["sk"])
+        if sort_key.startswith(CHILD_PREFIX):
+            other, other_sk = sort_key.removeprefix(CHILD_PREFIX), f"{PARENT_PREFIX}{subject_id}"
+        else:
+            other, other_sk = sort_key.removeprefix(PARENT_PREFIX), f"{CHILD_PREFIX}{subject_id}"
+        entry = AuditEntry(
+            action="parental.link_removed",
+            actor="system",
+            at=now,
+            request_id=values.get("request_id"),
+            details={"reason": "subject_purged", "side": "child" if other_sk.startswith(CHILD_PREFIX) else "parent"},
+        )
+        delete = {
+            "TableName": self.table,
+            "Key": {"pk": {"S": subject_pk(other)}, "sk": {"S": other_sk}},
+            "ConditionExpression": "attribute_exists(pk)",
+        }
+        self.audit.commit(lambda: [{"Delete": delete}, self.audit.prepare(other, entry)])
 
     def _left_behind(self, subject_id: str) -> int:
         """How many items of the partition are neither kept (requests), nor the profile, nor the tombstone."""

@@ -67,6 +67,13 @@ class SubjectStatus:
             if isinstance(value, str):
                 object.__setattr__(self, name, datetime.fromisoformat(value))
 
+    def gone_at(self, now: datetime) -> bool:
+        """Purged, or due: once the restore window has ended the purge may be deleting the data at any moment, so
+        nothing may be made of it (an export) that would outlive the purge."""
+        if self.state == "purged":
+            return True
+        return self.state == "pending_deletion" and self.purge_at is not None and self.purge_at <= now
+
     def ensure_available(self) -> None:
         if self.state != "active":
             raise SubjectUnavailable(self.state, self.purge_at, self.reason)

@@ -74,7 +74,7 @@ class ErasureService:
 
     def status(self, subject_id: str) -> SubjectStatus:
         status = self.deletions.status(subject_id)
-        if status.state == "pending_deletion" and status.purge_at and status.purge_at <= self.clock.now():
+        if status.state == "pending_deletion" and status.gone_at(self.clock.now()):
             # The window has ended; the purge may lag by minutes (stream) but the data is gone for everyone.
             return SubjectStatus(state="purged", purge_at=status.purge_at, reason=status.reason)
         return status

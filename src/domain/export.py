@@ -41,6 +41,7 @@ INTERNAL_ATTRIBUTES = frozenset(
 JSON_ATTRIBUTES = frozenset({"state", "event", "receipt", "request", "document"})
 _UNSAFE = re.compile(r"[^a-z0-9_]+")
 _CSV_FLUSH_CHARS = 64 * 1024
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # what makes a spreadsheet cell a formula (OWASP, CSV injection)
 
 
 class CategoryOrderError(ValueError):
@@ -166,13 +167,20 @@ def csv_header(items: Iterable[Mapping[str, Any]]) -> list[str]:
     return list(header)
 
 
+def neutralised(text: str) -> str:
+    """Text a spreadsheet program would run as a formula (CSV injection: `=`, `+`, `-`, `@`, a tab or a carriage
+    return first) with a single quote in front, as OWASP recommends: shown as text, never evaluated. The quote is
+    the only change, so a reader who knows the rule (README.txt states it) can take it off again."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
 def csv_cell(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, str):
-        return value
+        return neutralised(value)  # any text may come from a person: a name, a note, a host's record
     if isinstance(value, int | float):
         return str(value)
     return to_json(value)  # nested objects and lists stay machine-readable
@@ -183,15 +191,16 @@ def csv_rows(items: Iterable[Mapping[str, Any]], header: Sequence[str] | None = 
     if header is None:
         items = list(items)
         header = csv_header(items)
-    yield list(header)
+    yield [neutralised(name) for name in header]
     for item in items:
         yield [csv_cell(item.get(name)) for name in header]
 
 
 def write_csv(stream: BinaryIO, rows: Iterable[Sequence[str]]) -> int:
-    """RFC 4180 CSV (UTF-8, CRLF) into a binary stream, a few kilobytes at a time; returns the rows written."""
+    """RFC 4180 CSV (UTF-8, CRLF) into a binary stream, a few kilobytes at a time; returns the rows written. Every
+    cell is quoted, so one neutralised by `neutralised` is also quoted, as OWASP recommends."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer = csv.writer(buffer, lineterminator="\r\n", quoting=csv.QUOTE_ALL)
     count = 0
     for row in rows:
         writer.writerow(row)
@@ -240,6 +249,9 @@ data.json      Everything we hold about you, grouped by category. It is JSON, a 
 *.csv          Only if you asked for CSV: the same data as tables, one file per category, which a
                spreadsheet program can open. The first row names the columns; a value that is itself a
                list or a group of values is written as JSON text in its cell. Files are UTF-8 text.
+               Every cell is in double quotes. A text that starts with =, +, -, @, a tab or a carriage
+               return has a single quote (') added in front, so that a spreadsheet shows it as text
+               instead of running it as a formula; data.json holds such texts exactly as stored.
 manifest.json  When the archive was made, how many items each category holds, and the SHA-256 checksum
                and size in bytes of every other file, so you can check that nothing was changed or lost.
 README.txt     This explanation.

@@ -31,6 +31,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from adapters.audit_log import AuditLog
 from adapters.clock import SystemClock
+from adapters.deletion_store import DeletionStore
 from adapters.dynamo_json import from_item
 from adapters.partition import subject_item_pages
 from adapters.request_store import DynamoRequestStore
@@ -112,6 +113,16 @@ def store() -> DynamoSubjectStore:
 @cache
 def request_store() -> DynamoRequestStore:
     return DynamoRequestStore(store().table, store().audit, lambda: epoch_seconds(clock().now()))
+
+
+@cache
+def deletions() -> DeletionStore:
+    return DeletionStore(settings().subjects_table, store().audit)
+
+
+def subject_gone(subject_id: str) -> bool:
+    """Purged, or due (the purge may be deleting the partition and the exports now): one BatchGetItem."""
+    return deletions().status(subject_id).gone_at(clock().now())
 
 
 @cache
@@ -209,8 +220,18 @@ def write_archive(archive: ZipArchiveWriter, request: DataRequest, generated_at:
 
 def export(subject_id: str, request_id: str) -> None:
     request = request_store().get(subject_id, request_id)
+    if request is not None and request.is_export and request.status == "rejected":
+        # Rejected (by the subject's purge, or an operator) while an attempt was uploading: no archive may stand
+        # for it. The attempt deletes its own after the rejection; this redelivery finishes that if it failed.
+        delete_object(settings().exports_bucket, archive_key(request))
+        logger.info("export skipped: request rejected", extra={"request_id": request_id})
+        return
     if request is None or not request.is_open or not request.is_export or request.export_key is not None:
         logger.info("export skipped: request missing, closed or already exported", extra={"request_id": request_id})
+        return
+    if subject_gone(subject_id):
+        service().purged_meanwhile(request)
+        logger.info("export skipped: subject purged", extra={"request_id": request_id})
         return
     request = service().start_export(request)
     config, generated_at, key = settings(), clock().now(), archive_key(request)
@@ -219,6 +240,13 @@ def export(subject_id: str, request_id: str) -> None:
         ZipArchiveWriter(upload) as archive,
     ):
         counts = write_archive(archive, request, generated_at)
+    if subject_gone(subject_id):
+        # The purge started during the upload, and may have listed the exports before this one landed: the archive
+        # would outlive it. The request closes first (audited), then the archive goes (a redelivery retries that).
+        service().purged_meanwhile(request)
+        delete_object(config.exports_bucket, key)
+        logger.info("export discarded: subject purged during the upload", extra={"request_id": request_id})
+        return
     service().export_ready(request, key=key, sha256=upload.hexdigest(), counts=counts)
     logger.info("export ready", extra={"request_id": request_id, "bytes": upload.bytes_written, "counts": counts})
 

@@ -232,6 +232,7 @@ def get_child_download(child_id: SUBJECT_ID, request_id: REQUEST_ID) -> Download
     from adapters.s3_archive import presigned_download_url
 
     _linked(child_id)
+    _not_purged(child_id)  # the request record outlives the purge; the export does not
     key = requests().download_key(child_id, request_id)
     ttl = min(settings().download_url_ttl_seconds, 3600)
     return DownloadOut(

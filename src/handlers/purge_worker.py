@@ -70,6 +70,9 @@ def _purge(subject_id: str, status: SubjectStatus) -> None:
     certificate = purger().purge(subject_id, status, now)
     if status.request_id:  # completed when scheduled; this closes only one a crash left open (else no change)
         requests().erasure_done(subject_id, status.request_id)
+    # Export requests still open would be answered later for nobody: closed now (their worker, if it runs, finds
+    # them rejected and deletes any archive it raced); `finish` lists the exports again for one that landed late.
+    requests().close_for_purge(subject_id)
     purger().finish(subject_id, status, now)  # last: until then a redelivery finds the profile due and resumes
     logger.info("subject purged", extra={"certificate_id": certificate.certificate_id, "held": len(certificate.held)})
 

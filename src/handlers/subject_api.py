@@ -25,6 +25,7 @@ from api.subject_schemas import (
 from composition import clock, erasure, requests, settings, store
 from domain.activity import activity_keys
 from domain.audit import AuditEntry
+from domain.erasure import SubjectUnavailable
 from domain.errors import NotFound
 from domain.profile_changes import ProfilePatch, apply_patch
 from domain.records import encode_document, load_categories
@@ -184,7 +185,11 @@ def get_request(request_id: Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]) -> 
 def get_download(request_id: Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]) -> DownloadOut:
     from adapters.s3_archive import presigned_download_url
 
-    key = requests().download_key(_me(), request_id)
+    subject_id = _me()
+    status = erasure().status(subject_id)  # due counts as purged: its exports are going or gone
+    if status.state == "purged":  # pending deletion, the export can still be had back (api/availability.py)
+        raise SubjectUnavailable(status.state, status.purge_at)
+    key = requests().download_key(subject_id, request_id)
     ttl = min(settings().download_url_ttl_seconds, 3600)
     url = presigned_download_url(settings().exports_bucket, key, ttl)
     return DownloadOut(url=url, expires_at=clock().now() + timedelta(seconds=ttl))

@@ -8,8 +8,9 @@ reports every broken guarantee as a `Problem`:
   acknowledged decisions, and its history holds exactly one event per acknowledged decision (none for a change
   that was not acknowledged);
 - no purge without its certificate: every purged subject has exactly one certificate, the purge is complete
-  (partition, exports, login; a tombstone; held records isolated; its erasure request closed), and every
-  certificate's subject is purged;
+  (partition, exports, login; a tombstone; held records isolated; its erasure request closed; no export request
+  left open or answered after it; no parent-child link left in another partition), and every certificate's
+  subject is purged;
 - no export missing or duplicated: every completed export request has exactly one object, every object belongs to
   a completed request, no request is left open without its message in the dead-letter queue;
 - every message (queue message or stream record) either succeeded or is dead-lettered with a reason, and none is
@@ -22,6 +23,7 @@ import hashlib
 import json
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from adapters.audit_log import AuditLog
@@ -272,6 +274,15 @@ def _check_purged(
         request = next((r for r in _requests(partition) if r.request_id == plan.erasure_request_id), None)
         if request is None or request.status != "completed":
             problem("erasure request left open after the purge", f"status {request and request.status}")
+    purged_at = datetime.fromisoformat(certificates[0]["purged_at"].replace("Z", "+00:00")) if certificates else None
+    for request in _requests(partition):
+        if request.is_export and request.is_open:
+            problem("export request left open after the purge", request.request_id)
+        elif request.status == "completed" and purged_at and request.completed_at and request.completed_at > purged_at:
+            problem("request answered after the purge", request.request_id)
+    for pk, items in snapshot.partitions.items():
+        if any(sk in (f"CHILD#{subject_id}", f"PARENT#{subject_id}") for sk in items):
+            problem("parent-child link left after the purge", pk.split("#", 1)[0])
     held = snapshot.partitions.get(f"HELD#{snapshot.pseudonyms[subject_id]}", {})
     if len(held) != plan.invoices:
         problem("held records not isolated", f"{len(held)} of {plan.invoices}")

@@ -433,3 +433,124 @@ def test_zz_the_suite_injected_at_least_a_thousand_faults() -> None:
     if set(FAULTS_BY_FLOW) != set(FLOWS):
         pytest.skip(f"only {sorted(FAULTS_BY_FLOW)} ran in this process")
     assert sum(FAULTS_BY_FLOW.values()) >= SUITE_FLOOR, FAULTS_BY_FLOW
+
+
+# ---------------------------------------------------------------------------------------------- racing the purge
+
+
+def _request_export(world: World, subject_id: str) -> str:
+    from handlers import subject_api
+
+    event = world.api_event("subject_api/post_request.json", subject_id, {"type": "access", "format": "csv"})
+    call = world.runtime.api(subject_api.lambda_handler, event)
+    assert call.status == 202, call.body
+    world.ledger.subjects[subject_id].export_requests.append(call.body["request_id"])
+    return str(call.body["request_id"])
+
+
+def _purge_due_subjects(world: World, days: int = 61) -> None:
+    world.clock.advance_days(days)
+    world.runtime.run(purge_queue_job(world, sweep_purges(world)))
+    publish_outbox(world)
+    mark_due(world)
+
+
+def _stored_request(world: World, subject_id: str, request_id: str) -> Any:
+    from handlers import export_worker
+
+    with world.injector.paused():
+        return export_worker.request_store().get(subject_id, request_id)
+
+
+@pytest.mark.faults(rate=0, sustained=0)
+def test_an_export_uploaded_while_its_subject_is_purged_does_not_outlive_the_purge(world: World) -> None:
+    """The export worker is uploading when the restore window ends and the purge runs (it lists no export yet):
+    the worker sees the subject purged after its upload, and deletes the archive rather than leave it behind."""
+    (subject_id,) = sign_up(world, 1, "race", login=True, consents=1, orders=2)
+    request_id = _request_export(world, subject_id)
+    publish_outbox(world)
+    delete_accounts(world, [subject_id])
+    messages = world.drain_queue("ExportQueue")
+    raced = []
+
+    def purge_during_upload(service: str, operation: str, request: Any) -> None:
+        if raced or service != "s3" or operation not in ("PutObject", "CreateMultipartUpload"):
+            return None
+        if f"/exports/{subject_id}/" not in request.url:
+            return None
+        raced.append(operation)
+        _purge_due_subjects(world)  # before the upload's request reaches S3
+        return None
+
+    world.injector.rules = purge_during_upload
+    with world.injector.resumed():
+        world.runtime.run(export_worker_job(world, messages))
+        publish_outbox(world)
+    assert raced
+    request = _stored_request(world, subject_id, request_id)
+    assert (request.status, request.rejection_reason) == ("rejected", "subject_purged")
+    assert_no_problems(check(world))  # among them: no export of the subject left, nothing answered after the purge
+
+
+@pytest.mark.faults(rate=0, sustained=0)
+def test_an_export_request_open_at_the_purge_is_closed_and_never_answered(world: World) -> None:
+    """The request's message is still on the queue when the subject is purged: the purge rejects the request
+    (subject_purged), and the late message exports nothing and publishes no DataSubjectRequestCompleted."""
+    (subject_id,) = sign_up(world, 1, "race", login=True, consents=1)
+    request_id = _request_export(world, subject_id)
+    publish_outbox(world)
+    messages = world.drain_queue("ExportQueue")
+    delete_accounts(world, [subject_id])
+    _purge_due_subjects(world)
+    with world.injector.resumed():
+        world.runtime.run(export_worker_job(world, messages))
+        publish_outbox(world)
+    request = _stored_request(world, subject_id, request_id)
+    assert (request.status, request.rejection_reason) == ("rejected", "subject_purged")
+    completed = [e for e in world.ledger.published if e["detail-type"] == "DataSubjectRequestCompleted"]
+    assert not [e for e in completed if e["detail"]["request_id"] == request_id]
+    assert_no_problems(check(world))
+
+
+@pytest.mark.faults(rate=0, sustained=0)
+def test_a_purged_subject_gets_no_download_link(world: World) -> None:
+    """A login token outlives the purge by up to an hour, and the request record outlives it for years: the
+    download route refuses a purged subject instead of signing a link."""
+    from handlers import subject_api
+
+    (subject_id,) = sign_up(world, 1, "race", login=True, consents=1)
+    request_id = _request_export(world, subject_id)
+    publish_outbox(world)
+    delete_accounts(world, [subject_id])
+    world.clock.advance_days(59)  # exported on the window's last days: the export has not expired at the purge
+    world.runtime.run(export_worker_job(world, world.drain_queue("ExportQueue")))
+    _purge_due_subjects(world, days=2)
+    event = world.api_event("subject_api/post_request.json", subject_id)
+    path = f"/me/requests/{request_id}/download"
+    event["routeKey"] = event["requestContext"]["routeKey"] = "GET /me/requests/{request_id}/download"
+    event["rawPath"] = event["requestContext"]["http"]["path"] = path
+    event["requestContext"]["http"]["method"] = "GET"
+    event["pathParameters"] = {"request_id": request_id}
+    event["body"] = None
+    with world.injector.resumed():
+        call = world.runtime.api(subject_api.lambda_handler, event)
+    assert (call.status, call.body["error"]) == (410, "subject_unavailable"), call.body
+    assert_no_problems(check(world))
+
+
+@pytest.mark.faults(rate=0, sustained=0)
+def test_a_purge_leaves_no_link_in_the_other_partition(world: World) -> None:
+    """A parent and a child linked (both sides of the link), the child purged: no CHILD# item names the child in
+    the parent's partition afterwards, whichever attempt of the purge removed it."""
+    parent, child = sign_up(world, 2, "family", login=True, consents=1)
+    ddb = world.harness("dynamodb")
+    link = {"request_id": {"S": "0" * 32}, "linked_at": {"S": world.clock.now().isoformat()}}
+    for pk, sk in ((f"SUBJECT#{parent}", f"CHILD#{child}"), (f"SUBJECT#{child}", f"PARENT#{parent}")):
+        ddb.put_item(TableName=world.table, Item={"pk": {"S": pk}, "sk": {"S": sk}, **link})
+    delete_accounts(world, [child])
+    # The first attempt dies after the parent's side is gone: every attempt of its partition deletion fails.
+    world.injector.rules = outage(lambda service, op, request: op == "BatchWriteItem", calls=6)
+    with world.injector.resumed():
+        _purge_due_subjects(world)
+    assert not [d for d in world.runtime.deliveries if d.outcome == "dead-lettered"]
+    assert_no_problems(check(world))

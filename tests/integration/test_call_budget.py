@@ -490,9 +490,11 @@ CASES = [
         "export_worker/request_received.json",
         (
             "dynamodb.GetItem",
+            "dynamodb.BatchGetItem",  # purged or due? then no export is made
             *("dynamodb.GetItem", AUDIT_HEAD, "dynamodb.TransactWriteItems"),
             "dynamodb.Query",
             "s3.PutObject",
+            "dynamodb.BatchGetItem",  # purged or due since? then the archive would outlive the purge: deleted
             *("dynamodb.GetItem", AUDIT_HEAD, "dynamodb.TransactWriteItems"),
         ),
         export_message,
@@ -510,6 +512,8 @@ CASES = [
             "dynamodb.TransactWriteItems",
             "dynamodb.Query",
             "dynamodb.BatchWriteItem",
+            "dynamodb.Query",  # export requests still open? closed (rejected, subject_purged)
+            "s3.ListObjectsV2",  # an export that landed after the first listing? deleted
             "dynamodb.Query",  # nothing left in the partition but what the purge keeps?
             "dynamodb.TransactWriteItems",  # last: the profile becomes the tombstone
         ),
@@ -529,6 +533,8 @@ CASES = [
             "dynamodb.TransactWriteItems",
             "dynamodb.Query",
             "dynamodb.BatchWriteItem",
+            "dynamodb.Query",  # export requests still open? closed (rejected, subject_purged)
+            "s3.ListObjectsV2",  # an export that landed after the first listing? deleted
             "dynamodb.Query",  # nothing left in the partition but what the purge keeps?
             "dynamodb.TransactWriteItems",  # last: the profile becomes the tombstone
         ),

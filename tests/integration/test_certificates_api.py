@@ -110,3 +110,41 @@ def test_the_audit_chain_head_is_signed_when_an_operator_reads_it(aws, ddb, cont
     assert statement["length"] == len(chain["records"])
     pem = json.loads(platform_api.lambda_handler(load_event("platform_api/get_signing_key.json"), context)["body"])
     _verify(pem["public_key_pem"], head["signature"], head["signed_message"])
+
+
+def _documented_verifier():
+    """The `python verify-certificate` block of docs/verify-certificate.md, as a regulator runs it."""
+    import re
+    from pathlib import Path
+
+    document = Path(__file__).resolve().parents[2] / "docs" / "verify-certificate.md"
+    (source,) = re.findall(r"```python verify-certificate\n(.*?)```", document.read_text(encoding="utf-8"), re.S)
+    namespace: dict = {"__name__": "verify_certificate"}
+    exec(compile(source, str(document), "exec"), namespace)  # noqa: S102 - our own documentation's code
+    return namespace["verify_certificate"]
+
+
+def test_a_certificate_over_4_kb_is_signed_as_a_digest_and_verifies_offline(aws, ddb, context):
+    # Given a subject whose partition holds records of 300 categories: its certificate counts each one, so its
+    # canonical JSON is larger than the 4,096 bytes KMS signs as a RAW message
+    table = aws.physical_ids["SubjectsTable"]
+    for number in range(300):
+        item = {"pk": {"S": f"SUBJECT#{SUBJECT}"}, "sk": {"S": f"RECORD#category_{number:04d}#r1"}}
+        ddb.put_item(TableName=table, Item=item)
+    sent: list[dict] = []
+    purge_worker.purger()  # the signer's client exists from here; watch what it asks KMS to sign
+    from adapters.aws import client
+
+    client("kms").meta.events.register("provide-client-params.kms.Sign", lambda params, **_: sent.append(params))
+    # When the purge worker purges the subject
+    certificate_id = _purged_certificate_id(aws, ddb, context)
+    # Then the certificate is signed: KMS was given the SHA-256 digest of the canonical JSON, not the JSON itself
+    body = json.loads(_get_certificate(certificate_id, context)["body"])
+    assert len(body["signed_message"].encode()) > 4096
+    assert [(p["MessageType"], p["Message"]) for p in sent] == [
+        ("DIGEST", hashlib.sha256(body["signed_message"].encode()).digest())
+    ]
+    # And the documented offline verification accepts it unchanged
+    key = json.loads(platform_api.lambda_handler(load_event("platform_api/get_signing_key.json"), context)["body"])
+    assert _documented_verifier()(key, body)["certificate_id"] == certificate_id
+    assert sum(name.startswith("category_") for name in body["certificate"]["deleted_counts"]) == 300

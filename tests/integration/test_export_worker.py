@@ -451,3 +451,66 @@ def test_the_data_writer_refuses_a_category_that_comes_back():
     writer.add("requests", {})
     with pytest.raises(CategoryOrderError):
         writer.add("profile", {})
+
+
+# ---------------------------------------------------------------- racing the purge
+
+
+def _make_due(ddb: Any, aws: Stack, subject_id: str) -> None:
+    """The subject's deletion pending and its restore window ended: the purge may be deleting the partition now."""
+    past = datetime(2020, 1, 1, tzinfo=UTC)
+    ddb.update_item(
+        TableName=aws.physical_ids["SubjectsTable"],
+        Key={"pk": {"S": f"SUBJECT#{subject_id}"}, "sk": {"S": "PROFILE"}},
+        UpdateExpression="SET #state = :pending, purge_at = :at, expires_at = :epoch, deletion_reason = :reason",
+        ExpressionAttributeNames={"#state": "state"},
+        ExpressionAttributeValues=to_item(
+            {":pending": "pending_deletion", ":at": past.isoformat(), ":epoch": 1577836800, ":reason": "user_request"}
+        ),
+    )
+
+
+def test_an_export_whose_subject_falls_due_during_the_upload_deletes_its_archive(aws, ddb, s3, context, monkeypatch):
+    # Given an access request whose subject's restore window ends while the archive is being written
+    subject_id = seed_subject(ddb, aws)
+    request = submit(subject_id)
+    write = export_worker.write_archive
+
+    def purge_starts_meanwhile(*args: Any, **kwargs: Any) -> dict[str, int]:
+        counts = write(*args, **kwargs)
+        _make_due(ddb, aws, subject_id)
+        return counts
+
+    monkeypatch.setattr(export_worker, "write_archive", purge_starts_meanwhile)
+    # When the worker exports it
+    assert export_worker.lambda_handler(message_for(request), context) == {"batchItemFailures": []}
+    # Then the archive is deleted rather than left to outlive the purge, and the request is closed, not completed
+    assert "Contents" not in s3.list_objects_v2(Bucket=aws.physical_ids["ExportsBucket"])
+    stored = stored_request(request)
+    assert (stored.status, stored.rejection_reason) == ("rejected", "subject_purged")
+
+
+def test_no_export_is_made_for_a_subject_whose_purge_is_due(aws, ddb, s3, context):
+    # Given an access request, then the subject's restore window ended
+    subject_id = seed_subject(ddb, aws)
+    request = submit(subject_id)
+    _make_due(ddb, aws, subject_id)
+    # When its message reaches the worker
+    assert export_worker.lambda_handler(message_for(request), context) == {"batchItemFailures": []}
+    # Then nothing is uploaded and the request is closed for that reason
+    assert "Contents" not in s3.list_objects_v2(Bucket=aws.physical_ids["ExportsBucket"])
+    stored = stored_request(request)
+    assert (stored.status, stored.rejection_reason) == ("rejected", "subject_purged")
+
+
+def test_a_redelivered_message_of_a_rejected_request_deletes_an_archive_left_behind(aws, ddb, s3, context):
+    # Given a request rejected (here: by its purge) after its worker uploaded the archive but before it was deleted
+    subject_id = seed_subject(ddb, aws)
+    request = submit(subject_id)
+    bucket = aws.physical_ids["ExportsBucket"]
+    s3.put_object(Bucket=bucket, Key=archive_key(request), Body=b"zip")
+    export_worker.service().close_for_purge(subject_id)
+    # When the message is delivered again
+    assert export_worker.lambda_handler(message_for(request), context) == {"batchItemFailures": []}
+    # Then the archive no request stands for is deleted
+    assert "Contents" not in s3.list_objects_v2(Bucket=bucket)

@@ -772,3 +772,38 @@ def test_other_removals_publish_nothing(aws, context, change, bus_events):
         record["dynamodb"]["Keys"]["sk"] = {"S": "PROFILE"}
     assert parental_expiry.lambda_handler(event, context) == {"batchItemFailures": []}
     assert bus_events() == []
+
+
+def test_a_parent_gets_no_download_link_for_a_purged_childs_export(aws, ddb, context):
+    # Given a linked child whose export is ready, then the child purged
+    parent, child, _ = linked_family(context)
+    service = composition.requests()
+    request = service.start_export(service.submit(child, "access", origin="parent"))
+    service.export_ready(request, key=f"exports/{child}/{request.request_id}.zip", sha256="0" * 64, counts={})
+    ddb.delete_item(TableName=table(aws), Key={"pk": {"S": f"SUBJECT#{child}"}, "sk": {"S": "PROFILE"}})
+    tombstone = {"pk": {"S": f"SUBJECT#{child}"}, "sk": {"S": "TOMBSTONE"}, "state": {"S": "purged"}}
+    ddb.put_item(TableName=table(aws), Item=tombstone)
+    # When the parent asks for the download
+    status, body = invoke(
+        as_parent("minors_api/get_child_download.json", parent, child, request_id=request.request_id), context
+    )
+    # Then it is refused
+    assert (status, body["error"]) == (410, "subject_unavailable"), body
+
+
+def test_a_purge_removes_the_link_from_the_other_partition(aws, ddb, context):
+    # Given a parent and a child linked, then the child's deletion due
+    parent, child, _ = linked_family(context)
+    composition.erasure().schedule_deletion(child, "user_request", actor="subject", grace=timedelta(0))
+    event = load_event("inactivity_worker/subject_inactive.json")  # an SQS record; the purge queue's body
+    event["Records"][0]["body"] = json.dumps({"subject_id": child})
+    event["Records"][0]["eventSourceARN"] = aws.attributes["PurgeQueue"]["Arn"]
+    # When the child is purged
+    assert purge_worker.lambda_handler(event, context) == {"batchItemFailures": []}
+    # Then neither side of the link is left: not in the child's partition, nor CHILD# in the parent's
+    assert not [sk for sk in items_of(ddb, aws, f"SUBJECT#{parent}") if sk.startswith("CHILD#")]
+    assert not [sk for sk in items_of(ddb, aws, f"SUBJECT#{child}") if sk.startswith("PARENT#")]
+    # And the parent's audit chain says the link went, with no more than ids
+    chain = composition.store().audit.chain(composition.store().audit.pseudonym(parent))
+    assert chain[-1].action == "parental.link_removed"
+    assert child not in json.dumps(chain[-1].details)

@@ -26,6 +26,24 @@ def _keys(ddb, table, pk):
     return {item["sk"]["S"] for item in items}
 
 
+def _completed_request_json() -> str:
+    from domain.requests.model import DataRequest
+    from domain.values import to_json
+
+    now = datetime.now(UTC)
+    request = DataRequest(
+        request_id="abc",
+        subject_id=SUBJECT,
+        type="access",
+        status="completed",
+        jurisdiction="gdpr",
+        received_at=now,
+        due_at=now,
+        updated_at=now,
+    )
+    return to_json(request)
+
+
 def _certificates(ddb, table):
     return [i for i in ddb.scan(TableName=table)["Items"] if i["pk"]["S"].startswith("CERT#")]
 
@@ -35,7 +53,7 @@ def test_ttl_removal_of_a_pending_profile_purges_the_subject_with_one_certificat
     table = aws.physical_ids["SubjectsTable"]
     for index in range(30):
         _put(ddb, table, SUBJECT_PK, f"CONSENTEVT#{index:04d}")
-    _put(ddb, table, SUBJECT_PK, "REQUEST#abc", request="{}")
+    _put(ddb, table, SUBJECT_PK, "REQUEST#abc", request=_completed_request_json())
     _put(ddb, table, "SUBJECT#someone-else", "PROFILE")
     event = load_event("purge_worker/ttl_profile_removed.json")
     # When the purge worker receives the TTL REMOVE record of the profile, twice (a redelivery)
@@ -317,3 +335,67 @@ def test_an_invoice_whose_date_is_unreadable_is_held_for_the_full_period_not_del
     ((category, count, basis),) = [(h["category"], h["count"], h["basis"]) for h in _certificate_of(ddb, aws)["held"]]
     assert (category, count) == ("invoices", 1)
     assert "invoice_date" in basis
+
+
+# ---------------------------------------------------------------- work that races the purge
+
+
+def test_the_purge_closes_the_export_requests_still_open_as_rejected_for_subject_purged(aws, ddb, context):
+    import composition
+
+    # Given a due subject with an access request still waiting for the export worker
+    subject_id, _ = _due_subject(ddb, aws)
+    request = composition.request_store().get(subject_id, _open_access_request(subject_id))
+    assert request is not None
+    assert request.is_open
+    # When the subject is purged
+    assert purge_worker.lambda_handler(_queue_event(aws, subject_id), context) == {"batchItemFailures": []}
+    # Then the request is closed, rejected with the reason, never to be exported for nobody
+    closed = composition.request_store().get(subject_id, request.request_id)
+    assert closed is not None
+    assert (closed.status, closed.rejection_reason) == ("rejected", "subject_purged")
+
+
+def _open_access_request(subject_id: str) -> str:
+    """An access request recorded before the deletion was scheduled (its message still on the export queue)."""
+    import composition
+    from domain.audit import AuditEntry
+    from domain.requests.model import DataRequest
+
+    now = datetime.now(UTC)
+    request = DataRequest(
+        request_id=uuid.uuid4().hex,
+        subject_id=subject_id,
+        type="access",
+        jurisdiction="gdpr",
+        received_at=now,
+        due_at=now + timedelta(days=30),
+        updated_at=now,
+    )
+    audit = AuditEntry(action="request.received", actor="subject", at=now)
+    stored = composition.request_store().create(request, audit=audit, expires_at=int(now.timestamp()) + 86_400)
+    return stored.request_id
+
+
+def test_an_export_uploaded_while_the_purge_runs_is_deleted_when_it_finishes(aws, ddb, context, monkeypatch):
+    from adapters.purger import Purger
+
+    # Given a due subject, and an export that lands in the bucket after the purge listed the exports
+    subject_id, _ = _due_subject(ddb, aws)
+    delete_login = Purger._delete_login
+
+    def upload_lands(self, username):
+        boto3.client("s3").put_object(
+            Bucket=aws.physical_ids["ExportsBucket"], Key=f"exports/{subject_id}/late.zip", Body=b"zip"
+        )
+        delete_login(self, username)
+
+    monkeypatch.setattr(Purger, "_delete_login", upload_lands)
+    # When the subject is purged
+    assert purge_worker.lambda_handler(_queue_event(aws, subject_id), context) == {"batchItemFailures": []}
+    # Then no export outlives the purge, and the late one's deletion is in the subject's audit chain
+    assert _exports(aws, subject_id) == []
+    import composition
+
+    actions = [r.action for r in composition.store().audit.chain(composition.store().audit.pseudonym(subject_id))]
+    assert "subject.late_exports_deleted" in actions

@@ -353,3 +353,23 @@ def test_an_operator_records_a_request_for_a_known_subject(aws, context):
     # Then it is queued for them
     assert status == 202
     assert body["subject_id"] == subject
+
+
+def _purged_without_its_requests(subject_id: str) -> None:
+    """The state a purge leaves: the profile gone, a tombstone, the request records kept."""
+    import boto3
+
+    ddb, table = boto3.client("dynamodb"), composition.settings().subjects_table
+    ddb.delete_item(TableName=table, Key={"pk": {"S": f"SUBJECT#{subject_id}"}, "sk": {"S": "PROFILE"}})
+    tombstone = {"pk": {"S": f"SUBJECT#{subject_id}"}, "sk": {"S": "TOMBSTONE"}, "state": {"S": "purged"}}
+    ddb.put_item(TableName=table, Item=tombstone)
+
+
+def test_a_purged_subject_gets_no_download_link(aws, context):
+    # Given an exported request, then the subject purged (their login token still valid for a while)
+    request = exported(signed_up())
+    _purged_without_its_requests(request.subject_id)
+    # When the subject asks for the download
+    status, body = download(context, request)
+    # Then it is refused: the subject's data is gone, its exports with it
+    assert (status, body["error"]) == (410, "subject_unavailable"), body

@@ -19,6 +19,7 @@ from domain.requests.model import (
 from domain.requests.ports import ProfileReader, RequestStore
 
 Event = tuple[str, dict[str, object]]
+SUBJECT_PURGED = "subject_purged"  # the rejection reason of a request its subject's purge left unanswered
 
 
 class RequestClosed(Conflict):
@@ -159,6 +160,32 @@ class RequestService:
         failed = replace(request, status="failed", updated_at=now, version=request.version + 1)
         audit = self._audit("request.failed", "system", failed, reason=reason)
         return self.store.update(failed, audit=audit, event=("DataSubjectRequestFailed", _summary(failed)))
+
+    def purged_meanwhile(self, request: DataRequest) -> DataRequest:
+        """The subject is purged (or due) before its export could be made or recorded: the request is closed,
+        rejected for that reason, never answered with an export nobody may have any more."""
+        if not request.is_open:
+            return request
+        now = self.clock.now()
+        rejected = replace(
+            request,
+            status="rejected",
+            rejection_reason=SUBJECT_PURGED,
+            completed_at=now,
+            updated_at=now,
+            version=request.version + 1,
+        )
+        audit = self._audit("request.rejected", "system", rejected, reason=SUBJECT_PURGED)
+        return self.store.update(rejected, audit=audit, event=("DataSubjectRequestRejected", _summary(rejected)))
+
+    def close_for_purge(self, subject_id: str) -> list[DataRequest]:
+        """The purge closes every export request still open (rejected, `subject_purged`): the export worker would
+        otherwise answer it later for nobody. Erasure requests are the purge's own (erasure_done)."""
+        return [
+            self.purged_meanwhile(request)
+            for request in self.store.list_for(subject_id)
+            if request.is_open and request.is_export
+        ]
 
     # ------------------------------------------------------------------ erasure
     def erasure_scheduled(self, request: DataRequest, *, purge_at: datetime | None) -> DataRequest:
