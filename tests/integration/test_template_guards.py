@@ -3,8 +3,6 @@ deletion promise, parameter rules CloudFormation enforces, and roles scoped to e
 
 from typing import Any
 
-import pytest
-
 from localcloud.routes import Wiring
 from localcloud.template import Stack
 
@@ -54,3 +52,48 @@ def test_route_settings_name_only_routes_the_api_serves():
     # API Gateway refuses a stage whose route settings name a route it does not have
     route_keys = {r.route_key for r in _routes().routes}
     assert set(_http_api().get("RouteSettings", {})) <= route_keys
+
+
+# ---------------------------------------------------------------- parameter rules
+class _RuleStack(Stack):
+    """Adds the rule-only intrinsics to the local cloud's resolver."""
+
+    def resolve(self, value: Any) -> Any:
+        if isinstance(value, dict) and len(value) == 1:
+            ((key, arg),) = value.items()
+            if key == "Fn::Contains":
+                return self.resolve(arg[1]) in [str(item) for item in self.resolve(arg[0])]
+        return super().resolve(value)
+
+
+def broken_rules(**parameters: Any) -> set[str]:
+    """The template rules CloudFormation would refuse the stack for, with these parameter values."""
+    stack = _RuleStack.from_template(overrides=parameters)
+    # CloudFormation hands rules every parameter as a string (a list parameter as a list of strings)
+    stack.parameters = {
+        name: value if isinstance(value, list) else str(value) for name, value in stack.parameters.items()
+    }
+    broken = set()
+    for name, rule in stack.template.get("Rules", {}).items():
+        if "RuleCondition" in rule and not stack.resolve(rule["RuleCondition"]):
+            continue
+        if not all(stack.resolve(assertion["Assert"]) for assertion in rule["Assertions"]):
+            broken.add(name)
+    return broken
+
+
+def test_the_defaults_break_no_rule():
+    assert broken_rules() == set()
+
+
+def test_an_external_issuer_without_an_audience_is_refused():
+    # Given an external issuer whose audience is left empty, Then the stack is refused
+    assert "ExternalIssuerNamesItsAudience" in broken_rules(JwtIssuer="https://issuer.example.com")
+    # And with an audience it is accepted
+    assert broken_rules(JwtIssuer="https://issuer.example.com", JwtAudience="client-1") == set()
+
+
+def test_every_function_is_told_which_claim_lists_the_groups():
+    variables = STACK.template["Globals"]["Function"]["Environment"]["Variables"]
+    assert variables["GROUPS_CLAIM"] == {"Ref": "GroupsClaim"}
+    assert STACK.parameters["GroupsClaim"] == "cognito:groups"
