@@ -3,6 +3,8 @@ deletion promise, parameter rules CloudFormation enforces, and roles scoped to e
 
 from typing import Any
 
+import pytest
+
 from localcloud.routes import Wiring
 from localcloud.template import Stack
 
@@ -68,7 +70,7 @@ class _RuleStack(Stack):
 
 def broken_rules(**parameters: Any) -> set[str]:
     """The template rules CloudFormation would refuse the stack for, with these parameter values."""
-    stack = _RuleStack.from_template(overrides=parameters)
+    stack = _RuleStack.from_template(STACK.template, overrides=parameters)
     # CloudFormation hands rules every parameter as a string (a list parameter as a list of strings)
     stack.parameters = {
         name: value if isinstance(value, list) else str(value) for name, value in stack.parameters.items()
@@ -97,3 +99,32 @@ def test_every_function_is_told_which_claim_lists_the_groups():
     variables = STACK.template["Globals"]["Function"]["Environment"]["Variables"]
     assert variables["GROUPS_CLAIM"] == {"Ref": "GroupsClaim"}
     assert STACK.parameters["GroupsClaim"] == "cognito:groups"
+
+
+# ---------------------------------------------------------------- backups against the deletion promise (item 8)
+def _allowed(name: str) -> list[int]:
+    return [int(value) for value in STACK.template["Parameters"][name]["AllowedValues"]]
+
+
+def test_the_tables_holding_subject_data_keep_backups_for_the_backup_parameter():
+    for table in ("SubjectsTable", "IdempotencyTable"):
+        recovery = STACK.resources[table]["Properties"]["PointInTimeRecoverySpecification"]
+        assert recovery == {"PointInTimeRecoveryEnabled": True, "RecoveryPeriodInDays": {"Ref": "BackupRetentionDays"}}
+
+
+def test_the_defaults_keep_grace_plus_backups_within_the_promised_60_days():
+    parameters = STACK.parameters
+    assert parameters["PromisedDeletionDays"] == 60  # iMind: "permanently deleted within 60 days"
+    assert parameters["ErasureGraceDays"] + parameters["BackupRetentionDays"] <= parameters["PromisedDeletionDays"]
+
+
+@pytest.mark.parametrize("promise", _allowed("PromisedDeletionDays"))
+@pytest.mark.parametrize("backup", _allowed("BackupRetentionDays"))
+def test_a_grace_period_that_backups_would_carry_past_the_promise_is_refused(promise, backup):
+    grace_range = STACK.template["Parameters"]["ErasureGraceDays"]
+    for grace in range(int(grace_range["MinValue"]), int(grace_range["MaxValue"]) + 1):
+        # Given a grace period, days of backups and the promised bound
+        broken = broken_rules(ErasureGraceDays=grace, BackupRetentionDays=backup, PromisedDeletionDays=promise)
+        # Then the stack is refused exactly when the purged subject would outlive the promise in the backups
+        refused = any(name.startswith("BackupsAgeOutWithin") for name in broken)
+        assert refused == (grace + backup > promise), (grace, backup, promise)
