@@ -1,12 +1,18 @@
 """What the template promises beyond its resources: throttled public writes, backups that age out within the
 deletion promise, parameter rules CloudFormation enforces, and roles scoped to each function's own sources."""
 
+import json
+import subprocess
+from functools import cache
 from typing import Any
 
 import pytest
+from moto import mock_aws
 
+from localcloud.provision import Provisioner
 from localcloud.routes import Wiring
 from localcloud.template import Stack
+from tests.support import ROOT
 
 STACK = Stack.from_template()
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
@@ -128,3 +134,120 @@ def test_a_grace_period_that_backups_would_carry_past_the_promise_is_refused(pro
         # Then the stack is refused exactly when the purged subject would outlive the promise in the backups
         refused = any(name.startswith("BackupsAgeOutWithin") for name in broken)
         assert refused == (grace + backup > promise), (grace, backup, promise)
+
+
+# ---------------------------------------------------------------- least privilege, as deployed (item 9)
+SAM_PYTHON = ROOT / ".venv-sam" / "bin" / "python"
+STREAM_AND_QUEUE_READS = {
+    "dynamodb:DescribeStream",
+    "dynamodb:GetRecords",
+    "dynamodb:GetShardIterator",
+    "dynamodb:ListStreams",
+    "sqs:ReceiveMessage",
+    "sqs:DeleteMessage",
+    "sqs:ChangeMessageVisibility",
+    "sqs:GetQueueAttributes",
+}
+# What SAM attaches for an event source when it makes the role: each grants the source's reads on Resource "*".
+EVENT_SOURCE_POLICIES = (
+    "AWSLambdaDynamoDBExecutionRole",
+    "AWSLambdaSQSQueueExecutionRole",
+    "AWSLambdaKinesisExecutionRole",
+)
+
+
+@cache
+def _deployed() -> dict[str, Any]:
+    """The template after the SAM transform (aws-sam-translator, which lives in .venv-sam)."""
+    if not SAM_PYTHON.exists():
+        pytest.fail("aws-sam-translator missing: make .venv-sam/.installed")
+    done = subprocess.run(
+        [str(SAM_PYTHON), str(ROOT / "tests" / "sam_transform.py")], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    return json.loads(done.stdout)  # type: ignore[no-any-return]
+
+
+def _roles() -> dict[str, dict[str, Any]]:
+    resources = _deployed()["Resources"]
+    return {name: res["Properties"] for name, res in resources.items() if res["Type"] == "AWS::IAM::Role"}
+
+
+def _statements(role: dict[str, Any]) -> list[dict[str, Any]]:
+    return [s for policy in role.get("Policies", []) for s in policy["PolicyDocument"]["Statement"]]
+
+
+def _listed(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def _reads(statement: dict[str, Any]) -> set[str]:
+    actions = set(_listed(statement.get("Action", [])))
+    return {a for a in STREAM_AND_QUEUE_READS if a in actions or f"{a.split(':')[0]}:*" in actions or "*" in actions}
+
+
+def _function_of(role_name: str) -> str:
+    resources = _deployed()["Resources"]
+    (function,) = [
+        name
+        for name, res in resources.items()
+        if res["Type"] == "AWS::Lambda::Function" and res["Properties"]["Role"] == {"Fn::GetAtt": [role_name, "Arn"]}
+    ]
+    return function
+
+
+def test_no_role_gets_the_event_source_policies_that_read_every_stream_and_queue():
+    for name, role in _roles().items():
+        attached = [str(arn) for arn in role.get("ManagedPolicyArns", [])]
+        assert not [arn for arn in attached if arn.endswith(EVENT_SOURCE_POLICIES)], name
+
+
+def test_no_statement_reads_streams_or_queues_on_a_wildcard_resource():
+    for name, role in _roles().items():
+        for statement in _statements(role):
+            if _reads(statement):
+                assert "*" not in _listed(statement["Resource"]), (name, statement)
+
+
+def test_each_function_reads_only_its_own_streams_and_queues():
+    template_functions = STACK.of_type("AWS::Serverless::Function")
+    for name, role in _roles().items():
+        function = _function_of(name)
+        events = template_functions[function]["Properties"].get("Events", {}).values()
+        own = [
+            e["Properties"].get("Stream") or e["Properties"].get("Queue")
+            for e in events
+            if e["Type"] in ("SQS", "DynamoDB")
+        ]
+        for statement in _statements(role):
+            if statement.get("Effect") == "Allow" and _reads(statement):
+                for resource in _listed(statement["Resource"]):
+                    assert resource in own, (function, resource)
+
+
+def test_eventbridge_may_use_the_data_key_only_for_this_accounts_rules():
+    statements = STACK.resources["DataKey"]["Properties"]["KeyPolicy"]["Statement"]
+    (statement,) = [s for s in statements if s.get("Principal", {}).get("Service") == "events.amazonaws.com"]
+    conditions = {key: value for block in statement["Condition"].values() for key, value in block.items()}
+    assert conditions["aws:SourceAccount"] == {"Ref": "AWS::AccountId"}
+    assert "rule/" in str(conditions["aws:SourceArn"])
+
+
+def test_every_list_bucket_is_limited_to_a_prefix():
+    for name, role in _roles().items():
+        for statement in _statements(role):
+            if "s3:ListBucket" in _listed(statement.get("Action", [])):
+                prefix = statement.get("Condition", {}).get("StringLike", {}).get("s3:prefix")
+                assert prefix, (name, statement.get("Sid"))
+                assert prefix != "*", (name, statement.get("Sid"))
+
+
+def test_the_local_cloud_provisions_the_functions_that_declare_their_own_role():
+    # Given the template provisioned by the local cloud
+    with mock_aws():
+        stack = Provisioner(Stack.from_template()).provision()
+    # Then every function naming its role resolves it to the role the local cloud recorded
+    for name, function in stack.of_type("AWS::Serverless::Function").items():
+        if "Role" in function["Properties"]:
+            role = function["Properties"]["Role"]["Fn::GetAtt"][0]
+            assert stack.properties(name)["Role"] == stack.attributes[role]["Arn"], name
