@@ -224,6 +224,12 @@ def _function(p: Provisioner, logical_id: str, props: dict[str, Any]) -> None:
     p.record(logical_id, name, Arn=f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{name}")
 
 
+def _role(p: Provisioner, logical_id: str, props: dict[str, Any]) -> None:
+    """Named only, so a function's `Role: !GetAtt ...Arn` resolves: moto does not enforce IAM, nor does this cloud."""
+    name = physical_name(logical_id)
+    p.record(logical_id, name, Arn=f"arn:aws:iam::{ACCOUNT_ID}:role/{name}")
+
+
 def _http_api(p: Provisioner, logical_id: str, props: dict[str, Any]) -> None:
     p.record(logical_id, "local")
 
@@ -242,6 +248,7 @@ CREATORS: dict[str, Creator] = {
     "AWS::Cognito::UserPoolResourceServer": _resource_server,
     "AWS::SES::EmailIdentity": _email_identity,
     "AWS::Serverless::Function": _function,
+    "AWS::IAM::Role": _role,
     "AWS::Serverless::HttpApi": _http_api,
 }
 

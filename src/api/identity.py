@@ -3,7 +3,9 @@
 The subject id comes only from the token's `sub`; never from a path or a body.
 """
 
+import os
 from dataclasses import dataclass
+from functools import cache
 
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 
@@ -11,6 +13,7 @@ from domain.errors import Forbidden, Unauthenticated
 
 ADMIN_GROUP = "privacy-admin"
 APP_GROUP = "privacy-app"
+DEFAULT_GROUPS_CLAIM = "cognito:groups"
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,13 @@ def _as_list(value: object) -> list[str]:
     return []
 
 
+@cache
+def groups_claim() -> str:
+    """The claim that lists the caller's groups, read once per container from GROUPS_CLAIM (the template's
+    GroupsClaim): Cognito names it cognito:groups, an external issuer (JwtIssuer) often something else."""
+    return os.environ.get("GROUPS_CLAIM", "").strip() or DEFAULT_GROUPS_CLAIM
+
+
 def caller_of(event: APIGatewayProxyEventV2) -> Caller:
     authorizer = event.request_context.authorizer
     claims = authorizer.jwt_claim if authorizer else None
@@ -48,6 +58,6 @@ def caller_of(event: APIGatewayProxyEventV2) -> Caller:
     scopes.update(_as_list(claims.get("scope", "")))
     return Caller(
         subject_id=str(subject_id),
-        groups=frozenset(_as_list(claims.get("cognito:groups", []))),
+        groups=frozenset(_as_list(claims.get(groups_claim(), []))),
         scopes=frozenset(scopes),
     )

@@ -126,7 +126,7 @@ def _submit(subject_id: str, body: RequestIn) -> RequestOut:
 
 def _erase(subject_id: str) -> RequestOut:
     # Completed as soon as the data is unavailable and its purge scheduled (one month is the deadline; the restore
-    # window is 60 days): the purge's certificate names the request.
+    # window is ErasureGraceDays): the purge's certificate names the request.
     request = requests().submit(subject_id, "erasure")
     status = erasure().schedule_deletion(subject_id, "erasure_request", actor="subject", request_id=request.request_id)
     return RequestOut.of(requests().erasure_scheduled(request, purge_at=status.purge_at))

@@ -7,9 +7,11 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from localcloud.template import Stack
 from tests.e2e.helpers import aws_client
 
 pytestmark = pytest.mark.e2e
+GRACE_DAYS = int(Stack.from_template().parameters["ErasureGraceDays"])  # the restore window the local cloud deploys
 REFUSABLE = ["analytics", "surveys", "feature_testing", "site_preferences", "newsletters", "affiliate_tracking"]
 
 
@@ -196,7 +198,7 @@ def test_an_unsubscribe_link_outliving_the_account_changes_nothing(cloud):
     _put(cloud, login["access_token"], {"newsletters": True})
     assert cloud.call("DELETE", "/me", login["access_token"]).status_code == 202
     try:
-        cloud.local("POST", "clock", {"advance_days": 59})
+        cloud.local("POST", "clock", {"advance_days": GRACE_DAYS - 1})
         token = _issue_unsubscribe(cloud, login["sub"])
         # When the account is purged and the link is followed, then posted
         cloud.local("POST", "clock", {"advance_days": 2})

@@ -1,15 +1,17 @@
-"""Erasure and restore end to end, on the local clock: the 60-day window, the purge, the certificate."""
+"""Erasure and restore end to end, on the local clock: the restore window, the purge, the certificate."""
 
 import json
 import uuid
 
 import pytest
 
+from localcloud.template import Stack
 from tests.e2e.helpers import aws_client, events_of, pseudonym
 
 pytestmark = pytest.mark.e2e
 
 
+GRACE_DAYS = int(Stack.from_template().parameters["ErasureGraceDays"])  # the restore window the local cloud deploys
 ACTIVITY_FIELDS = ("last_active_day", "active_pk", "active_sk")  # a restore records the day (domain.erasure_service)
 
 
@@ -65,8 +67,8 @@ def test_restore_within_the_window_brings_everything_back_byte_for_byte(cloud, p
         assert answer.json()["details"][0]["purge_at"]
     assert cloud.call("GET", "/me/status", token).json()["state"] == "pending_deletion"
     assert any(e["detail"]["subject_id"] == person["sub"] for e in events_of(cloud, "SubjectDeletionScheduled"))
-    # When they restore on day 59
-    cloud.local("POST", "clock", {"advance_days": 59})
+    # When they restore on the window's last day
+    cloud.local("POST", "clock", {"advance_days": GRACE_DAYS - 1})
     cloud.local("POST", "tick")
     restored = cloud.call("POST", "/me/restore", token)
     # Then everything is back exactly as it was, and the restore counts as today's activity (so an account that
@@ -80,14 +82,14 @@ def test_restore_within_the_window_brings_everything_back_byte_for_byte(cloud, p
 
 
 def test_after_the_window_the_subject_is_purged_with_a_certificate(cloud, person):
-    # Given a subject who deleted their account, restored it on day 59, then deleted it again
+    # Given a subject who deleted their account, restored it on the window's last day, then deleted it again
     token, subject = person["access_token"], person["sub"]
     cloud.call("DELETE", "/me", token)
-    cloud.local("POST", "clock", {"advance_days": 59})
+    cloud.local("POST", "clock", {"advance_days": GRACE_DAYS - 1})
     assert cloud.call("POST", "/me/restore", token).status_code == 200
     cloud.call("DELETE", "/me", token)
-    # When 61 days pass (the daily sweep and TTL both run)
-    cloud.local("POST", "clock", {"advance_days": 61})
+    # When the window passes (the daily sweep and TTL both run)
+    cloud.local("POST", "clock", {"advance_days": GRACE_DAYS + 1})
     report = cloud.local("POST", "tick")
     # Then the subject is purged: status says so, restore is 410, the login is gone
     assert any(d["function"] == "PurgeWorkerFunction" and d["outcome"] == "ok" for d in report["deliveries"])
