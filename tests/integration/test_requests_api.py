@@ -186,6 +186,24 @@ def test_an_export_is_downloadable_once_its_request_is_completed(aws, context):
     assert download(context, request)[0] == 200
 
 
+def test_issuing_a_download_link_leaves_the_request_record_as_it_was(aws, context):
+    # Given a completed export, as stored
+    from adapters.aws import dynamodb
+
+    request = exported(signed_up())
+    key = {"pk": {"S": f"SUBJECT#{request.subject_id}"}, "sk": {"S": f"REQUEST#{request.request_id}"}}
+    table = composition.settings().subjects_table
+    before = dynamodb().get_item(TableName=table, Key=key, ConsistentRead=True)["Item"]
+    # When the subject asks for download links twice
+    assert download(context, request)[0] == 200
+    assert download(context, request)[0] == 200
+    # Then the request record is untouched (a link is a read), and each link is in the subject's audit trail
+    assert dynamodb().get_item(TableName=table, Key=key, ConsistentRead=True)["Item"] == before
+    store = composition.store()
+    actions = [record.action for record in store.audit.chain(store.audit.pseudonym(request.subject_id))]
+    assert actions.count("request.download_url_issued") == 2
+
+
 def test_an_export_is_not_downloadable_while_connected_systems_are_still_working(aws, context, crm_connected):
     # Given an exported request a connected system has not reported on yet
     request = exported(signed_up())

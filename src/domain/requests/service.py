@@ -127,10 +127,9 @@ class RequestService:
             raise ExportNotReady("The export is not ready yet; check the request's status and try again later.")
         if request.export_expires_at <= self.clock.now():
             raise ExportExpired("The export has expired and was deleted; submit a new request for a fresh copy.")
-        self.store.update(
-            replace(request, version=request.version + 1),
-            audit=self._audit("request.download_url_issued", "subject", request),
-        )
+        # Audited, but not written to the request: issuing a link changes nothing about the request, and a rewrite
+        # per link would let a subject churn its record (and race the export worker's and operators' updates).
+        self.store.record(request.subject_id, self._audit("request.download_url_issued", "subject", request))
         return request.export_key
 
     # ------------------------------------------------------------------ export worker
