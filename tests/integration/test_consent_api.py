@@ -412,6 +412,29 @@ def test_a_visitor_records_and_reads_consents_without_a_token(aws, context):
     assert body["consents"]["newsletters"]["decided"] is True
 
 
+def test_a_receipt_states_that_its_country_was_claimed_by_the_client(aws, context):
+    # Given a direct API call whose client sets CloudFront's country header itself
+    event = visitor_put(str(uuid.uuid4()), {"analytics": True})
+    event["headers"]["cloudfront-viewer-country"] = "fr"
+    # When the visitor records a decision
+    status, receipt = invoke(event, context)
+    # Then the receipt keeps the country, marked as what the client claimed, not as a verified location
+    assert status == 200
+    assert (receipt["jurisdiction"], receipt["jurisdiction_source"]) == ("FR", "client_claim")
+
+
+@pytest.mark.parametrize("header", ["<script>", "F", "12", "FRA"])
+def test_a_country_header_that_is_no_country_code_is_not_recorded(aws, context, header):
+    # Given a client sending a country header that is no two-letter code
+    event = visitor_put(str(uuid.uuid4()), {"analytics": True})
+    event["headers"]["cloudfront-viewer-country"] = header
+    # When the visitor records a decision
+    status, receipt = invoke(event, context)
+    # Then the receipt records no jurisdiction rather than the client's text
+    assert status == 200
+    assert (receipt["jurisdiction"], receipt["jurisdiction_source"]) == (None, None)
+
+
 @pytest.mark.parametrize("visitor_id", ["short", "bad id!"])
 def test_a_malformed_visitor_id_is_rejected(aws, context, visitor_id):
     # Given a visitor id that is not a 16-64 character url-safe id
