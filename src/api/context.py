@@ -8,7 +8,6 @@ from api.http import correlation_id_of
 from domain.consent.service import RequestContext
 from domain.consent.user_agent import user_agent_family
 
-
 # An ISO 3166-1 alpha-2 code, as CloudFront sets it; anything else a client sends is not kept.
 _COUNTRY = re.compile(r"[A-Za-z]{2}")
 

@@ -21,6 +21,7 @@ from domain.parental import (
     parent_of_link,
     verify_confirmation_token,
 )
+from domain.signed_tokens import Keys
 
 Event = tuple[str, dict[str, object]]
 Spend = tuple[str, int]  # (token id, epoch second until which it must stay spent)
@@ -82,7 +83,7 @@ class ParentalService:
         clock: Clock,
         *,
         new_id: Callable[[], str],
-        token_secret: Callable[[], bytes],
+        token_secret: Callable[[], Keys],
         expiry: timedelta,
     ) -> None:
         self.store = store

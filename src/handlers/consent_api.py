@@ -13,7 +13,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from adapters.audit_log import AuditLog
 from adapters.clock import SystemClock
 from adapters.consent_store import DynamoConsentStore
-from adapters.secrets import secret_bytes
+from adapters.secrets import secret_bytes, signing_keys
 from api.consent_schemas import (
     VISITOR_ID_PATTERN,
     ClaimIn,
@@ -68,7 +68,7 @@ def service() -> ConsentService:
         clock,
         new_id=lambda: uuid.uuid4().hex,
         max_age=timedelta(days=config.consent_max_age_days),
-        token_secret=lambda: secret_bytes(config.token_secret_arn),
+        token_secret=lambda: signing_keys(config.token_secret_arn),
     )
 
 

@@ -23,6 +23,7 @@ from domain.consent.rules import (
 )
 from domain.consent.unsubscribe import InvalidToken, issue_token, verify_token
 from domain.errors import Conflict, Gone, InvalidRequest, NotFound
+from domain.signed_tokens import Keys
 
 MAX_ATTEMPTS = 40  # a busy subject (50 simultaneous writers) still commits every change
 
@@ -70,7 +71,7 @@ class ConsentService:
         *,
         new_id: Callable[[], str],
         max_age: timedelta,
-        token_secret: Callable[[], bytes],
+        token_secret: Callable[[], Keys],
         pause: Callable[[int], None] = jittered_pause,
     ) -> None:
         self.store = store
