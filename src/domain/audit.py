@@ -37,6 +37,10 @@ class AuditEntry:
     request_id: str | None = None
     correlation_id: str | None = None
     details: dict[str, DetailValue] = field(default_factory=dict)
+    # Epoch seconds after which the record may go (the audit table's TTL; its anchor is locked until then): a
+    # visitor's records, which must not outlive the visitor's consent record by more than the accountability period.
+    # None: kept like every record, for AuditAnchorRetentionDays.
+    expires_at: int | None = None
 
     def __post_init__(self) -> None:
         if not 1 <= len(self.action) <= 64:
@@ -53,7 +57,12 @@ class AuditRecord(AuditEntry):
     hash: str = ""
 
     def canonical(self) -> bytes:
-        body = {name: value for name, value in to_jsonable(self).items() if name != "hash"}
+        # No expiry, no key: records written before expiries existed keep their hashes.
+        body = {
+            name: value
+            for name, value in to_jsonable(self).items()
+            if name != "hash" and not (name == "expires_at" and value is None)
+        }
         return json.dumps(body, sort_keys=True, separators=(",", ":")).encode("utf-8")
 
     def computed_hash(self) -> str:
@@ -61,6 +70,9 @@ class AuditRecord(AuditEntry):
 
 
 def next_record(head: AuditRecord | None, subject: str, entry: AuditEntry) -> AuditRecord:
+    if entry.expires_at is not None and head is not None and head.expires_at is not None:
+        # Never before its predecessor: a chain expires from its oldest record on, never with a hole in the middle.
+        entry = replace(entry, expires_at=max(entry.expires_at, head.expires_at))
     record = AuditRecord(
         **{entry_field.name: getattr(entry, entry_field.name) for entry_field in fields(AuditEntry)},
         subject=subject,
@@ -76,6 +88,7 @@ class Anchor:
 
     sequence: int
     hash: str
+    expires_at: int | None = None  # an expiring record's anchor: locked, and its record kept, until then
 
 
 FailedCheck = Literal["sequence_gap", "link_mismatch", "content_mismatch", "missing_anchored_record", "anchor_mismatch"]
@@ -137,4 +150,6 @@ def verify_chain(records: list[AuditRecord], anchors: list[Anchor] | None = None
 
 def as_item_attributes(record: AuditRecord) -> dict[str, Any]:
     attributes: dict[str, Any] = to_jsonable(record)
+    if attributes.get("expires_at") is None:
+        attributes.pop("expires_at", None)  # no TTL attribute: the record is kept
     return attributes
