@@ -105,13 +105,26 @@ class ChainVerification:
     anchored_through: int | None = None  # the highest anchored sequence (0: none yet); None: anchors not checked
 
 
-def verify_chain(records: list[AuditRecord], anchors: list[Anchor] | None = None) -> ChainVerification:
+def verify_chain(
+    records: list[AuditRecord], anchors: list[Anchor] | None = None, *, now: datetime | None = None
+) -> ChainVerification:
     """Records in sequence order; any edited, removed or reordered record breaks the chain.
 
     With `anchors`, the chain must also hold every anchored record unchanged: so a rewrite that recomputes every
     later hash, the loss of the newest records or of the whole chain is caught too. Records newer than the last
     anchor (not yet delivered by the stream) are checked by their links alone.
+
+    With `now`, expiring records (a visitor's) past their expiry are left out, and so are their anchors, whose lock
+    ended with them: such a chain verifies from its first retained record on, trusting that record's link to the
+    expired one. Only a record that itself expires may start a chain after sequence 1; a record gone while its
+    anchor is still locked is reported missing.
     """
+    if now is not None:
+        moment = now.timestamp()
+        records = [record for record in records if record.expires_at is None or record.expires_at > moment]
+        if anchors is not None:
+            anchors = [anchor for anchor in anchors if anchor.expires_at is None or anchor.expires_at > moment]
+    first = records[0].sequence if records and records[0].expires_at is not None else 1
     anchored_through = max((anchor.sequence for anchor in anchors), default=0) if anchors is not None else None
 
     def broken(at: int, check: FailedCheck, reason: str) -> ChainVerification:
@@ -125,8 +138,8 @@ def verify_chain(records: list[AuditRecord], anchors: list[Anchor] | None = None
             anchored_through=anchored_through,
         )
 
-    previous = GENESIS_HASH
-    for expected_sequence, record in enumerate(records, start=1):
+    previous = records[0].previous_hash if first > 1 else GENESIS_HASH
+    for expected_sequence, record in enumerate(records, start=first):
         if record.sequence != expected_sequence:
             reason = f"sequence {record.sequence} where {expected_sequence} was expected (a record is missing)"
             return broken(expected_sequence, "sequence_gap", reason)
@@ -137,10 +150,10 @@ def verify_chain(records: list[AuditRecord], anchors: list[Anchor] | None = None
             return broken(expected_sequence, "content_mismatch", reason)
         previous = record.hash
     for anchor in sorted(anchors or [], key=lambda anchor: anchor.sequence):
-        if anchor.sequence > len(records):
+        if anchor.sequence >= first + len(records) or 1 <= anchor.sequence < first:
             reason = f"record {anchor.sequence} was anchored but is no longer in the chain (records were removed)"
             return broken(anchor.sequence, "missing_anchored_record", reason)
-        if anchor.sequence < 1 or records[anchor.sequence - 1].hash != anchor.hash:
+        if anchor.sequence < 1 or records[anchor.sequence - first].hash != anchor.hash:
             reason = f"record {anchor.sequence} differs from the one anchored when it was written (it was rewritten)"
             return broken(anchor.sequence, "anchor_mismatch", reason)
     return ChainVerification(
