@@ -125,14 +125,30 @@ def _bucket(p: Provisioner, logical_id: str, props: dict[str, Any]) -> None:
     if lifecycle := props.get("LifecycleConfiguration"):
         rules = []
         for rule in lifecycle["Rules"]:
-            converted: dict[str, Any] = {"ID": rule["Id"], "Status": rule["Status"], "Filter": {"Prefix": ""}}
+            converted: dict[str, Any] = {"ID": rule["Id"], "Status": rule["Status"], "Filter": _lifecycle_filter(rule)}
             if "ExpirationInDays" in rule:
                 converted["Expiration"] = {"Days": int(rule["ExpirationInDays"])}
+            if "ExpiredObjectDeleteMarker" in rule:
+                converted["Expiration"] = {"ExpiredObjectDeleteMarker": bool(rule["ExpiredObjectDeleteMarker"])}
+            if "NoncurrentVersionExpiration" in rule:
+                days = int(rule["NoncurrentVersionExpiration"]["NoncurrentDays"])
+                converted["NoncurrentVersionExpiration"] = {"NoncurrentDays": days}
             if "AbortIncompleteMultipartUpload" in rule:
                 converted["AbortIncompleteMultipartUpload"] = rule["AbortIncompleteMultipartUpload"]
             rules.append(converted)
         s3.put_bucket_lifecycle_configuration(Bucket=name, LifecycleConfiguration={"Rules": rules})
     p.record(logical_id, name, Arn=f"arn:aws:s3:::{name}", DomainName=f"{name}.s3.amazonaws.com")
+
+
+def _lifecycle_filter(rule: dict[str, Any]) -> dict[str, Any]:
+    """CloudFormation's Prefix and TagFilters of a lifecycle rule as the S3 API's Filter."""
+    tags = [{"Key": tag["Key"], "Value": str(tag["Value"])} for tag in rule.get("TagFilters", [])]
+    prefix = rule.get("Prefix", "")
+    if not tags:
+        return {"Prefix": prefix}
+    if len(tags) == 1 and not prefix:
+        return {"Tag": tags[0]}
+    return {"And": {"Prefix": prefix, "Tags": tags}}
 
 
 def _queue(p: Provisioner, logical_id: str, props: dict[str, Any]) -> None:

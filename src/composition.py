@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from adapters.clock import SystemClock
 from adapters.secrets import secret_bytes
-from config import Settings
+from config import Settings, setting
 from domain.clock import epoch_seconds
 
 if TYPE_CHECKING:
@@ -31,6 +31,7 @@ class SubjectSettings(Settings):
     export_expiry_days: int = 7
     request_retention_days: int = 1095
     connected_systems: str = ""
+    export_cooldown_hours: int = setting(default=24, minimum=0, maximum=8760)  # 0: no cooldown
 
 
 @cache
@@ -73,6 +74,7 @@ def requests() -> "RequestService":
         retention=timedelta(days=config.request_retention_days),
         export_lifetime=timedelta(days=config.export_expiry_days),
         systems=[s.strip() for s in config.connected_systems.split(",") if s.strip()],
+        export_cooldown=timedelta(hours=config.export_cooldown_hours),
     )
 
 

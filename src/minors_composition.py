@@ -6,7 +6,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from adapters.secrets import secret_bytes
+from adapters.secrets import signing_keys
 from composition import clock, store
 from config import Settings, setting
 from domain.clock import epoch_seconds
@@ -58,7 +58,7 @@ def parental() -> "ParentalService":
         parental_store(),
         clock(),
         new_id=lambda: uuid.uuid4().hex,
-        token_secret=lambda: secret_bytes(config.token_secret_arn),
+        token_secret=lambda: signing_keys(config.token_secret_arn),
         expiry=timedelta(days=config.parental_consent_expiry_days),
         mailer=SesParentMailer(config.parental_mail_sender),
         confirm_url=config.parental_confirm_url,
@@ -88,7 +88,7 @@ def consents() -> "ConsentService":
         clock(),
         new_id=lambda: uuid.uuid4().hex,
         max_age=timedelta(days=config.consent_max_age_days),
-        token_secret=lambda: secret_bytes(config.token_secret_arn),
+        token_secret=lambda: signing_keys(config.token_secret_arn),
     )
 
 

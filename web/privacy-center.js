@@ -428,7 +428,7 @@
         ['Issued', when(receipt.timestamp)],
         ['Privacy policy version', receipt.policy_version],
         ['Collected through', SOURCES[receipt.collection_method] || receipt.collection_method],
-        ['Jurisdiction', receipt.jurisdiction || 'Not known'],
+        ['Jurisdiction', receipt.jurisdiction ? receipt.jurisdiction + (receipt.jurisdiction_source === 'client_claim' ? ' (as your browser reported it)' : '') : 'Not known'],
         ['Global Privacy Control signal', receipt.gpc_signal ? 'Present' : 'Absent'],
         ['Subject reference', receipt.subject],
       ];

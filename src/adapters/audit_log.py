@@ -109,6 +109,7 @@ class AuditLog:
 
 
 Change = Literal["INSERT", "MODIFY", "REMOVE", "MALFORMED"]
+TTL_PRINCIPAL = "dynamodb.amazonaws.com"  # who a TTL deletion's stream record names; no role can be it
 _PK = re.compile(r"AUDIT#(?P<subject>[0-9a-f]{64})")
 _SK = re.compile(r"SEQ#(?P<sequence>\d{12})")
 _HASH = re.compile(r"[0-9a-f]{64}")
@@ -124,6 +125,8 @@ class AuditWrite:
     subject: str
     sequence: int
     hash: str | None = None
+    expires_at: int | None = None  # the record's TTL (a visitor's), from its image
+    by_ttl: bool = False  # a REMOVE made by DynamoDB's TTL (the stream names the service), not by anyone's role
 
 
 def audit_write(stream_record: dict[str, Any]) -> AuditWrite | None:
@@ -140,11 +143,17 @@ def audit_write(stream_record: dict[str, Any]) -> AuditWrite | None:
     if change not in ("INSERT", "MODIFY", "REMOVE"):
         return AuditWrite("MALFORMED", pseudonym, number)
     if change != "INSERT":
-        return AuditWrite(change, pseudonym, number)
-    record_hash = (data.get("NewImage") or {}).get("hash", {}).get("S", "")
-    if not (subject and number >= 1 and _HASH.fullmatch(record_hash)):
+        identity = stream_record.get("userIdentity") or {}
+        by_ttl = (
+            change == "REMOVE" and identity.get("principalId") == TTL_PRINCIPAL and identity.get("type") == "Service"
+        )
+        return AuditWrite(change, pseudonym, number, by_ttl=by_ttl)
+    image = data.get("NewImage") or {}
+    record_hash = image.get("hash", {}).get("S", "")
+    expires = image.get("expires_at", {}).get("N")
+    if not (subject and number >= 1 and _HASH.fullmatch(record_hash)) or (expires and not expires.isdigit()):
         return AuditWrite("MALFORMED", pseudonym, number)
-    return AuditWrite("INSERT", pseudonym, number, record_hash)
+    return AuditWrite("INSERT", pseudonym, number, record_hash, int(expires) if expires else None)
 
 
 def _jittered_pause(attempt: int) -> None:

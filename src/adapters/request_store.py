@@ -118,6 +118,9 @@ class DynamoRequestStore(SubjectsTableStore):
             raise ConcurrentUpdate("The request changed at the same moment; read it again and retry.")
         return request
 
+    def record(self, subject_id: str, audit: AuditEntry) -> None:
+        self.audit.append(subject_id, audit)
+
     def list_by_status(
         self, status: str, *, due_before: str | None, limit: int, cursor: str | None
     ) -> tuple[list[DataRequest], str | None]:

@@ -17,6 +17,7 @@ from domain.errors import (
     InvalidRequest,
     NotFound,
     TooLarge,
+    TooSoon,
     Unauthenticated,
 )
 from observability import logger
@@ -29,6 +30,7 @@ _STATUS_BY_KIND: list[tuple[type[DomainError], HTTPStatus]] = [
     (Gone, HTTPStatus.GONE),
     (Forbidden, HTTPStatus.FORBIDDEN),
     (TooLarge, HTTPStatus.REQUEST_ENTITY_TOO_LARGE),
+    (TooSoon, HTTPStatus.TOO_MANY_REQUESTS),
 ]
 
 
@@ -81,7 +83,8 @@ def _describe(error: dict[str, Any]) -> dict[str, Any]:
 def register_error_handlers(app: ApiGatewayResolver) -> None:
     @app.exception_handler(DomainError)
     def on_domain_error(error: DomainError) -> Response[str]:
-        return error_response(status_for(error), error.code, error.message, error.details)
+        headers = {"Retry-After": str(error.retry_after)} if isinstance(error, TooSoon) else None
+        return error_response(status_for(error), error.code, error.message, error.details, headers)
 
     @app.exception_handler(RequestValidationError)
     def on_invalid_request(error: RequestValidationError) -> Response[str]:

@@ -37,6 +37,10 @@ class AuditEntry:
     request_id: str | None = None
     correlation_id: str | None = None
     details: dict[str, DetailValue] = field(default_factory=dict)
+    # Epoch seconds after which the record may go (the audit table's TTL; its anchor is locked until then): a
+    # visitor's records, which must not outlive the visitor's consent record by more than the accountability period.
+    # None: kept like every record, for AuditAnchorRetentionDays.
+    expires_at: int | None = None
 
     def __post_init__(self) -> None:
         if not 1 <= len(self.action) <= 64:
@@ -53,7 +57,12 @@ class AuditRecord(AuditEntry):
     hash: str = ""
 
     def canonical(self) -> bytes:
-        body = {name: value for name, value in to_jsonable(self).items() if name != "hash"}
+        # No expiry, no key: records written before expiries existed keep their hashes.
+        body = {
+            name: value
+            for name, value in to_jsonable(self).items()
+            if name != "hash" and not (name == "expires_at" and value is None)
+        }
         return json.dumps(body, sort_keys=True, separators=(",", ":")).encode("utf-8")
 
     def computed_hash(self) -> str:
@@ -61,6 +70,9 @@ class AuditRecord(AuditEntry):
 
 
 def next_record(head: AuditRecord | None, subject: str, entry: AuditEntry) -> AuditRecord:
+    if entry.expires_at is not None and head is not None and head.expires_at is not None:
+        # Never before its predecessor: a chain expires from its oldest record on, never with a hole in the middle.
+        entry = replace(entry, expires_at=max(entry.expires_at, head.expires_at))
     record = AuditRecord(
         **{entry_field.name: getattr(entry, entry_field.name) for entry_field in fields(AuditEntry)},
         subject=subject,
@@ -76,6 +88,7 @@ class Anchor:
 
     sequence: int
     hash: str
+    expires_at: int | None = None  # an expiring record's anchor: locked, and its record kept, until then
 
 
 FailedCheck = Literal["sequence_gap", "link_mismatch", "content_mismatch", "missing_anchored_record", "anchor_mismatch"]
@@ -92,13 +105,26 @@ class ChainVerification:
     anchored_through: int | None = None  # the highest anchored sequence (0: none yet); None: anchors not checked
 
 
-def verify_chain(records: list[AuditRecord], anchors: list[Anchor] | None = None) -> ChainVerification:
+def verify_chain(
+    records: list[AuditRecord], anchors: list[Anchor] | None = None, *, now: datetime | None = None
+) -> ChainVerification:
     """Records in sequence order; any edited, removed or reordered record breaks the chain.
 
     With `anchors`, the chain must also hold every anchored record unchanged: so a rewrite that recomputes every
     later hash, the loss of the newest records or of the whole chain is caught too. Records newer than the last
     anchor (not yet delivered by the stream) are checked by their links alone.
+
+    With `now`, expiring records (a visitor's) past their expiry are left out, and so are their anchors, whose lock
+    ended with them: such a chain verifies from its first retained record on, trusting that record's link to the
+    expired one. Only a record that itself expires may start a chain after sequence 1; a record gone while its
+    anchor is still locked is reported missing.
     """
+    if now is not None:
+        moment = now.timestamp()
+        records = [record for record in records if record.expires_at is None or record.expires_at > moment]
+        if anchors is not None:
+            anchors = [anchor for anchor in anchors if anchor.expires_at is None or anchor.expires_at > moment]
+    first = records[0].sequence if records and records[0].expires_at is not None else 1
     anchored_through = max((anchor.sequence for anchor in anchors), default=0) if anchors is not None else None
 
     def broken(at: int, check: FailedCheck, reason: str) -> ChainVerification:
@@ -112,8 +138,8 @@ def verify_chain(records: list[AuditRecord], anchors: list[Anchor] | None = None
             anchored_through=anchored_through,
         )
 
-    previous = GENESIS_HASH
-    for expected_sequence, record in enumerate(records, start=1):
+    previous = records[0].previous_hash if first > 1 else GENESIS_HASH
+    for expected_sequence, record in enumerate(records, start=first):
         if record.sequence != expected_sequence:
             reason = f"sequence {record.sequence} where {expected_sequence} was expected (a record is missing)"
             return broken(expected_sequence, "sequence_gap", reason)
@@ -124,10 +150,10 @@ def verify_chain(records: list[AuditRecord], anchors: list[Anchor] | None = None
             return broken(expected_sequence, "content_mismatch", reason)
         previous = record.hash
     for anchor in sorted(anchors or [], key=lambda anchor: anchor.sequence):
-        if anchor.sequence > len(records):
+        if anchor.sequence >= first + len(records) or 1 <= anchor.sequence < first:
             reason = f"record {anchor.sequence} was anchored but is no longer in the chain (records were removed)"
             return broken(anchor.sequence, "missing_anchored_record", reason)
-        if anchor.sequence < 1 or records[anchor.sequence - 1].hash != anchor.hash:
+        if anchor.sequence < 1 or records[anchor.sequence - first].hash != anchor.hash:
             reason = f"record {anchor.sequence} differs from the one anchored when it was written (it was rewritten)"
             return broken(anchor.sequence, "anchor_mismatch", reason)
     return ChainVerification(
@@ -137,4 +163,6 @@ def verify_chain(records: list[AuditRecord], anchors: list[Anchor] | None = None
 
 def as_item_attributes(record: AuditRecord) -> dict[str, Any]:
     attributes: dict[str, Any] = to_jsonable(record)
+    if attributes.get("expires_at") is None:
+        attributes.pop("expires_at", None)  # no TTL attribute: the record is kept
     return attributes

@@ -46,6 +46,18 @@ class TooLarge(DomainError):
     default_code = "too_large"
 
 
+class TooSoon(DomainError):
+    """Asked again before the rules allow: `retry_after` seconds from now it will be accepted."""
+
+    default_code = "too_soon"
+
+    def __init__(
+        self, message: str, *, retry_after: int, code: str | None = None, details: list[dict[str, object]] | None = None
+    ) -> None:
+        super().__init__(message, code=code, details=details)
+        self.retry_after = max(1, retry_after)
+
+
 class Unauthenticated(DomainError):
     default_code = "unauthorized"
 

@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from domain.errors import Conflict, Forbidden, InvalidRequest, NotFound
 from domain.minors import AgeOfConsentTable, InvalidBirthDate, MinorCheck, check_minor_at
-from domain.signed_tokens import BadToken, decode_signed, encode_signed
+from domain.signed_tokens import BadToken, Keys, decode_signed, encode_signed
 
 TOKEN_TYPE: Final = "parental-consent"  # noqa: S105 - a token kind, not a secret
 # An opaque id of the host application's sign-up attempt: no "@", so it cannot be an e-mail address.
@@ -256,15 +256,15 @@ class _Payload(BaseModel):
     jti: str = Field(min_length=1, max_length=64)
 
 
-def issue_confirmation_token(secret: bytes, *, request_id: str, expires_at: datetime, token_id: str) -> str:
+def issue_confirmation_token(secret: Keys, *, request_id: str, expires_at: datetime, token_id: str) -> str:
     """A URL-safe token naming the request; `expires_at` is truncated to whole seconds."""
     if expires_at.tzinfo is None or expires_at.utcoffset() is None:
         raise ValueError("expires_at must be a timezone-aware datetime")
     payload = _Payload(typ=TOKEN_TYPE, rid=request_id, exp=int(expires_at.timestamp()), jti=token_id)
-    return encode_signed(secret, payload.model_dump())
+    return encode_signed(secret, payload.model_dump(exclude={"typ"}), typ=TOKEN_TYPE)
 
 
-def verify_confirmation_token(secret: bytes, token: str, *, now: datetime) -> ConfirmationClaim:
+def verify_confirmation_token(secret: Keys, token: str, *, now: datetime) -> ConfirmationClaim:
     """The claim in `token`; InvalidConfirmationToken for anything we did not sign, else ExpiredConfirmationToken.
 
     Single use is the caller's job (it needs storage): spend `token_id` in the transaction that records the decision.
@@ -272,7 +272,7 @@ def verify_confirmation_token(secret: bytes, token: str, *, now: datetime) -> Co
     if now.tzinfo is None or now.utcoffset() is None:
         raise ValueError("now must be a timezone-aware datetime")
     try:
-        payload = _Payload.model_validate(decode_signed(secret, token))
+        payload = _Payload.model_validate(decode_signed(secret, token, typ=TOKEN_TYPE))
     except (BadToken, ValidationError) as error:
         raise InvalidConfirmationToken() from error
     expires_at = datetime.fromtimestamp(payload.exp, tz=UTC)

@@ -27,6 +27,7 @@ from domain.parental import (
 )
 from domain.parental_mail import Language, ParentMail, confirmation_link, consent_request_mail
 from domain.profile import Profile
+from domain.signed_tokens import Keys
 
 Event = tuple[str, dict[str, object]]
 Spend = tuple[str, int]  # (token id, epoch second until which it must stay spent)
@@ -109,7 +110,7 @@ class ParentalService:
         clock: Clock,
         *,
         new_id: Callable[[], str],
-        token_secret: Callable[[], bytes],
+        token_secret: Callable[[], Keys],
         expiry: timedelta,
         mailer: ParentMailer,
         confirm_url: str,

@@ -266,7 +266,7 @@ def get_audit_chain(subject_pseudonym: Annotated[str, Path(pattern=r"^[0-9a-f]{6
     # Anchors first: a record appended meanwhile is then in the chain read after them, never missing from it.
     anchors = audit_anchors().of(subject_pseudonym)
     records = store().audit.chain(subject_pseudonym)
-    verification = verify_chain(records, anchors)
+    verification = verify_chain(records, anchors, now=clock().now())
     return AuditChainOut(
         subject=subject_pseudonym,
         verification=verification,

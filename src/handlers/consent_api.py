@@ -15,7 +15,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from adapters.audit_log import AuditLog
 from adapters.clock import SystemClock
 from adapters.consent_store import DynamoConsentStore
-from adapters.secrets import secret_bytes
+from adapters.secrets import secret_bytes, signing_keys
 from api.consent_schemas import (
     VISITOR_ID_PATTERN,
     ClaimIn,
@@ -36,7 +36,7 @@ from api.http import BEARER, build_app, resolve
 from api.identity import APP_GROUP, caller_of
 from api.snapstart import prime_on_snapshot
 from composition import erasure
-from config import Settings
+from config import ConfigurationError, Settings
 from domain.clock import epoch_seconds
 from domain.consent.catalog import PurposeCatalog, load_catalog
 from domain.consent.model import ConsentReceipt
@@ -55,11 +55,17 @@ class ConsentSettings(Settings):
     consent_catalog_path: str | None = None  # a deployment's own catalog; the bundled default otherwise
     consent_max_age_days: int = 396
     unsubscribe_token_days: int = 60
+    # How long a visitor's audit records and anchors are kept after the change they record: the consent record's
+    # lifetime (consent_max_age_days) plus the accountability period (docs/architecture.md, "Visitors' chains").
+    visitor_audit_retention_days: int = 1491
 
 
 @cache
 def settings() -> ConsentSettings:
-    return ConsentSettings.from_env()
+    config = ConsentSettings.from_env()
+    if config.visitor_audit_retention_days < config.consent_max_age_days:
+        raise ConfigurationError("VISITOR_AUDIT_RETENTION_DAYS must not be less than CONSENT_MAX_AGE_DAYS")
+    return config
 
 
 @cache
@@ -72,7 +78,8 @@ def service() -> ConsentService:
         clock,
         new_id=lambda: uuid.uuid4().hex,
         max_age=timedelta(days=config.consent_max_age_days),
-        token_secret=lambda: secret_bytes(config.token_secret_arn),
+        token_secret=lambda: signing_keys(config.token_secret_arn),
+        visitor_accountability=timedelta(days=config.visitor_audit_retention_days - config.consent_max_age_days),
     )
 
 

@@ -464,7 +464,14 @@ CASES = [
     Case(
         "POST /me/requests",
         "consent_api/put_my_consents.json (POST /me/requests)",
-        (GATE, "dynamodb.GetItem", "dynamodb.GetItem", AUDIT_HEAD, "dynamodb.TransactWriteItems"),
+        (
+            GATE,
+            "dynamodb.GetItem",
+            "dynamodb.Query",  # the subject's own requests: the same export completed within ExportCooldownHours?
+            "dynamodb.GetItem",
+            AUDIT_HEAD,
+            "dynamodb.TransactWriteItems",
+        ),
         post_request,
     ),
     Case(

@@ -16,7 +16,7 @@ import pytest
 import composition
 from domain.audit import AuditEntry, pseudonym_of
 from domain.consent.ports import Owner
-from domain.consent.unsubscribe import issue_token
+from domain.consent.unsubscribe import issue_token, verify_token
 from domain.profile import new_profile
 from handlers import consent_api, purge_worker
 from tests.support import as_subject, at_path, load_event, with_body
@@ -456,6 +456,29 @@ def test_a_visitor_records_and_reads_consents_without_a_token(aws, context):
     assert body["consents"]["newsletters"]["decided"] is True
 
 
+def test_a_receipt_states_that_its_country_was_claimed_by_the_client(aws, context):
+    # Given a direct API call whose client sets CloudFront's country header itself
+    event = visitor_put(str(uuid.uuid4()), {"analytics": True})
+    event["headers"]["cloudfront-viewer-country"] = "fr"
+    # When the visitor records a decision
+    status, receipt = invoke(event, context)
+    # Then the receipt keeps the country, marked as what the client claimed, not as a verified location
+    assert status == 200
+    assert (receipt["jurisdiction"], receipt["jurisdiction_source"]) == ("FR", "client_claim")
+
+
+@pytest.mark.parametrize("header", ["<script>", "F", "12", "FRA"])
+def test_a_country_header_that_is_no_country_code_is_not_recorded(aws, context, header):
+    # Given a client sending a country header that is no two-letter code
+    event = visitor_put(str(uuid.uuid4()), {"analytics": True})
+    event["headers"]["cloudfront-viewer-country"] = header
+    # When the visitor records a decision
+    status, receipt = invoke(event, context)
+    # Then the receipt records no jurisdiction rather than the client's text
+    assert status == 200
+    assert (receipt["jurisdiction"], receipt["jurisdiction_source"]) == (None, None)
+
+
 @pytest.mark.parametrize("visitor_id", ["short", "bad id!"])
 def test_a_malformed_visitor_id_is_rejected(aws, context, visitor_id):
     # Given a visitor id that is not a 16-64 character url-safe id
@@ -672,6 +695,57 @@ def test_an_unsubscribe_token_works_only_once(aws, context):
     assert status == 400
     assert body["error"] == "token_used"
     assert history_of(context, sub) == before
+
+
+def rotate_token_key(aws: Any) -> None:
+    """A rotation as an operator does it: a new value becomes AWSCURRENT, the old one AWSPREVIOUS."""
+    secrets = boto3.client("secretsmanager")
+    secrets.put_secret_value(SecretId=aws.physical_ids["TokenKeySecret"], SecretString=uuid.uuid4().hex * 2)
+
+
+def test_an_unsubscribe_link_sent_before_the_key_was_rotated_still_works(aws, context):
+    # Given a link issued, then the token key rotated, and a new container
+    from tests.integration.conftest import _clear_cached_clients
+
+    sub = subscriber(context)
+    token = issue_app_token(context, sub, "newsletters")
+    rotate_token_key(aws)
+    _clear_cached_clients()
+    # When the link is used
+    status, body = invoke(unsubscribe_post(token), context)
+    # Then it unsubscribes, verified against the previous key
+    assert status == 200, body
+    assert consents_of(context, sub)["newsletters"]["granted"] is False
+
+
+def test_a_link_issued_after_the_rotation_is_signed_with_the_new_key(aws, context):
+    # Given the token key rotated
+    sub = subscriber(context)
+    rotate_token_key(aws)
+    from tests.integration.conftest import _clear_cached_clients
+
+    _clear_cached_clients()  # a container started after the rotation
+    # When a link is issued, then it verifies against the current key alone
+    token = issue_app_token(context, sub, "newsletters")
+    assert verify_token(secret_of(aws, "TokenKeySecret"), token, now=datetime.now(UTC)).subject_id == sub
+
+
+def test_a_container_holding_the_key_from_before_the_rotation_accepts_new_links(aws, context):
+    # Given a warm container that cached the token key before the rotation
+    sub = subscriber(context)
+    issue_app_token(context, sub, "newsletters")  # caches the key in this container
+    rotate_token_key(aws)
+    # When a link signed with the new key reaches it
+    token = issue_token(
+        secret_of(aws, "TokenKeySecret"),
+        subject_id=sub,
+        purpose="newsletters",
+        expires_at=datetime.now(UTC) + timedelta(days=1),
+        token_id=uuid.uuid4().hex,
+    )
+    status, body = invoke(unsubscribe_post(token), context)
+    # Then it is accepted: a failed check reads the secret's versions afresh
+    assert status == 200, body
 
 
 def test_a_tampered_unsubscribe_token_is_rejected(aws, context):

@@ -186,6 +186,24 @@ def test_an_export_is_downloadable_once_its_request_is_completed(aws, context):
     assert download(context, request)[0] == 200
 
 
+def test_issuing_a_download_link_leaves_the_request_record_as_it_was(aws, context):
+    # Given a completed export, as stored
+    from adapters.aws import dynamodb
+
+    request = exported(signed_up())
+    key = {"pk": {"S": f"SUBJECT#{request.subject_id}"}, "sk": {"S": f"REQUEST#{request.request_id}"}}
+    table = composition.settings().subjects_table
+    before = dynamodb().get_item(TableName=table, Key=key, ConsistentRead=True)["Item"]
+    # When the subject asks for download links twice
+    assert download(context, request)[0] == 200
+    assert download(context, request)[0] == 200
+    # Then the request record is untouched (a link is a read), and each link is in the subject's audit trail
+    assert dynamodb().get_item(TableName=table, Key=key, ConsistentRead=True)["Item"] == before
+    store = composition.store()
+    actions = [record.action for record in store.audit.chain(store.audit.pseudonym(request.subject_id))]
+    assert actions.count("request.download_url_issued") == 2
+
+
 def test_an_export_is_not_downloadable_while_connected_systems_are_still_working(aws, context, crm_connected):
     # Given an exported request a connected system has not reported on yet
     request = exported(signed_up())
@@ -373,3 +391,80 @@ def test_a_purged_subject_gets_no_download_link(aws, context):
     status, body = download(context, request)
     # Then it is refused: the subject's data is gone, its exports with it
     assert (status, body["error"]) == (410, "subject_unavailable"), body
+
+
+# ---------------------------------------------------------------- repeated exports (GDPR Art. 12(5))
+
+
+def post_request(context, subject_id, body):
+    from handlers import subject_api
+
+    event = routed(as_subject(load_event("subject_api/get_status.json"), subject_id), "POST /me/requests")
+    event["pathParameters"] = {}
+    with_body(event, body)
+    answer = subject_api.lambda_handler(event, context)
+    return answer["statusCode"], json.loads(answer["body"] or "null"), answer.get("headers") or {}
+
+
+def test_an_export_asked_again_within_the_cooldown_answers_429_with_the_one_just_made(aws, context, local_clock):
+    # Given an access export completed an hour ago (cooldown: 24 hours by default)
+    subject_id = signed_up()
+    done = exported(subject_id)
+    local_clock(1 / 24)
+    # When the subject asks for the same export again
+    status, body, headers = post_request(context, subject_id, {"type": "access"})
+    # Then it is refused for now, says when to come back, and names the export already made
+    assert (status, body["error"]) == (429, "export_cooldown")
+    assert 22 * 3600 < int(headers["Retry-After"]) <= 23 * 3600
+    assert body["details"][0]["request_id"] == done.request_id
+    assert [r.request_id for r in composition.request_store().list_for(subject_id)] == [done.request_id]
+
+
+def test_an_export_is_made_again_once_the_cooldown_has_passed(aws, context, local_clock):
+    # Given an access export completed 25 hours ago
+    subject_id = signed_up()
+    exported(subject_id)
+    local_clock(25 / 24)
+    # When the subject asks again, then a new request is received
+    status, body, _ = post_request(context, subject_id, {"type": "access"})
+    assert (status, body["status"]) == (202, "received")
+
+
+def test_the_cooldown_is_the_template_parameter(aws, context, local_clock, monkeypatch):
+    # Given a cooldown of 2 hours, and an export completed 3 hours ago
+    monkeypatch.setenv("EXPORT_COOLDOWN_HOURS", "2")
+    composition.settings.cache_clear()
+    composition.requests.cache_clear()
+    subject_id = signed_up()
+    exported(subject_id)
+    local_clock(3 / 24)
+    # When the subject asks again, then it is accepted
+    assert post_request(context, subject_id, {"type": "access"})[0] == 202
+
+
+def test_the_cooldown_leaves_other_kinds_of_request_alone(aws, context):
+    # Given an access export just completed
+    subject_id = signed_up()
+    exported(subject_id)
+    # When the subject asks for a portability export, or for erasure, then neither is held back
+    assert post_request(context, subject_id, {"type": "portability"})[0] == 202
+    assert post_request(context, subject_id, {"type": "erasure"})[0] == 202
+
+
+def test_the_cooldown_costs_one_query_of_the_subjects_own_requests_and_no_scan(aws, context, monkeypatch):
+    # Given a subject with an export just completed
+    from adapters.aws import dynamodb
+
+    subject_id = signed_up()
+    exported(subject_id)
+    calls = []
+    client = dynamodb()
+    for name in ("query", "scan"):
+        original = getattr(client, name)
+        monkeypatch.setattr(client, name, lambda *a, _n=name, _o=original, **k: calls.append((_n, k)) or _o(*a, **k))
+    # When the subject asks again
+    assert post_request(context, subject_id, {"type": "access"})[0] == 429
+    # Then the only read of requests is one query of the subject's own partition
+    reads = [(name, k.get("ExpressionAttributeValues")) for name, k in calls]
+    assert [name for name, _ in reads] == ["query"]
+    assert reads[0][1][":pk"] == {"S": f"SUBJECT#{subject_id}"}

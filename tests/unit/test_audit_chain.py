@@ -17,7 +17,7 @@ def _chain(length: int) -> list[AuditRecord]:
 
 
 def _anchors(records: list[AuditRecord]) -> list[Anchor]:
-    return [Anchor(sequence=record.sequence, hash=record.hash) for record in records]
+    return [Anchor(sequence=record.sequence, hash=record.hash, expires_at=record.expires_at) for record in records]
 
 
 def test_a_chain_without_anchors_checked_says_nothing_of_them():
@@ -69,3 +69,52 @@ def test_a_link_failure_is_reported_before_the_anchors_with_its_own_check():
         1,
         2,
     )
+
+
+# ---------------------------------------------------------------- expiring (visitor) chains
+
+WRITTEN = datetime(2024, 1, 1, tzinfo=UTC)
+DAY = 86_400
+
+
+def _expiring_chain(length: int) -> list[AuditRecord]:
+    """A visitor's chain: record n written on day n, expiring 10 days later."""
+    records: list[AuditRecord] = []
+    for day in range(1, length + 1):
+        at = datetime(2024, 1, day, tzinfo=UTC)
+        entry = AuditEntry(action="consent.changed", actor="visitor", at=at, expires_at=int(at.timestamp()) + 10 * DAY)
+        records.append(next_record(records[-1] if records else None, "v" * 64, entry))
+    return records
+
+
+def test_a_visitor_chain_whose_oldest_records_expired_still_verifies():
+    # Given a visitor chain of three records whose first has expired: TTL deleted it, its anchor (locked until
+    # then) is still listed until the lifecycle rule deletes it
+    records = _expiring_chain(3)
+    now = datetime.fromtimestamp(records[0].expires_at + 1, tz=UTC)
+    # When it is verified now, without the expired record
+    verification = verify_chain(records[1:], _anchors(records), now=now)
+    # Then it is valid from its first retained record on
+    assert verification.valid, verification
+    assert verification.length == 2
+
+
+def test_an_expired_record_not_yet_removed_by_the_ttl_is_left_out_too():
+    records = _expiring_chain(3)
+    now = datetime.fromtimestamp(records[0].expires_at + 1, tz=UTC)
+    assert verify_chain(records, _anchors(records), now=now).length == 2
+
+
+def test_a_visitor_record_removed_before_its_anchor_expired_is_reported():
+    # Given a visitor chain whose first record is gone while its anchor is still locked
+    records = _expiring_chain(3)
+    now = datetime.fromtimestamp(records[0].expires_at - 1, tz=UTC)
+    # When it is verified, then the missing record is reported
+    verification = verify_chain(records[1:], _anchors(records), now=now)
+    assert (verification.valid, verification.failed_check) == (False, "missing_anchored_record")
+
+
+def test_a_subject_chain_missing_its_first_record_is_still_broken():
+    records = _chain(3)
+    verification = verify_chain(records[1:], [], now=datetime(2030, 1, 1, tzinfo=UTC))
+    assert (verification.valid, verification.failed_check) == (False, "sequence_gap")

@@ -43,11 +43,18 @@ PINNED_TOKEN = (
 )
 
 
+# The same claim as issued today, which adds the token type to the payload ("typ": "unsubscribe").
+PINNED_TYPED_TOKEN = (
+    "eyJleHAiOjE3OTY0NzIwMDAsImp0aSI6InQtMSIsInB1ciI6Im1hcmtldGluZ19lbWFpbHMiLCJzdWIiOiJzdWJqLTQyIiwidHlwIjoidW5zdWJz"
+    "Y3JpYmUifQ.McDDjbcxvu02pMkO_2nx0lX1GofNL19yelf37JdtN6w"
+)
+
+
 def test_token_format_is_unchanged_so_links_already_sent_keep_working(token: str) -> None:
-    # Given a token issued by an earlier release for the same claim
+    # Given a token issued by an earlier release, before tokens named their type
     # When the same claim is issued today
-    # Then it is the same token, byte for byte, and the earlier one still verifies
-    assert token == PINNED_TOKEN
+    # Then it is the typed token, byte for byte, and the earlier one still verifies as an unsubscribe token
+    assert token == PINNED_TYPED_TOKEN
     assert verify_token(SECRET, PINNED_TOKEN, now=NOW).token_id == "t-1"
 
 

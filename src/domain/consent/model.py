@@ -13,6 +13,9 @@ from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 from domain.consent.catalog import LegalBasis
 
 ConsentSource = Literal["banner", "settings", "api", "gpc", "unsubscribe", "claim", "parent"]
+# Where a receipt's `jurisdiction` came from. "client_claim": the request's `cloudfront-viewer-country` header,
+# which the client sets itself on a direct call to the API: what the client claimed, not a verified location.
+JurisdictionSource = Literal["client_claim"]
 
 # Receipt format we follow: Kantara Consent Receipt v1.1, the basis of ISO/IEC 27560 consent records.
 CONSENT_RECEIPT_VERSION: Final = "KI-CR-v1.1.0"
@@ -97,6 +100,7 @@ class ConsentReceipt(BaseModel):
     timestamp: UtcDateTime
     policy_version: str
     jurisdiction: str | None
+    jurisdiction_source: JurisdictionSource | None = None  # None with no jurisdiction (and on older receipts)
     collection_method: str
     subject: str
     purposes: list[ReceiptPurpose]

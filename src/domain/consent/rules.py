@@ -258,6 +258,8 @@ def _assemble(
             timestamp=now,
             policy_version=receipt.policy_version,
             jurisdiction=receipt.jurisdiction,
+            # The only source of a jurisdiction is the request (api.context): a client's claim, and said so.
+            jurisdiction_source="client_claim" if receipt.jurisdiction else None,
             collection_method=receipt.collection_method,
             subject=receipt.subject_ref,
             purposes=receipt_purposes,

@@ -23,6 +23,7 @@ from domain.consent.rules import (
 )
 from domain.consent.unsubscribe import InvalidToken, issue_token, verify_token
 from domain.errors import Conflict, Gone, InvalidRequest, NotFound
+from domain.signed_tokens import Keys
 
 MAX_ATTEMPTS = 40  # a busy subject (50 simultaneous writers) still commits every change
 
@@ -70,8 +71,9 @@ class ConsentService:
         *,
         new_id: Callable[[], str],
         max_age: timedelta,
-        token_secret: Callable[[], bytes],
+        token_secret: Callable[[], Keys],
         pause: Callable[[int], None] = jittered_pause,
+        visitor_accountability: timedelta = timedelta(days=1095),
     ) -> None:
         self.store = store
         self.catalog = catalog
@@ -80,6 +82,7 @@ class ConsentService:
         self.max_age = max_age
         self.token_secret = token_secret
         self.pause = pause
+        self.visitor_accountability = visitor_accountability
 
     def current(self, owner: Owner) -> dict[str, ConsentView]:
         return view_consents(self.store.load(owner), catalog=self.catalog, now=self.clock.now(), max_age=self.max_age)
@@ -135,6 +138,9 @@ class ConsentService:
             change = plan(state, now, self.new_id())
             if change is None:
                 return None
+            # A visitor's consent record expires max_age after its last change; its audit record goes the
+            # accountability period after that (domain.audit.AuditEntry.expires_at), a subject's is kept.
+            expires_at = epoch_seconds(now + self.max_age) if owner.kind == "visitor" else None
             audit = AuditEntry(
                 action="consent.changed",
                 actor=actor,
@@ -145,8 +151,10 @@ class ConsentService:
                     "purposes": [event.purpose for event in change.events],
                     "source": change.events[0].source,
                 },
+                expires_at=None
+                if expires_at is None
+                else expires_at + int(self.visitor_accountability.total_seconds()),
             )
-            expires_at = epoch_seconds(now + self.max_age) if owner.kind == "visitor" else None
             try:
                 self.store.save(
                     owner,

@@ -2,7 +2,7 @@
 
 A token is base64url(compact JSON payload) + "." + base64url(HMAC-SHA256(secret, payload bytes)), without
 padding (domain.signed_tokens; links already e-mailed stay valid for as long as they last, so that format must
-not change). The payload is signed, not encrypted: it holds an opaque subject id, never an e-mail address.
+not change: tokens issued before payloads named their type "unsubscribe" verify too). The payload is signed, not encrypted: it holds an opaque subject id, never an e-mail address.
 
 Verification checks the signature and expiry only. Replay protection — accepting each `token_id` once —
 needs storage and is the caller's job; so is checking that the purpose is in the catalog.
@@ -14,8 +14,9 @@ from typing import Final
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from domain.errors import InvalidRequest
-from domain.signed_tokens import BadToken, decode_signed, encode_signed
+from domain.signed_tokens import BadToken, Keys, SigningKeys, decode_signed, encode_signed
 
+TOKEN_TYPE: Final = "unsubscribe"  # noqa: S105 - a token kind, not a secret
 # The largest Unix time a datetime can represent (9999-12-31T23:59:59Z).
 _MAX_EPOCH_SECONDS: Final = 253_402_300_799
 
@@ -54,16 +55,16 @@ class _Payload(BaseModel):
     jti: str = Field(min_length=1)
 
 
-def issue_token(secret: bytes, *, subject_id: str, purpose: str, expires_at: datetime, token_id: str) -> str:
+def issue_token(secret: Keys, *, subject_id: str, purpose: str, expires_at: datetime, token_id: str) -> str:
     """A URL-safe token; `expires_at` is truncated to whole seconds."""
     _require_secret(secret)
     if expires_at.tzinfo is None or expires_at.utcoffset() is None:
         raise ValueError("expires_at must be a timezone-aware datetime")
     payload = _Payload(sub=subject_id, pur=purpose, exp=int(expires_at.timestamp()), jti=token_id)
-    return encode_signed(secret, payload.model_dump())
+    return encode_signed(secret, payload.model_dump(), typ=TOKEN_TYPE)
 
 
-def verify_token(secret: bytes, token: str, *, now: datetime) -> UnsubscribeClaim:
+def verify_token(secret: Keys, token: str, *, now: datetime) -> UnsubscribeClaim:
     """The claim in `token`; raises InvalidToken for anything not signed with `secret`, else ExpiredToken."""
     _require_secret(secret)
     if now.tzinfo is None or now.utcoffset() is None:
@@ -75,13 +76,17 @@ def verify_token(secret: bytes, token: str, *, now: datetime) -> UnsubscribeClai
     return UnsubscribeClaim(subject_id=payload.sub, purpose=payload.pur, expires_at=expires_at, token_id=payload.jti)
 
 
-def _parse_payload(secret: bytes, token: str) -> _Payload:
+def _parse_payload(secret: Keys, token: str) -> _Payload:
     try:
-        return _Payload.model_validate(decode_signed(secret, token))
+        # Untyped: issued before tokens named their type, and valid until they expire (UnsubscribeTokenDays at most);
+        # no other kind of token was ever untyped, so none can pass for an unsubscribe token.
+        payload = decode_signed(secret, token, typ=TOKEN_TYPE, untyped_ok=True)
+        payload.pop("typ", None)
+        return _Payload.model_validate(payload)
     except (BadToken, ValidationError) as error:  # bad signature or encoding, JSON and type errors alike
         raise InvalidToken() from error
 
 
-def _require_secret(secret: bytes) -> None:
-    if not secret:
+def _require_secret(secret: Keys) -> None:
+    if not (secret.current if isinstance(secret, SigningKeys) else secret):
         raise ValueError("the unsubscribe signing secret must not be empty")

@@ -35,6 +35,11 @@ class RequestStore(Protocol):
         """Write the new version if the stored one is `request.version - 1`; raise ConcurrentUpdate otherwise."""
         ...
 
+    def record(self, subject_id: str, audit: AuditEntry) -> None:
+        """Append `audit` to the subject's audit trail and nothing else: for what is done with a request without
+        changing it (a download link issued is a read, so the request record is not rewritten)."""
+        ...
+
     def list_by_status(
         self, status: str, *, due_before: str | None, limit: int, cursor: str | None
     ) -> tuple[list[DataRequest], str | None]: ...

@@ -1,5 +1,6 @@
 """Request use cases: submit (idempotent while open), track, export lifecycle, download, admin actions."""
 
+import math
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -7,7 +8,7 @@ from datetime import datetime, timedelta
 from domain.audit import Actor, AuditEntry
 from domain.clock import Clock, epoch_seconds
 from domain.deadlines import Jurisdiction, due_at, ensure_can_extend, jurisdiction_for
-from domain.errors import Conflict, DomainError, Gone, NotFound
+from domain.errors import Conflict, DomainError, Gone, NotFound, TooSoon
 from domain.requests.model import (
     UNFINISHED_STATUSES,
     DataRequest,
@@ -32,6 +33,10 @@ class ExportNotReady(Conflict):
 
 class ExportExpired(Gone):
     default_code = "export_expired"
+
+
+class ExportCooldown(TooSoon):
+    default_code = "export_cooldown"
 
 
 class ExtensionTooLate(Conflict):
@@ -63,6 +68,7 @@ class RequestService:
         retention: timedelta,
         export_lifetime: timedelta,
         systems: list[str],
+        export_cooldown: timedelta = timedelta(0),
     ) -> None:
         self.store = store
         self.profiles = profiles
@@ -71,6 +77,7 @@ class RequestService:
         self.retention = retention
         self.export_lifetime = export_lifetime
         self.systems = systems
+        self.export_cooldown = export_cooldown
 
     # ------------------------------------------------------------------ subject side
     def submit(
@@ -86,6 +93,8 @@ class RequestService:
         existing = self.store.open_request(subject_id, type_, format_)
         if existing:
             return existing
+        if origin in ("subject", "parent"):  # an operator's request is theirs to judge
+            self._check_cooldown(subject_id, type_, format_)
         profile = self.profiles.profile(subject_id)
         if profile is None and origin == "admin":  # an operator's typo must not open a request for nobody
             raise NotFound("No subject with this id.")
@@ -109,6 +118,33 @@ class RequestService:
         audit = self._audit("request.received", origin, request, correlation_id=correlation_id)
         return self.store.create(request, audit=audit, expires_at=epoch_seconds(now + self.retention))
 
+    def _check_cooldown(self, subject_id: str, type_: RequestType, format_: ExportFormat) -> None:
+        """GDPR Art. 12(5): the same export completed less than `export_cooldown` ago is a repetitive request. It is
+        refused for now (429, Retry-After), naming the export already made, which the subject may download again.
+        One query of the subject's own requests (RequestStore.list_for), only for exports."""
+        if type_ not in ("access", "portability") or self.export_cooldown <= timedelta(0):
+            return
+        now = self.clock.now()
+        recent = [
+            request
+            for request in self.store.list_for(subject_id)
+            if request.type == type_
+            and request.format == format_
+            and request.status == "completed"
+            and request.completed_at is not None
+            and request.completed_at > now - self.export_cooldown
+        ]
+        if not recent:
+            return
+        latest = max(recent, key=lambda request: request.completed_at or now)
+        assert latest.completed_at is not None
+        retry_after = math.ceil((latest.completed_at + self.export_cooldown - now).total_seconds())
+        raise ExportCooldown(
+            "The same export was completed recently: download that one, or ask again after the Retry-After seconds.",
+            retry_after=retry_after,
+            details=[{"request_id": latest.request_id, "completed_at": latest.completed_at.isoformat()}],
+        )
+
     # Reads answer requests as seen now (DataRequest.as_seen_at: an export past its lifetime is `expired`); the use
     # cases that write work on the stored request (_owned, _found).
     def get(self, subject_id: str, request_id: str) -> DataRequest:
@@ -128,10 +164,9 @@ class RequestService:
             raise ExportNotReady("The export is not ready yet; check the request's status and try again later.")
         if request.export_expires_at <= self.clock.now():
             raise ExportExpired("The export has expired and was deleted; submit a new request for a fresh copy.")
-        self.store.update(
-            replace(request, version=request.version + 1),
-            audit=self._audit("request.download_url_issued", "subject", request),
-        )
+        # Audited, but not written to the request: issuing a link changes nothing about the request, and a rewrite
+        # per link would let a subject churn its record (and race the export worker's and operators' updates).
+        self.store.record(request.subject_id, self._audit("request.download_url_issued", "subject", request))
         return request.export_key
 
     # ------------------------------------------------------------------ export worker

@@ -1,0 +1,93 @@
+"""A cookie-banner visitor's audit chain does not outlive the visitor's consent record by more than the
+accountability period (VisitorAuditRetentionDays = the consent record's lifetime + that period): each record carries
+the table's TTL, its anchor an Object Lock retention of the same moment, and the TTL's removal is no tampering."""
+
+import uuid
+from datetime import UTC, datetime
+
+import boto3
+
+from handlers import audit_anchor, consent_api
+from tests.support import at_path, load_event, stream_event, with_body
+
+
+def _visitor_put(visitor_id: str, context) -> None:
+    event = at_path(
+        load_event("consent_api/put_visitor_consents.json"), f"/visitors/{visitor_id}/consents", visitor_id=visitor_id
+    )
+    answer = consent_api.lambda_handler(
+        with_body(event, {"decisions": {"analytics": True}, "source": "banner"}), context
+    )
+    assert answer["statusCode"] == 200, answer["body"]
+
+
+def _visitor_item(aws, visitor_id: str) -> dict:
+    table = aws.physical_ids["SubjectsTable"]
+    items = boto3.client("dynamodb").query(
+        TableName=table,
+        KeyConditionExpression="pk = :pk",
+        ExpressionAttributeValues={":pk": {"S": f"VISITOR#{visitor_id}"}},
+    )["Items"]
+    return next(item for item in items if "expires_at" in item)
+
+
+def test_a_visitors_audit_record_expires_the_retention_period_after_it_was_written(aws, context):
+    # Given a visitor recording a banner choice
+    visitor_id = str(uuid.uuid4())
+    _visitor_put(visitor_id, context)
+    # When the visitor's audit chain is read
+    audit = consent_api.service().store.audit  # type: ignore[attr-defined]
+    (record,) = audit.chain(audit.pseudonym(f"visitor:{visitor_id}"))
+    # Then the record expires when the consent record does, plus the accountability period (1491 - 396 days)
+    consent_expires_at = int(_visitor_item(aws, visitor_id)["expires_at"]["N"])
+    assert record.expires_at == consent_expires_at + 1095 * 86_400
+    # And it is the audit table's TTL attribute
+    item = boto3.client("dynamodb").get_item(
+        TableName=aws.physical_ids["AuditTable"],
+        Key={"pk": {"S": f"AUDIT#{record.subject}"}, "sk": {"S": "SEQ#000000000001"}},
+    )["Item"]
+    assert item["expires_at"] == {"N": str(record.expires_at)}
+
+
+def test_a_subjects_audit_record_has_no_expiry(aws, context):
+    # Given a subject's consent change (an account holder's chain is kept for AuditAnchorRetentionDays)
+    from tests.integration.test_consent_api import consents_put, sign_up
+
+    sub = sign_up(str(uuid.uuid4()))
+    assert consent_api.lambda_handler(consents_put(sub, {"analytics": True}), context)["statusCode"] == 200
+    audit = consent_api.service().store.audit  # type: ignore[attr-defined]
+    # Then none of its records expires
+    assert all(record.expires_at is None for record in audit.chain(audit.pseudonym(sub)))
+
+
+def test_a_visitors_anchor_is_locked_until_its_record_expires_and_no_longer(aws, context):
+    # Given a visitor's audit record
+    visitor_id = str(uuid.uuid4())
+    _visitor_put(visitor_id, context)
+    audit = consent_api.service().store.audit  # type: ignore[attr-defined]
+    (record,) = audit.chain(audit.pseudonym(f"visitor:{visitor_id}"))
+    # When the stream delivers it to the anchor function
+    assert audit_anchor.lambda_handler(stream_event(aws, "AuditTable"), context) == {"batchItemFailures": []}
+    # Then its anchor is locked until the record's expiry, names that moment, and is tagged for the lifecycle rule
+    s3, bucket = boto3.client("s3"), aws.physical_ids["AuditAnchorBucket"]
+    (key,) = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket, Prefix=f"anchors/{record.subject}/")["Contents"]]
+    assert key == f"anchors/{record.subject}/{1:012d}-{record.hash}-until-{record.expires_at}"
+    head = s3.head_object(Bucket=bucket, Key=key)
+    assert head["ObjectLockMode"] == "COMPLIANCE"
+    assert head["ObjectLockRetainUntilDate"] == datetime.fromtimestamp(record.expires_at, tz=UTC)
+    tags = s3.get_object_tagging(Bucket=bucket, Key=key)["TagSet"]
+    assert tags == [{"Key": "retention", "Value": "visitor"}]
+
+
+def test_the_ttl_removing_an_expired_visitor_record_is_not_tampering(aws, context, capsys):
+    # Given an audit record removed by DynamoDB's TTL (the stream names the service as the principal)
+    event = load_event("audit_anchor/audit_record_inserted.json")
+    change = event["Records"][0]
+    change["eventName"] = "REMOVE"
+    change["userIdentity"] = {"type": "Service", "principalId": "dynamodb.amazonaws.com"}
+    change["dynamodb"].pop("NewImage")
+    capsys.readouterr()
+    # When the anchor function handles it
+    assert audit_anchor.lambda_handler(event, context) == {"batchItemFailures": []}
+    # Then it is not counted as tampering
+    assert '"AuditTampering"' not in capsys.readouterr().out
