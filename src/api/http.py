@@ -10,7 +10,7 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from api.availability import unavailable_response
-from api.errors import ErrorBody, register_error_handlers
+from api.errors import NOT_JSON, ErrorBody, UnsupportedMediaType, register_error_handlers, status_for
 from observability import logger
 
 if TYPE_CHECKING:
@@ -24,6 +24,8 @@ SECURITY_SCHEMES: dict[str, "SecurityScheme"]
 MAX_BODY_BYTES = 64 * 1024
 # Routes that bound their bodies themselves: a host record may hold 350 KB of JSON (domain.records).
 LARGE_BODY_ROUTES = frozenset({"PUT /app/subjects/{subject_id}/records/{category}/{record_id}"})
+# The media type of every request body.
+JSON = "application/json"
 # A caller's own correlation id is taken when it is a plain token: it goes into every log line and audit record.
 CALLER_CORRELATION_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 
@@ -78,6 +80,50 @@ def rejected_body(event: dict[str, Any]) -> dict[str, Any] | None:
     return None
 
 
+def _media_type(event: dict[str, Any]) -> str:
+    """The request's media type, lowercased and without parameters ("" when the request names none)."""
+    content_type = str((event.get("headers") or {}).get("content-type") or "")
+    return content_type.partition(";")[0].strip().lower()
+
+
+def _is_json(media_type: str) -> bool:
+    """application/json, or a JSON-based type (RFC 6839's +json suffix, e.g. application/merge-patch+json)."""
+    return media_type == JSON or (media_type.endswith("+json") and "/" in media_type)
+
+
+def _takes_body(app: APIGatewayHttpResolver, route_key: str) -> bool:
+    """Whether the route API Gateway matched ("METHOD /path/{param}") has a body parameter, from the resolver's own
+    route table (powertools has no public accessor; its OpenAPI generation reads the same two lists). Only the
+    matched route's parameters are inspected, which its request validation would inspect anyway."""
+    method, _, path = route_key.partition(" ")
+    return any(
+        route.method == method and route.openapi_path == path and bool(route.dependant.body_params)
+        for route in app._static_routes + app._dynamic_routes
+    )
+
+
+def unsupported_body(app: APIGatewayHttpResolver, event: dict[str, Any]) -> dict[str, Any] | None:
+    """415 for a body that is not JSON sent to a route that reads one; a route without a body never looks at the
+    Content-Type. A body without Content-Type is read as JSON, as powertools does."""
+    media_type = _media_type(event)
+    if not event.get("body") or not media_type or _is_json(media_type):
+        return None
+    if not _takes_body(app, str(event.get("routeKey", ""))):
+        return None
+    error = UnsupportedMediaType(NOT_JSON)
+    return _error(status_for(error), error.code, error.message)
+
+
+def _as_plain_json(event: dict[str, Any]) -> dict[str, Any]:
+    """The event with any JSON media type named `application/json`, the only spelling powertools parses (it takes
+    `Application/JSON` or `application/merge-patch+json` for another type and fails)."""
+    media_type = _media_type(event)
+    headers = event.get("headers") or {}
+    if not _is_json(media_type) or str(headers.get("content-type", "")).startswith(JSON):
+        return event
+    return {**event, "headers": {**headers, "content-type": JSON}}
+
+
 def correlation_id_of(event: dict[str, Any]) -> str | None:
     """The caller's `x-correlation-id` when it is a plain token, else API Gateway's id of the request."""
     given = (event.get("headers") or {}).get("x-correlation-id")
@@ -89,12 +135,18 @@ def correlation_id_of(event: dict[str, Any]) -> str | None:
 
 def resolve(app: APIGatewayHttpResolver, event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """Every API function's entry: the correlation id (in every log line and, through the logger, every audit
-    record the request writes: adapters.audit_log), the body limits, the availability gate, then the routes.
+    record the request writes: adapters.audit_log), the body limits and media type, the availability gate, then the
+    routes.
 
     No answer may be cached: they carry personal data, and a cached 410 would outlive a restore.
     """
     logger.set_correlation_id(correlation_id_of(event))
-    response = rejected_body(event) or unavailable_response(event) or app.resolve(event, context)
+    response = (
+        rejected_body(event)
+        or unsupported_body(app, event)
+        or unavailable_response(event)
+        or app.resolve(_as_plain_json(event), context)
+    )
     headers = response.setdefault("headers", {}) or {}
     headers["Cache-Control"] = "no-store"
     response["headers"] = headers
