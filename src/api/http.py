@@ -26,8 +26,11 @@ MAX_BODY_BYTES = 64 * 1024
 LARGE_BODY_ROUTES = frozenset({"PUT /app/subjects/{subject_id}/records/{category}/{record_id}"})
 # The media type of every request body.
 JSON = "application/json"
-# A caller's own correlation id is taken when it is a plain token: it goes into every log line and audit record.
-CALLER_CORRELATION_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+# A caller's own correlation id is taken when it is a plain token: it goes into every log line and audit record,
+# and audit records outlive erasure (no room for an e-mail address: no `@`, no spaces, at most 128 characters).
+CORRELATION_HEADER = "x-correlation-id"
+MAX_CORRELATION_ID = 128
+CALLER_CORRELATION_ID = re.compile(rf"[A-Za-z0-9._:-]{{1,{MAX_CORRELATION_ID}}}")
 
 
 def __getattr__(name: str) -> Any:
@@ -114,19 +117,30 @@ def unsupported_body(app: APIGatewayHttpResolver, event: dict[str, Any]) -> dict
     return _error(status_for(error), error.code, error.message)
 
 
-def _as_plain_json(event: dict[str, Any]) -> dict[str, Any]:
-    """The event with any JSON media type named `application/json`, the only spelling powertools parses (it takes
-    `Application/JSON` or `application/merge-patch+json` for another type and fails)."""
-    media_type = _media_type(event)
-    headers = event.get("headers") or {}
-    if not _is_json(media_type) or str(headers.get("content-type", "")).startswith(JSON):
-        return event
-    return {**event, "headers": {**headers, "content-type": JSON}}
+def _as_routed(event: dict[str, Any], correlation_id: str | None) -> dict[str, Any]:
+    """The event as every route sees it (a copy; the caller's stays as it came):
+
+    - `x-correlation-id` is the id the request runs under, never the caller's raw header, so a route that reads the
+      header cannot put anything else into an audit record;
+    - any JSON media type is named `application/json`, the only spelling powertools parses (it takes
+      `Application/JSON` or `application/merge-patch+json` for another type and fails).
+    """
+    given = event.get("headers") or {}
+    headers = {name: value for name, value in given.items() if name.lower() != CORRELATION_HEADER}
+    if correlation_id:
+        headers[CORRELATION_HEADER] = correlation_id
+    if _is_json(_media_type(event)) and not str(headers.get("content-type", "")).startswith(JSON):
+        headers["content-type"] = JSON
+    return {**event, "headers": headers}
 
 
 def correlation_id_of(event: dict[str, Any]) -> str | None:
-    """The caller's `x-correlation-id` when it is a plain token, else API Gateway's id of the request."""
-    given = (event.get("headers") or {}).get("x-correlation-id")
+    """The caller's `x-correlation-id` when it is a plain token, else API Gateway's id of the request.
+
+    Anything else is replaced, not refused: the header is optional tracing metadata, often added by a proxy or an
+    SDK the caller does not control, and a one-time parental link or an erasure must not fail over it. API
+    Gateway's request id is in its access log, so the request stays traceable."""
+    given = (event.get("headers") or {}).get(CORRELATION_HEADER)
     if given and CALLER_CORRELATION_ID.fullmatch(given):
         return str(given)
     request_id = (event.get("requestContext") or {}).get("requestId")
@@ -135,17 +149,18 @@ def correlation_id_of(event: dict[str, Any]) -> str | None:
 
 def resolve(app: APIGatewayHttpResolver, event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """Every API function's entry: the correlation id (in every log line and, through the logger, every audit
-    record the request writes: adapters.audit_log), the body limits and media type, the availability gate, then the
-    routes.
+    record the request writes: adapters.audit_log; the only one the routes see), the body limits and media type,
+    the availability gate, then the routes.
 
     No answer may be cached: they carry personal data, and a cached 410 would outlive a restore.
     """
-    logger.set_correlation_id(correlation_id_of(event))
+    correlation_id = correlation_id_of(event)
+    logger.set_correlation_id(correlation_id)
     response = (
         rejected_body(event)
         or unsupported_body(app, event)
         or unavailable_response(event)
-        or app.resolve(_as_plain_json(event), context)
+        or app.resolve(_as_routed(event, correlation_id), context)
     )
     headers = response.setdefault("headers", {}) or {}
     headers["Cache-Control"] = "no-store"

@@ -27,7 +27,9 @@ DESCRIPTION = (
     "Consent records, data-subject requests, erasure with a restore window and parental consent. "
     "Routes marked with bearerAuth need a JWT from the user pool; the subject is the token's `sub`. "
     'Every error is `{"error", "message", "details"}`, except those API Gateway answers itself '
-    '(`{"message"}`: a missing or invalid token, an unknown route, a body over 10 MB, a failed function).'
+    '(`{"message"}`: a missing or invalid token, an unknown route, a body over 10 MB, a failed function). '
+    "An `x-correlation-id` header of 1 to 128 characters among `A-Z a-z 0-9 . _ : -` names the request in the "
+    "logs and audit records; any other value is ignored (not refused) and API Gateway's request id names it instead."
 )
 
 # ---------------------------------------------------------------- error responses, added to every operation
