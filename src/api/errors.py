@@ -6,7 +6,10 @@ from typing import Any
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.api_gateway import ApiGatewayResolver
 from aws_lambda_powertools.event_handler.exceptions import ServiceError
-from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.exceptions import (
+    RequestUnsupportedContentType,
+    RequestValidationError,
+)
 from pydantic import BaseModel
 
 from domain.errors import (
@@ -22,6 +25,15 @@ from domain.errors import (
 )
 from observability import logger
 
+
+class UnsupportedMediaType(DomainError):
+    """A request body in a media type the API does not read: every body is JSON (api.http checks it)."""
+
+    default_code = "unsupported_media_type"
+
+
+NOT_JSON = "The request body must be JSON (Content-Type: application/json)."
+
 _STATUS_BY_KIND: list[tuple[type[DomainError], HTTPStatus]] = [
     (Unauthenticated, HTTPStatus.UNAUTHORIZED),
     (InvalidRequest, HTTPStatus.BAD_REQUEST),
@@ -31,6 +43,7 @@ _STATUS_BY_KIND: list[tuple[type[DomainError], HTTPStatus]] = [
     (Forbidden, HTTPStatus.FORBIDDEN),
     (TooLarge, HTTPStatus.REQUEST_ENTITY_TOO_LARGE),
     (TooSoon, HTTPStatus.TOO_MANY_REQUESTS),
+    (UnsupportedMediaType, HTTPStatus.UNSUPPORTED_MEDIA_TYPE),
 ]
 
 
@@ -80,11 +93,15 @@ def _describe(error: dict[str, Any]) -> dict[str, Any]:
     return {"field": ".".join(location) or None, "problem": error.get("msg", "invalid"), "type": error.get("type")}
 
 
+def domain_error_response(error: DomainError) -> Response[str]:
+    headers = {"Retry-After": str(error.retry_after)} if isinstance(error, TooSoon) else None
+    return error_response(status_for(error), error.code, error.message, error.details, headers)
+
+
 def register_error_handlers(app: ApiGatewayResolver) -> None:
     @app.exception_handler(DomainError)
     def on_domain_error(error: DomainError) -> Response[str]:
-        headers = {"Retry-After": str(error.retry_after)} if isinstance(error, TooSoon) else None
-        return error_response(status_for(error), error.code, error.message, error.details, headers)
+        return domain_error_response(error)
 
     @app.exception_handler(RequestValidationError)
     def on_invalid_request(error: RequestValidationError) -> Response[str]:
@@ -96,6 +113,11 @@ def register_error_handlers(app: ApiGatewayResolver) -> None:
             f"The request is not valid; check {fields}.",
             details,
         )
+
+    @app.exception_handler(RequestUnsupportedContentType)
+    def on_unsupported_content_type(_: RequestUnsupportedContentType) -> Response[str]:
+        # api.http refuses such bodies before the resolver runs; this is for an event without a known route key.
+        return domain_error_response(UnsupportedMediaType(NOT_JSON))
 
     @app.not_found
     def on_unknown_route(_: Exception) -> Response[str]:

@@ -10,7 +10,7 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from api.availability import unavailable_response
-from api.errors import ErrorBody, register_error_handlers
+from api.errors import NOT_JSON, ErrorBody, UnsupportedMediaType, register_error_handlers, status_for
 from observability import logger
 
 if TYPE_CHECKING:
@@ -24,8 +24,13 @@ SECURITY_SCHEMES: dict[str, "SecurityScheme"]
 MAX_BODY_BYTES = 64 * 1024
 # Routes that bound their bodies themselves: a host record may hold 350 KB of JSON (domain.records).
 LARGE_BODY_ROUTES = frozenset({"PUT /app/subjects/{subject_id}/records/{category}/{record_id}"})
-# A caller's own correlation id is taken when it is a plain token: it goes into every log line and audit record.
-CALLER_CORRELATION_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+# The media type of every request body.
+JSON = "application/json"
+# A caller's own correlation id is taken when it is a plain token: it goes into every log line and audit record,
+# and audit records outlive erasure (no room for an e-mail address: no `@`, no spaces, at most 128 characters).
+CORRELATION_HEADER = "x-correlation-id"
+MAX_CORRELATION_ID = 128
+CALLER_CORRELATION_ID = re.compile(rf"[A-Za-z0-9._:-]{{1,{MAX_CORRELATION_ID}}}")
 
 
 def __getattr__(name: str) -> Any:
@@ -78,9 +83,64 @@ def rejected_body(event: dict[str, Any]) -> dict[str, Any] | None:
     return None
 
 
+def _media_type(event: dict[str, Any]) -> str:
+    """The request's media type, lowercased and without parameters ("" when the request names none)."""
+    content_type = str((event.get("headers") or {}).get("content-type") or "")
+    return content_type.partition(";")[0].strip().lower()
+
+
+def _is_json(media_type: str) -> bool:
+    """application/json, or a JSON-based type (RFC 6839's +json suffix, e.g. application/merge-patch+json)."""
+    return media_type == JSON or (media_type.endswith("+json") and "/" in media_type)
+
+
+def _takes_body(app: APIGatewayHttpResolver, route_key: str) -> bool:
+    """Whether the route API Gateway matched ("METHOD /path/{param}") has a body parameter, from the resolver's own
+    route table (powertools has no public accessor; its OpenAPI generation reads the same two lists). Only the
+    matched route's parameters are inspected, which its request validation would inspect anyway."""
+    method, _, path = route_key.partition(" ")
+    return any(
+        route.method == method and route.openapi_path == path and bool(route.dependant.body_params)
+        for route in app._static_routes + app._dynamic_routes
+    )
+
+
+def unsupported_body(app: APIGatewayHttpResolver, event: dict[str, Any]) -> dict[str, Any] | None:
+    """415 for a body that is not JSON sent to a route that reads one; a route without a body never looks at the
+    Content-Type. A body without Content-Type is read as JSON, as powertools does."""
+    media_type = _media_type(event)
+    if not event.get("body") or not media_type or _is_json(media_type):
+        return None
+    if not _takes_body(app, str(event.get("routeKey", ""))):
+        return None
+    error = UnsupportedMediaType(NOT_JSON)
+    return _error(status_for(error), error.code, error.message)
+
+
+def _as_routed(event: dict[str, Any], correlation_id: str | None) -> dict[str, Any]:
+    """The event as every route sees it (a copy; the caller's stays as it came):
+
+    - `x-correlation-id` is the id the request runs under, never the caller's raw header, so a route that reads the
+      header cannot put anything else into an audit record;
+    - any JSON media type is named `application/json`, the only spelling powertools parses (it takes
+      `Application/JSON` or `application/merge-patch+json` for another type and fails).
+    """
+    given = event.get("headers") or {}
+    headers = {name: value for name, value in given.items() if name.lower() != CORRELATION_HEADER}
+    if correlation_id:
+        headers[CORRELATION_HEADER] = correlation_id
+    if _is_json(_media_type(event)) and not str(headers.get("content-type", "")).startswith(JSON):
+        headers["content-type"] = JSON
+    return {**event, "headers": headers}
+
+
 def correlation_id_of(event: dict[str, Any]) -> str | None:
-    """The caller's `x-correlation-id` when it is a plain token, else API Gateway's id of the request."""
-    given = (event.get("headers") or {}).get("x-correlation-id")
+    """The caller's `x-correlation-id` when it is a plain token, else API Gateway's id of the request.
+
+    Anything else is replaced, not refused: the header is optional tracing metadata, often added by a proxy or an
+    SDK the caller does not control, and a one-time parental link or an erasure must not fail over it. API
+    Gateway's request id is in its access log, so the request stays traceable."""
+    given = (event.get("headers") or {}).get(CORRELATION_HEADER)
     if given and CALLER_CORRELATION_ID.fullmatch(given):
         return str(given)
     request_id = (event.get("requestContext") or {}).get("requestId")
@@ -89,13 +149,20 @@ def correlation_id_of(event: dict[str, Any]) -> str | None:
 
 def resolve(app: APIGatewayHttpResolver, event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """Every API function's entry: the correlation id (in every log line and, through the logger, every audit
-    record the request writes: adapters.audit_log), the body limits, the availability gate, then the routes.
+    record the request writes: adapters.audit_log; the only one the routes see), the body limits and media type,
+    the availability gate, then the routes.
 
     No answer may be cached unless its route says so (only public ones do): they carry personal data, and a cached
     410 would outlive a restore.
     """
-    logger.set_correlation_id(correlation_id_of(event))
-    response = rejected_body(event) or unavailable_response(event) or app.resolve(event, context)
+    correlation_id = correlation_id_of(event)
+    logger.set_correlation_id(correlation_id)
+    response = (
+        rejected_body(event)
+        or unsupported_body(app, event)
+        or unavailable_response(event)
+        or app.resolve(_as_routed(event, correlation_id), context)
+    )
     headers = response.setdefault("headers", {}) or {}
     headers.setdefault("Cache-Control", "no-store")
     response["headers"] = headers

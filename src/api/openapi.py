@@ -27,7 +27,9 @@ DESCRIPTION = (
     "Consent records, data-subject requests, erasure with a restore window and parental consent. "
     "Routes marked with bearerAuth need a JWT from the user pool; the subject is the token's `sub`. "
     'Every error is `{"error", "message", "details"}`, except those API Gateway answers itself '
-    '(`{"message"}`: a missing or invalid token, an unknown route, a body over 10 MB, a failed function).'
+    '(`{"message"}`: a missing or invalid token, an unknown route, a body over 10 MB, a failed function). '
+    "An `x-correlation-id` header of 1 to 128 characters among `A-Z a-z 0-9 . _ : -` names the request in the "
+    "logs and audit records; any other value is ignored (not refused) and API Gateway's request id names it instead."
 )
 
 # ---------------------------------------------------------------- error responses, added to every operation
@@ -49,6 +51,8 @@ ERROR_DESCRIPTIONS = {
     "410": "The account is pending deletion or purged: unavailable, and no record can be registered about it (the "
     "body gives the purge date); on an operator's route about a subject, the subject is purged or its purge is due",
     "413": f"The body is over {MAX_BODY_BYTES // 1024} KB (350 KB of JSON for a host record)",
+    "415": "The body is not JSON: send it as `application/json` (a charset parameter or a `+json` type is accepted; "
+    "a body without Content-Type is read as JSON)",
     "422": "The request does not match this operation's schema; `details` names the fields, never their values",
     "500": "A fault on our side; nothing was half-applied and the request may be retried",
 }
@@ -75,11 +79,14 @@ SELF_SCHEMA = {"type": "object", "title": "OpenAPI", "description": "This docume
 UNUSED_SCHEMAS = ("HTTPValidationError", "ResponseValidationError", "ValidationError")  # referrers first
 
 
-def error_statuses(method: str, path: str, secured: bool) -> list[str]:
-    """Every error status an operation can answer, from its path, method and security."""
+def error_statuses(method: str, path: str, secured: bool, has_body: bool) -> list[str]:
+    """Every error status an operation can answer, from its path, method, security and whether it reads a body
+    (powertools documents a `requestBody` exactly for the routes whose function has a body parameter)."""
     statuses = {"400", "404", "409", "413", "422", "500"}
     if secured:
         statuses.add("401")
+    if has_body:
+        statuses.add("415")
     if path.startswith(RESTRICTED_PREFIXES) or (method, path) in RESTRICTED_OPERATIONS:
         statuses.add("403")
     gone = (method, path) in GONE_OPERATIONS or path in GONE_SUBJECT_PATHS
@@ -117,7 +124,8 @@ def with_error_responses(document: dict[str, Any]) -> dict[str, Any]:
         for method, operation in operations.items():
             responses = {str(status): answer for status, answer in operation.get("responses", {}).items()}
             idempotent = _takes_idempotency_key(operation)
-            for status in error_statuses(method, path, bool(operation.get("security"))):
+            secured, has_body = bool(operation.get("security")), "requestBody" in operation
+            for status in error_statuses(method, path, secured, has_body):
                 responses[status] = _error_response(status, idempotent, path)
             operation["responses"] = dict(sorted(responses.items()))
     path, method = SELF_OPERATION

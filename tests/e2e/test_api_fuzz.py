@@ -2,7 +2,12 @@
 
 Each operation runs twice over a local cloud: without a token and with a valid user token. Whatever is sent,
 valid or not, the API must not fail (no 5xx), must answer only statuses its document lists for the operation,
-and every answer must match the schema documented for its status.
+with a documented content type, and every answer must match the schema documented for its status.
+
+Two of schemathesis' phases run: its coverage phase first (every case it derives from the document, as explicit
+examples: boundary values of each parameter and body field, each constraint broken in turn, methods the path does
+not serve, and Content-Type probes, i.e. a body sent as text/plain and a multipart/form-data without a boundary,
+whose 5xx schemathesis reports as such), then random positive and negative cases (the fuzzing phase).
 
 The operations are read from the document the cloud serves at /openapi.json; the committed copy in docs/ (kept in
 step with the routes by test_template_contract) only names the test items at collection time.
@@ -17,20 +22,29 @@ from typing import Any
 
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, Phase, given, seed, settings
+from hypothesis import HealthCheck, Phase, example, given, seed, settings
 from hypothesis import strategies as st
-from schemathesis import GenerationMode
+from schemathesis import Case, GenerationMode
 from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import response_schema_conformance, status_code_conformance
+from schemathesis.generation.drivers import CoverageGenerator
+from schemathesis.generation.feedback import FeedbackSources
+from schemathesis.generation.meta import content_type_probes_first
+from schemathesis.generation.overrides import Override
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
 
 from tests.e2e.conftest import Cloud, start_cloud, stop_cloud
 from tests.support import ROOT
 
 pytestmark = pytest.mark.e2e
 
-CHECKS = [not_a_server_error, status_code_conformance, response_schema_conformance]
+CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 SEED = int(os.environ.get("FUZZ_SEED", "20260301"))
-# Per operation and token: bounded, so the run takes well under a minute on 2 cores; FUZZ_EXAMPLES=300 (about
+# Random cases per operation and token, after the coverage phase (a fixed set, ~1,100 cases per token): bounded,
+# so the run takes well under a minute on 2 cores (36 s with both phases); FUZZ_EXAMPLES=300 (about
 # 5 minutes) or another FUZZ_SEED digs deeper.
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "10"))
 OPERATIONS = [
@@ -61,6 +75,21 @@ def auth_headers(request: pytest.FixtureRequest, fuzz_cloud: Cloud) -> dict[str,
     return {"Authorization": f"Bearer {fuzz_cloud.token(f'fuzz-{uuid.uuid4().hex[:12]}@example.org')}"}
 
 
+def coverage_cases(operation: Any, headers: dict[str, str]) -> list[Case]:
+    """The cases of schemathesis' coverage phase for the operation (what `schemathesis run --phases coverage` sends),
+    with these headers on each."""
+    generation = operation.schema.config.generation_for(operation=operation, phase="coverage")
+    generator = CoverageGenerator(
+        operation=operation,
+        generation_modes=generation.modes,
+        generation_config=generation,
+        auth_storage=None,
+        override=Override(headers=dict(headers)),
+        feedback=FeedbackSources(),
+    )
+    return list(generator)
+
+
 @pytest.mark.parametrize("label", OPERATIONS)
 def test_operation_answers_as_documented(api_schema: Any, auth_headers: dict[str, str], label: str) -> None:
     operation = api_schema.find_operation_by_label(label)
@@ -77,11 +106,14 @@ def test_operation_answers_as_documented(api_schema: Any, auth_headers: dict[str
         max_examples=EXAMPLES,
         deadline=None,
         database=None,
-        phases=[Phase.explicit, Phase.generate],  # no shrinking: a failure is reported as found
+        phases=[Phase.explicit, Phase.generate],  # explicit: the coverage phase; no shrinking: reported as found
         suppress_health_check=list(HealthCheck),
     )
     @given(case=cases)
     def fuzz(case: Any) -> None:
         case.call_and_validate(checks=CHECKS, timeout=60)
 
+    # Attached as schemathesis attaches them: Hypothesis runs the last attached first, so the probes run last.
+    for case in content_type_probes_first(coverage_cases(operation, auth_headers)):
+        fuzz = example(case=case)(fuzz)
     fuzz()

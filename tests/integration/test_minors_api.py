@@ -338,6 +338,36 @@ def test_a_parents_decision_appends_one_audit_record_by_the_parent(aws, ddb, con
     assert record["correlation_id"]["S"] == load_event("minors_api/post_confirm.json")["requestContext"]["requestId"]
 
 
+@pytest.mark.parametrize(
+    "correlation_id", ["parent@example.org", "x" * 5000, "Ada Lovelace"], ids=["e-mail", "5000 chars", "name"]
+)
+def test_a_parents_decision_record_never_takes_a_correlation_id_that_is_not_a_plain_token(
+    aws, ddb, context, correlation_id
+):
+    # Given a pending consent request
+    issued = request_consent(context)
+    # When the parent approves it through the public route, sending an x-correlation-id that is not a plain token
+    event = with_body(load_event("minors_api/post_confirm.json"), {"token": issued["token"], "decision": "approve"})
+    event["headers"]["x-correlation-id"] = correlation_id
+    assert invoke(event, context)[0] == 200
+    # Then the write-once record of the decision names API Gateway's request instead, and holds nothing of the header
+    (record,) = decision_records(ddb, aws)
+    assert record["correlation_id"]["S"] == event["requestContext"]["requestId"]
+    assert correlation_id not in json.dumps(record)
+
+
+def test_a_parents_decision_record_keeps_a_plain_correlation_id(aws, ddb, context):
+    # Given a pending consent request
+    issued = request_consent(context)
+    # When the parent approves it, the call carrying a plain token as its correlation id
+    event = with_body(load_event("minors_api/post_confirm.json"), {"token": issued["token"], "decision": "approve"})
+    event["headers"]["x-correlation-id"] = "mail-click-7f3a9c21"
+    assert invoke(event, context)[0] == 200
+    # Then the record names that call
+    (record,) = decision_records(ddb, aws)
+    assert record["correlation_id"]["S"] == "mail-click-7f3a9c21"
+
+
 def test_a_parents_decision_record_holds_no_e_mail_or_reference(aws, ddb, context):
     # Given a pending consent request
     issued = request_consent(context)
