@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 
+from localcloud.template import Stack
 from tests.faults.checks import Problem, check, subject_of
 from tests.faults.flows import (
     days_back,
@@ -48,6 +49,8 @@ from tests.faults.world import FLOW_REPORTS, World
 # runs them in different processes; in one process the last test also adds up what they met.
 FAULTS_BY_FLOW: dict[str, int] = {}
 FLOWS = ("consents", "exports", "erasure", "inactivity")
+GRACE_DAYS = int(Stack.from_template().parameters["ErasureGraceDays"])  # the restore window the world deploys
+PAST_GRACE = GRACE_DAYS + 1  # the first day the purge sweep finds a deleted subject due
 SUITE_FLOOR = 1_000
 FLOW_FLOOR = SUITE_FLOOR // len(FLOWS)
 
@@ -143,7 +146,7 @@ def test_erasure_purges_each_subject_once_with_its_certificate_through_both_path
 
         # The restore window ends. TTL deletes some profiles before the daily sweep runs; the sweep queues every
         # due subject; queue and stream deliveries interleave; the backstop catches what the queue left.
-        world.clock.advance_days(61)
+        world.clock.advance_days(PAST_GRACE)
         pending = [s for s in subjects if ledger[s].deletion]
         early = world.expire_profiles(rng.sample(pending, len(pending) // 3))
         messages = sweep_purges(world)
@@ -286,7 +289,7 @@ def test_a_queue_purge_interrupted_after_its_items_went_is_finished_by_its_redel
     subjects = sign_up(world, 2, "erasure", login=True, consents=1, orders=2)
     delete_accounts(world, subjects[:1])
     request_erasures(world, subjects[1:])
-    world.clock.advance_days(61)
+    world.clock.advance_days(PAST_GRACE)
     messages = sweep_purges(world)
     # Cognito is unavailable during the first delivery: every attempt of its two ListUsers calls fails (six each:
     # adapters.aws sets max_attempts 5, which botocore reads as five retries).
@@ -306,7 +309,7 @@ def test_a_ttl_removal_whose_stream_retries_run_out_is_purged_all_the_same(world
     gets where the batch was, and the worker reads it back from the stream and purges the rest of the partition."""
     subjects = sign_up(world, 1, "erasure", login=True, consents=1, orders=2)
     delete_accounts(world, subjects)
-    world.clock.advance_days(61)
+    world.clock.advance_days(PAST_GRACE)
     records = world.expire_profiles(subjects)
     # The signing key is unavailable for as long as the stream retries last.
     world.injector.rules = outage(lambda service, op, request: op == "Sign")
@@ -414,7 +417,7 @@ def test_the_checker_reports_a_broken_guarantee(world: World, sabotage: Any, rep
     )
     publish_outbox(world)
     world.runtime.run(export_worker_job(world, world.drain_queue("ExportQueue")))
-    world.clock.advance_days(61)
+    world.clock.advance_days(PAST_GRACE)
     world.runtime.run(purge_queue_job(world, sweep_purges(world)))
     publish_outbox(world)
     mark_due(world)
@@ -448,7 +451,7 @@ def _request_export(world: World, subject_id: str) -> str:
     return str(call.body["request_id"])
 
 
-def _purge_due_subjects(world: World, days: int = 61) -> None:
+def _purge_due_subjects(world: World, days: int = PAST_GRACE) -> None:
     world.clock.advance_days(days)
     world.runtime.run(purge_queue_job(world, sweep_purges(world)))
     publish_outbox(world)
@@ -522,7 +525,9 @@ def test_a_purged_subject_gets_no_download_link(world: World) -> None:
     request_id = _request_export(world, subject_id)
     publish_outbox(world)
     delete_accounts(world, [subject_id])
-    world.clock.advance_days(59)  # exported on the window's last days: the export has not expired at the purge
+    world.clock.advance_days(
+        GRACE_DAYS - 1
+    )  # exported on the window's last days: the export has not expired at the purge
     world.runtime.run(export_worker_job(world, world.drain_queue("ExportQueue")))
     _purge_due_subjects(world, days=2)
     event = world.api_event("subject_api/post_request.json", subject_id)

@@ -48,4 +48,4 @@ def test_a_seeded_name_is_flagged_as_a_whole_word_only():
 
 def test_the_seeded_values_include_the_names_and_addresses_the_e2e_tests_write():
     seeded = seeded_in_sources(ROOT / "tests" / "e2e")
-    assert {"Ada", "Byron", "Lovelace", "Grace", "Hopper", "mum@example.org"} <= seeded
+    assert {"Ada", "Byron", "Lovelace", "Grace", "Hopper", "probe@example.org"} <= seeded
