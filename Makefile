@@ -11,6 +11,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 SAM := .venv-sam/bin/sam
 PORT ?= 3000
+POLICY ?= imind
 export SAM_CLI_TELEMETRY := 0
 export AWS_DEFAULT_REGION ?= us-east-1
 
@@ -34,8 +35,8 @@ $(VENV)/.installed: requirements-dev.txt src/requirements.txt
 	.venv-scan/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-scan.txt
 	touch $@
 
-run: $(VENV)/.installed  ## the local cloud on http://127.0.0.1:$(PORT)
-	$(PY) -m localcloud --port $(PORT)
+run: $(VENV)/.installed  ## the local cloud on http://127.0.0.1:$(PORT), under the policy POLICY (imind)
+	$(PY) -m localcloud --port $(PORT) --policy $(POLICY)
 
 test: lint typecheck template-lint scan pytest  ## every check CI runs
 

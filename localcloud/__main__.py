@@ -14,13 +14,16 @@ from localcloud.server import Server
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "3000")))
+    parser.add_argument(
+        "--policy", default=os.environ.get("POLICY", "imind"), help="the product's policy (docs/policy.md)"
+    )
     parser.add_argument("--no-auto-deliver", action="store_true", help="deliver queues/streams only on /_local/drain")
     args = parser.parse_args()
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's per-request lines drown the useful ones
     stopping = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stopping.set())
-    cloud = LocalCloud().start()
+    cloud = LocalCloud(parameters={"Policy": args.policy}).start()
     server = Server(cloud, args.port, auto_deliver=not args.no_auto_deliver).start()
     try:
         print(describe(cloud, server.port), flush=True)

@@ -51,9 +51,15 @@ class Stack:
     parameters: dict[str, Any] = field(default_factory=dict)
     physical_ids: dict[str, str] = field(default_factory=dict)
     attributes: dict[str, dict[str, str]] = field(default_factory=dict)
+    stack_name: str = STACK_NAME
 
     @classmethod
-    def from_template(cls, template: dict[str, Any] | None = None, overrides: dict[str, Any] | None = None) -> "Stack":
+    def from_template(
+        cls,
+        template: dict[str, Any] | None = None,
+        overrides: dict[str, Any] | None = None,
+        stack_name: str = STACK_NAME,
+    ) -> "Stack":
         template = template or load_template()
         specs = template.get("Parameters", {})
         parameters = {name: spec.get("Default") for name, spec in specs.items()}
@@ -62,7 +68,7 @@ class Stack:
         for name, spec in specs.items():
             if spec.get("Type") == "CommaDelimitedList" and isinstance(parameters[name], str):
                 parameters[name] = [part for part in parameters[name].split(",") if part]
-        return cls(template=template, parameters=parameters)
+        return cls(template=template, parameters=parameters, stack_name=stack_name)
 
     @property
     def resources(self) -> dict[str, dict[str, Any]]:
@@ -88,7 +94,7 @@ class Stack:
             "AWS::Region": REGION,
             "AWS::AccountId": ACCOUNT_ID,
             "AWS::Partition": "aws",
-            "AWS::StackName": STACK_NAME,
+            "AWS::StackName": self.stack_name,
             "AWS::URLSuffix": "amazonaws.com",
         }.get(name)
 

@@ -34,6 +34,7 @@ class Settings:
     """What every function needs."""
 
     stage: str = "dev"
+    policy: str = "imind"  # the product's policy document (src/policy/documents/<policy>.json)
     subjects_table: str
     audit_table: str
     event_bus_name: str
@@ -55,7 +56,20 @@ class Settings:
                     raise ConfigurationError(f"{field.name.upper()} is not set")
                 continue
             values[field.name] = _parsed(field, hints[field.name], raw)
-        return cls(**values)
+        settings = cls(**values)
+        _check_policy_name(settings.policy)
+        return settings
+
+
+def _check_policy_name(name: str) -> None:
+    """Every function stops at cold start on a policy that is not bundled, without loading one (a worker that needs
+    no rule of it does not pay for parsing it); the functions that read it validate the whole document."""
+    from pathlib import Path
+
+    documents = Path(__file__).resolve().parent / "policy" / "documents"
+    known = sorted(path.stem for path in documents.glob("*.json"))
+    if name not in known:
+        raise ConfigurationError(f"POLICY {name[:40]!r} is not a bundled policy: choose one of {', '.join(known)}")
 
 
 dataclasses.dataclass(frozen=True, kw_only=True)(Settings)

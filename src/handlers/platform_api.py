@@ -1,18 +1,32 @@
 """Platform routes: health, the OpenAPI document of the whole API and its Swagger UI, and the public key that
 verifies deletion certificates and signed audit chain heads."""
 
-from typing import Any, Literal
+from functools import cache
+from typing import Annotated, Any, Literal
 
 from aws_lambda_powertools.event_handler import Response, content_types
+from aws_lambda_powertools.event_handler.openapi.params import Header
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel
 
+from api.caching import public_answer, register_not_modified
 from api.http import BEARER, build_app, resolve
 from api.identity import caller_of
 from api.snapstart import prime_on_snapshot
+from config import Settings
 from observability import logger
+from policy.loader import load_policy
+from policy.model import Policy
+from policy.public import PolicyView
 
 app = build_app()
+register_not_modified(app)
+
+
+@cache
+def policy() -> Policy:
+    """The policy this stack enforces, validated at cold start (SnapStart priming): a wrong one stops it there."""
+    return load_policy(Settings.from_env().policy)
 
 
 class Health(BaseModel):
@@ -57,6 +71,18 @@ def signing_key() -> SigningKeyOut:
     return SigningKeyOut(key_id=key.key_id, algorithm="ECDSA_SHA_256", public_key_pem=key.public_key_pem)
 
 
+@app.get(
+    "/policy",
+    summary="The product's privacy policy: controller, purposes, recipients, retention, rights and how to complain",
+    tags=["platform"],
+    responses={304: {"description": "Not modified: the `If-None-Match` tag is the current one"}},
+)
+def get_policy(
+    if_none_match: Annotated[str | None, Header(alias="If-None-Match", max_length=1024)] = None,
+) -> Response[PolicyView]:
+    return public_answer(policy().public_view(), if_none_match)
+
+
 @app.get("/openapi.json", summary="The OpenAPI document of the whole API", tags=["platform"])
 def openapi_json() -> Response[str]:
     from api.openapi import openapi_json  # imported on use: /health stays light
@@ -76,4 +102,4 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     return resolve(app, event, context)
 
 
-prime_on_snapshot(app)  # SnapStart: what the published version's snapshot holds
+prime_on_snapshot(app, policy)  # SnapStart: what the published version's snapshot holds

@@ -18,7 +18,7 @@ document.addEventListener('securitypolicyviolation', (event) => {
 def deployed_policy() -> str:
     """The policy as deployed; the local cloud serves the page and the API from one origin, which 'self' covers."""
     stack = Stack.from_template(overrides={"DeployPrivacyCenter": "true"})
-    stack.physical_ids["HostedUiDomain"] = "privacy-dev-123456789012"
+    stack.physical_ids["HostedUiDomain"] = "privacy-local-123456789012"
     config = stack.resources["PrivacyCenterHeadersPolicy"]["Properties"]["ResponseHeadersPolicyConfig"]
     return str(stack.resolve(config["SecurityHeadersConfig"]["ContentSecurityPolicy"]["ContentSecurityPolicy"]))
 

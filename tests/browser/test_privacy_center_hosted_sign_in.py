@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, urlencode, urlparse
 import requests
 from playwright.sync_api import expect
 
-HOSTED_UI = "https://privacy-dev-123456789012.auth.eu-west-1.amazoncognito.com"
+HOSTED_UI = "https://privacy-local-123456789012.auth.eu-west-1.amazoncognito.com"
 CLIENT_ID = "center-client"
 
 

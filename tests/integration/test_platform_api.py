@@ -1,5 +1,7 @@
 import json
 
+import pytest
+
 from handlers import platform_api
 from tests.support import load_event
 
@@ -43,3 +45,67 @@ def test_no_answer_may_be_cached(context):
     response = platform_api.lambda_handler(load_event("platform_api/get_health.json"), context)
     # Then browsers and proxies are told not to store it
     assert response["headers"]["Cache-Control"] == "no-store"
+
+
+POLICY_CONTRACT = {
+    "product",
+    "version",
+    "effective_date",
+    "controller",
+    "supervisory_authority",
+    "purposes",
+    "retention",
+    "erasure",
+    "inactivity",
+    "minors",
+    "signals",
+    "rights",
+}
+
+
+def _policy(context, monkeypatch, name: str | None = None, **headers: str):
+    if name is not None:
+        monkeypatch.setenv("POLICY", name)
+    platform_api.policy.cache_clear()
+    event = load_event("platform_api/get_policy.json")
+    event["headers"].update(headers)
+    return platform_api.lambda_handler(event, context)
+
+
+def test_the_policy_is_public_and_shows_what_a_subject_is_told(aws, context, monkeypatch):
+    # When anyone asks for the policy of the default deployment
+    response = _policy(context, monkeypatch)
+    # Then it answers with the contract's fields: iMind's controller, purposes, retention, rights and complaint
+    assert response["statusCode"] == 200
+    body = json.loads(response["body"])
+    assert body.keys() >= POLICY_CONTRACT
+    assert body["product"] == "imind"
+    assert {"name", "contact_email"} <= body["controller"].keys()
+    assert {"name", "url"} <= body["supervisory_authority"].keys()
+    assert all({"id", "title", "legal_basis", "required"} <= p.keys() for p in body["purposes"])
+    assert all({"category", "period", "basis"} <= r.keys() for r in body["retention"])
+    assert body["inactivity"] == {"enabled": True, "after_days": 180, "grace_days": 60}
+    assert body["rights"]
+    assert response["headers"]["Cache-Control"].startswith("public")
+
+
+@pytest.mark.parametrize(
+    ("name", "minimum_age", "parental"), [("mindomo", 16, True), ("imocloud", 18, False), ("intermind", 16, True)]
+)
+def test_each_product_shows_its_own_policy(aws, context, monkeypatch, name, minimum_age, parental):
+    body = json.loads(_policy(context, monkeypatch, name)["body"])
+    assert body["product"] == name
+    assert body["minors"] == {"minimum_age": minimum_age, "parental_consent": parental}
+
+
+def test_mindomo_asks_no_consent_for_advertising_it_says_it_never_does(aws, context, monkeypatch):
+    body = json.loads(_policy(context, monkeypatch, "mindomo")["body"])
+    ids = {purpose["id"] for purpose in body["purposes"]}
+    assert not ids & {"targeted_advertising", "sale_or_share", "advertising"}
+
+
+def test_a_revalidated_policy_answers_304(aws, context, monkeypatch):
+    etag = _policy(context, monkeypatch)["headers"]["ETag"]
+    response = _policy(context, monkeypatch, **{"if-none-match": etag})
+    assert response["statusCode"] == 304
+    assert not response.get("body")

@@ -46,7 +46,7 @@ def headers_policy(stack: Stack) -> dict[str, Any]:
 
 def csp(stack: Stack) -> dict[str, list[str]]:
     """The Content-Security-Policy as deployed, directive -> sources (the stack's names filled in)."""
-    stack.physical_ids["HostedUiDomain"] = "privacy-dev-123456789012"
+    stack.physical_ids["HostedUiDomain"] = "privacy-local-123456789012"
     policy = stack.resolve(headers_policy(stack)["SecurityHeadersConfig"]["ContentSecurityPolicy"])
     directives = [part.split() for part in policy["ContentSecurityPolicy"].split(";") if part.strip()]
     return {name: sources for name, *sources in directives}
@@ -60,7 +60,7 @@ def test_the_hosted_ui_has_a_domain_on_the_stacks_user_pool():
     domain = resource(stack, "HostedUiDomain")
     assert created(stack, "HostedUiDomain")
     assert domain["Properties"]["UserPoolId"] == {"Ref": "UserPool"}
-    assert stack.resolve(domain["Properties"]["Domain"]) == "privacy-dev-123456789012"
+    assert stack.resolve(domain["Properties"]["Domain"]) == "privacy-local-123456789012"
     named = deployed(HostedUiDomainPrefix="acme-privacy")
     assert named.resolve(resource(named, "HostedUiDomain")["Properties"]["Domain"]) == "acme-privacy"
 
@@ -199,7 +199,7 @@ def test_the_content_security_policy_allows_what_the_privacy_center_loads_and_no
     assert policy["connect-src"] == [
         "'self'",
         "https://*.execute-api.us-east-1.amazonaws.com",
-        "https://privacy-dev-123456789012.auth.us-east-1.amazoncognito.com",
+        "https://privacy-local-123456789012.auth.us-east-1.amazoncognito.com",
     ]
 
 
@@ -232,7 +232,7 @@ OUTPUTS = {
     "PrivacyCenterBucketName": "web-bucket",
     "PrivacyCenterDistributionId": "E123",
     "PrivacyCenterUrl": "https://d111.cloudfront.net/",
-    "HostedUiUrl": "https://privacy-dev-1.auth.eu-west-1.amazoncognito.com",
+    "HostedUiUrl": "https://privacy-local-1.auth.eu-west-1.amazoncognito.com",
     "PrivacyCenterClientId": "center-client",
 }
 FAKE_AWS = """#!/bin/sh

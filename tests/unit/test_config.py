@@ -47,3 +47,12 @@ def test_settings_are_frozen() -> None:
     settings = WorkerSettings.from_env({**BASE, "QUEUE_URL": "q"})
     with pytest.raises(AttributeError):
         settings.queue_url = "elsewhere"  # type: ignore[misc]
+
+
+def test_a_function_deployed_with_an_unknown_policy_does_not_start():
+    from config import ConfigurationError, Settings
+
+    environ = {"SUBJECTS_TABLE": "t", "AUDIT_TABLE": "a", "EVENT_BUS_NAME": "b", "PSEUDONYM_SECRET_ARN": "s"}
+    assert Settings.from_env({**environ, "POLICY": "mindomo"}).policy == "mindomo"
+    with pytest.raises(ConfigurationError, match="POLICY 'acme' is not a bundled policy: choose one of imind"):
+        Settings.from_env({**environ, "POLICY": "acme"})
