@@ -19,10 +19,24 @@ _CONFIG = Config(retries={"mode": "standard", "max_attempts": 5}, connect_timeou
 _REGIONAL_ENDPOINT = _CONFIG.merge(Config(account_id_endpoint_mode="disabled"))
 
 
+_created: dict[str, Any] = {}  # every client made in this container, by service (SnapStart primes each one)
+
+
 @cache
 def client(service: str) -> Any:
     config = _REGIONAL_ENDPOINT if service == "dynamodbstreams" else _CONFIG
-    return boto3.client(service, config=config)  # type: ignore[call-overload]
+    created = boto3.client(service, config=config)  # type: ignore[call-overload]
+    _created[service] = created
+    return created
+
+
+def created_clients() -> dict[str, Any]:
+    return dict(_created)
+
+
+def secrets_client_config() -> Config:
+    """The configuration of every client, for those made by powertools' parameter providers too."""
+    return _CONFIG
 
 
 def dynamodb() -> Any:

@@ -5,7 +5,8 @@ import importlib
 import random
 
 import pytest
-from botocore.client import BaseClient
+from botocore.endpoint import Endpoint
+from moto.core.botocore_stubber import BotocoreStubber
 from snapshot_restore_py import get_after_restore, get_before_snapshot
 
 from localcloud.template import Stack
@@ -36,12 +37,13 @@ def test_every_api_function_is_published_with_a_snapshot_behind_an_alias():
 
 @pytest.fixture
 def no_aws(aws, monkeypatch):
-    """The environment of every function, where any AWS API call fails the test."""
+    """The environment of every function, where any request that leaves botocore (for AWS or for moto) fails."""
 
-    def refuse(client, operation_name, api_params):
-        raise AssertionError(f"AWS call while priming: {client.meta.service_model.service_name}.{operation_name}")
+    def refuse(*_, **__):
+        raise AssertionError("a request left botocore while priming")
 
-    monkeypatch.setattr(BaseClient, "_make_api_call", refuse)
+    monkeypatch.setattr(BotocoreStubber, "__call__", lambda *_, **__: None)  # moto answers nothing: all goes out
+    monkeypatch.setattr(Endpoint, "_send", refuse)
 
 
 def _hooks_of(module_name: str) -> tuple[list, list]:
@@ -58,7 +60,7 @@ def test_priming_builds_every_route_and_makes_no_aws_call(no_aws, module_name):
     assert after, f"{module_name} registers no after-restore hook"
 
     for hook, args, kwargs in before:
-        hook(*args, **kwargs)  # an AWS call fails here (no_aws)
+        hook(*args, **kwargs)  # a request for AWS fails here (no_aws)
 
     app = importlib.import_module(module_name).app
     routes = app._static_routes + app._dynamic_routes
@@ -77,10 +79,38 @@ def test_a_restored_environment_draws_its_own_random_numbers(no_aws):
 
 
 def test_a_restored_environment_reads_secrets_anew(no_aws):
+    from datetime import UTC, datetime, timedelta
+
+    from aws_lambda_powertools.utilities import parameters
+    from aws_lambda_powertools.utilities.parameters.base import ExpirableValue
     from aws_lambda_powertools.utilities.parameters.constants import DEFAULT_PROVIDERS
 
     _, after = _hooks_of("handlers.consent_api")
-    DEFAULT_PROVIDERS["secrets"] = object()  # a provider whose cached values would have been frozen
+    provider = DEFAULT_PROVIDERS["secrets"] = parameters.SecretsProvider()
+    frozen = ExpirableValue("value read before the snapshot", datetime.now(UTC) + timedelta(minutes=5))
+    provider.store[("arn:secret", None)] = frozen
     for hook, args, kwargs in after:
         hook(*args, **kwargs)
-    assert "secrets" not in DEFAULT_PROVIDERS
+    assert DEFAULT_PROVIDERS["secrets"] is provider  # its client stays primed
+    assert not provider.store  # no value read before the restore is served after it
+
+
+def test_priming_makes_each_clients_first_call_without_sending_it(no_aws, monkeypatch):
+    from adapters.aws import created_clients
+    from api import snapstart
+
+    answered: list[str] = []
+    canned = snapstart._canned_answer
+
+    def counted(request, **kwargs):
+        answered.append(request.url)
+        return canned(request, **kwargs)
+
+    monkeypatch.setattr(snapstart, "_canned_answer", counted)
+    before, _ = _hooks_of("handlers.subject_api")
+    for hook, args, kwargs in before:
+        hook(*args, **kwargs)
+    # Then every client the function made, and the secrets provider's, built a whole request, answered in-process
+    primed = [service for service in created_clients() if service in snapstart.DRY_CALLS]
+    assert {"dynamodb", "s3"} <= set(primed)
+    assert len(answered) >= len(primed) + 1
