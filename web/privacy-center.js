@@ -750,6 +750,7 @@
   // ---------------------------------------------------------------- a parent's children
   let children = [];
   const childNotes = {}; // child id -> {text, url}: what the last action did, kept across renders
+  const childNames = {}; // child id -> the given name last seen
 
   async function loadChildren() {
     let items = [];
@@ -793,7 +794,9 @@
   }
 
   function childCard(child) {
-    const name = (child.profile && child.profile.given_name) || t('child', { ref: child.child_reference });
+    // A child pending deletion has no profile any more: the name the parent saw stays on the card.
+    if (child.profile && child.profile.given_name) childNames[child.child_subject_id] = child.profile.given_name;
+    const name = childNames[child.child_subject_id] || t('child', { ref: child.child_reference });
     const id = `child-${child.child_subject_id}`;
     const base = `/parents/me/children/${encodeURIComponent(child.child_subject_id)}`;
     const total = Object.values(child.collected || {}).reduce((sum, n) => sum + n, 0);
