@@ -23,6 +23,13 @@ $(VENV)/.installed: requirements-dev.txt src/requirements.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@
 
+# axe-core for the browser tests' accessibility checks (tests/browser/axe.py), pinned in package.json. Without npm
+# the browser tests that run axe are skipped, or fail under REQUIRE_BROWSER=1 (CI).
+node_modules/.installed: package.json
+	@if command -v npm >/dev/null; then \
+	    npm install --no-package-lock --no-audit --no-fund --loglevel=error && touch $@; \
+	else echo "make: npm not found: the axe-core checks of the browser tests will not run" >&2; fi
+
 .venv-sam/.installed: requirements-sam.txt
 	$(NEED_PYTHON)
 	.venv-sam/bin/python $(IS_313) 2>/dev/null || { rm -rf .venv-sam && $(PYTHON) -m venv .venv-sam; }  # a venv of another Python is made anew
@@ -56,7 +63,7 @@ scan: $(VENV)/.installed .venv-scan/.installed  ## checkov on the template, band
 	.venv-scan/bin/checkov -f template.yaml --framework cloudformation --quiet --compact --skip-download
 	$(VENV)/bin/bandit -q -r src -c pyproject.toml
 
-pytest: $(VENV)/.installed
+pytest: $(VENV)/.installed node_modules/.installed
 	$(PY) -m pytest -n 2 --dist loadgroup
 
 unit: $(VENV)/.installed
@@ -94,4 +101,4 @@ deploy-web:  ## upload web/ to the stack's privacy center (make deploy-web STACK
 	echo "privacy center: $$url"
 
 clean:
-	rm -rf $(VENV) .venv-sam .venv-scan .mypy_cache .ruff_cache .hypothesis test-output
+	rm -rf $(VENV) .venv-sam .venv-scan .mypy_cache .ruff_cache .hypothesis test-output node_modules

@@ -3,6 +3,9 @@
  * Embed with one tag (data-api defaults to the origin this script is served from):
  *   <script src="https://host/banner.js" data-api="https://api.example" defer></script>
  * Optional: data-css="https://host/custom.css" to use another stylesheet, data-css="none" to style it yourself.
+ * Optional: data-lang="de" for the language (en, ro, de, fr, es, it); else the first of navigator.languages we
+ * have, else English. Its words come from i18n/banner/<lang>.json next to this script, fetched for that language
+ * only; the purposes' own texts come in whatever language the API answers (Content-Language).
  *
  * For the host page:
  *   window.PrivacyConsent.get()        -> {purposeId: boolean}, or null before any decision
@@ -22,13 +25,25 @@
   const COOKIE = 'privacy_visitor';
   const MAX_AGE = 396 * 86400; // 13 months, the longest a consent is kept before it must be asked again
   const GPC = navigator.globalPrivacyControl === true;
-  const GPC_REASON = "Turned off by your browser's Global Privacy Control signal";
-  const CATEGORIES = { cookie: 'Cookies and similar technology', processing: 'Other uses of your data' };
-  const FAILED = 'Your privacy choices could not be loaded. Please try again in a moment.';
+  const LANGS = ['en', 'ro', 'de', 'fr', 'es', 'it'];
+  const lang =
+    [(script && script.dataset.lang) || '', ...(navigator.languages || [navigator.language])]
+      .map((tag) => String(tag).toLowerCase().split('-')[0])
+      .find((tag) => LANGS.includes(tag)) || 'en';
+  // Enough English to say that nothing could be loaded, when not even the words could be.
+  const FALLBACK = {
+    title: 'Your privacy choices',
+    failed: 'Your privacy choices could not be loaded. Please try again in a moment.',
+    retry: 'Try again',
+    close: 'Close',
+  };
+  let words = null;
+  const t = (key) => (words && words[key]) || FALLBACK[key] || key;
   const listeners = [];
   let purposes = [];
+  let purposesLang = lang;
   let decisions = null;
-  let root, dialog, panel, toggle, errorBox, opener, busy, built;
+  let root, dialog, panel, toggle, errorBox, opener, busy, built, toast, toastTimer;
   const boxes = {};
 
   const refusable = () => purposes.filter((p) => !p.required);
@@ -64,8 +79,8 @@
   }
 
   // ---------------------------------------------------------------- API
-  async function call(method, path, body) {
-    const headers = { Accept: 'application/json' };
+  async function call(method, path, body, raw) {
+    const headers = { Accept: 'application/json', 'Accept-Language': lang };
     if (body) headers['Content-Type'] = 'application/json';
     // Browsers drop Sec-* headers set by scripts (forbidden header names) and send Sec-GPC themselves when the
     // signal is on; setting it here covers other runtimes. Either way GPC purposes are sent as refused below.
@@ -77,7 +92,7 @@
       credentials: 'omit',
     });
     if (!answer.ok) throw new Error(`${method} ${path}: ${answer.status}`);
-    return answer.json();
+    return raw ? answer : answer.json();
   }
 
   // ---------------------------------------------------------------- decisions exposed to the host page
@@ -111,10 +126,12 @@
     const groups = {};
     for (const p of purposes) {
       const category = p.category || 'other';
-      groups[category] ||= el('fieldset', { class: 'pc-group' }, el('legend', { text: CATEGORIES[category] || category }));
+      groups[category] ||= el('fieldset', { class: 'pc-group' }, el('legend', { text: t(category) }));
       const id = `pc-purpose-${p.id}`;
       const off = blocked(p);
-      const note = p.required ? 'Always on' : off ? GPC_REASON : '';
+      const note = p.required ? t('always') : off ? t('gpcReason') : '';
+      // The purposes' texts may be in another language than the banner's words (WCAG 3.1.2, language of parts).
+      const other = purposesLang !== lang && purposesLang;
       const box = el('input', {
         type: 'checkbox',
         id,
@@ -129,9 +146,9 @@
           'div',
           { class: 'pc-purpose' },
           box,
-          el('label', { for: id, text: p.title }),
+          el('label', { for: id, text: p.title, lang: other }),
           note && el('span', { id: `${id}-note`, class: off ? 'pc-note pc-note-gpc' : 'pc-note', text: note }),
-          el('p', { id: `${id}-desc`, class: 'pc-desc', text: p.description }),
+          el('p', { id: `${id}-desc`, class: 'pc-desc', text: p.description, lang: other }),
         ),
       );
     }
@@ -140,13 +157,13 @@
       class: 'pc-toggle',
       'aria-expanded': 'false',
       'aria-controls': 'pc-panel',
-      text: 'Customize',
+      text: t('customize'),
     });
     panel = ok && el(
       'div',
       { id: 'pc-panel', class: 'pc-panel', hidden: true },
       ...Object.values(groups),
-      el('div', { class: 'pc-actions' }, button('Save my choices', 'save')),
+      el('div', { class: 'pc-actions' }, button(t('save'), 'save')),
     );
     errorBox = el('p', { class: 'pc-error', role: 'alert' });
     dialog = el(
@@ -159,29 +176,16 @@
         'aria-describedby': ok && 'pc-text',
         tabindex: '-1',
       },
-      el('h2', { id: 'pc-title', class: 'pc-title', text: 'Your privacy choices' }),
-      ok && el('p', {
-        id: 'pc-text',
-        class: 'pc-text',
-        text:
-          'We use cookies that are strictly necessary to run this site. With your consent we would also like to use ' +
-          'others, for example to measure how the site is used. Accept or reject them all, or choose one by one. ' +
-          'You can change your mind at any time through "Cookie settings".',
-      }),
-      ok &&
-        GPC &&
-        el('p', {
-          class: 'pc-text pc-note-gpc',
-          text: 'Your browser sends a Global Privacy Control signal, so the uses it covers stay off whatever you choose (see Customize).',
-        }),
-      ok
-        ? el('div', { class: 'pc-actions' }, button('Reject all', 'reject'), button('Accept all', 'accept'))
-        : errorBox,
-      ok ? toggle : el('div', { class: 'pc-actions' }, button('Try again', 'retry'), button('Close', 'close')),
+      el('h2', { id: 'pc-title', class: 'pc-title', text: t('title') }),
+      ok && el('p', { id: 'pc-text', class: 'pc-text', text: t('text') }),
+      ok && GPC && el('p', { class: 'pc-text pc-note-gpc', text: t('gpc') }),
+      ok ? el('div', { class: 'pc-actions' }, button(t('reject'), 'reject'), button(t('accept'), 'accept')) : errorBox,
+      ok ? toggle : el('div', { class: 'pc-actions' }, button(t('retry'), 'retry'), button(t('close'), 'close')),
       panel,
       ok && errorBox,
     );
-    root = el('div', { class: 'pc-root', hidden: true }, el('div', { class: 'pc-backdrop' }), dialog);
+    root = el('div', { class: 'pc-root', lang, hidden: true }, el('div', { class: 'pc-backdrop' }), dialog);
+    if (!toast) document.body.append((toast = el('p', { class: 'pc-toast', role: 'status', lang })));
     dialog.addEventListener('click', onClick);
     dialog.addEventListener('keydown', onKey);
     document.body.append(root);
@@ -239,7 +243,7 @@
   function failed() {
     // Set after the dialog shows (and cleared first on a retry), so that screen readers announce it each time.
     errorBox.textContent = '';
-    setTimeout(() => (errorBox.textContent = FAILED), 50);
+    setTimeout(() => (errorBox.textContent = t('failed')), 50);
   }
 
   async function open() {
@@ -293,14 +297,23 @@
       await call('PUT', `/visitors/${visitor()}/consents`, { decisions: chosen, source: 'banner' });
       decisions = withRequired(chosen);
       close();
+      saved();
       announce();
     } catch (error) {
       console.error(error);
-      errorBox.textContent = 'Your choice could not be saved. Please try again.';
+      errorBox.textContent = t('notSaved');
     } finally {
       busy = false;
       dialog.removeAttribute('aria-busy');
     }
+  }
+
+  function saved() {
+    // Said after the dialog closes, and seen: a polite status that empties itself after a while (the choice
+    // stays reachable through "Cookie settings"). The live region is in the page before its words change.
+    toast.textContent = t('saved');
+    clearTimeout(toastTimer);
+    toastTimer = setTimeout(() => (toast.textContent = ''), 8000);
   }
 
   // ---------------------------------------------------------------- start-up
@@ -316,14 +329,28 @@
 
   const report = (error) => console.error('privacy banner:', error);
 
+  async function wordsFor(tag) {
+    const answer = await fetch(new URL(`i18n/banner/${tag}.json`, here), { credentials: 'omit' });
+    if (!answer.ok) throw new Error(`banner words ${tag}: ${answer.status}`);
+    return answer.json();
+  }
+
+  // The words of the banner's language, fetched once; English when that file cannot be had.
+  async function loadWords() {
+    words ||= await wordsFor(lang).catch((error) => (lang === 'en' ? Promise.reject(error) : wordsFor('en')));
+  }
+
   // Loads the catalog and the visitor's stored choices, tells the host page; true when every choice is made.
   async function load() {
     const id = readVisitor();
-    const [catalog, mine] = await Promise.all([
-      call('GET', '/consent/purposes'),
+    const [answer, mine] = await Promise.all([
+      call('GET', '/consent/purposes', null, true),
       id ? call('GET', `/visitors/${id}/consents`).catch(() => null) : null,
       stylesheet(),
+      loadWords(),
     ]);
+    const catalog = await answer.json();
+    purposesLang = (answer.headers.get('Content-Language') || lang).split(',')[0].trim().toLowerCase();
     purposes = catalog.purposes || [];
     const consents = (mine && mine.consents) || {};
     let anyDecided = false;

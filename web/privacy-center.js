@@ -9,6 +9,9 @@
  *     (only the local cloud has that route; it returns real Cognito tokens of the local user pool).
  * The access token is kept in sessionStorage (gone when the tab closes) and sent as `Authorization: Bearer` on
  * every API call.
+ * Languages: en, ro, de, fr, es, it. The page's words are in i18n/<part>/<lang>.json, each part fetched when the
+ * page first shows it (the sign-in view needs only `center`; `parent` only for a parent); the language switch is
+ * remembered in localStorage. Purpose texts come from the API in the language it answers (Content-Language).
  */
 (() => {
   'use strict';
@@ -21,21 +24,17 @@
   const REDIRECT = config.redirectUri || location.origin + location.pathname;
   const POLL_MS = config.pollMs || 2000;
   const TOKEN_KEY = 'privacy_center_token';
-  const SESSION_ENDED = 'Your session has ended. Please sign in again.';
   const GPC = navigator.globalPrivacyControl === true;
   const FIELDS = ['email', 'given_name', 'family_name', 'country', 'birth_date'];
-  const SOURCES = {
-    banner: 'Cookie banner',
-    settings: 'Privacy center',
-    api: 'Application',
-    gpc: 'Global Privacy Control',
-    unsubscribe: 'Unsubscribe link',
-    claim: 'Cookie banner (before sign-in)',
-    parent: 'Parent or guardian',
-  };
-  const CATEGORIES = { cookie: 'Cookies and similar technology', processing: 'Other uses of your data' };
+  const LANGS = ['en', 'ro', 'de', 'fr', 'es', 'it'];
+  const LANG_KEY = 'privacy_center_lang';
 
   const $ = (id) => document.getElementById(id);
+  const supported = (tag) => LANGS.find((l) => l === String(tag || '').toLowerCase().split('-')[0]);
+  let lang = supported(localStorage.getItem(LANG_KEY)) || (navigator.languages || []).map(supported).find(Boolean) || 'en';
+  const words = {}; // part -> {key: text} in `lang`
+  const parts = new Set(['center']); // the parts the page has shown, fetched again on a change of language
+  let catalogLang = null; // the language the API answered the catalog in
   let catalog = null;
   let consents = {};
   let historyCursor = null;
@@ -43,6 +42,63 @@
   let pollTimer = null;
   let exportId = null;
   let receiptOpener = null;
+
+  // ---------------------------------------------------------------- words
+  async function wordsOf(part, tag) {
+    const answer = await fetch(`i18n/${part}/${tag}.json`);
+    if (!answer.ok) throw new Error(`i18n/${part}/${tag}.json: ${answer.status}`);
+    return answer.json();
+  }
+
+  // Fetches the parts not yet held in the current language (English when a file cannot be had).
+  async function need(...wanted) {
+    for (const part of wanted) parts.add(part);
+    const tag = lang;
+    await Promise.all(
+      [...parts].filter((part) => !(words[part] && words[part].lang === tag)).map(async (part) => {
+        const found = await wordsOf(part, tag).catch(() => wordsOf(part, 'en'));
+        if (tag === lang) words[part] = { ...found, lang: tag };
+      }),
+    );
+    translate();
+  }
+
+  function t(key, vars) {
+    let text = key;
+    for (const part of Object.values(words)) if (key in part) text = part[key];
+    return text.replace(/\{(\w+)\}/g, (_, name) => (vars && name in vars ? vars[name] : `{${name}}`));
+  }
+
+  const known = (key) => Object.values(words).some((part) => key in part);
+
+  function translate() {
+    document.documentElement.lang = lang;
+    if (known('title')) document.title = t('title');
+    for (const node of document.querySelectorAll('[data-i18n]')) {
+      if (known(node.dataset.i18n)) node.textContent = t(node.dataset.i18n);
+    }
+    for (const node of document.querySelectorAll('[data-i18n-label]')) {
+      if (known(node.dataset.i18nLabel)) node.setAttribute('aria-label', t(node.dataset.i18nLabel));
+    }
+    if (known('pendingText')) {
+      // "... deleted on {date}.": the date stays the <time> element the page fills in
+      const [before, after = ''] = t('pendingText').split('{date}');
+      const time = $('purge-at');
+      if (!time.dateTime) time.textContent = t('noDate');
+      $('pending-text').replaceChildren(before, el('strong', {}, time), after);
+    }
+    $('lang').value = lang;
+  }
+
+  async function switchLanguage() {
+    lang = supported($('lang').value) || 'en';
+    localStorage.setItem(LANG_KEY, lang);
+    await need();
+    // What the page built from the API is built again in the new language, the catalog asked for in it.
+    catalog = null;
+    if (!$('active').hidden) await showState({ state: 'active' }, true);
+    else if (!$('pending').hidden && $('purge-at').dateTime) setPurgeDate($('purge-at').dateTime);
+  }
 
   // ---------------------------------------------------------------- small helpers
   function el(tag, attrs, ...kids) {
@@ -57,9 +113,14 @@
   }
 
   const when = (iso, style = { dateStyle: 'medium', timeStyle: 'short' }) =>
-    iso ? new Intl.DateTimeFormat(undefined, style).format(new Date(iso)) : '';
+    iso ? new Intl.DateTimeFormat(lang, style).format(new Date(iso)) : '';
+  const day = (iso) => when(iso, { dateStyle: 'long' });
   const timeEl = (iso, style) => el('time', { datetime: iso, text: when(iso, style) });
   const titleOf = (id) => (catalog && catalog.purposes.find((p) => p.id === id)?.title) || id;
+  // The purposes' own words are in the language the API answered in; marked when it is not the page's (WCAG 3.1.2).
+  const purposeLang = () => (catalogLang && catalogLang !== lang ? catalogLang : false);
+  const source = (key) => (known(`src_${key}`) ? t(`src_${key}`) : key);
+  const decided = (granted) => t(granted ? 'allowed' : 'refused');
 
   function say(message) {
     // Cleared first so that the same message twice is announced twice.
@@ -75,7 +136,7 @@
   function report(error) {
     if (error && error.handled) return;
     console.error(error);
-    complain(error && error.message ? error.message : 'Something went wrong. Please try again.');
+    complain(error && error.message ? error.message : t('failed'));
   }
 
   function show(panel) {
@@ -106,7 +167,7 @@
 
   class ApiError extends Error {
     constructor(status, body) {
-      super((body && body.message) || `The server answered ${status}.`);
+      super((body && body.message) || t('serverSaid', { status }));
       this.status = status;
       this.body = body || {};
     }
@@ -116,21 +177,21 @@
   let stateGeneration = 0;
 
   function sessionEnded() {
-    const error = new ApiError(401, { message: SESSION_ENDED });
+    const error = new ApiError(401, { message: t('sessionEnded') });
     error.handled = true;
     if (!$('signin').hidden) return error; // already told
-    signOut(SESSION_ENDED);
+    signOut(t('sessionEnded'));
     $('signin-title').focus();
     return error;
   }
 
   async function api(method, path, body) {
     const sentAt = stateGeneration;
-    const headers = { Accept: 'application/json' };
+    const headers = { Accept: 'application/json', 'Accept-Language': lang };
     const bearer = token();
-    // Every /me route needs the user's token: without one (it expired, or another tab signed out) the session has
-    // ended, and the request is not sent to be refused.
-    if (!bearer && path.startsWith('/me')) throw sessionEnded();
+    // Every /me and /parents/me route needs the user's token: without one (it expired, or another tab signed out)
+    // the session has ended, and the request is not sent to be refused.
+    if (!bearer && (path.startsWith('/me') || path.startsWith('/parents/'))) throw sessionEnded();
     if (bearer) headers.Authorization = `Bearer ${bearer}`;
     if (body !== undefined) headers['Content-Type'] = 'application/json';
     const answer = await fetch(API + path, {
@@ -144,6 +205,9 @@
       data = text ? JSON.parse(text) : null;
     } catch {
       data = null;
+    }
+    if (answer.ok && path === '/consent/purposes') {
+      catalogLang = (answer.headers.get('Content-Language') || lang).split(',')[0].trim().toLowerCase();
     }
     if (answer.ok) return data;
     const error = new ApiError(answer.status, data);
@@ -198,8 +262,8 @@
     history.replaceState(null, '', location.pathname);
     const expected = sessionStorage.getItem('privacy_center_state');
     sessionStorage.removeItem('privacy_center_state');
-    if (query.get('error')) return complain(`Sign-in failed: ${query.get('error_description') || query.get('error')}`);
-    if (!expected || returned !== expected) return complain('Sign-in failed: the answer did not match the request.');
+    if (query.get('error')) return complain(t('signInFailed', { reason: query.get('error_description') || query.get('error') }));
+    if (!expected || returned !== expected) return complain(t('signInMismatch'));
     if (fragment.get('access_token')) {
       sessionStorage.setItem(TOKEN_KEY, fragment.get('access_token'));
       return;
@@ -216,14 +280,14 @@
       }),
     });
     sessionStorage.removeItem('privacy_center_verifier');
-    if (!answer.ok) return complain('Sign-in failed: the sign-in service refused the code.');
+    if (!answer.ok) return complain(t('signInRefused'));
     sessionStorage.setItem(TOKEN_KEY, (await answer.json()).access_token);
   }
 
   async function localSignIn(event) {
     event.preventDefault();
     const username = $('username').value.trim();
-    if (!username) return complain('Enter a username.');
+    if (!username) return complain(t('enterUsername'));
     try {
       const answer = await fetch(`${API}/_local/login`, {
         method: 'POST',
@@ -231,9 +295,9 @@
         body: JSON.stringify({ username }),
       });
       const data = await answer.json().catch(() => ({}));
-      if (!answer.ok || !data.access_token) throw new Error(data.message || 'Sign-in failed.');
+      if (!answer.ok || !data.access_token) throw new Error(t('signInFailed', { reason: data.message || answer.status }));
       sessionStorage.setItem(TOKEN_KEY, data.access_token);
-      say('Signed in.');
+      say(t('signedIn'));
       await start();
     } catch (error) {
       report(error);
@@ -252,7 +316,7 @@
     }
     showSignIn();
     if (message) complain(message);
-    else say('Signed out.');
+    else say(t('signedOut'));
   }
 
   function showSignIn() {
@@ -266,7 +330,7 @@
     if (!sessionStorage.getItem(TOKEN_KEY)) return showSignIn();
     if (!token()) return sessionEnded();
     const claims = claimsOf(token()) || {};
-    $('who-name').textContent = claims.email ? `Signed in as ${claims.email}` : 'Signed in';
+    $('who-name').textContent = claims.email ? t('signedInAs', { email: claims.email }) : t('signedIn');
     let status = { state: 'active' };
     try {
       status = await api('GET', '/me/status');
@@ -278,15 +342,19 @@
     showState(status);
   }
 
-  function showState(status) {
+  async function showState(status, again) {
     stateGeneration += 1;
+    await need('account').catch(report);
     if (status.state === 'pending_deletion') return showPending(status);
     if (status.state === 'purged') {
       show('purged');
       return $('purged-title').focus();
     }
+    await need('consents', 'requests').catch(report);
     show('active');
-    return Promise.allSettled([loadConsents(), loadHistory(true), loadProfile(), resumeExport()]).then((results) =>
+    const loads = [loadConsents(), loadHistory(true), loadRequests(), loadChildren()];
+    if (!again) loads.push(loadProfile());
+    return Promise.allSettled(loads).then((results) =>
       results.filter((r) => r.status === 'rejected').forEach((r) => report(r.reason)),
     );
   }
@@ -298,8 +366,15 @@
     if ($('pending').hidden) showPending({ purge_at: detail.purge_at });
   }
 
+  function setPurgeDate(iso) {
+    const time = $('purge-at');
+    time.dateTime = iso;
+    time.textContent = day(iso);
+  }
+
   async function showPending(data) {
     clearTimeout(pollTimer);
+    await need('account').catch(report);
     show('pending');
     $('pending-title').focus();
     let purgeAt = data && (data.purge_at || data.restore_until);
@@ -310,11 +385,7 @@
         purgeAt = null;
       }
     }
-    const time = $('purge-at');
-    if (purgeAt) {
-      time.dateTime = purgeAt;
-      time.textContent = when(purgeAt, { dateStyle: 'long' });
-    }
+    if (purgeAt) setPurgeDate(purgeAt);
   }
 
   // ---------------------------------------------------------------- consents
@@ -325,18 +396,16 @@
     const groups = {};
     for (const p of catalog.purposes) {
       const category = p.category || 'other';
-      groups[category] ||= el('fieldset', { class: 'group' }, el('legend', { text: CATEGORIES[category] || category }));
+      const legend = known(`cat_${category}`) ? t(`cat_${category}`) : category;
+      groups[category] ||= el('fieldset', { class: 'group' }, el('legend', { text: legend }));
       const c = consents[p.id] || {};
       const id = `consent-${p.id}`;
       let state;
-      if (p.required) state = 'Always on: the service cannot work without it.';
-      else if (!c.decided) state = 'Not decided yet: off until you allow it.';
-      else if (c.stale) state = 'Please confirm again: the wording changed or you chose a long time ago.';
-      else state = `${c.granted ? 'Allowed' : 'Refused'} on ${when(c.at)} (${SOURCES[c.source] || c.source}).`;
-      const gpcNote =
-        GPC && p.gpc_opt_out && !p.required
-          ? "Your browser's Global Privacy Control signal asks us not to do this; ticking the box overrides it for your account."
-          : null;
+      if (p.required) state = t('alwaysOn');
+      else if (!c.decided) state = t('undecided');
+      else if (c.stale) state = t('stale');
+      else state = t('decidedOn', { decision: decided(c.granted), when: when(c.at), how: source(c.source) });
+      const gpcNote = GPC && p.gpc_opt_out && !p.required ? t('gpcNote') : null;
       groups[category].append(
         el(
           'div',
@@ -349,9 +418,9 @@
             disabled: p.required,
             'aria-describedby': `${id}-state ${id}-desc${gpcNote ? ` ${id}-gpc` : ''}`,
           }),
-          el('label', { for: id, text: p.title }),
+          el('label', { for: id, text: p.title, lang: purposeLang() }),
           el('p', { id: `${id}-state`, class: 'purpose-state', text: state }),
-          el('p', { id: `${id}-desc`, class: 'purpose-desc', text: p.description }),
+          el('p', { id: `${id}-desc`, class: 'purpose-desc', text: p.description, lang: purposeLang() }),
           gpcNote && el('p', { id: `${id}-gpc`, class: 'purpose-gpc', text: gpcNote }),
         ),
       );
@@ -371,14 +440,14 @@
         if (c.decided || wanted) decisions[p.id] = wanted;
       }
     }
-    if (!Object.keys(decisions).length) return say('Nothing to save: no choice changed.');
+    if (!Object.keys(decisions).length) return say(t('unchanged'));
     const body = { decisions, source: 'settings' };
     const overridesGpc = catalog.purposes.some((p) => GPC && p.gpc_opt_out && decisions[p.id] === true);
     if (overridesGpc) body.gpc_conflict_acknowledged = true; // an explicit choice the user made after our notice
     try {
       const receipt = await api('PUT', '/me/consents', body);
       await Promise.all([loadConsents(), loadHistory(true)]);
-      say(`Your consents are saved. Receipt ${receipt.receipt_id}.`);
+      say(t('saved', { id: receipt.receipt_id }));
     } catch (error) {
       report(error);
     }
@@ -395,18 +464,18 @@
         'tr',
         {},
         el('td', {}, timeEl(item.at)),
-        el('td', { text: titleOf(item.purpose) }),
-        el('td', { text: item.decision ? 'Allowed' : 'Refused' }),
-        el('td', { text: item.previous == null ? '—' : item.previous ? 'Allowed' : 'Refused' }),
-        el('td', { text: SOURCES[item.source] || item.source }),
+        el('td', { text: titleOf(item.purpose), lang: purposeLang() }),
+        el('td', { text: decided(item.decision) }),
+        el('td', { text: item.previous == null ? '—' : decided(item.previous) }),
+        el('td', { text: source(item.source) }),
         el(
           'td',
           {},
           el(
             'button',
             { type: 'button', class: 'secondary small', 'data-receipt': item.receipt_id },
-            'View receipt',
-            el('span', { class: 'visually-hidden', text: ` for ${titleOf(item.purpose)}, ${when(item.at)}` }),
+            t('viewReceipt'),
+            el('span', { class: 'visually-hidden', text: t('receiptFor', { purpose: titleOf(item.purpose), when: when(item.at) }) }),
           ),
         ),
       ),
@@ -423,14 +492,15 @@
     const id = button.dataset.receipt;
     try {
       const receipt = await api('GET', `/me/consents/receipts/${encodeURIComponent(id)}`);
+      const reported = receipt.jurisdiction_source === 'client_claim' ? t('reported') : '';
       const rows = [
-        ['Receipt', receipt.receipt_id],
-        ['Issued', when(receipt.timestamp)],
-        ['Privacy policy version', receipt.policy_version],
-        ['Collected through', SOURCES[receipt.collection_method] || receipt.collection_method],
-        ['Jurisdiction', receipt.jurisdiction ? receipt.jurisdiction + (receipt.jurisdiction_source === 'client_claim' ? ' (as your browser reported it)' : '') : 'Not known'],
-        ['Global Privacy Control signal', receipt.gpc_signal ? 'Present' : 'Absent'],
-        ['Subject reference', receipt.subject],
+        [t('receipt'), receipt.receipt_id],
+        [t('issued'), when(receipt.timestamp)],
+        [t('policyVersion'), receipt.policy_version],
+        [t('collectedThrough'), source(receipt.collection_method)],
+        [t('jurisdiction'), receipt.jurisdiction ? receipt.jurisdiction + reported : t('unknown')],
+        [t('gpcSignal'), t(receipt.gpc_signal ? 'present' : 'absent')],
+        [t('subjectRef'), receipt.subject],
       ];
       $('receipt-meta').replaceChildren(...rows.flatMap(([term, value]) => [el('dt', { text: term }), el('dd', { text: value })]));
       $('receipt-purposes')
@@ -440,10 +510,10 @@
             el(
               'tr',
               {},
-              el('td', { text: p.title }),
-              el('td', { text: p.decision ? 'Allowed' : 'Refused' }),
-              el('td', { text: p.legal_basis }),
-              el('td', { text: SOURCES[p.source] || p.source }),
+              el('td', { text: p.title, lang: purposeLang() }),
+              el('td', { text: decided(p.decision) }),
+              el('td', { text: known(`basis_${p.legal_basis}`) ? t(`basis_${p.legal_basis}`) : p.legal_basis }),
+              el('td', { text: source(p.source) }),
             ),
           ),
         );
@@ -469,7 +539,7 @@
   async function loadProfile() {
     profile = await api('GET', '/me');
     for (const field of FIELDS) $(`profile-${field}`).value = profile[field] || '';
-    if (profile.email) $('who-name').textContent = `Signed in as ${profile.email}`;
+    if (profile.email) $('who-name').textContent = t('signedInAs', { email: profile.email });
   }
 
   function clearProfileErrors() {
@@ -490,11 +560,11 @@
       if (field === 'country') value = value.toUpperCase();
       if (value !== (profile[field] || '')) patch[field] = value || null;
     }
-    if (!Object.keys(patch).length) return say('Nothing to save: your profile did not change.');
+    if (!Object.keys(patch).length) return say(t('profileUnchanged'));
     try {
       profile = await api('PATCH', '/me', patch);
       for (const field of FIELDS) $(`profile-${field}`).value = profile[field] || '';
-      say('Your profile is saved.');
+      say(t('profileSaved'));
     } catch (error) {
       if (error.handled) return;
       showProfileErrors(error);
@@ -516,7 +586,7 @@
       items.push(el('li', {}, field ? el('a', { href: `#profile-${field}`, text }) : text));
     }
     $('profile-errors').replaceChildren(
-      el('p', { text: error.message || 'Your profile could not be saved.' }),
+      el('p', { text: error.message || t('profileNotSaved') }),
       items.length ? el('ul', {}, ...items) : null,
     );
     $('profile-errors').hidden = false;
@@ -528,40 +598,87 @@
 
   function renderRequest(request) {
     let value = 10;
-    let text;
+    let key;
     switch (request.status) {
       case 'received':
-        text = 'Received: your request is waiting to start.';
+        key = 'p_received';
         break;
       case 'in_progress':
         value = request.export_ready ? 80 : 40;
-        text = request.export_ready
-          ? 'Your file is ready; waiting for the other systems that hold your data to finish.'
-          : 'In progress: we are gathering your data.';
+        key = request.export_ready ? 'p_waiting' : 'p_working';
         break;
       case 'completed':
         value = 100;
-        text = request.export_ready ? 'Completed: your data is ready to download.' : 'Completed.';
+        key = request.export_ready ? 'p_ready' : 'p_done';
         break;
       case 'failed':
-        text = 'We could not prepare your file. Please request a new copy; if it fails again, contact us.';
+        key = 'p_failed';
         break;
       case 'rejected':
-        text = 'Your request was rejected. We have written to you with the reason.';
+        key = 'p_rejected';
         break;
       default:
-        text = 'Your file has expired. Request a new copy if you still need one.';
+        key = 'p_expired';
     }
     $('export-progress').hidden = false;
     $('export-bar').value = value;
     $('export-bar').textContent = `${value}%`;
-    $('export-status').textContent = text;
+    $('export-status').textContent = t(key);
     $('export-start').disabled = OPEN.includes(request.status);
+  }
+
+  // ---------------------------------------------------------------- every request: status, due date, download
+  let requests = [];
+
+  function remember(request) {
+    requests = [request, ...requests.filter((r) => r.request_id !== request.request_id)];
+    renderRequests();
+  }
+
+  function renderRequests() {
+    const rows = requests
+      .slice()
+      .sort((a, b) => b.received_at.localeCompare(a.received_at))
+      .map((r) =>
+        el(
+          'tr',
+          {},
+          el('td', { text: t(`t_${r.type}`) }),
+          el('td', {}, timeEl(r.received_at, { dateStyle: 'medium' })),
+          // The status in words (never a colour alone)
+          el('td', {}, el('span', { class: `badge badge-${r.status}`, text: t(`s_${r.status}`) })),
+          el('td', {}, timeEl(r.due_at, { dateStyle: 'medium' }), r.extended ? ` ${t('extended')}` : null),
+          el(
+            'td',
+            {},
+            r.export_ready &&
+              el(
+                'button',
+                { type: 'button', class: 'secondary small', 'data-download': r.request_id },
+                t('fetchFile'),
+                el('span', { class: 'visually-hidden', text: t('fileOf', { when: when(r.received_at) }) }),
+              ),
+          ),
+        ),
+      );
+    $('requests-rows').replaceChildren(...rows);
+    $('requests-table').hidden = !rows.length;
+    $('requests-none').hidden = rows.length > 0;
+  }
+
+  async function downloadFrom(button) {
+    try {
+      const link = await api('GET', `/me/requests/${button.dataset.download}/download`);
+      location.assign(link.url);
+    } catch (error) {
+      report(error);
+    }
   }
 
   async function track(request) {
     clearTimeout(pollTimer);
     exportId = request.request_id;
+    remember(request);
     $('export-ready').hidden = true;
     renderRequest(request);
     if (OPEN.includes(request.status)) {
@@ -578,7 +695,7 @@
       if (id === exportId) await track(request);
     } catch (error) {
       if (error.handled) return;
-      $('export-status').textContent = 'We could not check your request just now; trying again.';
+      $('export-status').textContent = t('checkFailed');
       pollTimer = setTimeout(poll, POLL_MS * 3);
     }
   }
@@ -588,7 +705,7 @@
     const anchor = $('export-link');
     anchor.href = link.url;
     anchor.dataset.expiresAt = link.expires_at;
-    $('export-expiry').textContent = `This link works until ${when(link.expires_at, { timeStyle: 'short' })}.`;
+    $('export-expiry').textContent = t('linkUntil', { when: when(link.expires_at, { timeStyle: 'short' }) });
     $('export-ready').hidden = false;
     $('export-start').disabled = false;
   }
@@ -610,7 +727,7 @@
     $('export-start').disabled = true;
     try {
       const request = await api('POST', '/me/requests', { type: 'access', format: $('export-format').value });
-      say('Your request is received. You can stay on this page or come back later.');
+      say(t('requested'));
       await track(request);
     } catch (error) {
       $('export-start').disabled = false;
@@ -618,9 +735,11 @@
     }
   }
 
-  async function resumeExport() {
-    const { items } = await api('GET', '/me/requests');
-    const latest = items
+  async function loadRequests() {
+    ({ items: requests } = await api('GET', '/me/requests'));
+    renderRequests();
+    // The latest copy still under way (or ready) is followed as if just asked for.
+    const latest = requests
       .filter((r) => r.type === 'access' || r.type === 'portability')
       .sort((a, b) => b.received_at.localeCompare(a.received_at))[0];
     if (latest && (OPEN.includes(latest.status) || (latest.status === 'completed' && latest.export_ready))) {
@@ -628,15 +747,140 @@
     }
   }
 
+  // ---------------------------------------------------------------- a parent's children
+  let children = [];
+  const childNotes = {}; // child id -> {text, url}: what the last action did, kept across renders
+  const childNames = {}; // child id -> the given name last seen
+
+  async function loadChildren() {
+    let items = [];
+    try {
+      ({ items } = await api('GET', '/parents/me/children'));
+    } catch (error) {
+      if (error.handled || ![403, 404, 405].includes(error.status)) throw error;
+    }
+    children = items || [];
+    if (children.length) {
+      catalog ||= await api('GET', '/consent/purposes');
+      await need('parent');
+    }
+    renderChildren();
+  }
+
+  function renderChildren(focusId) {
+    $('children').hidden = $('nav-children').hidden = !children.length;
+    $('children-list').replaceChildren(...children.map(childCard));
+    if (focusId && $(`${focusId}-name`)) $(`${focusId}-name`).focus();
+  }
+
+  function confirmable(what, start, yes, run) {
+    // Says what will happen, then asks once more before doing it.
+    const no = el('button', { type: 'button', class: 'secondary' }, t('cancel'));
+    const go = el('button', { type: 'button', class: 'danger' }, yes);
+    const ask = el('div', { class: 'confirm', role: 'group', hidden: true }, el('p', {}, el('strong', { text: t('sure') })), go, no);
+    const open = el('button', { type: 'button', class: 'danger' }, start);
+    open.addEventListener('click', () => {
+      ask.hidden = false;
+      open.hidden = true;
+      no.focus();
+    });
+    no.addEventListener('click', () => {
+      ask.hidden = true;
+      open.hidden = false;
+      open.focus();
+    });
+    go.addEventListener('click', run);
+    return el('div', { class: 'child-action' }, el('p', { text: what }), open, ask);
+  }
+
+  function childCard(child) {
+    // A child pending deletion has no profile any more: the name the parent saw stays on the card.
+    if (child.profile && child.profile.given_name) childNames[child.child_subject_id] = child.profile.given_name;
+    const name = childNames[child.child_subject_id] || t('child', { ref: child.child_reference });
+    const id = `child-${child.child_subject_id}`;
+    const base = `/parents/me/children/${encodeURIComponent(child.child_subject_id)}`;
+    const total = Object.values(child.collected || {}).reduce((sum, n) => sum + n, 0);
+    const chosen = Object.entries(child.consents || {}).map(([p, granted]) => `${titleOf(p)}: ${decided(granted)}`);
+    let state = t('childActive', { date: day(child.linked_at) });
+    if (child.state === 'pending_deletion') state = t('childPending', { date: day(child.purge_at) });
+    if (child.state === 'purged') state = t('childPurged');
+    const note = childNotes[child.child_subject_id] || {};
+    const act = (path, body, done) => async () => {
+      try {
+        const answer = await api('POST', `${base}/${path}`, body);
+        childNotes[child.child_subject_id] = { text: done(answer) };
+        say(childNotes[child.child_subject_id].text);
+        if (path === 'requests') followChild(child, answer);
+        else await loadChildren();
+        renderChildren(id);
+      } catch (error) {
+        report(error);
+      }
+    };
+    const active = child.state === 'active';
+    return el(
+      'section',
+      { class: 'child', id, 'aria-labelledby': `${id}-name` },
+      el('h3', { id: `${id}-name`, tabindex: '-1', text: name }),
+      el('p', { class: 'child-state', text: state }),
+      el('p', { text: t('childHeld', { count: total }) }),
+      el('p', { text: t('childConsents', { list: chosen.join(', ') || t('childNone') }) }),
+      active &&
+        el(
+          'div',
+          { class: 'child-action' },
+          el('p', { text: t('copyWhat') }),
+          el('button', { type: 'button', 'data-child-copy': child.child_subject_id }, t('copyStart')),
+        ),
+      active && confirmable(t('withdrawWhat'), t('withdrawStart'), t('withdrawYes'), act('withdraw', undefined, (a) => t('withdrawn', { date: day(a.purge_at) }))),
+      active && confirmable(t('eraseWhat'), t('eraseStart'), t('eraseYes'), act('erasure', undefined, (a) => t('erased', { date: day(a.purge_at) }))),
+      note.text && el('p', { class: 'child-note' }, note.text, note.url ? ' ' : null, note.url ? el('a', { href: note.url, class: 'button-link', text: t('copyLink') }) : null),
+    );
+  }
+
+  async function startChildCopy(button) {
+    const child = children.find((c) => c.child_subject_id === button.dataset.childCopy);
+    if (!child) return;
+    button.disabled = true;
+    try {
+      const request = await api('POST', `/parents/me/children/${encodeURIComponent(child.child_subject_id)}/requests`, { type: 'access' });
+      const text = t('copySent', { status: t(`s_${request.status}`) });
+      childNotes[child.child_subject_id] = { text };
+      say(text);
+      renderChildren(`child-${child.child_subject_id}`);
+      followChild(child, request);
+    } catch (error) {
+      button.disabled = false;
+      report(error);
+    }
+  }
+
+  async function followChild(child, request) {
+    // A few checks while the copy is prepared; when it is ready, its short-lived link is offered in the card.
+    const base = `/parents/me/children/${encodeURIComponent(child.child_subject_id)}/requests/${request.request_id}`;
+    let current = request;
+    for (let tries = 0; tries < 30 && OPEN.includes(current.status); tries += 1) {
+      await new Promise((done) => setTimeout(done, POLL_MS));
+      if ($('active').hidden) return;
+      current = await api('GET', base).catch(() => current);
+    }
+    if (!current.export_ready) return;
+    const link = await api('GET', `${base}/download`).catch(() => null);
+    if (!link) return;
+    childNotes[child.child_subject_id] = { text: t('copyReady'), url: link.url };
+    say(t('copyReady'));
+    renderChildren();
+  }
+
   // ---------------------------------------------------------------- deletion and restore
   async function deleteAccount() {
     try {
       const answer = await api('DELETE', '/me');
       await showPending(answer);
-      say('Your account is scheduled for deletion. You can restore it until the date shown.');
+      say(t('deleted'));
     } catch (error) {
       if (error.status === 404 || error.status === 405) {
-        complain('Deleting an account is not available on this server yet. Nothing was changed.');
+        complain(t('deleteMissing'));
       } else {
         report(error);
       }
@@ -647,7 +891,7 @@
     try {
       const status = await api('POST', '/me/restore');
       await showState(status && status.state ? status : { state: 'active' });
-      say('Your account is restored.');
+      say(t('restored'));
       $('consents-title').focus();
     } catch (error) {
       report(error);
@@ -686,10 +930,20 @@
       deleteAccount();
     });
     $('restore').addEventListener('click', restoreAccount);
+    $('requests-rows').addEventListener('click', (event) => {
+      const button = event.target.closest('button[data-download]');
+      if (button) downloadFrom(button);
+    });
+    $('lang').addEventListener('change', () => switchLanguage().catch(report));
+    $('children-list').addEventListener('click', (event) => {
+      const button = event.target.closest('button[data-child-copy]');
+      if (button) startChildCopy(button);
+    });
   }
 
   async function boot() {
     wire();
+    await need().catch(report);
     try {
       await handleRedirect();
     } catch (error) {

@@ -34,6 +34,7 @@ from api.consent_schemas import (
 from api.context import request_context
 from api.http import BEARER, build_app, resolve
 from api.identity import APP_GROUP, caller_of
+from api.languages import negotiate
 from api.snapstart import prime_on_snapshot
 from composition import erasure
 from config import ConfigurationError, Settings
@@ -108,21 +109,40 @@ def _context() -> RequestContext:
 # Browsers and CDNs may keep it five minutes and serve it stale for a day while they revalidate; a revalidation
 # with the current ETag answers 304 without a body (and, like every answer of this route, without an AWS call).
 PURPOSES_CACHE_CONTROL = "public, max-age=300, stale-while-revalidate=86400"
+# The catalog is worded in English only until the policy document brings its translations; the answer negotiates
+# with Accept-Language already, so clients and caches treat each language as its own representation.
+DEFAULT_LANGUAGE = "en"
+CATALOG_LANGUAGES = (DEFAULT_LANGUAGE,)
 
 
 class _NotModified(Exception):
     """The client's copy of the catalog is current (answered 304, with no body to validate)."""
 
+    def __init__(self, language: str) -> None:
+        super().__init__(language)
+        self.language = language
+
 
 @cache
-def purposes() -> tuple[PurposesOut, str]:
-    """The catalog as the route serves it, and its strong ETag (a digest of exactly those bytes)."""
+def purposes(language: str = DEFAULT_LANGUAGE) -> tuple[PurposesOut, str]:
+    """The catalog as the route serves it in `language`, and its strong ETag: a digest of the language and exactly
+    those bytes, so that no cache can answer one language's revalidation with another's copy."""
     current = catalog()
     body = PurposesOut(
         policy_version=current.policy_version,
         purposes=[PurposeOut(**purpose.model_dump()) for purpose in current.purposes],
     )
-    return body, '"' + hashlib.sha256(body.model_dump_json().encode("utf-8")).hexdigest()[:32] + '"'
+    digest = hashlib.sha256(f"{language}\n{body.model_dump_json()}".encode())
+    return body, '"' + digest.hexdigest()[:32] + '"'
+
+
+def _purposes_headers(language: str) -> dict[str, str]:
+    return {
+        "ETag": purposes(language)[1],
+        "Cache-Control": PURPOSES_CACHE_CONTROL,
+        "Content-Language": language,
+        "Vary": "Accept-Language",
+    }
 
 
 def _matches(if_none_match: str, etag: str) -> bool:
@@ -132,31 +152,31 @@ def _matches(if_none_match: str, etag: str) -> bool:
 
 
 @app.exception_handler(_NotModified)
-def _not_modified(_: _NotModified) -> Response[None]:
-    return Response(status_code=304, headers={"ETag": purposes()[1], "Cache-Control": PURPOSES_CACHE_CONTROL})
+def _not_modified(error: _NotModified) -> Response[None]:
+    return Response(status_code=304, headers=_purposes_headers(error.language))
 
 
 @app.get(
     "/consent/purposes",
-    summary="The purposes catalog and its policy version",
+    summary="The purposes catalog and its policy version, in the language the caller prefers",
     tags=TAGS,
     responses={
-        200: {"description": "The catalog; cacheable, with a strong ETag"},
-        304: {"description": "Not modified: the `If-None-Match` tag is the current one"},
+        200: {
+            "description": "The catalog in the negotiated language (`Content-Language`); cacheable, with a strong ETag"
+        },
+        304: {"description": "Not modified: the `If-None-Match` tag is the current one for that language"},
     },
 )
 def get_purposes(
     if_none_match: Annotated[str | None, Header(alias="If-None-Match", max_length=1024)] = None,
+    # No length limit: a header we cannot read falls back to the default language instead of failing the banner.
+    accept_language: Annotated[str | None, Header(alias="Accept-Language")] = None,
 ) -> Response[PurposesOut]:
-    body, etag = purposes()
+    language = negotiate(accept_language, CATALOG_LANGUAGES, DEFAULT_LANGUAGE)
+    body, etag = purposes(language)
     if if_none_match is not None and _matches(if_none_match, etag):
-        raise _NotModified
-    return Response(
-        status_code=200,
-        content_type="application/json",
-        body=body,
-        headers={"ETag": etag, "Cache-Control": PURPOSES_CACHE_CONTROL},
-    )
+        raise _NotModified(language)
+    return Response(status_code=200, content_type="application/json", body=body, headers=_purposes_headers(language))
 
 
 @app.get("/me/consents", summary="Your current decision per purpose", tags=TAGS, security=BEARER)

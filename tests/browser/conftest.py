@@ -87,8 +87,9 @@ def cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cloud]:
     stop_cloud(running)
 
 
-def _new_page(browser: Any, cloud: Cloud, init_script: str | None = None) -> Iterator[Any]:
-    context = browser.new_context(base_url=cloud.url, viewport={"width": 1100, "height": 900}, locale="en-GB")
+def _new_page(browser: Any, cloud: Cloud, init_script: str | None = None, **options: Any) -> Iterator[Any]:
+    settings = {"viewport": {"width": 1100, "height": 900}, "locale": "en-GB", **options}
+    context = browser.new_context(base_url=cloud.url, **settings)
     if init_script:
         context.add_init_script(init_script)
     context.set_default_timeout(15_000)
@@ -110,6 +111,21 @@ def page(browser: Any, cloud: Cloud) -> Iterator[Any]:
 def gpc_page(browser: Any, cloud: Cloud) -> Iterator[Any]:
     """A fresh context whose pages see navigator.globalPrivacyControl === true."""
     yield from _new_page(browser, cloud, GPC_ON)
+
+
+@pytest.fixture
+def page_with(browser: Any, cloud: Cloud) -> Iterator[Callable[..., Any]]:
+    """page_with(locale="de-DE", reduced_motion="reduce", ...): a page in a fresh context with those options."""
+    opened: list[Iterator[Any]] = []
+
+    def open_page(init_script: str | None = None, **options: Any) -> Any:
+        pages = _new_page(browser, cloud, init_script, **options)
+        opened.append(pages)
+        return next(pages)
+
+    yield open_page
+    for pages in opened:
+        next(pages, None)  # closes the context and checks the page raised no JavaScript error
 
 
 @pytest.fixture(scope="session")

@@ -69,7 +69,7 @@ def test_sign_in_change_a_consent_and_see_it_in_the_history_with_its_receipt(pag
     expect(receipt).to_be_visible()
     expect(receipt).to_contain_text(history[0]["receipt_id"])
     expect(receipt.locator("#receipt-purposes tbody td")).to_have_text(
-        ["Usage analytics", "Refused", "consent", "Privacy center"]
+        ["Usage analytics", "Refused", "Consent", "Privacy center"]
     )
     assert page.evaluate("document.activeElement.id") == "receipt"
     # And the server agrees, and every call the page made carried the bearer token

@@ -207,6 +207,47 @@ def test_a_revalidation_with_an_old_etag_gets_the_catalog(aws, context):
     assert json.loads(response["body"])["purposes"]
 
 
+def test_the_catalog_answers_in_the_language_negotiated_and_says_it_varies_by_it(aws, context):
+    # Given a browser that prefers Romanian, then English
+    response = _purposes(context, **{"accept-language": "ro-RO,ro;q=0.9,en;q=0.8"})
+    # Then it gets the catalog in English (the only language the catalog has until the policy brings more), says so,
+    # and tells caches that the answer depends on Accept-Language
+    assert response["statusCode"] == 200
+    assert response["headers"]["Content-Language"] == "en"
+    assert response["headers"]["Vary"] == "Accept-Language"
+    assert json.loads(response["body"])["purposes"]
+
+
+def test_a_request_without_accept_language_gets_the_default_language(aws, context):
+    response = _purposes(context)
+    assert response["headers"]["Content-Language"] == consent_api.DEFAULT_LANGUAGE
+    assert response["headers"]["Vary"] == "Accept-Language"
+
+
+def test_an_unreadable_accept_language_falls_back_to_the_default_instead_of_failing(aws, context):
+    response = _purposes(context, **{"accept-language": "!!; q=bogus, " + "x" * 2000})
+    assert response["statusCode"] == 200
+    assert response["headers"]["Content-Language"] == consent_api.DEFAULT_LANGUAGE
+
+
+def test_a_304_carries_the_language_and_vary_of_the_200_it_stands_for(aws, context):
+    etag = _purposes(context, **{"accept-language": "en"})["headers"]["ETag"]
+    response = _purposes(context, **{"accept-language": "en", "if-none-match": etag})
+    assert response["statusCode"] == 304
+    assert response["headers"]["Content-Language"] == "en"
+    assert response["headers"]["Vary"] == "Accept-Language"
+
+
+def test_each_language_of_the_catalog_has_its_own_etag(aws, context):
+    # Given the same catalog served in two languages (the policy will bring the translations)
+    english, english_tag = consent_api.purposes("en")
+    _, romanian_tag = consent_api.purposes("ro")
+    # Then the tags differ, so no cache revalidates one language's copy with the other's
+    assert english_tag != romanian_tag
+    assert re.fullmatch(r'"[0-9a-f]{32}"', romanian_tag)
+    assert english.purposes
+
+
 def test_answers_about_a_subject_are_never_cached(aws, context):
     sub = new_subject()
     response = consent_api.lambda_handler(as_subject(load_event("consent_api/get_my_consents.json"), sub), context)

@@ -99,8 +99,8 @@ def test_operations_taking_an_idempotency_key_document_it_and_the_retry_after_of
     assert "headers" not in DOCUMENT["paths"]["/me/consents"]["put"]["responses"]["409"]
 
 
-def test_the_purposes_catalog_documents_its_revalidation():
+def test_the_purposes_catalog_documents_its_revalidation_and_language_negotiation():
     operation = DOCUMENT["paths"]["/consent/purposes"]["get"]
-    (condition,) = operation["parameters"]
-    assert (condition["in"], condition["name"], condition["required"]) == ("header", "if-none-match", False)
+    headers = {p["name"]: (p["in"], p["required"]) for p in operation["parameters"]}
+    assert headers == {"if-none-match": ("header", False), "accept-language": ("header", False)}
     assert "304" in operation["responses"]
