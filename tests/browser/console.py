@@ -60,3 +60,9 @@ def tab_to(page: Any, selector: str, limit: int = 60) -> None:
             return
         page.keyboard.press("Tab")
     raise AssertionError(f"{selector} never got focus after {limit} Tab presses")
+
+
+def apply_filters(page: Any) -> None:
+    """Applies the queue's filters and waits for the new rows (the table is aria-busy while they load)."""
+    page.get_by_role("button", name="Apply filters").click()
+    expect(page.locator("#queue-table")).not_to_have_attribute("aria-busy", "true")

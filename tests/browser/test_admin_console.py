@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 from tests.browser.axe import assert_no_axe_violations
 from tests.browser.console import (
     admin,
+    apply_filters,
     confirm,
     operator_sign_in,
     queue_row,
@@ -83,7 +84,7 @@ def test_the_queue_is_soonest_due_first_and_shows_overdue_requests_once_the_cloc
         due = datetime.fromisoformat(second["due_at"])
         ahead = (due - server_now(cloud)) / timedelta(days=1) - 2
         cloud.local("POST", "clock", {"advance_days": ahead})
-        page.get_by_role("button", name="Apply filters").click()
+        apply_filters(page)
         # Then the first is overdue and the second due soon, in words as well as in colour
         expect(queue_row(page, first).locator("td").nth(5)).to_contain_text("Overdue by")
         expect(queue_row(page, second).locator("td").nth(5)).to_contain_text("Due soon")
@@ -95,17 +96,17 @@ def test_the_queue_is_soonest_due_first_and_shows_overdue_requests_once_the_cloc
         screenshot(page)
         # And "overdue only" keeps the first and leaves out the second
         page.get_by_label("Overdue only").check()
-        page.get_by_role("button", name="Apply filters").click()
+        apply_filters(page)
         expect(queue_row(page, second)).to_have_count(0)
         expect(queue_row(page, first)).to_be_visible()
         # And "due within 5 days" (overdue off) keeps both, "type erasure" neither
         page.get_by_label("Overdue only").uncheck()
         page.get_by_label("Due within (days)").fill("5")
-        page.get_by_role("button", name="Apply filters").click()
+        apply_filters(page)
         expect(queue_row(page, second)).to_be_visible()
         expect(queue_row(page, first)).to_be_visible()
         page.get_by_label("Type").select_option("erasure")
-        page.get_by_role("button", name="Apply filters").click()
+        apply_filters(page)
         expect(queue_row(page, first)).to_have_count(0)
         expect(queue_row(page, second)).to_have_count(0)
     finally:
@@ -273,7 +274,10 @@ def test_the_queue_can_be_used_with_the_keyboard_alone(page, cloud, screenshot):
     expect(page.locator("#filter-type")).to_have_value("portability")
     tab_to(page, "#queue-filters button[type=submit]")
     page.keyboard.press("Enter")
-    expect(page.locator("#queue-rows tr").first).to_contain_text("Portability")
+    expect(page.locator("#queue-table")).not_to_have_attribute("aria-busy", "true")
+    types = page.locator("#queue-rows tr td:nth-child(2)")
+    expect(types.first).to_have_text("Portability")
+    assert set(types.all_inner_texts()) == {"Portability"}
     link = page.get_by_role("link", name=link_name)
     tab_to(page, f'a[href="#/requests/{request["request_id"]}"]')
     # Then the focused link is visibly marked

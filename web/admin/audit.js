@@ -48,8 +48,8 @@ export async function showChain(pseudonym) {
     $('audit-verdict'),
     v.valid,
     v.valid
-      ? `: the chain of ${v.length} records verifies; every link holds and every anchored record is in it unchanged.`
-      : `: the chain does NOT verify, ${CHECKS[v.failed_check] || v.reason || 'it is broken'}${v.broken_at != null ? ` (record ${v.broken_at})` : ''}.`,
+      ? ` The chain of ${v.length} records verifies; every link holds and every anchored record is in it unchanged.`
+      : ` The chain does NOT verify: ${CHECKS[v.failed_check] || v.reason || 'it is broken'}${v.broken_at != null ? ` (record ${v.broken_at})` : ''}.`,
   );
   facts($('audit-facts'), [
     ['Subject pseudonym', el('code', { text: chain.subject })],
@@ -97,7 +97,10 @@ function certificateFacts(certificate) {
         ? el('ul', { class: 'details' }, ...held.map((h) => el('li', { text: typeof h === 'string' ? h : Object.entries(h).map(([k, x]) => `${k}: ${x}`).join('; ') })))
         : 'Nothing',
     ],
-    ...others.map((key) => [key, typeof certificate[key] === 'object' ? JSON.stringify(certificate[key]) : String(certificate[key])]),
+    ...others.map((key) => {
+      const value = certificate[key];
+      return [key, value == null ? null : typeof value === 'object' ? JSON.stringify(value) : String(value)];
+    }),
   ];
 }
 
@@ -116,7 +119,7 @@ export async function showCertificate(id) {
     result.ok,
     result.ok
       ? ` offline: the signature was checked in this browser with the published key ${String(key.key_id).split('/').pop()}, and the certificate shown is exactly what was signed.`
-      : `: ${result.problem}`,
+      : ` ${result.problem}`,
   );
   facts($('certificate-facts'), certificateFacts(signed.certificate));
   const link = $('certificate-save');

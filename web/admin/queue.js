@@ -107,6 +107,16 @@ async function more(reset) {
 }
 
 export async function loadQueue() {
+  // Busy until the new rows are in: assistive technology (and tests) wait for the list to settle.
+  $('queue-table').setAttribute('aria-busy', 'true');
+  try {
+    await reload();
+  } finally {
+    $('queue-table').removeAttribute('aria-busy');
+  }
+}
+
+async function reload() {
   query = filters();
   streams = (query.status === 'open' ? ['received', 'in_progress'] : [query.status]).map((status) => ({
     status,

@@ -146,7 +146,7 @@ export function detailsOf(details) {
     ...entries.map(([key, value]) =>
       key === 'certificate_id' && /^[0-9a-f]{32}$/.test(String(value))
         ? el('li', {}, `${key}: `, el('a', { href: `#/certificates/${value}`, text: String(value) }))
-        : el('li', { text: `${key}: ${Array.isArray(value) ? value.join(', ') : value}` }),
+        : el('li', { text: `${key}: ${Array.isArray(value) ? value.join(', ') || 'none' : value}` }),
     ),
   );
 }
