@@ -2,9 +2,13 @@
 deadlines, a request's actions, intake of an e-mailed request, legal holds, keyboard-only use, and axe-core on every
 screen (0 WCAG 2.2 A/AA violations). Certificates and audit chains: test_admin_console_audit.py."""
 
+import base64
+import hashlib
+import json
 import re
 import uuid
 from datetime import UTC, datetime, timedelta
+from urllib.parse import parse_qs, urlencode, urlparse
 
 from playwright.sync_api import expect
 
@@ -291,3 +295,85 @@ def test_the_queue_can_be_used_with_the_keyboard_alone(page, cloud, screenshot):
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", name="Request queue")).to_be_focused()
     expect(link).to_be_visible()
+
+
+def test_the_queue_follows_the_apis_next_cursor_across_pages(page, cloud):
+    # Given three open requests, and an API that answers one request per page (the console asks for 50)
+    made = [subject_request(cloud)[1] for _ in range(3)]
+    asked = []
+
+    def one_per_page(route):
+        url = route.request.url.replace("limit=50", "limit=1")
+        asked.append(url)
+        route.continue_(url=url)
+
+    page.route("**/admin/requests?*", one_per_page)
+    # When an operator opens the queue
+    operator_sign_in(page)
+    # Then every request is there, in due order, gathered page after page with the API's cursor
+    for request in made:
+        expect(queue_row(page, request)).to_be_visible()
+    dues = page.locator("#queue-rows tr td:nth-child(5) time").evaluate_all("times => times.map(t => t.dateTime)")
+    assert dues == sorted(dues, key=datetime.fromisoformat)
+    assert len(dues) == page.locator("#queue-rows tr").count() >= 3
+    assert any("cursor=" in url for url in asked)
+
+
+def test_sign_in_through_the_hosted_ui_returns_to_the_console(page, cloud, screenshot):
+    # Given the console configured for the hosted UI (the privacy center's config.js), and an operator of the pool
+    hosted_ui = "https://privacy-dev-123456789012.auth.eu-west-1.amazoncognito.com"
+    config = {"apiUrl": "", "cognitoDomain": hosted_ui, "clientId": "center-client", "redirectUri": f"{cloud.url}/"}
+    page.route(
+        "**/config.js", lambda route: route.fulfill(body=f"window.PRIVACY_CENTER_CONFIG = {json.dumps(config)};")
+    )
+    access_token = cloud.token(f"hosted-op-{uuid.uuid4().hex[:8]}", ["privacy-admin"])
+    asked = {}
+
+    def authorize(route):
+        asked.update({k: v[0] for k, v in parse_qs(urlparse(route.request.url).query).items()})
+        back = f"{asked['redirect_uri']}?{urlencode({'code': 'the-code', 'state': asked['state']})}"
+        route.fulfill(status=302, headers={"location": back})
+
+    def token(route):
+        asked.update({f"token_{k}": v[0] for k, v in parse_qs(route.request.post_data or "").items()})
+        body = json.dumps({"access_token": access_token, "token_type": "Bearer", "expires_in": 3600})
+        route.fulfill(
+            status=200, body=body, headers={"content-type": "application/json", "access-control-allow-origin": "*"}
+        )
+
+    page.route(f"{hosted_ui}/oauth2/authorize?*", authorize)
+    page.route(f"{hosted_ui}/oauth2/token", token)
+    # When the operator signs in
+    page.goto("/admin/")
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    # Then they are back on the console's queue, the code redeemed with its PKCE verifier, and gone from the address
+    expect(page.get_by_role("heading", name="Request queue")).to_be_visible()
+    assert asked["redirect_uri"] == asked["token_redirect_uri"] == f"{cloud.url}/admin/"
+    assert (asked["response_type"], asked["client_id"], asked["code_challenge_method"]) == (
+        "code",
+        "center-client",
+        "S256",
+    )
+    digest = hashlib.sha256(asked["token_code_verifier"].encode()).digest()
+    assert base64.urlsafe_b64encode(digest).rstrip(b"=").decode() == asked["code_challenge"]
+    assert "code=" not in page.url
+    # And the privacy center on the same origin does not see the operator's token
+    assert page.evaluate("sessionStorage.getItem('privacy_center_token')") is None
+    screenshot(page)
+
+
+def test_escape_closes_a_confirmation_without_changing_anything(page, cloud):
+    # Given an operator about to reject a request
+    _, request = subject_request(cloud)
+    operator_sign_in(page)
+    page.goto(f"/admin/#/requests/{request['request_id']}")
+    page.get_by_label("Reason for the rejection").fill("Duplicate of an earlier request")
+    page.get_by_role("button", name="Reject the request…").click()
+    expect(page.get_by_role("dialog")).to_be_visible()
+    # When they press Escape
+    page.keyboard.press("Escape")
+    # Then the dialog closes, focus is back on the button, and the request is still open
+    expect(page.get_by_role("dialog")).to_be_hidden()
+    expect(page.get_by_role("button", name="Reject the request…")).to_be_focused()
+    expect(status(page)).to_contain_text("Nothing was changed")
+    assert admin(cloud, "GET", f"/admin/requests/{request['request_id']}")["status"] == "received"
