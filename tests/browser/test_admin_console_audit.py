@@ -103,6 +103,7 @@ def test_a_malformed_pseudonym_is_refused_before_asking_the_api(page):
     expect(page.get_by_role("alert")).to_contain_text("64 hexadecimal characters")
 
 
+@pytest.mark.xdist_group("browser")  # the browser tests' local cloud: no second one on another worker
 def test_the_local_cloud_serves_the_console_at_admin_like_cloudfront(cloud):
     # Given the local cloud's static files
     # Then /admin is sent to /admin/, whose page is the console's index.html
