@@ -25,9 +25,9 @@ $(VENV)/.installed: requirements-dev.txt src/requirements.txt
 
 # axe-core for the browser tests' accessibility checks (tests/browser/axe.py), pinned in package.json. Without npm
 # the browser tests that run axe are skipped, or fail under REQUIRE_BROWSER=1 (CI).
-node_modules/.installed: package.json
+node_modules/.installed: package.json package-lock.json
 	@if command -v npm >/dev/null; then \
-	    npm install --no-package-lock --no-audit --no-fund --loglevel=error && touch $@; \
+	    npm ci --no-audit --no-fund --loglevel=error && touch $@; \
 	else echo "make: npm not found: the axe-core checks of the browser tests will not run" >&2; fi
 
 .venv-sam/.installed: requirements-sam.txt

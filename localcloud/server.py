@@ -93,12 +93,20 @@ class Gateway:
         return Response(status=204, headers=headers)
 
     def _static(self, request: Request) -> Response | None:
-        """web/ served at / (the privacy center and the cookie banner), as CloudFront would."""
+        """web/ served at / (the privacy center, the cookie banner, the operator console at /admin/), as CloudFront
+        would with the template's IndexPages function: a folder's index.html, and a folder named without its slash
+        redirected to it (its page's relative links then resolve inside it)."""
         if request.method != "GET" or not WEB_ROOT.is_dir():
             return None
-        relative = request.path.lstrip("/") or "index.html"
+        relative = request.path.lstrip("/")
         target = (WEB_ROOT / relative).resolve()
-        if not target.is_relative_to(WEB_ROOT.resolve()) or not target.is_file():
+        if not target.is_relative_to(WEB_ROOT.resolve()):
+            return None
+        if target.is_dir() and (target / "index.html").is_file():
+            if relative and not relative.endswith("/"):
+                return Response(status=301, headers={"location": f"/{relative}/"})
+            target = target / "index.html"
+        if not target.is_file():
             return None
         content_type = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
         return Response(target.read_bytes(), content_type=content_type)

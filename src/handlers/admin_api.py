@@ -48,6 +48,9 @@ class ReasonIn(BaseModel):
 
 class AdminRequestOut(RequestOut):
     subject_id: str
+    subject_pseudonym: Annotated[
+        str, Field(description="The subject's audit pseudonym: GET /admin/audit/{subject_pseudonym} holds its records")
+    ]
     origin: str
     verified_by: str | None
     extension_reason: str | None
@@ -61,6 +64,7 @@ class AdminRequestOut(RequestOut):
         extra = ("subject_id", "origin", "verified_by", "extension_reason", "rejection_reason")
         return cls(
             **base,
+            subject_pseudonym=store().audit.pseudonym(request.subject_id),
             **{name: getattr(request, name) for name in extra},
             systems_pending=list(request.systems_pending),
             systems_done=list(request.systems_done),

@@ -1,13 +1,17 @@
 """axe-core in the page under test: WCAG 2.0, 2.1 and 2.2 at levels A and AA, zero violations allowed.
 
-axe-core is the npm package pinned in package.json (`make test` installs it into node_modules/). It is injected
+axe-core is the npm package pinned in package.json and package-lock.json (`make test` runs `npm ci`; a test run
+without make runs it the first time a test needs axe, one process at a time). It is injected
 into the page only when a test asks, after the page settled: no animation running, so contrast is measured on the
 final colours. Each run's violations are written to test-output/browser/axe-<name>.json for the CI artefacts.
 """
 
+import fcntl
 import json
 import os
 import re
+import shutil
+import subprocess
 from typing import Any
 
 import pytest
@@ -37,8 +41,23 @@ def _describe(violations: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+def _install() -> None:
+    npm = shutil.which("npm")
+    if npm is None:
+        return
+    REPORTS.mkdir(parents=True, exist_ok=True)
+    with (REPORTS / ".npm-ci.lock").open("w") as lock:  # two test processes may ask at once
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not AXE.is_file():
+            subprocess.run(
+                [npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=ROOT, check=True, timeout=600
+            )
+
+
 def assert_no_axe_violations(page: Any, name: str) -> None:
     """Runs axe-core on the whole document as it is now; fails with every violation found, described."""
+    if not AXE.is_file():
+        _install()
     if not AXE.is_file():
         if os.environ.get("REQUIRE_BROWSER") == "1":
             pytest.fail(f"{MISSING}; REQUIRE_BROWSER=1 makes that a failure", pytrace=False)

@@ -1,8 +1,10 @@
 """The privacy center once deployed: web/ in a private bucket behind CloudFront, and sign-in through the Cognito
 hosted UI back to it (template.yaml), all of it optional; and the local cloud, which serves web/ itself."""
 
+import json
 import os
 import re
+import shutil
 import stat
 import subprocess
 from html.parser import HTMLParser
@@ -10,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+import pytest
 from moto import mock_aws
 
 from localcloud.provision import Provisioner
@@ -21,8 +24,10 @@ HOSTING = (
     "PrivacyCenterBucketPolicy",
     "PrivacyCenterOriginAccessControl",
     "PrivacyCenterHeadersPolicy",
+    "PrivacyCenterIndexPages",
     "PrivacyCenterDistribution",
 )
+PAGES = ("index.html", "admin/index.html")  # the privacy center and the operator console
 SIGN_IN = ("HostedUiDomain", "PrivacyCenterClient")
 
 
@@ -82,21 +87,31 @@ def test_the_hosted_ui_returns_to_the_cloudfront_url_of_the_privacy_center_by_de
     stack.attributes["PrivacyCenterDistribution"] = {"DomainName": "d111.cloudfront.net"}
     # When the client's URLs are resolved
     client = resource(stack, "PrivacyCenterClient")["Properties"]
-    # Then sign-in and sign-out come back to the distribution's URL
-    assert stack.resolve(client["CallbackURLs"]) == ["https://d111.cloudfront.net/"]
-    assert stack.resolve(client["LogoutURLs"]) == ["https://d111.cloudfront.net/"]
+    # Then sign-in and sign-out come back to the distribution's URL: the privacy center, or the operator console
+    pages = ["https://d111.cloudfront.net/", "https://d111.cloudfront.net/admin/"]
+    assert stack.resolve(client["CallbackURLs"]) == pages
+    assert stack.resolve(client["LogoutURLs"]) == pages
+    assert stack.resolve(stack.template["Outputs"]["OperatorConsoleUrl"]["Value"]) == pages[1]
 
 
 def test_the_hosted_ui_returns_to_the_privacy_center_url_when_given():
     # Given an adopter hosting the privacy center at its own URL
     stack = deployed(DeployPrivacyCenter="false", PrivacyCenterUrl="https://privacy.example.com/")
-    # Then the hosted UI returns there
+    # Then the hosted UI returns there, or to the operator console under it
     client = resource(stack, "PrivacyCenterClient")["Properties"]
-    assert (
-        stack.resolve(client["CallbackURLs"]) == stack.resolve(client["LogoutURLs"]) == ["https://privacy.example.com/"]
-    )
+    pages = ["https://privacy.example.com/", "https://privacy.example.com/admin/"]
+    assert stack.resolve(client["CallbackURLs"]) == stack.resolve(client["LogoutURLs"]) == pages
     assert created(stack, "PrivacyCenterClient")
     assert created(stack, "HostedUiDomain")
+
+
+def test_the_privacy_center_url_is_a_folder_so_the_console_under_it_has_a_url():
+    # Given the parameter's pattern (the operator console's URL is the privacy center's + "admin/")
+    pattern = re.compile(deployed().template["Parameters"]["PrivacyCenterUrl"]["AllowedPattern"])
+    # Then a URL ending in / is accepted, and one CloudFormation would turn into ".../privacyadmin/" is refused
+    assert all(pattern.fullmatch(url) for url in ("", "https://privacy.example.com/", "http://localhost:3000/"))
+    assert all(pattern.fullmatch(url) for url in ("https://example.com/privacy/", "http://localhost/web/"))
+    assert not any(pattern.fullmatch(url) for url in ("https://example.com/privacy", "http://localhost:3000/x"))
 
 
 def test_the_api_accepts_the_privacy_centers_tokens():
@@ -183,10 +198,11 @@ class _Loads(HTMLParser):
         self.inline += [f"{tag} {name}" for name, _ in attrs if name == "style" or name.startswith("on")]
 
 
-def test_the_content_security_policy_allows_what_the_privacy_center_loads_and_nothing_more():
-    # Given the privacy center's page and the policy it is served with
+@pytest.mark.parametrize("path", PAGES)
+def test_the_content_security_policy_allows_what_the_page_loads_and_nothing_more(path):
+    # Given the page (the privacy center, the operator console) and the policy it is served with
     page = _Loads()
-    page.feed((ROOT / "web" / "index.html").read_text(encoding="utf-8"))
+    page.feed((ROOT / "web" / path).read_text(encoding="utf-8"))
     policy = csp(deployed())
     # Then its scripts and styles are files of its own origin, with nothing inline the policy would block
     assert page.scripts
@@ -201,6 +217,39 @@ def test_the_content_security_policy_allows_what_the_privacy_center_loads_and_no
         "https://*.execute-api.us-east-1.amazonaws.com",
         "https://privacy-local-123456789012.auth.us-east-1.amazoncognito.com",
     ]
+
+
+def _viewer_request(code: str, uri: str) -> dict[str, Any]:
+    """What the CloudFront function answers for a viewer's request of `uri`, run by node (the same ECMAScript)."""
+    script = f"{code}\nconsole.log(JSON.stringify(handler({{request: {{uri: {json.dumps(uri)}, headers: {{}}}}}})));"
+    answer = subprocess.run(["node", "-e", script], capture_output=True, text=True, timeout=30, check=True)
+    return json.loads(answer.stdout)  # type: ignore[no-any-return]
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="node runs the CloudFront function (npm's node)")
+def test_the_distribution_serves_the_operator_console_at_admin():
+    # Given the distribution's viewer-request function (CloudFront's default root object covers / only)
+    stack = deployed()
+    behaviour = resource(stack, "PrivacyCenterDistribution")["Properties"]["DistributionConfig"]["DefaultCacheBehavior"]
+    (association,) = behaviour["FunctionAssociations"]
+    assert association == {
+        "EventType": "viewer-request",
+        "FunctionARN": {"Fn::GetAtt": ["PrivacyCenterIndexPages", "FunctionARN"]},
+    }
+    function = resource(stack, "PrivacyCenterIndexPages")["Properties"]
+    assert function["AutoPublish"] is True
+    assert function["FunctionConfig"]["Runtime"] == "cloudfront-js-2.0"
+    code = function["FunctionCode"]
+    # Then /admin/ is the console's index page, /admin is sent to /admin/, and files are left as they are
+    assert _viewer_request(code, "/admin/")["uri"] == "/admin/index.html"
+    redirect = _viewer_request(code, "/admin")
+    assert (redirect["statusCode"], redirect["headers"]["location"]["value"]) == (301, "/admin/")
+    assert _viewer_request(code, "/admin/console.js")["uri"] == "/admin/console.js"
+    assert _viewer_request(code, "/")["uri"] == "/index.html"
+    assert _viewer_request(code, "/config.js")["uri"] == "/config.js"
+    # And the console gets the privacy center's security headers: one behaviour, one response headers policy
+    assert behaviour["ResponseHeadersPolicyId"] == {"Ref": "PrivacyCenterHeadersPolicy"}
+    assert "CacheBehaviors" not in resource(stack, "PrivacyCenterDistribution")["Properties"]["DistributionConfig"]
 
 
 def test_the_hosting_can_be_turned_off_for_adopters_with_their_own():

@@ -373,6 +373,29 @@ def test_an_operator_records_a_request_for_a_known_subject(aws, context):
     assert body["subject_id"] == subject
 
 
+def test_the_operator_sees_the_pseudonym_that_names_the_subjects_audit_chain(aws, context):
+    # Given a request recorded for a subject (the operator console then shows that request's audit records)
+    subject = signed_up()
+    _, recorded = admin_call(
+        context,
+        "POST /admin/requests",
+        "/admin/requests",
+        {"subject_id": subject, "type": "access", "verified_by": "call"},
+    )
+    request_id = recorded["request_id"]
+    # When the operator opens the request
+    _, shown = admin_call(
+        context, "GET /admin/requests/{request_id}", f"/admin/requests/{request_id}", request_id=request_id
+    )
+    # Then it names the subject's audit chain, whose records of this request it can read
+    assert shown["subject_pseudonym"] == recorded["subject_pseudonym"] == composition.store().audit.pseudonym(subject)
+    path = f"/admin/audit/{shown['subject_pseudonym']}"
+    _, chain = admin_call(
+        context, "GET /admin/audit/{subject_pseudonym}", path, subject_pseudonym=shown["subject_pseudonym"]
+    )
+    assert [r["action"] for r in chain["records"] if r.get("request_id") == request_id] == ["request.received"]
+
+
 def _purged_without_its_requests(subject_id: str) -> None:
     """The state a purge leaves: the profile gone, a tombstone, the request records kept."""
     import boto3
