@@ -12,6 +12,7 @@ from pydantic import BaseModel
 from api.caching import public_answer, register_not_modified
 from api.http import BEARER, build_app, resolve
 from api.identity import caller_of
+from api.languages import negotiate
 from api.snapstart import prime_on_snapshot
 from config import Settings
 from observability import logger
@@ -79,8 +80,13 @@ def signing_key() -> SigningKeyOut:
 )
 def get_policy(
     if_none_match: Annotated[str | None, Header(alias="If-None-Match", max_length=1024)] = None,
+    # No length limit: a header we cannot read falls back to the policy's default language.
+    accept_language: Annotated[str | None, Header(alias="Accept-Language")] = None,
 ) -> Response[PolicyView]:
-    return public_answer(policy().public_view(), if_none_match)
+    active = policy()
+    language = negotiate(accept_language, active.languages, active.default_language)
+    headers = {"Content-Language": language, "Vary": "Accept-Language"}
+    return public_answer(active.public_view(language), if_none_match, headers)
 
 
 @app.get("/openapi.json", summary="The OpenAPI document of the whole API", tags=["platform"])

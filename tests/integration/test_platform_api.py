@@ -109,3 +109,15 @@ def test_a_revalidated_policy_answers_304(aws, context, monkeypatch):
     response = _policy(context, monkeypatch, **{"if-none-match": etag})
     assert response["statusCode"] == 304
     assert not response.get("body")
+
+
+def test_the_policy_speaks_the_language_the_browser_asks_for(aws, context, monkeypatch):
+    english = _policy(context, monkeypatch)
+    german = _policy(context, monkeypatch, **{"accept-language": "de-DE,de;q=0.9,en;q=0.5"})
+    assert (english["headers"]["Content-Language"], german["headers"]["Content-Language"]) == ("en", "de")
+    assert german["headers"]["Vary"] == "Accept-Language"
+    titles = {p["id"]: p["title"] for p in json.loads(english["body"])["purposes"]}
+    german_titles = {p["id"]: p["title"] for p in json.loads(german["body"])["purposes"]}
+    assert titles.keys() == german_titles.keys()
+    assert titles != german_titles
+    assert german["headers"]["ETag"] != english["headers"]["ETag"]
