@@ -76,7 +76,12 @@ def signing_key() -> SigningKeyOut:
     "/policy",
     summary="The product's privacy policy: controller, purposes, recipients, retention, rights and how to complain",
     tags=["platform"],
-    responses={304: {"description": "Not modified: the `If-None-Match` tag is the current one"}},
+    responses={
+        200: {
+            "description": "The policy in the negotiated language (`Content-Language`); cacheable, with a strong ETag"
+        },
+        304: {"description": "Not modified: the `If-None-Match` tag is the current one for that language"},
+    },
 )
 def get_policy(
     if_none_match: Annotated[str | None, Header(alias="If-None-Match", max_length=1024)] = None,
