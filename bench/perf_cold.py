@@ -74,14 +74,14 @@ class Seeder:
         self.admin = str(uuid.uuid4())
 
     def pseudonym(self, subject_id: str) -> str:
-        from domain.audit import pseudonym_of
+        from domain.audit.model import pseudonym_of
 
         return pseudonym_of(self.secret, subject_id)
 
     def subject(self, *, consents: bool = False, records: int = 0, last_active: date | None = None) -> str:
         import composition
         from domain.activity import activity_keys
-        from domain.audit import AuditEntry
+        from domain.audit.model import AuditEntry
         from domain.profile import Profile
 
         subject_id, now = str(uuid.uuid4()), datetime.now(UTC)
@@ -221,7 +221,7 @@ def _publisher(s: Seeder) -> Prepared:
 
 
 def _purge_worker(s: Seeder) -> Prepared:
-    from domain.erasure import certificate_id
+    from domain.erasure.model import certificate_id
 
     subject_id = s.subject(records=10)
     event = load_event("purge_worker/ttl_profile_removed.json")

@@ -129,7 +129,7 @@ def new_request(subject_id: str) -> Any:
 
 def measure(cloud: Cloud, workdir: Path) -> dict[str, Any]:
     import composition
-    from domain.audit import AuditEntry
+    from domain.audit.model import AuditEntry
     from domain.profile import Profile
 
     set_all_function_env(cloud.stack)

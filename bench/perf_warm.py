@@ -76,14 +76,14 @@ class Bench:
         self.secret = secret.encode()
 
     def pseudonym(self, subject_id: str) -> str:
-        from domain.audit import pseudonym_of
+        from domain.audit.model import pseudonym_of
 
         return pseudonym_of(self.secret, subject_id)
 
     def subject(self, consents: bool) -> str:
         """A subject as sign-up leaves it (profile and first audit record), with a consent decision if asked."""
         import composition
-        from domain.audit import AuditEntry
+        from domain.audit.model import AuditEntry
         from domain.profile import Profile
         from handlers import consent_api
 

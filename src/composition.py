@@ -16,8 +16,7 @@ from domain.clock import epoch_seconds
 if TYPE_CHECKING:
     from adapters.request_store import DynamoRequestStore
     from adapters.subject_store import DynamoSubjectStore
-    from domain.erasure_service import ErasureService
-    from domain.holds import HoldService
+    from domain.erasure.service import ErasureService, HoldService
     from domain.requests.service import RequestService
 
 # The store, the audit log, the request service and the erasure service are imported on first use: a function
@@ -85,20 +84,20 @@ class ErasureSettings(Settings):
 @cache
 def erasure() -> "ErasureService":
     from adapters.audit_log import AuditLog
-    from adapters.deletion_store import DeletionStore
-    from domain.erasure_service import ErasureService
+    from adapters.deletion_store import DynamoDeletionStore
+    from domain.erasure.service import ErasureService
 
     config = ErasureSettings.from_env()
     # The same audit log as store()'s (an AuditLog holds only its table and key), without importing the store.
     audit = AuditLog(config.audit_table, lambda: secret_bytes(config.pseudonym_secret_arn))
-    deletions = DeletionStore(config.subjects_table, audit)
+    deletions = DynamoDeletionStore(config.subjects_table, audit)
     return ErasureService(deletions, clock(), grace=timedelta(days=config.erasure_grace_days))
 
 
 @cache
 def holds() -> "HoldService":
     from adapters.hold_store import DynamoHoldStore
-    from domain.holds import HoldService
+    from domain.erasure.service import HoldService
     from domain.records import load_categories
 
     config = Settings.from_env()

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from adapters.underage_purge import UnderagePurge
     from domain.consent.catalog import PurposeCatalog
     from domain.consent.service import ConsentService
-    from domain.parental_service import ParentalService
+    from domain.minors.service import ParentalService
 
 # Stores and services are imported on first use: the host application's age check (POST /minors/checks) reads
 # nothing from AWS, so its cold start does not import boto3 at all (docs/performance.md).
@@ -50,8 +50,8 @@ def parental_store() -> "DynamoParentalStore":
 @cache
 def parental() -> "ParentalService":
     from adapters.parent_mail import SesParentMailer
-    from domain.minors import load_age_table
-    from domain.parental_service import ParentalService
+    from domain.minors.rules import load_age_table
+    from domain.minors.service import ParentalService
 
     config = settings()
     return ParentalService(

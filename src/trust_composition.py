@@ -11,7 +11,7 @@ from config import Settings
 
 if TYPE_CHECKING:
     from adapters.audit_anchors import AuditAnchors
-    from adapters.certificates import CertificateStore, PublicKey
+    from adapters.certificates import DynamoCertificateStore, PublicKey
 
 
 class TrustSettings(Settings):
@@ -36,10 +36,10 @@ def audit_anchors() -> "AuditAnchors":
 
 
 @cache
-def certificates() -> "CertificateStore":
-    from adapters.certificates import CertificateStore
+def certificates() -> "DynamoCertificateStore":
+    from adapters.certificates import DynamoCertificateStore
 
-    return CertificateStore(trust_settings().audit_table)
+    return DynamoCertificateStore(trust_settings().audit_table)
 
 
 @cache

@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 from adapters.aws import dynamodb
 from adapters.dynamo_json import from_item, to_item
-from domain.audit import AuditEntry, AuditRecord, as_item_attributes, next_record, pseudonym_of
+from domain.audit.model import AuditEntry, AuditRecord, as_item_attributes, next_record, pseudonym_of
 from domain.errors import Contended
 from domain.values import from_jsonable
 from observability import logger

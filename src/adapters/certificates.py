@@ -29,7 +29,7 @@ class StoredCertificate:
     signing_algorithm: str | None
 
 
-class CertificateStore:
+class DynamoCertificateStore:
     def __init__(self, audit_table: str) -> None:
         self.audit_table = audit_table
 

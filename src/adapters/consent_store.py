@@ -15,7 +15,7 @@ from adapters.audit_log import AuditLog
 from adapters.aws import dynamodb
 from adapters.dynamo_json import from_item, to_item
 from adapters.keys import LIVE_PROFILE_CONDITION, PROFILE_SK, subject_pk
-from domain.audit import AuditEntry
+from domain.audit.model import AuditEntry
 from domain.consent.model import ConsentEvent, ConsentReceipt, ConsentState
 from domain.consent.ports import ConcurrentChange, HistoryPage, Owner, SubjectMissing, TokenSpent
 from domain.consent.rules import ConsentChange

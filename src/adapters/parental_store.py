@@ -18,11 +18,11 @@ from adapters.keys import CHILD_PREFIX, PARENT_PREFIX, PARENTAL_REQUEST_SK, PROF
 from adapters.live_item import SubjectsTableStore
 from adapters.outbox import outbox_put
 from adapters.parental_binding import BINDING_SK
-from domain.audit import AuditEntry
+from domain.audit.model import AuditEntry
 from domain.clock import epoch_seconds
 from domain.export import category_of, should_export
-from domain.parental import ApprovedRequest, ChildBinding, ChildLink, PendingRequest
-from domain.parental_service import (
+from domain.minors.model import ApprovedRequest, ChildBinding, ChildLink, PendingRequest
+from domain.minors.ports import (
     Audit,
     BindingMoved,
     ChainMoved,

@@ -17,16 +17,16 @@ from typing import Any
 
 from adapters.audit_log import AuditLog
 from adapters.aws import client, dynamodb, transact_write
-from adapters.deletion_store import DeletionStore
+from adapters.deletion_store import DynamoDeletionStore
 from adapters.dynamo_json import from_item, to_item
 from adapters.hold_store import HOLD_PREFIX
 from adapters.keys import CHILD_PREFIX, PARENT_PREFIX, PROFILE_SK, subject_pk
 from adapters.outbox import outbox_put
 from adapters.partition import delete_keys, subject_item_pages
 from adapters.s3_archive import delete_objects, list_keys
-from domain.audit import AuditEntry
+from domain.audit.model import AuditEntry
 from domain.clock import epoch_seconds
-from domain.erasure import DeletionCertificate, HeldCategory, SubjectStatus, certificate_id, hold_until
+from domain.erasure.model import DeletionCertificate, HeldCategory, SubjectStatus, certificate_id, hold_until
 from domain.records import RecordCategories
 from domain.values import from_json, to_jsonable
 
@@ -77,7 +77,7 @@ class Purger:
         self.user_pool_id = user_pool_id
         self.categories = categories
         self.signer = signer
-        self.deletions = DeletionStore(table, audit)
+        self.deletions = DynamoDeletionStore(table, audit)
 
     def profile_status(self, subject_id: str) -> SubjectStatus | None:
         item = (

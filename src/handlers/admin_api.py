@@ -16,9 +16,9 @@ from api.identity import ADMIN_GROUP, caller_of
 from api.snapstart import prime_on_snapshot
 from api.subject_schemas import RequestOut
 from composition import clock, holds, requests, store
-from domain.audit import AuditRecord, ChainVerification, verify_chain
+from domain.audit.model import AuditRecord, ChainVerification, verify_chain
+from domain.erasure.model import LegalHold
 from domain.errors import NotFound
-from domain.holds import LegalHold
 from domain.requests.model import DataRequest, RequestStatus
 from observability import logger
 from trust_composition import audit_anchors, certificates, signer

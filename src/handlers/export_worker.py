@@ -31,7 +31,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from adapters.audit_log import AuditLog
 from adapters.clock import SystemClock
-from adapters.deletion_store import DeletionStore
+from adapters.deletion_store import DynamoDeletionStore
 from adapters.dynamo_json import from_item
 from adapters.partition import subject_item_pages
 from adapters.request_store import DynamoRequestStore
@@ -116,8 +116,8 @@ def request_store() -> DynamoRequestStore:
 
 
 @cache
-def deletions() -> DeletionStore:
-    return DeletionStore(settings().subjects_table, store().audit)
+def deletions() -> DynamoDeletionStore:
+    return DynamoDeletionStore(settings().subjects_table, store().audit)
 
 
 def subject_gone(subject_id: str) -> bool:

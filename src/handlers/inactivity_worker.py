@@ -19,11 +19,11 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from adapters.inactivity_store import InactivityStore
+from adapters.inactivity_store import DynamoInactivityStore
 from composition import clock, erasure, requests
 from config import Settings, setting
 from domain.clock import epoch_seconds
-from domain.erasure import SubjectStatus, SubjectUnavailable
+from domain.erasure.model import SubjectStatus, SubjectUnavailable
 from domain.errors import NotFound
 from observability import logger
 
@@ -57,8 +57,8 @@ def settings() -> InactivityWorkerSettings:
 
 
 @cache
-def inactivity() -> InactivityStore:
-    return InactivityStore(settings().subjects_table, lambda: epoch_seconds(clock().now()))
+def inactivity() -> DynamoInactivityStore:
+    return DynamoInactivityStore(settings().subjects_table, lambda: epoch_seconds(clock().now()))
 
 
 def export_made_since(subject_id: str, last_active: date) -> bool:

@@ -30,10 +30,10 @@ from api.minors_schemas import (
 from api.snapstart import prime_on_snapshot
 from api.subject_schemas import DownloadOut, ProfileOut, RequestOut
 from composition import clock, erasure, requests, store
-from domain.audit import AuditEntry
-from domain.erasure import CANCELLABLE_BY_SUBJECT, SubjectStatus, SubjectUnavailable
-from domain.minors import InvalidBirthDate, load_age_table
-from domain.parental import SUBJECT_ID_PATTERN, ChildLink, ParentalRightsEnded, minor_check, parental_rights_apply
+from domain.audit.model import AuditEntry
+from domain.erasure.model import CANCELLABLE_BY_SUBJECT, SubjectStatus, SubjectUnavailable
+from domain.minors.model import SUBJECT_ID_PATTERN, ChildLink, ParentalRightsEnded, parental_rights_apply
+from domain.minors.rules import InvalidBirthDate, check_minor, load_age_table
 from domain.profile import Profile
 from minors_composition import catalog, consents, parental, parental_store, settings, underage
 from observability import logger
@@ -69,7 +69,7 @@ def _parent_acts_for(child: Profile | None) -> bool:
         child.country,
         clock().now(),
         table=load_age_table(),
-        configured_minimum=settings().minimum_consent_age,
+        minimum_age=settings().minimum_consent_age,
     )
 
 
@@ -90,12 +90,12 @@ def _not_purged(child_id: str) -> SubjectStatus:
 def post_check(body: MinorCheckIn) -> MinorCheckOut:
     _host_app()
     try:
-        result = minor_check(
+        result = check_minor(
             body.birth_date,
             body.country,
-            clock().now(),  # ages are counted on the earliest date on Earth: never overestimated (domain.minors)
+            clock().now(),  # ages are counted on the earliest date on Earth: never overestimated (domain.minors.rules)
             table=load_age_table(),
-            configured_minimum=settings().minimum_consent_age,
+            minimum_age=settings().minimum_consent_age,
         )
     except InvalidBirthDate:
         raise InvalidBirthDate("The birth date is in the future.") from None  # without the date in the answer

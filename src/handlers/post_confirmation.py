@@ -2,7 +2,7 @@
 
 A child's sign-up that waits for a parent names the consent request in its client metadata
 (`parental_request_id`): the account is then bound to that request, the only account the request may link
-(domain.parental.check_bound_child). Only a sign-up binds: a password reset (`PostConfirmation_ConfirmForgotPassword`)
+(domain.minors.model.check_bound_child). Only a sign-up binds: a password reset (`PostConfirmation_ConfirmForgotPassword`)
 of an existing account never does.
 """
 
@@ -21,14 +21,14 @@ from adapters.secrets import secret_bytes
 from adapters.subject_store import DynamoSubjectStore
 from config import Settings
 from domain.activity import activity_keys
-from domain.audit import AuditEntry
+from domain.audit.model import AuditEntry
 from domain.clock import epoch_seconds
 from domain.profile import new_profile
 from observability import logger
 
 SIGN_UP = "PostConfirmation_ConfirmSignUp"
 PARENTAL_REQUEST_KEY = "parental_request_id"
-_REQUEST_ID = re.compile(r"^[0-9a-f]{32}$")  # domain.parental.REQUEST_ID_PATTERN, without importing pydantic here
+_REQUEST_ID = re.compile(r"^[0-9a-f]{32}$")  # domain.minors.model.REQUEST_ID_PATTERN, without importing pydantic here
 
 
 @cache

@@ -13,7 +13,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from adapters.sweep_state import SweepCheckpoint, index_members, send_batches
 from composition import clock
 from config import Settings
-from domain.erasure import purge_partitions
+from domain.erasure.model import purge_partitions
 from observability import logger
 
 FIRST_RUN_LOOKBACK_DAYS = 7

@@ -26,7 +26,7 @@ from adapters.purger import Purger
 from adapters.stream_batches import discarded_records, from_queue
 from composition import clock, requests, store
 from config import Settings
-from domain.erasure import SubjectStatus
+from domain.erasure.model import SubjectStatus
 from domain.records import load_categories
 from observability import logger
 

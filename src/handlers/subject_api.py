@@ -24,8 +24,8 @@ from api.subject_schemas import (
 )
 from composition import clock, erasure, requests, settings, store
 from domain.activity import activity_keys
-from domain.audit import AuditEntry
-from domain.erasure import SubjectUnavailable
+from domain.audit.model import AuditEntry
+from domain.erasure.model import SubjectUnavailable
 from domain.errors import NotFound
 from domain.profile_changes import ProfilePatch, apply_patch
 from domain.records import encode_document, load_categories
@@ -160,7 +160,7 @@ def delete_me() -> DeletionOut:
     security=BEARER,
 )
 def restore_me() -> StatusOut:
-    # Exactly as it was, but for the day of last activity: today (domain.erasure_service).
+    # Exactly as it was, but for the day of last activity: today (domain.erasure.service).
     status = erasure().restore(_me())
     return StatusOut(state=status.state, purge_at=None, reason=None)
 

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from domain.activity import activity_keys
-from domain.audit import AuditEntry
+from domain.audit.model import AuditEntry
 from domain.consent.ports import Owner
 from domain.consent.rules import ConsentChangeRequest
 from domain.consent.service import RequestContext

@@ -12,7 +12,7 @@ import boto3
 import pytest
 
 from adapters.dynamo_json import to_item
-from domain.audit import AuditEntry, as_item_attributes
+from domain.audit.model import AuditEntry, as_item_attributes
 from handlers import admin_api, audit_anchor
 from tests.support import given_up_batch, load_event, routed, stream_event, stream_records
 

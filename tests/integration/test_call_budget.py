@@ -164,7 +164,7 @@ def subject(*, records: int = 0, last_active: date | None = None, consents: bool
     import composition
     from adapters.aws import dynamodb
     from domain.activity import activity_keys
-    from domain.audit import AuditEntry
+    from domain.audit.model import AuditEntry
     from domain.profile import Profile
 
     subject_id, now = str(uuid.uuid4()), datetime.now(UTC)

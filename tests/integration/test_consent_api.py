@@ -14,7 +14,7 @@ import boto3
 import pytest
 
 import composition
-from domain.audit import AuditEntry, pseudonym_of
+from domain.audit.model import AuditEntry, pseudonym_of
 from domain.consent.ports import Owner
 from domain.consent.unsubscribe import issue_token, verify_token
 from domain.profile import new_profile

@@ -15,7 +15,7 @@ import pytest
 
 from adapters.dynamo_json import to_item
 from adapters.publisher import publish
-from domain.audit import AuditEntry
+from domain.audit.model import AuditEntry
 from domain.consent.ports import Owner
 from domain.consent.rules import ConsentChangeRequest
 from domain.consent.service import RequestContext

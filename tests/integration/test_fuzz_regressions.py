@@ -5,7 +5,7 @@ import uuid
 from typing import Any
 
 import composition
-from domain.audit import AuditEntry
+from domain.audit.model import AuditEntry
 from domain.profile import new_profile
 from handlers import subject_api
 from tests.support import load_event, routed

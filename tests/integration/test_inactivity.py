@@ -12,7 +12,7 @@ import composition
 from adapters.aws import client
 from adapters.sweep_state import SweepCheckpoint
 from domain.activity import activity_keys
-from domain.audit import AuditEntry
+from domain.audit.model import AuditEntry
 from domain.profile import Profile
 from handlers import inactivity_sweep, inactivity_worker
 from tests.support import as_subject, drain, load_event, routed

@@ -9,7 +9,7 @@ from typing import Any
 import boto3
 import pytest
 
-from domain.audit import AuditEntry
+from domain.audit.model import AuditEntry
 from domain.profile import Profile
 from handlers import admin_api, purge_worker
 from tests.support import LambdaContext, load_event, routed, with_body

@@ -12,12 +12,12 @@ import pytest
 
 import composition
 import minors_composition
-from domain.audit import AuditEntry, pseudonym_of
+from domain.audit.model import AuditEntry, pseudonym_of
 from domain.consent.ports import Owner
 from domain.consent.rules import ConsentChangeRequest
 from domain.consent.service import RequestContext
-from domain.minors import check_minor_at, load_age_table
-from domain.parental import issue_confirmation_token
+from domain.minors.model import issue_confirmation_token
+from domain.minors.rules import check_minor, load_age_table
 from domain.profile import new_profile
 from handlers import minors_api, parental_expiry, post_confirmation, purge_worker, subject_api
 from localcloud.mail import sent_mail
@@ -158,7 +158,7 @@ def test_the_host_app_learns_whether_parental_consent_is_needed_and_nothing_is_s
     before = everything(ddb, aws)
     status, body = invoke(load_event("minors_api/post_check.json"), context)
     # Then the answer matches the age table and the table holds nothing new
-    expected = check_minor_at(date(2013, 5, 17), "DE", datetime.now(UTC), table=load_age_table())
+    expected = check_minor(date(2013, 5, 17), "DE", datetime.now(UTC), table=load_age_table())
     assert status == 200
     assert body == {
         "parental_consent_required": expected.parental_consent_required,

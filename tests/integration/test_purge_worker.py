@@ -115,7 +115,7 @@ def _due_subject(ddb, aws, *, erasure_request: bool = False, login: bool = False
     """A subject past its restore window: profile pending deletion, consents, orders, an export in the bucket (and a
     login in the user pool if `login`)."""
     import composition
-    from domain.audit import AuditEntry
+    from domain.audit.model import AuditEntry
     from domain.profile import Profile
 
     subject_id, now = str(uuid.uuid4()), datetime.now(UTC)
@@ -359,7 +359,7 @@ def test_the_purge_closes_the_export_requests_still_open_as_rejected_for_subject
 def _open_access_request(subject_id: str) -> str:
     """An access request recorded before the deletion was scheduled (its message still on the export queue)."""
     import composition
-    from domain.audit import AuditEntry
+    from domain.audit.model import AuditEntry
     from domain.requests.model import DataRequest
 
     now = datetime.now(UTC)

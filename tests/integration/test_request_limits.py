@@ -7,7 +7,7 @@ from typing import Any
 
 import composition
 from api.http import MAX_BODY_BYTES
-from domain.audit import AuditEntry
+from domain.audit.model import AuditEntry
 from domain.profile import new_profile
 from handlers import consent_api, subject_api
 from tests.support import load_event, routed, with_body

@@ -8,7 +8,7 @@ from dataclasses import replace
 import pytest
 
 import composition
-from domain.audit import AuditEntry
+from domain.audit.model import AuditEntry
 from domain.profile import Profile
 from tests.support import as_subject, at_path, load_event, routed, with_body
 

@@ -383,7 +383,7 @@ def chain_moves(monkeypatch):
     """`chain_moves(n)`: the next n audited writes each meet another audited write for the same subject, committed
     between their read of the chain's head and their own transaction (as a consent save at the same moment)."""
     from adapters.audit_log import AuditLog
-    from domain.audit import AuditEntry
+    from domain.audit.model import AuditEntry
 
     original = AuditLog.prepare
     state = {"left": 0, "inside": False}

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from domain.audit import Actor, AuditEntry
+from domain.audit.model import Actor, AuditEntry
 from domain.clock import Clock, epoch_seconds
 from domain.consent.catalog import PurposeCatalog
 from domain.consent.model import ConsentReceipt, ConsentSource, ConsentState
@@ -139,7 +139,7 @@ class ConsentService:
             if change is None:
                 return None
             # A visitor's consent record expires max_age after its last change; its audit record goes the
-            # accountability period after that (domain.audit.AuditEntry.expires_at), a subject's is kept.
+            # accountability period after that (domain.audit.model.AuditEntry.expires_at), a subject's is kept.
             expires_at = epoch_seconds(now + self.max_age) if owner.kind == "visitor" else None
             audit = AuditEntry(
                 action="consent.changed",
