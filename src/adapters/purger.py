@@ -25,6 +25,7 @@ from adapters.outbox import outbox_put
 from adapters.partition import delete_keys, subject_item_pages
 from adapters.s3_archive import delete_objects, list_keys
 from domain.audit.model import AuditEntry
+from domain.canonical import canonical_json
 from domain.clock import epoch_seconds
 from domain.erasure.model import DeletionCertificate, HeldCategory, SubjectStatus, certificate_id, hold_until
 from domain.records import RecordCategories
@@ -212,9 +213,7 @@ class Purger:
 
     def _certify(self, subject_id: str, certificate: DeletionCertificate, now: datetime) -> DeletionCertificate:
         body = to_jsonable(certificate)
-        signature = (
-            self.signer(json.dumps(body, sort_keys=True, separators=(",", ":")).encode()) if self.signer else None
-        )
+        signature = self.signer(canonical_json(body).encode()) if self.signer else None
         item = {
             "pk": f"CERT#{certificate.certificate_id}",
             "sk": "CERTIFICATE",

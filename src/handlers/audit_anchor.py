@@ -20,7 +20,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from adapters.audit_log import audit_write
 from adapters.stream_batches import from_queue, given_up_records
 from observability import logger
-from trust_composition import audit_anchors
+from wiring.audit import audit_anchors
 
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 retry_processor = BatchProcessor(event_type=EventType.SQS)

@@ -8,7 +8,6 @@ mapping gives up on comes back through OutboxRetryQueue, read back from the stre
 
 import hashlib
 import json
-from functools import cache
 from typing import Any
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
@@ -19,16 +18,11 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from adapters.publisher import publish
 from adapters.stream_batches import from_queue, given_up_records
-from config import Settings
 from observability import logger
+from wiring.shared import settings
 
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 retry_processor = BatchProcessor(event_type=EventType.SQS)
-
-
-@cache
-def settings() -> Settings:
-    return Settings.from_env()
 
 
 def handle_record(record: DynamoDBRecord) -> None:

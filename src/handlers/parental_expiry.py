@@ -9,7 +9,6 @@ ParentalExpiryRetryQueue, read back from the stream; consumers drop duplicates b
 """
 
 import hashlib
-from functools import cache
 from typing import Any
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
@@ -21,17 +20,12 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from adapters.keys import PARENTAL_REQUEST_SK
 from adapters.publisher import publish
 from adapters.stream_batches import from_queue, given_up_records
-from config import Settings
 from observability import logger
+from wiring.shared import settings
 
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 retry_processor = BatchProcessor(event_type=EventType.SQS)
 TTL_PRINCIPAL = "dynamodb.amazonaws.com"
-
-
-@cache
-def settings() -> Settings:
-    return Settings.from_env()
 
 
 def is_expired_request(record: DynamoDBRecord) -> bool:

@@ -13,7 +13,9 @@ from urllib.parse import urlencode
 import boto3
 import pytest
 
-import composition
+import wiring.consent
+import wiring.erasure
+import wiring.shared
 from domain.audit.model import AuditEntry, pseudonym_of
 from domain.consent.ports import Owner
 from domain.consent.unsubscribe import issue_token, verify_token
@@ -125,9 +127,9 @@ def secret_of(aws: Any, logical_id: str) -> bytes:
 
 def sign_up(sub: str) -> str:
     """The subject's profile, as the sign-up trigger creates it: unsubscribe links are for account holders."""
-    now = composition.clock().now()
+    now = wiring.shared.clock().now()
     profile = new_profile(sub, {"email": f"{sub[:8]}@example.org"}, now)
-    assert composition.store().create_profile(
+    assert wiring.shared.store().create_profile(
         profile, audit=AuditEntry(action="profile.created", actor="system", at=now)
     )
     return sub
@@ -142,7 +144,7 @@ def subscriber(context: Any) -> str:
 
 def purge(aws: Any, context: Any, sub: str) -> None:
     """The subject deletes their account and the purge runs (the restore window left out)."""
-    composition.erasure().schedule_deletion(sub, "user_request", actor="subject", grace=timedelta(0))
+    wiring.erasure.erasure().schedule_deletion(sub, "user_request", actor="subject", grace=timedelta(0))
     event = load_event("inactivity_worker/subject_inactive.json")  # an SQS record; the purge queue's body
     event["Records"][0]["body"] = json.dumps({"subject_id": sub})
     event["Records"][0]["eventSourceARN"] = aws.attributes["PurgeQueue"]["Arn"]
@@ -575,7 +577,7 @@ def reword(aws, tmp_path, monkeypatch) -> Callable[[str], str]:
     """Deploys a new policy version that rewords one purpose (as the e2e tests do); returns the new version."""
 
     def deploy(purpose_id: str) -> str:
-        catalog = json.loads(consent_api.catalog().model_dump_json())
+        catalog = json.loads(wiring.consent.catalog().model_dump_json())
         catalog["policy_version"] = "2099-01-01"
         for purpose in catalog["purposes"]:
             purpose.pop("wording_hash", None)
@@ -584,7 +586,7 @@ def reword(aws, tmp_path, monkeypatch) -> Callable[[str], str]:
         path = tmp_path / "purposes.json"
         path.write_text(json.dumps(catalog))
         monkeypatch.setenv("CONSENT_CATALOG_PATH", str(path))
-        for cached in (consent_api.settings, consent_api.catalog, consent_api.service):
+        for cached in (wiring.consent.settings, wiring.consent.catalog, wiring.consent.consents):
             cached.cache_clear()
         return "2099-01-01"
 
@@ -869,13 +871,13 @@ def test_an_unsubscribe_link_of_a_subject_pending_deletion_still_records_the_ref
     # Given a subscriber with a token, who deleted their account (pending: the restore window is open)
     sub = subscriber(context)
     token = issue_app_token(context, sub, "newsletters")
-    composition.erasure().schedule_deletion(sub, "user_request", actor="subject")
+    wiring.erasure.erasure().schedule_deletion(sub, "user_request", actor="subject")
     # When the link is posted
     status, body = invoke(unsubscribe_post(token), context)
     # Then the refusal is recorded (the partition is purged with the rest when the window ends)
     assert status == 200
     assert body["unsubscribed"] is True
-    state = consent_api.service().store.load(Owner("subject", sub))
+    state = wiring.consent.consents().store.load(Owner("subject", sub))
     assert (state.decisions["newsletters"].granted, state.decisions["newsletters"].source) == (False, "unsubscribe")
 
 
@@ -884,7 +886,7 @@ def test_an_unsubscribe_link_of_a_subject_due_for_purge_writes_nothing(aws, cont
     # (the profile goes last)
     sub = subscriber(context)
     token = issue_app_token(context, sub, "newsletters")
-    composition.erasure().schedule_deletion(sub, "user_request", actor="subject", grace=timedelta(0))
+    wiring.erasure.erasure().schedule_deletion(sub, "user_request", actor="subject", grace=timedelta(0))
     table = aws.physical_ids["SubjectsTable"]
     left = partition(ddb, table, f"SUBJECT#{sub}")
     # When the link is posted

@@ -1,33 +1,24 @@
-"""Composition root of what lets outsiders trust the trail: stored certificates and the signing key.
+"""The audit context: the write-once anchors of the chains, stored deletion certificates, the signing key's public
+half, and the verified (and signed) chain an operator reads. Kept apart so the platform function (the public key
+route) imports nothing else."""
 
-Kept apart from `composition` so the platform function (the public key route) imports nothing else.
-"""
-
-from collections.abc import Callable
-from functools import cache
 from typing import TYPE_CHECKING
 
 from config import Settings
+from wiring import provider
+from wiring.shared import SigningSettings, clock, signer
 
 if TYPE_CHECKING:
     from adapters.audit_anchors import AuditAnchors
     from adapters.certificates import DynamoCertificateStore, PublicKey
-
-
-class TrustSettings(Settings):
-    signing_key_id: str | None = None
-
-
-@cache
-def trust_settings() -> TrustSettings:
-    return TrustSettings.from_env()
+    from domain.audit.service import AuditService
 
 
 class AnchorSettings(Settings):
     audit_anchor_bucket: str
 
 
-@cache
+@provider
 def audit_anchors() -> "AuditAnchors":
     """The write-once anchors of the audit chains (written by the anchor function, listed by the admin API)."""
     from adapters.audit_anchors import AuditAnchors
@@ -35,26 +26,25 @@ def audit_anchors() -> "AuditAnchors":
     return AuditAnchors(AnchorSettings.from_env().audit_anchor_bucket)
 
 
-@cache
+@provider
 def certificates() -> "DynamoCertificateStore":
     from adapters.certificates import DynamoCertificateStore
 
-    return DynamoCertificateStore(trust_settings().audit_table)
+    return DynamoCertificateStore(Settings.from_env().audit_table)
 
 
-@cache
+@provider
 def signing_public_key() -> "PublicKey | None":
     """The public half of the signing key, read from KMS once per container; None if no key is configured."""
     from adapters.certificates import signing_public_key as read_public_key
 
-    key_id = trust_settings().signing_key_id
+    key_id = SigningSettings.from_env().signing_key_id
     return read_public_key(key_id) if key_id else None
 
 
-@cache
-def signer() -> "Callable[[bytes], dict[str, str]] | None":
-    """Signs with the KMS key (ECDSA_SHA_256); None if no key is configured."""
-    from adapters.signing import kms_signer
+@provider
+def audit() -> "AuditService":
+    from domain.audit.service import AuditService
+    from wiring.shared import audit_log
 
-    key_id = trust_settings().signing_key_id
-    return kms_signer(key_id) if key_id else None
+    return AuditService(audit_log(), audit_anchors(), certificates(), clock(), signer=signer())
