@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from adapters.audit_log import AuditLog
-from adapters.aws import client, dynamodb, transact_write
+from adapters.aws import client, dynamodb, query_pages, transact_write
 from adapters.deletion_store import DynamoDeletionStore
 from adapters.dynamo_json import from_item, to_item
 from adapters.hold_store import HOLD_PREFIX
@@ -268,22 +268,18 @@ class Purger:
 
     def _left_behind(self, subject_id: str) -> int:
         """How many items of the partition are neither kept (requests), nor the profile, nor the tombstone."""
-        pages = (
-            dynamodb()
-            .get_paginator("query")
-            .paginate(
-                TableName=self.table,
-                KeyConditionExpression="pk = :pk",
-                FilterExpression="NOT begins_with(sk, :kept) AND sk <> :profile AND sk <> :tombstone",
-                ExpressionAttributeValues={
-                    ":pk": {"S": subject_pk(subject_id)},
-                    ":kept": {"S": KEPT_PREFIXES[0]},
-                    ":profile": {"S": PROFILE_SK},
-                    ":tombstone": {"S": SKIP_PREFIXES[0]},
-                },
-                Select="COUNT",
-                ConsistentRead=True,
-            )
+        pages = query_pages(
+            TableName=self.table,
+            KeyConditionExpression="pk = :pk",
+            FilterExpression="NOT begins_with(sk, :kept) AND sk <> :profile AND sk <> :tombstone",
+            ExpressionAttributeValues={
+                ":pk": {"S": subject_pk(subject_id)},
+                ":kept": {"S": KEPT_PREFIXES[0]},
+                ":profile": {"S": PROFILE_SK},
+                ":tombstone": {"S": SKIP_PREFIXES[0]},
+            },
+            Select="COUNT",
+            ConsistentRead=True,
         )
         return sum(int(page.get("Count", 0)) for page in pages)
 

@@ -1,7 +1,5 @@
 """Consent use cases: read, change (with retry on a lost race), history, receipts, claim, unsubscribe."""
 
-import random
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -23,6 +21,7 @@ from domain.consent.rules import (
 )
 from domain.consent.unsubscribe import InvalidToken, issue_token, verify_token
 from domain.errors import Conflict, Gone, InvalidRequest, NotFound
+from domain.retry import jittered_pause
 from domain.signed_tokens import Keys
 
 MAX_ATTEMPTS = 40  # a busy subject (50 simultaneous writers) still commits every change
@@ -45,11 +44,6 @@ class SubjectGone(Gone):
 
     def __init__(self) -> None:
         super().__init__("The account this link was sent for no longer exists: there is nothing to unsubscribe from.")
-
-
-def jittered_pause(attempt: int) -> None:
-    # Full jitter: concurrent writers spread out instead of colliding again in lockstep.
-    time.sleep(random.uniform(0, min(0.25, 0.01 * 2**attempt)))  # noqa: S311 - not for security
 
 
 @dataclass(frozen=True)
