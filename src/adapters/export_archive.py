@@ -37,6 +37,11 @@ from domain.requests.model import DataRequest
 # ---------------------------------------------------------------------------------------------------- reading
 
 
+def archive_key(request: DataRequest) -> str:
+    """Fixed per request: a redelivered message never makes a second archive."""
+    return f"exports/{request.subject_id}/{request.request_id}.zip"
+
+
 def subject_items(table: str, subject_id: str, now_epoch: int) -> Iterator[tuple[str, dict[str, Any]]]:
     """(category, public view) of every live, exportable item, in sort-key order (so grouped by category)."""
     for page in subject_item_pages(table, subject_id):

@@ -1,10 +1,8 @@
 """Export worker: builds the archive a data-subject access or portability request asks for (GDPR Art. 15, 20).
 
 An EventBridge rule sends DataSubjectRequestReceived events of type access/portability to the ExportQueue; each
-message is one request. The subject's partition is read page by page and streamed into one ZIP uploaded to
-`exports/<subject>/<request>.zip` with SSE-KMS (see domain.export for the layout), then the request records the
-archive. Memory stays flat: one page of items, one upload part; CSV tables are spooled through a compressed
-temporary file, so data.json and the CSVs come from the same read of the partition.
+message is one request. The archive (adapters/export_archive.py, streamed: memory stays flat) is uploaded to
+`exports/<subject>/<request>.zip` with SSE-KMS, then the request records it.
 
 Idempotent: a request that is closed or already has its archive is skipped, and the key is fixed per request, so
 a redelivered message never makes a second export. A failure is retried by SQS; on the last receive the request
@@ -21,10 +19,9 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from adapters.export_archive import write_archive
+from adapters.export_archive import archive_key, write_archive
 from adapters.s3_archive import MultipartUploadWriter, delete_object
 from adapters.zip_archive import ZipArchiveWriter
-from domain.requests.model import DataRequest
 from observability import logger
 from wiring.erasure import deletions
 from wiring.requests import export_settings, request_store, requests
@@ -56,10 +53,6 @@ class RequestReceived:
 def subject_gone(subject_id: str) -> bool:
     """Purged, or due (the purge may be deleting the partition and the exports now): one BatchGetItem."""
     return deletions().status(subject_id).gone_at(clock().now())
-
-
-def archive_key(request: DataRequest) -> str:
-    return f"exports/{request.subject_id}/{request.request_id}.zip"
 
 
 def export(subject_id: str, request_id: str) -> None:
