@@ -32,6 +32,9 @@ from perf_common import (
     write_fragment,
 )
 
+import wiring.requests
+import wiring.shared
+
 RUNS = int(os.environ.get("PERF_COLD_RUNS", "7"))  # fewer for a quick look while working
 IMPORTTIME_RUNS = 3
 FLOOR_PACKAGES = ("boto3", "botocore", "s3transfer", "urllib3", "jmespath", "dateutil", "six")
@@ -74,14 +77,15 @@ class Seeder:
         self.admin = str(uuid.uuid4())
 
     def pseudonym(self, subject_id: str) -> str:
-        from domain.audit import pseudonym_of
+        from domain.audit.model import pseudonym_of
 
         return pseudonym_of(self.secret, subject_id)
 
     def subject(self, *, consents: bool = False, records: int = 0, last_active: date | None = None) -> str:
-        import composition
+        import wiring.requests
+        import wiring.shared
         from domain.activity import activity_keys
-        from domain.audit import AuditEntry
+        from domain.audit.model import AuditEntry
         from domain.profile import Profile
 
         subject_id, now = str(uuid.uuid4()), datetime.now(UTC)
@@ -95,9 +99,11 @@ class Seeder:
             created_at=now,
             updated_at=now,
         )
-        composition.store().create_profile(profile, audit=AuditEntry(action="profile.created", actor="system", at=now))
+        wiring.shared.store().create_profile(
+            profile, audit=AuditEntry(action="profile.created", actor="system", at=now)
+        )
         if last_active is not None:
-            composition.store().record_activity(
+            wiring.shared.store().record_activity(
                 subject_id, last_active.isoformat(), activity_keys(subject_id, last_active)
             )
         if consents:
@@ -221,7 +227,7 @@ def _publisher(s: Seeder) -> Prepared:
 
 
 def _purge_worker(s: Seeder) -> Prepared:
-    from domain.erasure import certificate_id
+    from domain.erasure.model import certificate_id
 
     subject_id = s.subject(records=10)
     event = load_event("purge_worker/ttl_profile_removed.json")
@@ -262,10 +268,9 @@ def _audit_anchor(s: Seeder) -> Prepared:
 
 
 def _export(s: Seeder) -> Prepared:
-    import composition
 
     subject_id = s.subject(records=20)
-    request = composition.requests().submit(subject_id, "access")
+    request = wiring.requests.requests().submit(subject_id, "access")
     event = load_event("export_worker/request_received.json")
     envelope = json.loads(event["Records"][0]["body"])
     envelope["detail"].update(subject_id=subject_id, request_id=request.request_id)

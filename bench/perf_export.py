@@ -32,6 +32,9 @@ from perf_common import (
     write_fragment,
 )
 
+import wiring.requests
+import wiring.shared
+
 ITEMS = int(os.environ.get("BENCH_EXPORT_ITEMS", "100000"))
 RUNS = int(os.environ.get("BENCH_EXPORT_RUNS", "2"))
 CHILD = BENCH / "perf_child.py"
@@ -122,14 +125,14 @@ def export_event(subject_id: str, request_id: str) -> dict[str, Any]:
 
 
 def new_request(subject_id: str) -> Any:
-    import composition
+    import wiring.requests
+    import wiring.shared
 
-    return composition.requests().submit(subject_id, "access")
+    return wiring.requests.requests().submit(subject_id, "access")
 
 
 def measure(cloud: Cloud, workdir: Path) -> dict[str, Any]:
-    import composition
-    from domain.audit import AuditEntry
+    from domain.audit.model import AuditEntry
     from domain.profile import Profile
 
     set_all_function_env(cloud.stack)
@@ -138,7 +141,7 @@ def measure(cloud: Cloud, workdir: Path) -> dict[str, Any]:
 
     subject_id, now = str(uuid.uuid4()), datetime.now(UTC)
     profile = Profile(subject_id=subject_id, email="ada@example.org", country="DE", created_at=now, updated_at=now)
-    composition.store().create_profile(profile, audit=AuditEntry(action="profile.created", actor="system", at=now))
+    wiring.shared.store().create_profile(profile, audit=AuditEntry(action="profile.created", actor="system", at=now))
     table = cloud.stack.physical_ids["SubjectsTable"]
     seeded = seed(table, subject_id)
     print(
@@ -158,7 +161,7 @@ def measure(cloud: Cloud, workdir: Path) -> dict[str, Any]:
         }
         result = child("export", worker_spec, env, workdir)
         assert result["failures"] == 0, result
-        stored = composition.request_store().get(subject_id, request.request_id)
+        stored = wiring.requests.request_store().get(subject_id, request.request_id)
         assert stored is not None, stored
         assert stored.export_key is not None, stored
         archive_bytes = s3.head_object(Bucket=bucket, Key=stored.export_key)["ContentLength"]

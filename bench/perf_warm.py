@@ -76,14 +76,16 @@ class Bench:
         self.secret = secret.encode()
 
     def pseudonym(self, subject_id: str) -> str:
-        from domain.audit import pseudonym_of
+        from domain.audit.model import pseudonym_of
 
         return pseudonym_of(self.secret, subject_id)
 
     def subject(self, consents: bool) -> str:
         """A subject as sign-up leaves it (profile and first audit record), with a consent decision if asked."""
-        import composition
-        from domain.audit import AuditEntry
+        import wiring.erasure
+        import wiring.requests
+        import wiring.shared
+        from domain.audit.model import AuditEntry
         from domain.profile import Profile
         from handlers import consent_api
 
@@ -96,7 +98,9 @@ class Bench:
             created_at=now,
             updated_at=now,
         )
-        composition.store().create_profile(profile, audit=AuditEntry(action="profile.created", actor="system", at=now))
+        wiring.shared.store().create_profile(
+            profile, audit=AuditEntry(action="profile.created", actor="system", at=now)
+        )
         if consents:
             event = OPERATIONS[1].event(subject_id)
             assert consent_api.lambda_handler(event, Context())["statusCode"] == 200
@@ -210,21 +214,9 @@ def main() -> dict[str, Any]:
 
 
 def _clear_caches() -> None:
-    import composition
-    from handlers import consent_api
+    import wiring
 
-    for factory in (
-        consent_api.settings,
-        consent_api.service,
-        consent_api.catalog,
-        composition.settings,
-        composition.clock,
-        composition.store,
-        composition.request_store,
-        composition.requests,
-        composition.erasure,
-    ):
-        factory.cache_clear()
+    wiring.reset()
 
 
 if __name__ == "__main__":

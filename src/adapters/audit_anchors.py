@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from adapters.aws import client
-from domain.audit import Anchor
+from domain.audit.model import Anchor
 
 _PREFIX = "anchors"
 _HEX64 = re.compile(r"[0-9a-f]{64}")

@@ -1,16 +1,15 @@
 """The audit table: append-only chains of records per subject pseudonym (put with a condition, never update)."""
 
-import random
 import re
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
-from adapters.aws import dynamodb
+from adapters.aws import dynamodb, query_items
 from adapters.dynamo_json import from_item, to_item
-from domain.audit import AuditEntry, AuditRecord, as_item_attributes, next_record, pseudonym_of
+from domain.audit.model import AuditEntry, AuditRecord, as_item_attributes, next_record, pseudonym_of
 from domain.errors import Contended
+from domain.retry import jittered_pause
 from domain.values import from_jsonable
 from observability import logger
 
@@ -91,21 +90,17 @@ class AuditLog:
                     return reasons
                 if reasons[-1:] != [CONDITION_FAILED] and "TransactionConflict" not in reasons:
                     raise
-            _jittered_pause(attempt)
+            jittered_pause(attempt)
         raise Contended("Other changes to this account kept committing first; nothing was changed, please retry.")
 
     def chain(self, pseudonym: str) -> list[AuditRecord]:
-        pages = (
-            dynamodb()
-            .get_paginator("query")
-            .paginate(
-                TableName=self.table,
-                KeyConditionExpression="pk = :pk",
-                ExpressionAttributeValues={":pk": {"S": _pk(pseudonym)}},
-                ConsistentRead=True,
-            )
+        items = query_items(
+            TableName=self.table,
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues={":pk": {"S": _pk(pseudonym)}},
+            ConsistentRead=True,
         )
-        return [_record(item) for page in pages for item in page.get("Items", [])]
+        return [_record(item) for item in items]
 
 
 Change = Literal["INSERT", "MODIFY", "REMOVE", "MALFORMED"]
@@ -154,11 +149,6 @@ def audit_write(stream_record: dict[str, Any]) -> AuditWrite | None:
     if not (subject and number >= 1 and _HASH.fullmatch(record_hash)) or (expires and not expires.isdigit()):
         return AuditWrite("MALFORMED", pseudonym, number)
     return AuditWrite("INSERT", pseudonym, number, record_hash, int(expires) if expires else None)
-
-
-def _jittered_pause(attempt: int) -> None:
-    # Full jitter: writers spread out instead of colliding again in lockstep (domain.consent.service does the same).
-    time.sleep(random.uniform(0, min(0.25, 0.01 * 2**attempt)))  # noqa: S311 - not for security
 
 
 def _record(item: dict[str, Any]) -> AuditRecord:

@@ -3,6 +3,7 @@
 boto3 reads AWS_ENDPOINT_URL, so the same code talks to moto's server in the local cloud.
 """
 
+from collections.abc import Iterator
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -42,6 +43,17 @@ def secrets_client_config() -> Config:
 def dynamodb() -> Any:
     # Untyped on purpose: the stubs' TypedDicts reject the plain dicts our key helpers build.
     return client("dynamodb")
+
+
+def query_pages(**query: Any) -> Iterator[dict[str, Any]]:
+    """Every page of a DynamoDB Query (its `Items`, `Count`...), one request per page: the one paged query."""
+    yield from dynamodb().get_paginator("query").paginate(**query)
+
+
+def query_items(**query: Any) -> Iterator[dict[str, Any]]:
+    """Every item a DynamoDB Query returns, page by page (memory holds one page)."""
+    for page in query_pages(**query):
+        yield from page.get("Items", [])
 
 
 def transact_write(items: list[dict[str, Any]]) -> bool:

@@ -11,25 +11,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from adapters.aws import client, dynamodb
+from domain.audit.model import StoredCertificate
+from domain.canonical import canonical_json
 
 SIGNING_ALGORITHM = "ECDSA_SHA_256"
 
 
-def canonical_json(body: dict[str, Any]) -> str:
-    """The message the purge signs: keys sorted, no whitespace (the purge's exact serialisation)."""
-    return json.dumps(body, sort_keys=True, separators=(",", ":"))
-
-
-@dataclass(frozen=True)
-class StoredCertificate:
-    certificate: dict[str, Any]  # the body exactly as stored and signed, never re-modelled
-    signed_message: str
-    signature: str | None
-    signing_key_id: str | None
-    signing_algorithm: str | None
-
-
-class CertificateStore:
+class DynamoCertificateStore:
     def __init__(self, audit_table: str) -> None:
         self.audit_table = audit_table
 

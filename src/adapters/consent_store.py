@@ -12,10 +12,10 @@ from collections.abc import Callable
 from typing import Any
 
 from adapters.audit_log import AuditLog
-from adapters.aws import dynamodb
+from adapters.aws import dynamodb, query_items
 from adapters.dynamo_json import from_item, to_item
 from adapters.keys import LIVE_PROFILE_CONDITION, PROFILE_SK, subject_pk
-from domain.audit import AuditEntry
+from domain.audit.model import AuditEntry
 from domain.consent.model import ConsentEvent, ConsentReceipt, ConsentState
 from domain.consent.ports import ConcurrentChange, HistoryPage, Owner, SubjectMissing, TokenSpent
 from domain.consent.rules import ConsentChange
@@ -202,17 +202,13 @@ class DynamoConsentStore:
         from adapters.partition import delete_keys
 
         pk = owner_pk(Owner("visitor", visitor_id))
-        pages = (
-            dynamodb()
-            .get_paginator("query")
-            .paginate(
-                TableName=self.table,
-                KeyConditionExpression="pk = :pk",
-                ExpressionAttributeValues={":pk": {"S": pk}},
-                ProjectionExpression="pk, sk",
-            )
+        items = query_items(
+            TableName=self.table,
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues={":pk": {"S": pk}},
+            ProjectionExpression="pk, sk",
         )
-        delete_keys(self.table, [item for page in pages for item in page.get("Items", [])])
+        delete_keys(self.table, list(items))
 
 
 def _encode_cursor(sort_key: str) -> str:

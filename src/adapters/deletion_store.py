@@ -9,9 +9,9 @@ from adapters.aws import dynamodb, transact_write
 from adapters.dynamo_json import from_item, to_item
 from adapters.keys import PROFILE_SK, subject_pk
 from adapters.outbox import outbox_put
-from domain.audit import AuditEntry
+from domain.audit.model import AuditEntry
 from domain.clock import epoch_seconds
-from domain.erasure import DeletionReason, SubjectStatus, purge_partition
+from domain.erasure.model import DeletionReason, SubjectStatus, purge_partition
 
 TOMBSTONE_SK = "TOMBSTONE"
 # The tombstone lets a still-valid credential get "purged" (410) instead of an empty, apparently active account: a
@@ -33,7 +33,7 @@ def _status_of(values: dict[str, Any]) -> SubjectStatus:
     )
 
 
-class DeletionStore:
+class DynamoDeletionStore:
     def __init__(self, table: str, audit: AuditLog) -> None:
         self.table = table
         self.audit = audit

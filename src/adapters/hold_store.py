@@ -7,9 +7,9 @@ from adapters.aws import transact_write
 from adapters.dynamo_json import from_item, to_item
 from adapters.keys import LIVE_PROFILE_CONDITION, PROFILE_SK, subject_pk
 from adapters.live_item import SubjectsTableStore
-from domain.audit import AuditEntry
+from domain.audit.model import AuditEntry
 from domain.clock import epoch_seconds
-from domain.holds import LegalHold
+from domain.erasure.model import LegalHold
 
 HOLD_PREFIX = "HOLD#"
 

@@ -14,7 +14,7 @@ from adapters.outbox import OUTBOX_TTL_SECONDS
 NOTICE = "SubjectInactive"
 
 
-class InactivityStore:
+class DynamoInactivityStore:
     def __init__(self, table: str, now_epoch: Callable[[], int]) -> None:
         self.table = table
         self._now_epoch = now_epoch

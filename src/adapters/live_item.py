@@ -4,7 +4,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from adapters.audit_log import AuditLog
-from adapters.aws import dynamodb
+from adapters.aws import dynamodb, query_items
 
 
 def live_item(table: str, pk: str, sk: str, now_epoch: int) -> dict[str, Any] | None:
@@ -34,18 +34,13 @@ class SubjectsTableStore:
     def _live_items(self, pk: str, prefix: str, *, consistent: bool = False) -> Iterator[dict[str, Any]]:
         """Every item of partition `pk` whose sort key starts with `prefix` (DynamoDB JSON), as if TTL deleted on
         time; one Query per page."""
-        pages = (
-            dynamodb()
-            .get_paginator("query")
-            .paginate(
-                TableName=self.table,
-                KeyConditionExpression="pk = :pk AND begins_with(sk, :prefix)",
-                ExpressionAttributeValues={":pk": {"S": pk}, ":prefix": {"S": prefix}},
-                ConsistentRead=consistent,
-            )
+        items = query_items(
+            TableName=self.table,
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :prefix)",
+            ExpressionAttributeValues={":pk": {"S": pk}, ":prefix": {"S": prefix}},
+            ConsistentRead=consistent,
         )
         now = self._now_epoch()
-        for page in pages:
-            for item in page.get("Items", []):
-                if int(item.get("expires_at", {}).get("N", now + 1)) > now:
-                    yield item
+        for item in items:
+            if int(item.get("expires_at", {}).get("N", now + 1)) > now:
+                yield item

@@ -5,7 +5,7 @@ about the message is logged: its address and its link are the parent's alone.
 """
 
 from adapters.aws import client
-from domain.parental_mail import ParentMail
+from domain.minors.mail import ParentMail
 
 
 class SesParentMailer:

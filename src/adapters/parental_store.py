@@ -12,17 +12,17 @@ does each audit record (a parent's decision is chained under `parental-request:<
 from collections import Counter
 from typing import Any
 
-from adapters.aws import dynamodb
+from adapters.aws import dynamodb, query_items
 from adapters.dynamo_json import from_item, to_item
 from adapters.keys import CHILD_PREFIX, PARENT_PREFIX, PARENTAL_REQUEST_SK, PROFILE_SK, subject_pk
 from adapters.live_item import SubjectsTableStore
 from adapters.outbox import outbox_put
 from adapters.parental_binding import BINDING_SK
-from domain.audit import AuditEntry
+from domain.audit.model import AuditEntry
 from domain.clock import epoch_seconds
 from domain.export import category_of, should_export
-from domain.parental import ApprovedRequest, ChildBinding, ChildLink, PendingRequest
-from domain.parental_service import (
+from domain.minors.model import ApprovedRequest, ChildBinding, ChildLink, PendingRequest
+from domain.minors.ports import (
     Audit,
     BindingMoved,
     ChainMoved,
@@ -76,23 +76,18 @@ class DynamoParentalStore(SubjectsTableStore):
 
     def collected(self, subject_id: str) -> dict[str, int]:
         """How many items of each category the subject's partition holds (keys only: no personal data read)."""
-        pages = (
-            dynamodb()
-            .get_paginator("query")
-            .paginate(
-                TableName=self.table,
-                KeyConditionExpression="pk = :pk",
-                ExpressionAttributeValues={":pk": {"S": subject_pk(subject_id)}},
-                ProjectionExpression="sk, expires_at",
-                ConsistentRead=True,
-            )
+        items = query_items(
+            TableName=self.table,
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues={":pk": {"S": subject_pk(subject_id)}},
+            ProjectionExpression="sk, expires_at",
+            ConsistentRead=True,
         )
         now, counts = self._now_epoch(), Counter[str]()
-        for page in pages:
-            for item in map(from_item, page.get("Items", [])):
-                expires = item.get("expires_at")
-                if should_export(item) and (expires is None or int(expires) > now):
-                    counts[category_of(item)] += 1
+        for item in map(from_item, items):
+            expires = item.get("expires_at")
+            if should_export(item) and (expires is None or int(expires) > now):
+                counts[category_of(item)] += 1
         return dict(sorted(counts.items()))
 
     # ------------------------------------------------------------------ writes

@@ -4,7 +4,7 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-from adapters.aws import dynamodb
+from adapters.aws import dynamodb, query_pages
 from adapters.keys import subject_pk
 
 _BATCH = 25  # BatchWriteItem's limit
@@ -12,8 +12,7 @@ _BATCH = 25  # BatchWriteItem's limit
 
 def subject_item_pages(table: str, subject_id: str) -> Iterator[list[dict[str, Any]]]:
     """Every item of the subject's partition, one Query page at a time (memory stays flat)."""
-    paginator = dynamodb().get_paginator("query")
-    pages = paginator.paginate(
+    pages = query_pages(
         TableName=table,
         KeyConditionExpression="pk = :pk",
         ExpressionAttributeValues={":pk": {"S": subject_pk(subject_id)}},

@@ -16,17 +16,18 @@ from datetime import UTC, datetime
 from typing import Any
 
 from adapters.audit_log import AuditLog
-from adapters.aws import client, dynamodb, transact_write
-from adapters.deletion_store import DeletionStore
+from adapters.aws import client, dynamodb, query_pages, transact_write
+from adapters.deletion_store import DynamoDeletionStore
 from adapters.dynamo_json import from_item, to_item
 from adapters.hold_store import HOLD_PREFIX
 from adapters.keys import CHILD_PREFIX, PARENT_PREFIX, PROFILE_SK, subject_pk
 from adapters.outbox import outbox_put
 from adapters.partition import delete_keys, subject_item_pages
 from adapters.s3_archive import delete_objects, list_keys
-from domain.audit import AuditEntry
+from domain.audit.model import AuditEntry
+from domain.canonical import canonical_json
 from domain.clock import epoch_seconds
-from domain.erasure import DeletionCertificate, HeldCategory, SubjectStatus, certificate_id, hold_until
+from domain.erasure.model import DeletionCertificate, HeldCategory, SubjectStatus, certificate_id, hold_until
 from domain.records import RecordCategories
 from domain.values import from_json, to_jsonable
 
@@ -77,7 +78,7 @@ class Purger:
         self.user_pool_id = user_pool_id
         self.categories = categories
         self.signer = signer
-        self.deletions = DeletionStore(table, audit)
+        self.deletions = DynamoDeletionStore(table, audit)
 
     def profile_status(self, subject_id: str) -> SubjectStatus | None:
         item = (
@@ -212,9 +213,7 @@ class Purger:
 
     def _certify(self, subject_id: str, certificate: DeletionCertificate, now: datetime) -> DeletionCertificate:
         body = to_jsonable(certificate)
-        signature = (
-            self.signer(json.dumps(body, sort_keys=True, separators=(",", ":")).encode()) if self.signer else None
-        )
+        signature = self.signer(canonical_json(body).encode()) if self.signer else None
         item = {
             "pk": f"CERT#{certificate.certificate_id}",
             "sk": "CERTIFICATE",
@@ -269,22 +268,18 @@ class Purger:
 
     def _left_behind(self, subject_id: str) -> int:
         """How many items of the partition are neither kept (requests), nor the profile, nor the tombstone."""
-        pages = (
-            dynamodb()
-            .get_paginator("query")
-            .paginate(
-                TableName=self.table,
-                KeyConditionExpression="pk = :pk",
-                FilterExpression="NOT begins_with(sk, :kept) AND sk <> :profile AND sk <> :tombstone",
-                ExpressionAttributeValues={
-                    ":pk": {"S": subject_pk(subject_id)},
-                    ":kept": {"S": KEPT_PREFIXES[0]},
-                    ":profile": {"S": PROFILE_SK},
-                    ":tombstone": {"S": SKIP_PREFIXES[0]},
-                },
-                Select="COUNT",
-                ConsistentRead=True,
-            )
+        pages = query_pages(
+            TableName=self.table,
+            KeyConditionExpression="pk = :pk",
+            FilterExpression="NOT begins_with(sk, :kept) AND sk <> :profile AND sk <> :tombstone",
+            ExpressionAttributeValues={
+                ":pk": {"S": subject_pk(subject_id)},
+                ":kept": {"S": KEPT_PREFIXES[0]},
+                ":profile": {"S": PROFILE_SK},
+                ":tombstone": {"S": SKIP_PREFIXES[0]},
+            },
+            Select="COUNT",
+            ConsistentRead=True,
         )
         return sum(int(page.get("Count", 0)) for page in pages)
 

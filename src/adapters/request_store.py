@@ -16,7 +16,7 @@ from adapters.dynamo_json import to_item
 from adapters.keys import subject_pk
 from adapters.live_item import SubjectsTableStore
 from adapters.outbox import outbox_put
-from domain.audit import AuditEntry
+from domain.audit.model import AuditEntry
 from domain.errors import InvalidRequest
 from domain.requests.model import DataRequest
 from domain.requests.ports import ConcurrentUpdate

@@ -8,11 +8,17 @@ again; a record handled twice publishes an event with the same `event_id` (consu
 """
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from adapters.aws import client
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.batch import BatchProcessor
+    from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
+    from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
+    from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 MAX_PAGES = 100  # GetRecords may answer empty pages along an open shard; a batch never spans this many
 
@@ -77,3 +83,30 @@ def _as_delivered(record: dict[str, Any], stream_arn: str) -> dict[str, Any]:
     if identity := record.get("userIdentity"):
         delivered["userIdentity"] = {"type": identity.get("Type"), "principalId": identity.get("PrincipalId")}
     return delivered
+
+
+def process_stream_or_replay(
+    event: dict[str, Any],
+    context: Any,
+    handle_record: "Callable[[DynamoDBRecord], None]",
+    *,
+    processor: "BatchProcessor",
+    retry_processor: "BatchProcessor",
+) -> "PartialItemFailureResponse":
+    """A stream function's entry, one for every stream function: the records of the stream (`processor`), or, for an
+    invocation from its on-failure queue (`retry_processor`), every record of each batch the mapping gave up on, read
+    back from the stream and handled again by the same `handle_record`. Failures are reported record by record, so a
+    retry repeats only them."""
+    from aws_lambda_powertools.utilities.batch import process_partial_response
+    from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
+
+    if not from_queue(event):
+        return process_partial_response(event=event, record_handler=handle_record, processor=processor, context=context)
+
+    def handle_given_up_batch(record: "SQSRecord") -> None:
+        for discarded in given_up_records(record.body):
+            handle_record(DynamoDBRecord(discarded))
+
+    return process_partial_response(
+        event=event, record_handler=handle_given_up_batch, processor=retry_processor, context=context
+    )

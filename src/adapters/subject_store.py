@@ -10,7 +10,7 @@ from adapters.dynamo_json import from_item, to_item
 from adapters.keys import PROFILE_SK, subject_pk
 from adapters.live_item import SubjectsTableStore
 from adapters.outbox import outbox_put
-from domain.audit import AuditEntry
+from domain.audit.model import AuditEntry
 from domain.errors import NotFound
 from domain.profile import Profile
 from domain.values import from_jsonable, to_jsonable

@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from adapters.aws import dynamodb
+from adapters.aws import dynamodb, query_items
 
 
 class SweepCheckpoint:
@@ -28,18 +28,14 @@ class SweepCheckpoint:
 
 def index_members(table: str, index: str, key_name: str, partition: str) -> list[str]:
     """The sort keys (subject ids) in one partition of a sparse, keys-only index, page by page."""
-    pages = (
-        dynamodb()
-        .get_paginator("query")
-        .paginate(
-            TableName=table,
-            IndexName=index,
-            KeyConditionExpression=f"{key_name} = :partition",
-            ExpressionAttributeValues={":partition": {"S": partition}},
-        )
+    items = query_items(
+        TableName=table,
+        IndexName=index,
+        KeyConditionExpression=f"{key_name} = :partition",
+        ExpressionAttributeValues={":partition": {"S": partition}},
     )
     sort_key = key_name.replace("_pk", "_sk")
-    return [item[sort_key]["S"] for page in pages for item in page.get("Items", [])]
+    return [item[sort_key]["S"] for item in items]
 
 
 def send_batches(queue_url: str, bodies: list[str]) -> None:

@@ -12,9 +12,9 @@ from adapters.aws import client, transact_write
 from adapters.dynamo_json import to_item
 from adapters.keys import PROFILE_SK, subject_pk
 from adapters.outbox import outbox_put
-from domain.audit import AuditEntry
+from domain.audit.model import AuditEntry
 from domain.clock import epoch_seconds
-from domain.erasure import DeletionReason, purge_partition
+from domain.erasure.model import DeletionReason, purge_partition
 
 
 class UnderagePurge:

@@ -32,7 +32,7 @@ def unavailable_response(event: dict[str, Any]) -> dict[str, Any] | None:
     ).get("sub")
     if not subject_id:
         return None  # the route itself answers 401
-    from composition import erasure
+    from wiring.erasure import erasure
 
     try:
         erasure().ensure_available(str(subject_id))

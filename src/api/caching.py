@@ -4,7 +4,8 @@ with no body to validate (powertools' response validation would refuse an empty 
 
 import hashlib
 
-from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
+from aws_lambda_powertools.event_handler import Response, content_types
+from aws_lambda_powertools.event_handler.api_gateway import APIGatewayHttpResolver, Router
 from pydantic import BaseModel
 
 # Kept five minutes, then served stale for a day while revalidated in the background: a deploy is seen within
@@ -20,8 +21,11 @@ class NotModified(Exception):
         self.etag, self.headers = etag, headers
 
 
-def strong_etag(body: BaseModel) -> str:
-    return '"' + hashlib.sha256(body.model_dump_json().encode("utf-8")).hexdigest()[:32] + '"'
+def strong_etag(body: BaseModel, variant: str = "") -> str:
+    """A digest of the variant (the language) and exactly the bytes served: no cache can answer one variant's
+    revalidation with another's copy, even where their bytes happen to be the same."""
+    digest = hashlib.sha256(f"{variant}\n{body.model_dump_json()}".encode())
+    return '"' + digest.hexdigest()[:32] + '"'
 
 
 def etag_matches(if_none_match: str, etag: str) -> bool:
@@ -30,18 +34,22 @@ def etag_matches(if_none_match: str, etag: str) -> bool:
     return "*" in tags or etag in tags
 
 
-def public_answer[M: BaseModel](
-    body: M, if_none_match: str | None, headers: dict[str, str] | None = None
-) -> Response[M]:
-    """200 with the body, its ETag and the public caching rules; NotModified (304) if the client holds it."""
-    etag = strong_etag(body)
-    all_headers = {"ETag": etag, "Cache-Control": PUBLIC_CACHE_CONTROL, **(headers or {})}
+def public_answer[M: BaseModel](body: M, if_none_match: str | None, language: str) -> Response[M]:
+    """200 with the body in `language`, its ETag and the public caching rules; NotModified (304) if the client
+    holds it. Each language is its own representation (Content-Language, Vary: Accept-Language)."""
+    etag = strong_etag(body, language)
+    all_headers = {
+        "ETag": etag,
+        "Cache-Control": PUBLIC_CACHE_CONTROL,
+        "Content-Language": language,
+        "Vary": "Accept-Language",
+    }
     if if_none_match is not None and etag_matches(if_none_match, etag):
         raise NotModified(etag, all_headers)
     return Response(status_code=200, content_type=content_types.APPLICATION_JSON, body=body, headers=all_headers)
 
 
-def register_not_modified(app: APIGatewayHttpResolver) -> None:
+def register_not_modified(app: APIGatewayHttpResolver | Router) -> None:
     @app.exception_handler(NotModified)
     def not_modified(error: NotModified) -> Response[None]:
         return Response(status_code=304, headers=error.headers)

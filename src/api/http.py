@@ -7,6 +7,7 @@ from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
+from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from api.availability import unavailable_response
@@ -43,6 +44,11 @@ def __getattr__(name: str) -> Any:
         globals()[name] = schemes
         return schemes
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def build_router() -> APIGatewayHttpRouter:
+    """The routes of one context (api/routes/), included by its function's resolver."""
+    return APIGatewayHttpRouter()  # type: ignore[no-untyped-call]  # powertools leaves its __init__ unannotated
 
 
 def build_app(**options: Any) -> APIGatewayHttpResolver:

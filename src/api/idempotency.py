@@ -4,13 +4,10 @@ Imported only when a request carries the header, so the common path pays nothing
 """
 
 import math
-import os
 from collections.abc import Callable
-from functools import cache
 from typing import Any
 
 from aws_lambda_powertools.utilities.idempotency import (
-    DynamoDBPersistenceLayer,
     IdempotencyConfig,
     idempotent_function,
 )
@@ -19,13 +16,9 @@ from aws_lambda_powertools.utilities.idempotency.serialization.pydantic import P
 from pydantic import BaseModel
 
 from api.errors import KeyInProgress
+from wiring.shared import idempotency_store
 
 KEY_LIFETIME_SECONDS = 24 * 3600
-
-
-@cache
-def _persistence() -> DynamoDBPersistenceLayer:
-    return DynamoDBPersistenceLayer(table_name=os.environ["IDEMPOTENCY_TABLE"])
 
 
 def once(
@@ -37,7 +30,7 @@ def once(
 
     @idempotent_function(
         data_keyword_argument="key",
-        persistence_store=_persistence(),
+        persistence_store=idempotency_store(),
         config=config,
         output_serializer=PydanticSerializer(output),
         key_prefix=name,

@@ -7,9 +7,9 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from api.subject_schemas import ProfileOut
 from domain.countries import ISO_COUNTRIES
-from domain.minors import normalize_country
-from domain.parental import CHILD_REFERENCE_PATTERN, SUBJECT_ID_PATTERN, Decision
-from domain.parental_mail import Language
+from domain.minors.mail import Language
+from domain.minors.model import CHILD_REFERENCE_PATTERN, SUBJECT_ID_PATTERN, Decision
+from domain.minors.rules import normalize_country
 from domain.profile import EMAIL_PATTERN
 from domain.requests.model import ExportFormat
 

@@ -18,6 +18,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
+from domain.canonical import canonical_json
+
 # Tokens travel in URLs (e-mailed links): mail clients and proxies truncate or reject very long ones.
 MAX_TOKEN_LENGTH: Final = 2048
 _BASE64URL = re.compile(r"[A-Za-z0-9_-]+")
@@ -50,7 +52,7 @@ def encode_signed(keys: Keys, payload: Mapping[str, Any], *, typ: str) -> str:
     _require_secret(secret)
     if not typ or "typ" in payload:
         raise ValueError("a token's type is given as `typ`, and only there")
-    payload_bytes = json.dumps({**payload, "typ": typ}, separators=(",", ":"), sort_keys=True).encode("utf-8")
+    payload_bytes = canonical_json({**payload, "typ": typ}).encode("utf-8")
     return f"{_encode(payload_bytes)}.{_encode(_sign(secret, payload_bytes))}"
 
 

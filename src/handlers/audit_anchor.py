@@ -11,20 +11,20 @@ from typing import Any
 
 from aws_lambda_powertools import Metrics
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from adapters.audit_log import audit_write
-from adapters.stream_batches import from_queue, given_up_records
+from adapters.stream_batches import process_stream_or_replay
 from observability import logger
-from trust_composition import audit_anchors
+from wiring.audit import audit_anchors
+
+metrics = Metrics()
 
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 retry_processor = BatchProcessor(event_type=EventType.SQS)
-metrics = Metrics()
 
 
 def handle_record(record: DynamoDBRecord) -> None:
@@ -45,16 +45,7 @@ def handle_record(record: DynamoDBRecord) -> None:
     )
 
 
-def handle_given_up_batch(record: SQSRecord) -> None:
-    for discarded in given_up_records(record.body):
-        handle_record(DynamoDBRecord(discarded))
-
-
 @metrics.log_metrics
 @logger.inject_lambda_context(clear_state=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
-    if from_queue(event):
-        return process_partial_response(
-            event=event, record_handler=handle_given_up_batch, processor=retry_processor, context=context
-        )
-    return process_partial_response(event=event, record_handler=handle_record, processor=processor, context=context)
+    return process_stream_or_replay(event, context, handle_record, processor=processor, retry_processor=retry_processor)

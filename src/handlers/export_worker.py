@@ -1,10 +1,8 @@
 """Export worker: builds the archive a data-subject access or portability request asks for (GDPR Art. 15, 20).
 
 An EventBridge rule sends DataSubjectRequestReceived events of type access/portability to the ExportQueue; each
-message is one request. The subject's partition is read page by page and streamed into one ZIP uploaded to
-`exports/<subject>/<request>.zip` with SSE-KMS (see domain.export for the layout), then the request records the
-archive. Memory stays flat: one page of items, one upload part; CSV tables are spooled through a compressed
-temporary file, so data.json and the CSVs come from the same read of the partition.
+message is one request. The archive (adapters/export_archive.py, streamed: memory stays flat) is uploaded to
+`exports/<subject>/<request>.zip` with SSE-KMS, then the request records it.
 
 Idempotent: a request that is closed or already has its archive is skipped, and the key is fixed per request, so
 a redelivered message never makes a second export. A failure is retried by SQS; on the last receive the request
@@ -12,68 +10,27 @@ is marked failed (reason: the exception's class name only) and any archive it up
 message goes to the dead-letter queue.
 """
 
-import gzip
-import itertools
 import json
-import tempfile
-import uuid
-from collections.abc import Iterator
-from contextlib import ExitStack
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from functools import cache
-from typing import IO, Any
+from typing import Any
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from adapters.audit_log import AuditLog
-from adapters.clock import SystemClock
-from adapters.deletion_store import DeletionStore
-from adapters.dynamo_json import from_item
-from adapters.partition import subject_item_pages
-from adapters.request_store import DynamoRequestStore
+from adapters.export_archive import archive_key, write_archive
 from adapters.s3_archive import MultipartUploadWriter, delete_object
-from adapters.secrets import secret_bytes
-from adapters.subject_store import DynamoSubjectStore
 from adapters.zip_archive import ZipArchiveWriter
-from config import Settings, setting
-from domain.clock import epoch_seconds
-from domain.export import (
-    DATA_FILE,
-    MANIFEST_FILE,
-    README_FILE,
-    README_TEXT,
-    DataJsonWriter,
-    FileDigest,
-    Manifest,
-    category_of,
-    csv_file_name,
-    csv_rows,
-    is_expired,
-    public_view,
-    should_export,
-    to_json,
-    write_csv,
-)
-from domain.requests.model import DataRequest
-from domain.requests.service import RequestService
 from observability import logger
+from wiring.erasure import deletions
+from wiring.requests import export_settings, request_store, requests
+from wiring.shared import clock
 
 processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 DETAIL_TYPE = "DataSubjectRequestReceived"
 EXPORT_TYPES = frozenset({"access", "portability"})
 MAX_RECEIVES = 5  # the ExportQueue's RedrivePolicy maxReceiveCount in template.yaml
-
-
-class ExportSettings(Settings):
-    exports_bucket: str
-    export_kms_key_id: str
-    export_expiry_days: int
-    request_retention_days: int
-    connected_systems: list[str] = setting(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -93,129 +50,9 @@ class RequestReceived:
         return cls(request_id=detail["request_id"], subject_id=detail["subject_id"], type=str(detail.get("type")))
 
 
-@cache
-def settings() -> ExportSettings:
-    return ExportSettings.from_env()
-
-
-@cache
-def clock() -> SystemClock:
-    return SystemClock()
-
-
-@cache
-def store() -> DynamoSubjectStore:
-    config, now = settings(), clock()
-    audit = AuditLog(config.audit_table, lambda: secret_bytes(config.pseudonym_secret_arn))
-    return DynamoSubjectStore(config.subjects_table, audit, lambda: epoch_seconds(now.now()))
-
-
-@cache
-def request_store() -> DynamoRequestStore:
-    return DynamoRequestStore(store().table, store().audit, lambda: epoch_seconds(clock().now()))
-
-
-@cache
-def deletions() -> DeletionStore:
-    return DeletionStore(settings().subjects_table, store().audit)
-
-
 def subject_gone(subject_id: str) -> bool:
     """Purged, or due (the purge may be deleting the partition and the exports now): one BatchGetItem."""
     return deletions().status(subject_id).gone_at(clock().now())
-
-
-@cache
-def service() -> RequestService:
-    config = settings()
-    return RequestService(
-        request_store(),
-        clock(),
-        profiles=store(),
-        new_id=lambda: uuid.uuid4().hex,
-        retention=timedelta(days=config.request_retention_days),
-        export_lifetime=timedelta(days=config.export_expiry_days),
-        systems=config.connected_systems,
-    )
-
-
-def archive_key(request: DataRequest) -> str:
-    return f"exports/{request.subject_id}/{request.request_id}.zip"
-
-
-# ---------------------------------------------------------------------------------------------------- reading
-
-
-def subject_items(subject_id: str, now_epoch: int) -> Iterator[tuple[str, dict[str, Any]]]:
-    """(category, public view) of every live, exportable item, in sort-key order (so grouped by category)."""
-    for page in subject_item_pages(settings().subjects_table, subject_id):
-        for raw in page:
-            item = from_item(raw)
-            if not is_expired(item, now_epoch) and should_export(item):
-                yield category_of(item), public_view(item)
-
-
-class CsvSpool:
-    """The exported items as gzipped JSON lines in a temporary file, plus each category's columns (CSV needs its
-    header first, and only one archive member can be open at a time)."""
-
-    def __init__(self) -> None:
-        self._file: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115 - closed by close()
-        self._lines = gzip.GzipFile(fileobj=self._file, mode="wb")
-        self.headers: dict[str, dict[str, None]] = {}
-
-    def add(self, category: str, view: dict[str, Any]) -> None:
-        self.headers.setdefault(category, {}).update(dict.fromkeys(view))
-        self._lines.write(to_json([category, view]).encode("utf-8") + b"\n")
-
-    def categories(self) -> Iterator[tuple[str, Iterator[dict[str, Any]]]]:
-        """Each category with its items, in the order added; consume one before asking for the next."""
-        self._lines.close()
-        self._file.seek(0)
-        with gzip.GzipFile(fileobj=self._file, mode="rb") as lines:
-            rows = (json.loads(line) for line in lines)
-            for category, group in itertools.groupby(rows, key=lambda row: str(row[0])):
-                yield category, (row[1] for row in group)
-
-    def close(self) -> None:
-        self._lines.close()
-        self._file.close()
-
-    def __enter__(self) -> "CsvSpool":
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
-
-
-# ---------------------------------------------------------------------------------------------------- writing
-
-
-def write_archive(archive: ZipArchiveWriter, request: DataRequest, generated_at: datetime) -> dict[str, int]:
-    """Every member of the export; returns the item count per category."""
-    with ExitStack() as stack:
-        spool = stack.enter_context(CsvSpool()) if request.format == "csv" else None
-        with archive.open_member(DATA_FILE) as member:
-            data = DataJsonWriter(member, subject_id=request.subject_id, generated_at=generated_at)
-            for category, view in subject_items(request.subject_id, epoch_seconds(generated_at)):
-                data.add(category, view)
-                if spool is not None:
-                    spool.add(category, view)
-            data.close()
-        if spool is not None:
-            for category, views in spool.categories():
-                with archive.open_member(csv_file_name(category)) as member:
-                    write_csv(member, csv_rows(views, list(spool.headers[category])))
-    archive.write_text(README_FILE, README_TEXT)
-    manifest = Manifest(
-        generated_at=generated_at,
-        request_id=request.request_id,
-        format=request.format,
-        counts=data.counts,
-        files={name: FileDigest(sha256=digest.sha256, bytes=digest.size) for name, digest in archive.members.items()},
-    )
-    archive.write_text(MANIFEST_FILE, manifest.to_json())
-    return data.counts
 
 
 def export(subject_id: str, request_id: str) -> None:
@@ -223,31 +60,31 @@ def export(subject_id: str, request_id: str) -> None:
     if request is not None and request.is_export and request.status == "rejected":
         # Rejected (by the subject's purge, or an operator) while an attempt was uploading: no archive may stand
         # for it. The attempt deletes its own after the rejection; this redelivery finishes that if it failed.
-        delete_object(settings().exports_bucket, archive_key(request))
+        delete_object(export_settings().exports_bucket, archive_key(request))
         logger.info("export skipped: request rejected", extra={"request_id": request_id})
         return
     if request is None or not request.is_open or not request.is_export or request.export_key is not None:
         logger.info("export skipped: request missing, closed or already exported", extra={"request_id": request_id})
         return
     if subject_gone(subject_id):
-        service().purged_meanwhile(request)
+        requests().purged_meanwhile(request)
         logger.info("export skipped: subject purged", extra={"request_id": request_id})
         return
-    request = service().start_export(request)
-    config, generated_at, key = settings(), clock().now(), archive_key(request)
+    request = requests().start_export(request)
+    config, generated_at, key = export_settings(), clock().now(), archive_key(request)
     with (
         MultipartUploadWriter(config.exports_bucket, key, kms_key_id=config.export_kms_key_id) as upload,
         ZipArchiveWriter(upload) as archive,
     ):
-        counts = write_archive(archive, request, generated_at)
+        counts = write_archive(archive, request, generated_at, config.subjects_table)
     if subject_gone(subject_id):
         # The purge started during the upload, and may have listed the exports before this one landed: the archive
         # would outlive it. The request closes first (audited), then the archive goes (a redelivery retries that).
-        service().purged_meanwhile(request)
+        requests().purged_meanwhile(request)
         delete_object(config.exports_bucket, key)
         logger.info("export discarded: subject purged during the upload", extra={"request_id": request_id})
         return
-    service().export_ready(request, key=key, sha256=upload.hexdigest(), counts=counts)
+    requests().export_ready(request, key=key, sha256=upload.hexdigest(), counts=counts)
     logger.info("export ready", extra={"request_id": request_id, "bytes": upload.bytes_written, "counts": counts})
 
 
@@ -263,11 +100,11 @@ def mark_failed(subject_id: str, request_id: str, reason: str) -> None:
     if request is None or not request.is_open or request.export_key is not None:
         return  # closed or completed meanwhile: its archive, if any, is the one it stands for
     try:
-        delete_object(settings().exports_bucket, archive_key(request))
+        delete_object(export_settings().exports_bucket, archive_key(request))
     except Exception:  # noqa: BLE001 - the bucket's lifecycle rule expires a leftover archive
         logger.exception("could not delete the failed export's archive", extra={"request_id": request_id})
     try:
-        service().export_failed(request, reason)
+        requests().export_failed(request, reason)
     except Exception:  # noqa: BLE001 - logged; the caller re-raises the error that matters
         logger.exception("could not mark the request failed", extra={"request_id": request_id})
 

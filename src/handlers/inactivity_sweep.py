@@ -6,30 +6,19 @@ nears its timeout stops cleanly and the next one resumes."""
 
 import json
 from datetime import date, timedelta
-from functools import cache
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from adapters.sweep_state import SweepCheckpoint, index_members, send_batches
-from composition import clock
-from config import Settings, setting
+from adapters.sweep_state import index_members, send_batches
 from domain.activity import day_partitions
 from observability import logger
+from wiring.erasure import checkpoint, inactivity_sweep_settings
+from wiring.shared import clock
 
 SWEEP = "inactivity"
 INDEX = "ActivityByDay"
 RESERVE_MS = 30_000  # stop starting new days when less than this is left: a day never ends half-done
-
-
-class InactivitySweepSettings(Settings):
-    inactivity_days: int = setting(minimum=1)
-    inactivity_queue_url: str
-
-
-@cache
-def settings() -> InactivitySweepSettings:
-    return InactivitySweepSettings.from_env()
 
 
 def first_day(checkpoint: date | None, cutoff: date) -> date:
@@ -38,16 +27,16 @@ def first_day(checkpoint: date | None, cutoff: date) -> date:
 
 
 def subjects_last_active_on(day: date) -> list[str]:
-    table = settings().subjects_table
+    table = inactivity_sweep_settings().subjects_table
     return [subject for p in day_partitions(day) for subject in index_members(table, INDEX, "active_pk", p)]
 
 
 @logger.inject_lambda_context(clear_state=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    config = settings()
+    config = inactivity_sweep_settings()
     cutoff = clock().now().date() - timedelta(days=config.inactivity_days)
-    checkpoint = SweepCheckpoint(config.subjects_table, SWEEP)
-    day = first_day(checkpoint.last_day(), cutoff)
+    sweep = checkpoint(SWEEP)
+    day = first_day(sweep.last_day(), cutoff)
     queued, days, finished = 0, 0, True
     while day <= cutoff:
         if context.get_remaining_time_in_millis() < RESERVE_MS:
@@ -56,7 +45,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         subjects = subjects_last_active_on(day)
         bodies = [json.dumps({"subject_id": s, "inactive_since": day.isoformat()}) for s in subjects]
         send_batches(config.inactivity_queue_url, bodies)
-        checkpoint.advance(day)
+        sweep.advance(day)
         queued, days = queued + len(subjects), days + 1
         day += timedelta(days=1)
     summary = {"queued": queued, "days": days, "cutoff": cutoff.isoformat(), "finished": finished}

@@ -11,7 +11,6 @@ scheduling. Failed records are reported individually, so a retry repeats only th
 import json
 from dataclasses import dataclass
 from datetime import date, timedelta
-from functools import cache
 from typing import Any
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
@@ -19,19 +18,14 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from adapters.inactivity_store import InactivityStore
-from composition import clock, erasure, requests
-from config import Settings, setting
-from domain.clock import epoch_seconds
-from domain.erasure import SubjectStatus, SubjectUnavailable
+import adapters.inactivity_store  # noqa: F401 - at init, with boto3: every message needs it (Lambda's init runs at full CPU)
+from domain.erasure.model import SubjectStatus, SubjectUnavailable
 from domain.errors import NotFound
 from observability import logger
+from wiring.erasure import erasure, inactivity, inactivity_settings
+from wiring.requests import requests
 
 processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
-
-
-class InactivityWorkerSettings(Settings):
-    inactivity_grace_days: int = setting(minimum=1)
 
 
 @dataclass(frozen=True)
@@ -51,16 +45,6 @@ class InactiveSubject:
         return cls(subject_id=subject_id, inactive_since=date.fromisoformat(str(message.get("inactive_since"))))
 
 
-@cache
-def settings() -> InactivityWorkerSettings:
-    return InactivityWorkerSettings.from_env()
-
-
-@cache
-def inactivity() -> InactivityStore:
-    return InactivityStore(settings().subjects_table, lambda: epoch_seconds(clock().now()))
-
-
 def export_made_since(subject_id: str, last_active: date) -> bool:
     """A system export was already requested in this stretch of inactivity (an earlier attempt at this message)."""
     return any(
@@ -72,7 +56,7 @@ def export_made_since(subject_id: str, last_active: date) -> bool:
 def schedule_removal(subject_id: str, last_active: date) -> SubjectStatus:
     if not export_made_since(subject_id, last_active):
         requests().submit(subject_id, "access", origin="system")
-    grace = timedelta(days=settings().inactivity_grace_days)
+    grace = timedelta(days=inactivity_settings().inactivity_grace_days)
     return erasure().schedule_deletion(subject_id, "inactivity", actor="system", grace=grace)
 
 

@@ -9,8 +9,9 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from adapters.publisher import publish
-from composition import requests, settings
 from observability import logger
+from wiring.requests import requests
+from wiring.shared import settings
 
 metrics = Metrics()
 

@@ -9,29 +9,23 @@ ParentalExpiryRetryQueue, read back from the stream; consumers drop duplicates b
 """
 
 import hashlib
-from functools import cache
 from typing import Any
 
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord, DynamoDBRecordEventName
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from adapters.keys import PARENTAL_REQUEST_SK
 from adapters.publisher import publish
-from adapters.stream_batches import from_queue, given_up_records
-from config import Settings
+from adapters.stream_batches import process_stream_or_replay
 from observability import logger
+from wiring.shared import settings
+
+TTL_PRINCIPAL = "dynamodb.amazonaws.com"
 
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 retry_processor = BatchProcessor(event_type=EventType.SQS)
-TTL_PRINCIPAL = "dynamodb.amazonaws.com"
-
-
-@cache
-def settings() -> Settings:
-    return Settings.from_env()
 
 
 def is_expired_request(record: DynamoDBRecord) -> bool:
@@ -57,15 +51,6 @@ def handle_record(record: DynamoDBRecord) -> None:
     logger.info("parental consent request expired", extra={"request_id": request_id})
 
 
-def handle_given_up_batch(record: SQSRecord) -> None:
-    for discarded in given_up_records(record.body):
-        handle_record(DynamoDBRecord(discarded))  # the filter's own checks run here again: only TTL expiries publish
-
-
 @logger.inject_lambda_context(clear_state=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
-    if from_queue(event):
-        return process_partial_response(
-            event=event, record_handler=handle_given_up_batch, processor=retry_processor, context=context
-        )
-    return process_partial_response(event=event, record_handler=handle_record, processor=processor, context=context)
+    return process_stream_or_replay(event, context, handle_record, processor=processor, retry_processor=retry_processor)

@@ -2,47 +2,34 @@
 
 A child's sign-up that waits for a parent names the consent request in its client metadata
 (`parental_request_id`): the account is then bound to that request, the only account the request may link
-(domain.parental.check_bound_child). Only a sign-up binds: a password reset (`PostConfirmation_ConfirmForgotPassword`)
+(domain.minors.model.check_bound_child). Only a sign-up binds: a password reset (`PostConfirmation_ConfirmForgotPassword`)
 of an existing account never does.
 """
 
 import re
 from dataclasses import asdict
 from datetime import date
-from functools import cache
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from adapters.audit_log import AuditLog
-from adapters.clock import SystemClock
 from adapters.parental_binding import bind_child
-from adapters.secrets import secret_bytes
-from adapters.subject_store import DynamoSubjectStore
-from config import Settings
 from domain.activity import activity_keys
-from domain.audit import AuditEntry
-from domain.clock import epoch_seconds
+from domain.audit.model import AuditEntry
 from domain.profile import new_profile
 from observability import logger
+from wiring.shared import clock, settings, store
 
 SIGN_UP = "PostConfirmation_ConfirmSignUp"
 PARENTAL_REQUEST_KEY = "parental_request_id"
-_REQUEST_ID = re.compile(r"^[0-9a-f]{32}$")  # domain.parental.REQUEST_ID_PATTERN, without importing pydantic here
-
-
-@cache
-def store() -> DynamoSubjectStore:
-    config, clock = Settings.from_env(), SystemClock()
-    audit = AuditLog(config.audit_table, lambda: secret_bytes(config.pseudonym_secret_arn))
-    return DynamoSubjectStore(config.subjects_table, audit, lambda: epoch_seconds(clock.now()))
+_REQUEST_ID = re.compile(r"^[0-9a-f]{32}$")  # domain.minors.model.REQUEST_ID_PATTERN, without importing pydantic here
 
 
 @logger.inject_lambda_context(clear_state=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     attributes: dict[str, str] = event["request"]["userAttributes"]
     subject_id = attributes["sub"]
-    now = SystemClock().now()
+    now = clock().now()
     profile = new_profile(subject_id, attributes, now)
     audit = AuditEntry(
         action="profile.created",
@@ -60,6 +47,6 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     request_id = (event["request"].get("clientMetadata") or {}).get(PARENTAL_REQUEST_KEY)
     if event.get("triggerSource") == SIGN_UP and isinstance(request_id, str) and _REQUEST_ID.match(request_id):
         # Also on a retried trigger (the profile existed): the binding may be what failed. It binds once.
-        bound = bind_child(Settings.from_env().subjects_table, subject_id, request_id, now)
+        bound = bind_child(settings().subjects_table, subject_id, request_id, now)
         logger.info("sign-up bound to a parental consent request" if bound else "sign-up bound to another request")
     return event  # Cognito expects the event back

@@ -5,34 +5,24 @@ subject due later today is not missed."""
 
 import json
 from datetime import timedelta
-from functools import cache
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from adapters.sweep_state import SweepCheckpoint, index_members, send_batches
-from composition import clock
-from config import Settings
-from domain.erasure import purge_partitions
+from adapters.sweep_state import index_members, send_batches
+from domain.erasure.model import purge_partitions
 from observability import logger
+from wiring.erasure import checkpoint, purge_queue_settings
+from wiring.shared import clock
 
 FIRST_RUN_LOOKBACK_DAYS = 7
 
 
-class PurgeSweepSettings(Settings):
-    purge_queue_url: str
-
-
-@cache
-def settings() -> PurgeSweepSettings:
-    return PurgeSweepSettings.from_env()
-
-
 @logger.inject_lambda_context(clear_state=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    config, today = settings(), clock().now().date()
-    checkpoint = SweepCheckpoint(config.subjects_table, "purge")
-    day = (checkpoint.last_day() or today - timedelta(days=FIRST_RUN_LOOKBACK_DAYS)) + timedelta(days=1)
+    config, today = purge_queue_settings(), clock().now().date()
+    sweep = checkpoint("purge")
+    day = (sweep.last_day() or today - timedelta(days=FIRST_RUN_LOOKBACK_DAYS)) + timedelta(days=1)
     queued = 0
     while day <= today:
         subjects = [
@@ -41,7 +31,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         send_batches(config.purge_queue_url, [json.dumps({"subject_id": s}) for s in subjects])
         queued += len(subjects)
         if day < today:
-            checkpoint.advance(day)
+            sweep.advance(day)
         day += timedelta(days=1)
     logger.info("purge sweep done", extra={"queued": queued})
     return {"queued": queued}

@@ -12,7 +12,6 @@ from the stream, which keeps it 24 hours, and purged as if delivered again.
 """
 
 import json
-from functools import cache
 from typing import Any
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
@@ -22,42 +21,16 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from adapters.keys import profile_owner
-from adapters.purger import Purger
 from adapters.stream_batches import discarded_records, from_queue
-from composition import clock, requests, store
-from config import Settings
-from domain.erasure import SubjectStatus
-from domain.records import load_categories
+from domain.erasure.model import SubjectStatus
 from observability import logger
+from wiring.erasure import purger
+from wiring.requests import requests
+from wiring.shared import clock
 
 stream_processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 queue_processor = BatchProcessor(event_type=EventType.SQS)
 TTL_PRINCIPAL = "dynamodb.amazonaws.com"
-
-
-class PurgeSettings(Settings):
-    exports_bucket: str = ""
-    user_pool_id: str | None = None
-    signing_key_id: str | None = None
-
-
-@cache
-def purger() -> Purger:
-    config = PurgeSettings.from_env()
-    signer = None
-    if config.signing_key_id:
-        from adapters.signing import kms_signer
-
-        signer = kms_signer(config.signing_key_id)
-    return Purger(
-        table=config.subjects_table,
-        audit_table=config.audit_table,
-        audit=store().audit,
-        bucket=config.exports_bucket,
-        user_pool_id=config.user_pool_id or None,
-        categories=load_categories(),
-        signer=signer,
-    )
 
 
 def is_ttl_removal(record: DynamoDBRecord) -> bool:

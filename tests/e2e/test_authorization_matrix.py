@@ -580,3 +580,36 @@ def test_the_matrix_catches_a_write_route_that_changes_another_subjects_data():
     assert "answered 200, expected one of [403, 404]" in violations[0]
     assert f"changed subject A's data (changed {A_REQUEST})" in violations[0]
     # And nothing about DELETE /me/requests/{request_id}, which refuses B with 404 and changes nothing
+
+
+# ---------------------------------------------------------------------------------------------- the declarations
+API_HANDLERS = ("platform_api", "consent_api", "subject_api", "admin_api", "minors_api")
+
+
+def declared_requirements() -> dict[tuple[str, str], Any]:
+    """Every route's declared requirement (api.authorization), from the resolvers of the API functions."""
+    import importlib
+
+    from api.authorization import declared
+
+    table: dict[tuple[str, str], Any] = {}
+    for name in API_HANDLERS:
+        table.update(declared(importlib.import_module(f"handlers.{name}").app))
+    return table
+
+
+def test_every_route_declares_the_group_the_matrix_expects_it_to_refuse_others_for():
+    # Given the rules this matrix checks over HTTP (who gets 403 where) and what each route declares in the code
+    from api.identity import ADMIN_GROUP, APP_GROUP
+
+    declarations = declared_requirements()
+    # Then every operation of the document is a route of the code, and each declares exactly the matrix's group
+    assert {(method.upper(), route) for route, ops in DOCUMENT["paths"].items() for method in ops} <= set(declarations)
+    for (method, route), requirement in sorted(declarations.items()):
+        cases = {
+            case.caller: case.expect for case in matrix_cases(DOCUMENT) if (case.method, case.route) == (method, route)
+        }
+        expected = (
+            ADMIN_GROUP if cases.get(HOST_APP) == "403" else APP_GROUP if cases.get(PLAIN_USER) == "403" else None
+        )
+        assert (requirement.group if requirement else None) == expected, f"{method} {route}: declares {requirement}"

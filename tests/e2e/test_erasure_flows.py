@@ -12,7 +12,7 @@ pytestmark = pytest.mark.e2e
 
 
 GRACE_DAYS = int(Stack.from_template().parameters["ErasureGraceDays"])  # the restore window the local cloud deploys
-ACTIVITY_FIELDS = ("last_active_day", "active_pk", "active_sk")  # a restore records the day (domain.erasure_service)
+ACTIVITY_FIELDS = ("last_active_day", "active_pk", "active_sk")  # a restore records the day (domain.erasure.service)
 
 
 def _items(cloud, subject_id):

@@ -16,7 +16,7 @@ reports every broken guarantee as a `Problem`:
 - every message (queue message or stream record) either succeeded or is dead-lettered with a reason, and none is
   left on a worker queue; every outbox record is published (by the stream, or by the retry queue once the stream
   gave up), unless its retry message was dead-lettered too;
-- every audit chain verifies (`domain.audit.verify_chain` on `AuditLog.chain`).
+- every audit chain verifies (`domain.audit.model.verify_chain` on `AuditLog.chain`).
 """
 
 import hashlib
@@ -28,7 +28,7 @@ from typing import Any
 
 from adapters.audit_log import AuditLog
 from adapters.dynamo_json import from_item
-from domain.audit import pseudonym_of, verify_chain
+from domain.audit.model import pseudonym_of, verify_chain
 from domain.consent.model import ConsentEvent, ConsentState
 from domain.requests.model import DataRequest
 from domain.values import from_json

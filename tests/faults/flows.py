@@ -7,12 +7,16 @@ import uuid
 from datetime import date, timedelta
 from typing import Any
 
+import wiring.consent
+import wiring.erasure
+import wiring.shared
 from domain.activity import activity_keys
-from domain.audit import AuditEntry
+from domain.audit.model import AuditEntry
 from domain.consent.ports import Owner
 from domain.consent.rules import ConsentChangeRequest
 from domain.consent.service import RequestContext
 from domain.profile import Profile
+from handlers import subject_api
 from localcloud.patterns import matches
 from tests.faults.world import World
 from tests.support import load_event
@@ -22,9 +26,8 @@ SWEEP_CATCH_UP_DAYS = 10
 
 
 def optional_purposes() -> list[str]:
-    from handlers import consent_api
 
-    return [p.id for p in consent_api.catalog().purposes if not p.required]
+    return [p.id for p in wiring.consent.catalog().purposes if not p.required]
 
 
 def random_decisions(rng: random.Random, purposes: list[str]) -> dict[str, bool]:
@@ -43,8 +46,8 @@ def sign_up(
     last_active: list[date] | None = None,
 ) -> list[str]:
     """Subjects created through the real code paths, without faults (the set-up is not under test)."""
-    import composition
-    from handlers import consent_api
+    import wiring.erasure
+    import wiring.shared
 
     rng, purposes = world.runtime.rng, optional_purposes()
     ddb, cognito = world.harness("dynamodb"), world.harness("cognito-idp")
@@ -68,12 +71,12 @@ def sign_up(
                 updated_at=now,
             )
             audit = AuditEntry(action="profile.created", actor="system", at=now)
-            assert composition.store().create_profile(profile, audit=audit)
+            assert wiring.shared.store().create_profile(profile, audit=audit)
             plan = world.ledger.add(subject_id, flow, has_login=login, invoices=invoices)
             for _ in range(consents):
                 decisions = random_decisions(rng, purposes)
                 change = ConsentChangeRequest(decisions=decisions, source="settings")
-                receipt = consent_api.service().change(
+                receipt = wiring.consent.consents().change(
                     Owner("subject", subject_id), change, RequestContext(), actor="subject"
                 )
                 plan.consents.append((receipt.receipt_id, decisions))
@@ -84,7 +87,7 @@ def sign_up(
                 _record(ddb, world, subject_id, "invoices", f"INV-{number:04d}", document)
             if last_active:
                 day = last_active[index % len(last_active)]
-                composition.store().record_activity(subject_id, day.isoformat(), activity_keys(subject_id, day))
+                wiring.shared.store().record_activity(subject_id, day.isoformat(), activity_keys(subject_id, day))
             created.append(subject_id)
     return created
 
@@ -231,7 +234,6 @@ def days_back(today: date, *offsets: int) -> list[date]:
 
 def delete_accounts(world: World, subject_ids: list[str]) -> None:
     """DELETE /me for each subject; a 202 is an acknowledged deletion the purge must honour."""
-    from handlers import subject_api
 
     for subject_id in subject_ids:
         call = world.runtime.api(subject_api.lambda_handler, world.api_event("subject_api/delete_me.json", subject_id))
@@ -247,8 +249,6 @@ def request_erasures(world: World, subject_ids: list[str]) -> None:
     the deletion, the client's retries only meet the in-progress record (409): the client never hears, yet the
     deletion stands. So a client left without an answer looks, as the privacy center would (GET /me/status).
     """
-    import composition
-    from handlers import subject_api
 
     for subject_id in subject_ids:
         body = {"type": "erasure", "format": "json"}
@@ -260,14 +260,13 @@ def request_erasures(world: World, subject_ids: list[str]) -> None:
             plan.deletion, plan.erasure_request_id = "erasure_request", call.body["request_id"]
             continue
         with world.injector.paused():
-            status = composition.erasure().status(subject_id)
+            status = wiring.erasure.erasure().status(subject_id)
             if status.state == "pending_deletion":
                 plan.deletion, plan.erasure_request_id = "erasure_request", status.request_id
 
 
 def restore_accounts(world: World, subject_ids: list[str]) -> None:
     """POST /me/restore within the window (the DELETE /me sample, re-routed)."""
-    from handlers import subject_api
 
     for subject_id in subject_ids:
         event = world.api_event("subject_api/delete_me.json", subject_id)

@@ -20,6 +20,9 @@ from typing import Any
 
 import pytest
 
+import wiring.erasure
+import wiring.requests
+from handlers import subject_api
 from localcloud.template import Stack
 from tests.faults.checks import Problem, check, subject_of
 from tests.faults.flows import (
@@ -106,7 +109,6 @@ def test_consent_changes_keep_every_acknowledged_decision(world: World) -> None:
 
 
 def test_every_export_request_gets_exactly_one_archive(world: World) -> None:
-    from handlers import subject_api
 
     rng = world.runtime.rng
     subjects = sign_up(world, 30, "exports", consents=1, invoices=2)
@@ -167,7 +169,7 @@ def test_erasure_purges_each_subject_once_with_its_certificate_through_both_path
 
 
 def test_inactivity_sweep_and_worker_schedule_each_inactive_subject_once(world: World) -> None:
-    import composition
+    import wiring.erasure
     from adapters.sweep_state import SweepCheckpoint
     from handlers import inactivity_sweep, inactivity_worker
 
@@ -182,7 +184,7 @@ def test_inactivity_sweep_and_worker_schedule_each_inactive_subject_once(world: 
     ledger = world.ledger.subjects
     with world.injector.paused():
         for subject_id in deleted:
-            composition.erasure().schedule_deletion(subject_id, "user_request", actor="subject")
+            wiring.erasure.erasure().schedule_deletion(subject_id, "user_request", actor="subject")
             ledger[subject_id].deletion = "user_request"
     with world.injector.resumed():
         run_sweep(world, inactivity_sweep.lambda_handler, "inactivity_sweep/daily.json")
@@ -235,7 +237,7 @@ def outage(matches: Any, fault: Fault = UNAVAILABLE, calls: int | None = None) -
 
 @pytest.mark.faults(rate=0, sustained=0)
 def test_an_export_that_keeps_failing_is_dead_lettered_with_its_reason_and_its_request_failed(world: World) -> None:
-    from handlers import export_worker, subject_api
+    from handlers import subject_api
 
     subjects = sign_up(world, 3, "exports", consents=1, invoices=1)
     doomed = subjects[0]
@@ -253,7 +255,7 @@ def test_an_export_that_keeps_failing_is_dead_lettered_with_its_reason_and_its_r
     assert (subject_of(dead), dead.attempts) == (doomed, world.queue_setting("ExportQueue"))
     assert "ServiceUnavailable" in str(dead.reason)
     with world.injector.paused():
-        request = export_worker.request_store().get(doomed, world.ledger.subjects[doomed].export_requests[0])
+        request = wiring.requests.request_store().get(doomed, world.ledger.subjects[doomed].export_requests[0])
     assert request is not None
     assert request.status == "failed"  # marked on the last receive, before the message went to the DLQ
     assert_no_problems(check(world))  # the others completed; the failed one has no archive and a dead letter
@@ -263,7 +265,6 @@ def test_an_export_that_keeps_failing_is_dead_lettered_with_its_reason_and_its_r
 def test_an_export_marked_failed_leaves_no_archive_behind(world: World) -> None:
     """An export whose archive was uploaded but whose request could not be updated on any receive is marked failed,
     and its archive, belonging to no completed request, is deleted with it (not left to the lifecycle rule)."""
-    from handlers import subject_api
 
     (subject_id,) = sign_up(world, 1, "exports", consents=1)
     event = world.api_event("subject_api/post_request.json", subject_id, {"type": "access", "format": "json"})
@@ -406,7 +407,6 @@ def _alter_an_audit_record(world: World) -> None:
     ],
 )
 def test_the_checker_reports_a_broken_guarantee(world: World, sabotage: Any, reported: str) -> None:
-    from handlers import subject_api
 
     # Given a world where one subject was purged, one kept its consents and one got its export
     purged, kept, exported = sign_up(world, 3, "checker", login=True, consents=2, invoices=1)
@@ -442,7 +442,6 @@ def test_zz_the_suite_injected_at_least_a_thousand_faults() -> None:
 
 
 def _request_export(world: World, subject_id: str) -> str:
-    from handlers import subject_api
 
     event = world.api_event("subject_api/post_request.json", subject_id, {"type": "access", "format": "csv"})
     call = world.runtime.api(subject_api.lambda_handler, event)
@@ -459,10 +458,9 @@ def _purge_due_subjects(world: World, days: int = PAST_GRACE) -> None:
 
 
 def _stored_request(world: World, subject_id: str, request_id: str) -> Any:
-    from handlers import export_worker
 
     with world.injector.paused():
-        return export_worker.request_store().get(subject_id, request_id)
+        return wiring.requests.request_store().get(subject_id, request_id)
 
 
 @pytest.mark.faults(rate=0, sustained=0)
@@ -519,7 +517,6 @@ def test_an_export_request_open_at_the_purge_is_closed_and_never_answered(world:
 def test_a_purged_subject_gets_no_download_link(world: World) -> None:
     """A login token outlives the purge by up to an hour, and the request record outlives it for years: the
     download route refuses a purged subject instead of signing a link."""
-    from handlers import subject_api
 
     (subject_id,) = sign_up(world, 1, "race", login=True, consents=1)
     request_id = _request_export(world, subject_id)

@@ -10,7 +10,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import boto3
@@ -18,6 +17,7 @@ import botocore.endpoint
 from botocore.config import Config
 from moto import mock_aws
 
+import wiring.shared
 from localcloud.delivery import stream_failure_record
 from localcloud.moto_dynamodb import sign_as_ttl
 from localcloud.provision import Provisioner, function_environment
@@ -32,50 +32,13 @@ SERVICES = ("dynamodb", "sqs", "s3", "kms", "events", "cognito-idp")
 FLOW_REPORTS: dict[str, tuple[int, str]] = {}  # flow -> (faults injected, what happened): the terminal summary
 
 
-def _handler_modules() -> list[ModuleType]:
-    import composition
-    from adapters import aws
-    from api import idempotency
-    from handlers import (
-        consent_api,
-        event_publisher,
-        export_worker,
-        inactivity_sweep,
-        inactivity_worker,
-        purge_sweep,
-        purge_worker,
-        subject_api,
-    )
-
-    return [
-        aws,
-        composition,
-        idempotency,
-        consent_api,
-        event_publisher,
-        export_worker,
-        inactivity_sweep,
-        inactivity_worker,
-        purge_sweep,
-        purge_worker,
-        subject_api,
-    ]
-
-
 def clear_container_state(*, keep: tuple[Any, ...] = (), secrets: bool = True) -> None:
     """What a new Lambda container starts without: cached clients, wiring, settings (and secrets)."""
-    from aws_lambda_powertools.utilities import parameters
+    import wiring
+    from api.routes import subject as subject_routes
 
-    from handlers import subject_api
-
-    for module in _handler_modules():
-        for value in vars(module).values():
-            cached = callable(value) and hasattr(value, "cache_clear")
-            if cached and getattr(value, "__module__", "") == module.__name__ and value not in keep:
-                value.cache_clear()
-    subject_api._active_today.clear()
-    if secrets:
-        parameters.clear_caches()
+    wiring.reset(keep=keep, secrets=secrets)
+    subject_routes._active_today.clear()
 
 
 class Clock:
@@ -262,7 +225,6 @@ def open_world(
     from aws_lambda_powertools.utilities.parameters.secrets import SecretsProvider
 
     from adapters.aws import client
-    from api import idempotency
     from observability import logger
 
     saved_env, saved_level, saved_time = dict(os.environ), logger.level, botocore.endpoint.time
@@ -282,10 +244,10 @@ def open_world(
         clear_container_state()
         secrets = SecretsProvider()  # what parameters.get_secret would create
         injector.install(secrets.client)
-        injector.install(idempotency._persistence().client)
+        injector.install(wiring.shared.idempotency_store().client)
 
         def new_container() -> None:
-            clear_container_state(keep=(idempotency._persistence,), secrets=False)
+            clear_container_state(keep=(wiring.shared.idempotency_store,), secrets=False)
             secrets.clear_cache()
             parameter_constants.DEFAULT_PROVIDERS["secrets"] = secrets
             for service in SERVICES:  # what adapters.aws.client hands out (the session already has the handler)

@@ -2,7 +2,6 @@
 
 import json
 import os
-import sys
 import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -33,31 +32,23 @@ def aws() -> Iterator[Stack]:
             _clear_cached_clients()
 
 
-# The code's top-level modules and packages (src/): their per-container caches are reset between tests.
-_CODE = ("handlers", "adapters", "domain", "api", "composition", "minors_composition", "trust_composition", "config")
-
-
 @pytest.fixture(autouse=True)
 def _fresh_container() -> Iterator[None]:
-    """Every test is a cold start: no client, setting or factory cached by another test (the aws fixture clears
-    again once it has set the environment of its own stack)."""
+    """Every test is a cold start: no client, setting or factory cached by another test (the aws fixture resets
+    again once it has set the environment of its own stack), and no override left by one."""
     _clear_cached_clients()
     yield
     _clear_cached_clients()
 
 
 def _clear_cached_clients() -> None:
-    """Each test is a fresh container: every cached client, setting and factory of the code is dropped, so none
-    keeps a resource name (a secret's ARN, a table) of another test's stack."""
-    from aws_lambda_powertools.utilities import parameters
+    """Each test is a fresh container (wiring.reset: every provider, client and secret of the code is dropped), so
+    none keeps a resource name (a secret's ARN, a table) of another test's stack."""
+    import wiring
+    from api.routes import subject as subject_routes
 
-    for name, module in list(sys.modules.items()):
-        if name.split(".")[0] not in _CODE:
-            continue
-        for value in list(vars(module).values()):
-            if getattr(value, "__module__", None) == name and callable(getattr(value, "cache_clear", None)):
-                value.cache_clear()
-    parameters.clear_caches()
+    wiring.reset()
+    subject_routes._active_today.clear()
 
 
 @pytest.fixture

@@ -11,8 +11,9 @@ from datetime import UTC, datetime
 import boto3
 import pytest
 
+import wiring.shared
 from adapters.dynamo_json import to_item
-from domain.audit import AuditEntry, as_item_attributes
+from domain.audit.model import AuditEntry, as_item_attributes
 from handlers import admin_api, audit_anchor
 from tests.support import given_up_batch, load_event, routed, stream_event, stream_records
 
@@ -21,7 +22,7 @@ ACTIONS = ("profile.created", "consent.changed", "deletion.scheduled", "deletion
 
 def _seed(subject: str, actions: tuple[str, ...] = ACTIONS) -> str:
     """A subject's chain of one record per action; its pseudonym."""
-    log = admin_api.store().audit
+    log = wiring.shared.store().audit
     for day, action in enumerate(actions, start=1):
         log.append(subject, AuditEntry(action=action, actor="subject", at=datetime(2024, 1, day, tzinfo=UTC)))
     return log.pseudonym(subject)
@@ -61,7 +62,7 @@ def test_every_inserted_audit_record_is_anchored_with_its_hash_in_the_key(aws, c
     # When the stream delivers them to the anchor function
     _anchor_everything_so_far(aws, context)
     # Then a listing alone gives each record's sequence and hash
-    chain = admin_api.store().audit.chain(pseudonym)
+    chain = wiring.shared.store().audit.chain(pseudonym)
     expected = [f"anchors/{pseudonym}/{record.sequence:012d}-{record.hash}" for record in chain]
     assert _anchor_keys(aws, pseudonym) == expected
 
@@ -128,7 +129,7 @@ def test_rewriting_a_record_and_recomputing_every_later_hash_with_put_item_is_re
     _anchor_everything_so_far(aws, context)
     # When someone with PutItem alone rewrites the third record's actor and recomputes every hash from there
     table, previous = aws.physical_ids["AuditTable"], None
-    for record in admin_api.store().audit.chain(pseudonym):
+    for record in wiring.shared.store().audit.chain(pseudonym):
         actor = "admin" if record.action == "deletion.scheduled" else record.actor
         forged = replace(record, actor=actor, previous_hash=previous or record.previous_hash)
         forged = replace(forged, hash=forged.computed_hash())

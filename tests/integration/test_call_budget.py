@@ -19,6 +19,10 @@ from typing import Any
 import botocore.session
 import pytest
 
+import wiring.erasure
+import wiring.requests
+import wiring.shared
+from handlers import subject_api
 from tests.support import LambdaContext
 
 GATE = "dynamodb.BatchGetItem"  # the availability gate of every /me route that is not exempt (api/availability.py)
@@ -84,45 +88,11 @@ def measure(case: Case, stack: Any) -> list[str]:
 
 def reset_wiring() -> None:
     """Forget what a previous stack's containers cached (tables, secrets, clients)."""
-    import composition
-    import trust_composition
-    from handlers import (
-        consent_api,
-        export_worker,
-        inactivity_sweep,
-        inactivity_worker,
-        purge_sweep,
-        purge_worker,
-        subject_api,
-    )
+    import wiring
+    from api.routes import subject as subject_routes
 
-    for factory in (
-        composition.settings,
-        composition.clock,
-        composition.store,
-        composition.request_store,
-        composition.requests,
-        composition.erasure,
-        consent_api.settings,
-        consent_api.service,
-        consent_api.catalog,
-        consent_api.purposes,
-        export_worker.settings,
-        export_worker.clock,
-        export_worker.store,
-        export_worker.request_store,
-        export_worker.service,
-        purge_worker.purger,
-        purge_sweep.settings,
-        inactivity_sweep.settings,
-        inactivity_worker.settings,
-        inactivity_worker.inactivity,
-        trust_composition.trust_settings,
-        trust_composition.signer,
-        trust_composition.audit_anchors,
-    ):
-        factory.cache_clear()
-    subject_api._active_today.clear()
+    wiring.reset()
+    subject_routes._active_today.clear()
 
 
 # ---------------------------------------------------------------------------------------------------- seeding
@@ -161,24 +131,25 @@ def answered(handler: Any, event: dict[str, Any]) -> Any:
 
 def subject(*, records: int = 0, last_active: date | None = None, consents: bool = False) -> str:
     """A subject as sign-up leaves one (profile, first audit record), with host records and consents if asked."""
-    import composition
     from adapters.aws import dynamodb
     from domain.activity import activity_keys
-    from domain.audit import AuditEntry
+    from domain.audit.model import AuditEntry
     from domain.profile import Profile
 
     subject_id, now = str(uuid.uuid4()), datetime.now(UTC)
     profile = Profile(
         subject_id=subject_id, email="ada@example.org", given_name="Ada", country="DE", created_at=now, updated_at=now
     )
-    composition.store().create_profile(profile, audit=AuditEntry(action="profile.created", actor="system", at=now))
+    wiring.shared.store().create_profile(profile, audit=AuditEntry(action="profile.created", actor="system", at=now))
     if last_active is not None:
-        composition.store().record_activity(subject_id, last_active.isoformat(), activity_keys(subject_id, last_active))
+        wiring.shared.store().record_activity(
+            subject_id, last_active.isoformat(), activity_keys(subject_id, last_active)
+        )
     if consents:
         from handlers import consent_api
 
         answered(consent_api, _put_consents(subject_id))
-    table = composition.settings().subjects_table
+    table = wiring.requests.settings().subjects_table
     for number in range(records):
         document = {"number": f"ORD-{number:05d}", "total": {"amount": 1000 + number, "currency": "EUR"}}
         dynamodb().put_item(
@@ -215,7 +186,6 @@ def _consent_api(relative: str, route: str | None = None, body: Any = None) -> C
 
 
 def _subject_api(route: str, body: Any = None) -> Callable[[str], Any]:
-    from handlers import subject_api
 
     source = "consent_api/put_my_consents.json" if body is not None else "consent_api/get_my_consents.json"
     return lambda sub: answered(subject_api, api_event(source, sub, route, body))
@@ -265,12 +235,12 @@ def activity_again(stack: Any) -> Callable[[], Any]:
 
 
 def activity_again_elsewhere(stack: Any) -> Callable[[], Any]:
-    from handlers import subject_api
+    from api.routes import subject as subject_routes
 
     record = _subject_api("POST /me/activity")
     invoke = warm(record)
     invoke()
-    subject_api._active_today.clear()  # the second call of the day reaches another container
+    subject_routes._active_today.clear()  # the second call of the day reaches another container
     return invoke
 
 
@@ -283,12 +253,11 @@ def delete_me(stack: Any) -> Callable[[], Any]:
 
 
 def admin_audit_read(stack: Any) -> Callable[[], Any]:
-    import composition
     from handlers import admin_api
     from tests.support import routed
 
     def run(subject_id: str) -> Any:
-        pseudonym = composition.store().audit.pseudonym(subject_id)
+        pseudonym = wiring.shared.store().audit.pseudonym(subject_id)
         path = f"/admin/audit/{pseudonym}"
         event = routed(_event("admin_api/get_certificate.json"), "GET /admin/audit/{subject_pseudonym}", path)
         event["pathParameters"] = {"subject_pseudonym": pseudonym}
@@ -313,11 +282,10 @@ def audit_anchor_record(stack: Any) -> Callable[[], Any]:
 
 
 def export_message(stack: Any) -> Callable[[], Any]:
-    import composition
     from handlers import export_worker
 
     def run(subject_id: str) -> Any:
-        request = composition.requests().submit(subject_id, "access")
+        request = wiring.requests.requests().submit(subject_id, "access")
         event = _event("export_worker/request_received.json")
         envelope = json.loads(event["Records"][0]["body"])
         envelope["detail"].update(subject_id=subject_id, request_id=request.request_id)
@@ -341,15 +309,14 @@ def purge_stream(stack: Any) -> Callable[[], Any]:
 
 
 def purge_queue(stack: Any) -> Callable[[], Any]:
-    import composition
     from adapters.aws import dynamodb
     from handlers import purge_worker
 
     def run(subject_id: str) -> Any:
-        composition.erasure().schedule_deletion(subject_id, "user_request", actor="subject")
+        wiring.erasure.erasure().schedule_deletion(subject_id, "user_request", actor="subject")
         due = (datetime.now(UTC) - timedelta(days=1)).isoformat()  # the restore window has ended
         dynamodb().update_item(
-            TableName=composition.settings().subjects_table,
+            TableName=wiring.requests.settings().subjects_table,
             Key={"pk": {"S": f"SUBJECT#{subject_id}"}, "sk": {"S": "PROFILE"}},
             UpdateExpression="SET purge_at = :due",
             ExpressionAttributeValues={":due": {"S": due}},
@@ -402,7 +369,7 @@ def inactivity_sweep_day(stack: Any) -> Callable[[], Any]:
     from handlers import inactivity_sweep
 
     def run() -> Any:
-        days = inactivity_sweep.settings().inactivity_days
+        days = wiring.erasure.inactivity_sweep_settings().inactivity_days
         cutoff = datetime.now(UTC).date() - timedelta(days=days)
         _checkpoint(stack, "inactivity", cutoff - timedelta(days=1))  # yesterday's run finished
         return lambda: answered(inactivity_sweep, _event("inactivity_sweep/daily.json"))
@@ -412,11 +379,10 @@ def inactivity_sweep_day(stack: Any) -> Callable[[], Any]:
 
 
 def overdue_sweep_day(stack: Any) -> Callable[[], Any]:
-    import composition
     from handlers import overdue_sweep
 
-    closed = composition.requests().submit(subject(), "access")  # a closed request: its partition is never read
-    composition.requests().reject(closed.request_id, "manifestly unfounded", admin="op")
+    closed = wiring.requests.requests().submit(subject(), "access")  # a closed request: its partition is never read
+    wiring.requests.requests().reject(closed.request_id, "manifestly unfounded", admin="op")
 
     def run() -> Any:
         return answered(overdue_sweep, _event("overdue_sweep/daily.json"))

@@ -11,6 +11,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
+import wiring.shared
 from handlers import admin_api, platform_api, purge_worker
 from tests.support import load_event, routed
 
@@ -93,7 +94,7 @@ def test_an_unknown_certificate_is_404_and_a_non_admin_is_403(aws, context):
 def test_the_audit_chain_head_is_signed_when_an_operator_reads_it(aws, ddb, context):
     # Given a purged subject, whose chain ends with subject.purged
     _purged_certificate_id(aws, ddb, context)
-    pseudonym = admin_api.store().audit.pseudonym(SUBJECT)
+    pseudonym = wiring.shared.store().audit.pseudonym(SUBJECT)
     event = load_event("admin_api/get_certificate.json")
     path = f"/admin/audit/{pseudonym}"
     routed(event, "GET /admin/audit/{subject_pseudonym}", path)

@@ -13,8 +13,10 @@ from urllib.parse import urlencode
 import boto3
 import pytest
 
-import composition
-from domain.audit import AuditEntry, pseudonym_of
+import wiring.consent
+import wiring.erasure
+import wiring.shared
+from domain.audit.model import AuditEntry, pseudonym_of
 from domain.consent.ports import Owner
 from domain.consent.unsubscribe import issue_token, verify_token
 from domain.profile import new_profile
@@ -125,9 +127,9 @@ def secret_of(aws: Any, logical_id: str) -> bytes:
 
 def sign_up(sub: str) -> str:
     """The subject's profile, as the sign-up trigger creates it: unsubscribe links are for account holders."""
-    now = composition.clock().now()
+    now = wiring.shared.clock().now()
     profile = new_profile(sub, {"email": f"{sub[:8]}@example.org"}, now)
-    assert composition.store().create_profile(
+    assert wiring.shared.store().create_profile(
         profile, audit=AuditEntry(action="profile.created", actor="system", at=now)
     )
     return sub
@@ -142,7 +144,7 @@ def subscriber(context: Any) -> str:
 
 def purge(aws: Any, context: Any, sub: str) -> None:
     """The subject deletes their account and the purge runs (the restore window left out)."""
-    composition.erasure().schedule_deletion(sub, "user_request", actor="subject", grace=timedelta(0))
+    wiring.erasure.erasure().schedule_deletion(sub, "user_request", actor="subject", grace=timedelta(0))
     event = load_event("inactivity_worker/subject_inactive.json")  # an SQS record; the purge queue's body
     event["Records"][0]["body"] = json.dumps({"subject_id": sub})
     event["Records"][0]["eventSourceARN"] = aws.attributes["PurgeQueue"]["Arn"]
@@ -210,24 +212,24 @@ def test_a_revalidation_with_an_old_etag_gets_the_catalog(aws, context):
 def test_the_catalog_answers_in_the_language_negotiated_and_says_it_varies_by_it(aws, context):
     # Given a browser that prefers Romanian, then English
     response = _purposes(context, **{"accept-language": "ro-RO,ro;q=0.9,en;q=0.8"})
-    # Then it gets the catalog in English (the only language the catalog has until the policy brings more), says so,
-    # and tells caches that the answer depends on Accept-Language
+    # Then it gets the catalog in Romanian (the policy's words), says so, and tells caches that the answer depends
+    # on Accept-Language
     assert response["statusCode"] == 200
-    assert response["headers"]["Content-Language"] == "en"
+    assert response["headers"]["Content-Language"] == "ro"
     assert response["headers"]["Vary"] == "Accept-Language"
     assert json.loads(response["body"])["purposes"]
 
 
 def test_a_request_without_accept_language_gets_the_default_language(aws, context):
     response = _purposes(context)
-    assert response["headers"]["Content-Language"] == consent_api.DEFAULT_LANGUAGE
+    assert response["headers"]["Content-Language"] == "en"  # every policy's default
     assert response["headers"]["Vary"] == "Accept-Language"
 
 
 def test_an_unreadable_accept_language_falls_back_to_the_default_instead_of_failing(aws, context):
     response = _purposes(context, **{"accept-language": "!!; q=bogus, " + "x" * 2000})
     assert response["statusCode"] == 200
-    assert response["headers"]["Content-Language"] == consent_api.DEFAULT_LANGUAGE
+    assert response["headers"]["Content-Language"] == "en"  # every policy's default
 
 
 def test_a_304_carries_the_language_and_vary_of_the_200_it_stands_for(aws, context):
@@ -238,14 +240,18 @@ def test_a_304_carries_the_language_and_vary_of_the_200_it_stands_for(aws, conte
     assert response["headers"]["Vary"] == "Accept-Language"
 
 
-def test_each_language_of_the_catalog_has_its_own_etag(aws, context):
-    # Given the same catalog served in two languages (the policy will bring the translations)
-    english, english_tag = consent_api.purposes("en")
-    _, romanian_tag = consent_api.purposes("ro")
-    # Then the tags differ, so no cache revalidates one language's copy with the other's
-    assert english_tag != romanian_tag
-    assert re.fullmatch(r'"[0-9a-f]{32}"', romanian_tag)
-    assert english.purposes
+def test_each_language_of_the_catalog_has_its_own_words_and_etag(aws, context):
+    # When the banner asks for the catalog in English and in Romanian
+    english = _purposes(context, **{"accept-language": "en"})
+    romanian = _purposes(context, **{"accept-language": "ro-RO,ro;q=0.9"})
+    # Then each comes in its language, with the policy's own words, under its own tag
+    assert (english["headers"]["Content-Language"], romanian["headers"]["Content-Language"]) == ("en", "ro")
+    assert english["headers"]["ETag"] != romanian["headers"]["ETag"]
+    assert re.fullmatch(r'"[0-9a-f]{32}"', romanian["headers"]["ETag"])
+    english_titles = {p["id"]: p["title"] for p in json.loads(english["body"])["purposes"]}
+    romanian_titles = {p["id"]: p["title"] for p in json.loads(romanian["body"])["purposes"]}
+    assert english_titles.keys() == romanian_titles.keys()
+    assert english_titles != romanian_titles
 
 
 def test_answers_about_a_subject_are_never_cached(aws, context):
@@ -393,10 +399,10 @@ def test_an_unknown_top_level_field_is_rejected(aws, context):
 # ---------------------------------------------------------------- Global Privacy Control
 
 
-def test_gpc_turns_a_targeted_advertising_grant_into_a_refusal(aws, context):
+def test_gpc_turns_a_third_party_sharing_grant_into_a_refusal(aws, context):
     # Given a browser sending Sec-GPC: 1 that grants targeted advertising and analytics
     sub = new_subject()
-    event = consents_put(sub, {"targeted_advertising": True, "analytics": True})
+    event = consents_put(sub, {"third_party_sharing": True, "analytics": True})
     event["headers"]["sec-gpc"] = "1"
     # When the change is submitted
     status, receipt = invoke(event, context)
@@ -404,20 +410,20 @@ def test_gpc_turns_a_targeted_advertising_grant_into_a_refusal(aws, context):
     assert status == 200
     assert receipt["gpc_signal"] is True
     by_purpose = {item["purpose"]: item for item in receipt["purposes"]}
-    assert (by_purpose["targeted_advertising"]["decision"], by_purpose["targeted_advertising"]["source"]) == (
+    assert (by_purpose["third_party_sharing"]["decision"], by_purpose["third_party_sharing"]["source"]) == (
         False,
         "gpc",
     )
     assert (by_purpose["analytics"]["decision"], by_purpose["analytics"]["source"]) == (True, "banner")
     consents = consents_of(context, sub)
-    assert (consents["targeted_advertising"]["granted"], consents["targeted_advertising"]["source"]) == (False, "gpc")
+    assert (consents["third_party_sharing"]["granted"], consents["third_party_sharing"]["source"]) == (False, "gpc")
     assert (consents["analytics"]["granted"], consents["analytics"]["source"]) == (True, "banner")
 
 
 def test_an_acknowledged_gpc_conflict_records_the_explicit_grant(aws, context):
     # Given a browser sending Sec-GPC: 1 whose user confirmed the grant despite the conflict
     sub = new_subject()
-    event = consents_put(sub, {"targeted_advertising": True}, gpc_conflict_acknowledged=True)
+    event = consents_put(sub, {"third_party_sharing": True}, gpc_conflict_acknowledged=True)
     event["headers"]["sec-gpc"] = "1"
     # When the change is submitted
     status, receipt = invoke(event, context)
@@ -426,14 +432,14 @@ def test_an_acknowledged_gpc_conflict_records_the_explicit_grant(aws, context):
     assert receipt["gpc_conflict_acknowledged"] is True
     assert receipt["purposes"][0]["decision"] is True
     consents = consents_of(context, sub)
-    assert (consents["targeted_advertising"]["granted"], consents["targeted_advertising"]["source"]) == (True, "banner")
+    assert (consents["third_party_sharing"]["granted"], consents["third_party_sharing"]["source"]) == (True, "banner")
 
 
 @pytest.mark.parametrize("acknowledgement", ["yes", 1, "true"])
 def test_a_gpc_acknowledgement_that_is_not_a_boolean_is_rejected(aws, context, acknowledgement):
     # Given a browser sending Sec-GPC: 1 whose client sends an acknowledgement that is not a plain boolean
     sub = new_subject()
-    event = consents_put(sub, {"targeted_advertising": True}, gpc_conflict_acknowledged=acknowledgement)
+    event = consents_put(sub, {"third_party_sharing": True}, gpc_conflict_acknowledged=acknowledgement)
     event["headers"]["sec-gpc"] = "1"
     # When the change is submitted
     status, body = invoke(event, context)
@@ -616,7 +622,7 @@ def reword(aws, tmp_path, monkeypatch) -> Callable[[str], str]:
     """Deploys a new policy version that rewords one purpose (as the e2e tests do); returns the new version."""
 
     def deploy(purpose_id: str) -> str:
-        catalog = json.loads(consent_api.catalog().model_dump_json())
+        catalog = json.loads(wiring.consent.catalog().model_dump_json())
         catalog["policy_version"] = "2099-01-01"
         for purpose in catalog["purposes"]:
             purpose.pop("wording_hash", None)
@@ -625,7 +631,7 @@ def reword(aws, tmp_path, monkeypatch) -> Callable[[str], str]:
         path = tmp_path / "purposes.json"
         path.write_text(json.dumps(catalog))
         monkeypatch.setenv("CONSENT_CATALOG_PATH", str(path))
-        for cached in (consent_api.settings, consent_api.catalog, consent_api.service):
+        for cached in (wiring.consent.settings, wiring.consent.catalog, wiring.consent.consents):
             cached.cache_clear()
         return "2099-01-01"
 
@@ -910,13 +916,13 @@ def test_an_unsubscribe_link_of_a_subject_pending_deletion_still_records_the_ref
     # Given a subscriber with a token, who deleted their account (pending: the restore window is open)
     sub = subscriber(context)
     token = issue_app_token(context, sub, "newsletters")
-    composition.erasure().schedule_deletion(sub, "user_request", actor="subject")
+    wiring.erasure.erasure().schedule_deletion(sub, "user_request", actor="subject")
     # When the link is posted
     status, body = invoke(unsubscribe_post(token), context)
     # Then the refusal is recorded (the partition is purged with the rest when the window ends)
     assert status == 200
     assert body["unsubscribed"] is True
-    state = consent_api.service().store.load(Owner("subject", sub))
+    state = wiring.consent.consents().store.load(Owner("subject", sub))
     assert (state.decisions["newsletters"].granted, state.decisions["newsletters"].source) == (False, "unsubscribe")
 
 
@@ -925,7 +931,7 @@ def test_an_unsubscribe_link_of_a_subject_due_for_purge_writes_nothing(aws, cont
     # (the profile goes last)
     sub = subscriber(context)
     token = issue_app_token(context, sub, "newsletters")
-    composition.erasure().schedule_deletion(sub, "user_request", actor="subject", grace=timedelta(0))
+    wiring.erasure.erasure().schedule_deletion(sub, "user_request", actor="subject", grace=timedelta(0))
     table = aws.physical_ids["SubjectsTable"]
     left = partition(ddb, table, f"SUBJECT#{sub}")
     # When the link is posted

@@ -13,16 +13,19 @@ from typing import Any
 import boto3
 import pytest
 
+import wiring.consent
+import wiring.requests
+import wiring.shared
 from adapters.dynamo_json import to_item
 from adapters.publisher import publish
-from domain.audit import AuditEntry
+from domain.audit.model import AuditEntry
 from domain.consent.ports import Owner
 from domain.consent.rules import ConsentChangeRequest
 from domain.consent.service import RequestContext
 from domain.export import DATA_SCHEMA_URL, CategoryOrderError, DataJsonWriter, category_of
 from domain.profile import Profile
 from domain.requests.model import DataRequest
-from handlers import consent_api, export_worker
+from handlers import export_worker
 from localcloud.template import Stack
 from tests.support import load_event
 
@@ -60,8 +63,8 @@ def seed_subject(ddb: Any, aws: Stack) -> str:
         created_at=now,
         updated_at=now,
     )
-    export_worker.store().create_profile(profile, audit=AuditEntry(action="profile.created", actor="system", at=now))
-    consent_api.service().change(
+    wiring.shared.store().create_profile(profile, audit=AuditEntry(action="profile.created", actor="system", at=now))
+    wiring.consent.consents().change(
         Owner("subject", subject_id),
         ConsentChangeRequest(decisions={"analytics": True, "newsletters": False}, source="settings"),
         RequestContext(),
@@ -84,7 +87,7 @@ def seed_subject(ddb: Any, aws: Stack) -> str:
 
 
 def submit(subject_id: str, format_: str = "json", type_: str = "access") -> DataRequest:
-    return export_worker.service().submit(subject_id, type_, format_)  # type: ignore[arg-type]
+    return wiring.requests.requests().submit(subject_id, type_, format_)  # type: ignore[arg-type]
 
 
 def message_for(request: DataRequest, *, receive_count: int = 1, type_: str | None = None) -> dict[str, Any]:
@@ -100,7 +103,7 @@ def message_for(request: DataRequest, *, receive_count: int = 1, type_: str | No
 
 
 def stored_request(request: DataRequest) -> DataRequest:
-    found = export_worker.request_store().get(request.subject_id, request.request_id)
+    found = wiring.requests.request_store().get(request.subject_id, request.request_id)
     assert found is not None
     return found
 
@@ -353,7 +356,7 @@ def test_an_archive_whose_request_could_not_record_it_is_deleted_when_the_reques
     def refused(*args: Any, **kwargs: Any) -> None:
         raise RuntimeError("the request could not be updated")
 
-    monkeypatch.setattr(export_worker.service(), "export_ready", refused)
+    monkeypatch.setattr(wiring.requests.requests(), "export_ready", refused)
     bucket = aws.physical_ids["ExportsBucket"]
     # When that happens on the last receive before the dead-letter queue
     event = message_for(request, receive_count=export_worker.MAX_RECEIVES)
@@ -367,11 +370,11 @@ def test_an_archive_whose_request_could_not_record_it_is_deleted_when_the_reques
 def test_an_earlier_receive_that_fails_to_record_its_archive_keeps_it_for_the_retry(aws, ddb, s3, context, monkeypatch):
     # Given an export whose request cannot be updated, on a receive that is not the last
     request = submit(seed_subject(ddb, aws))
-    original = export_worker.service().export_ready
-    monkeypatch.setattr(export_worker.service(), "export_ready", _failing_archive)
+    original = wiring.requests.requests().export_ready
+    monkeypatch.setattr(wiring.requests.requests(), "export_ready", _failing_archive)
     export_worker.lambda_handler(message_for(request, receive_count=1), context)
     # When the retry succeeds
-    monkeypatch.setattr(export_worker.service(), "export_ready", original)
+    monkeypatch.setattr(wiring.requests.requests(), "export_ready", original)
     result = export_worker.lambda_handler(message_for(request, receive_count=2), context)
     # Then the request is completed with exactly its one archive
     assert result == {"batchItemFailures": []}
@@ -509,7 +512,7 @@ def test_a_redelivered_message_of_a_rejected_request_deletes_an_archive_left_beh
     request = submit(subject_id)
     bucket = aws.physical_ids["ExportsBucket"]
     s3.put_object(Bucket=bucket, Key=archive_key(request), Body=b"zip")
-    export_worker.service().close_for_purge(subject_id)
+    wiring.requests.requests().close_for_purge(subject_id)
     # When the message is delivered again
     assert export_worker.lambda_handler(message_for(request), context) == {"batchItemFailures": []}
     # Then the archive no request stands for is deleted

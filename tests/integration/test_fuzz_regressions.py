@@ -4,8 +4,8 @@ import json
 import uuid
 from typing import Any
 
-import composition
-from domain.audit import AuditEntry
+import wiring.shared
+from domain.audit.model import AuditEntry
 from domain.profile import new_profile
 from handlers import subject_api
 from tests.support import load_event, routed
@@ -13,9 +13,9 @@ from tests.support import load_event, routed
 
 def sign_up() -> str:
     subject_id = str(uuid.uuid4())
-    now = composition.clock().now()
+    now = wiring.shared.clock().now()
     profile = new_profile(subject_id, {"email": f"{subject_id[:8]}@example.org"}, now)
-    assert composition.store().create_profile(
+    assert wiring.shared.store().create_profile(
         profile, audit=AuditEntry(action="profile.created", actor="system", at=now)
     )
     return subject_id

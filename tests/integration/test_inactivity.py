@@ -8,13 +8,15 @@ from typing import Any
 
 import pytest
 
-import composition
+import wiring.erasure
+import wiring.requests
+import wiring.shared
 from adapters.aws import client
 from adapters.sweep_state import SweepCheckpoint
 from domain.activity import activity_keys
-from domain.audit import AuditEntry
+from domain.audit.model import AuditEntry
 from domain.profile import Profile
-from handlers import inactivity_sweep, inactivity_worker
+from handlers import inactivity_sweep, inactivity_worker, subject_api
 from tests.support import as_subject, drain, load_event, routed
 
 SWEEP_EVENT = "inactivity_sweep/daily.json"
@@ -34,7 +36,7 @@ class Clock:
         self.path.write_text(str(float(self.path.read_text()) + days * 86_400))
 
     def today(self) -> date:
-        return composition.clock().now().date()
+        return wiring.shared.clock().now().date()
 
 
 @pytest.fixture
@@ -60,17 +62,17 @@ def bare_subject(ddb: Any, table: str, last_active: date) -> str:
         Item={"pk": {"S": f"SUBJECT#{subject_id}"}, "sk": {"S": "PROFILE"}, "state": {"S": "active"}},
     )
     day = last_active.isoformat()
-    assert composition.store().record_activity(subject_id, day, activity_keys(subject_id, last_active))
+    assert wiring.shared.store().record_activity(subject_id, day, activity_keys(subject_id, last_active))
     return subject_id
 
 
 def signed_up_subject(last_active: date) -> str:
     """A subject created the way sign-up creates one, last active on the given day."""
     subject_id = str(uuid.uuid4())
-    now = composition.clock().now()
+    now = wiring.shared.clock().now()
     profile = Profile(subject_id=subject_id, email="ada@example.org", country="DE", created_at=now, updated_at=now)
-    composition.store().create_profile(profile, audit=AuditEntry(action="profile.created", actor="system", at=now))
-    composition.store().record_activity(subject_id, last_active.isoformat(), activity_keys(subject_id, last_active))
+    wiring.shared.store().create_profile(profile, audit=AuditEntry(action="profile.created", actor="system", at=now))
+    wiring.shared.store().record_activity(subject_id, last_active.isoformat(), activity_keys(subject_id, last_active))
     return subject_id
 
 
@@ -238,19 +240,19 @@ def test_an_inactive_subject_is_exported_then_scheduled_for_removal_sixty_days_l
     subject = signed_up_subject(cutoff)
     inactivity_sweep.lambda_handler(load_event(SWEEP_EVENT), context)
     (message,) = queued(aws)
-    before = composition.clock().now()
+    before = wiring.shared.clock().now()
     # When the worker handles the message
     result = inactivity_worker.lambda_handler(sqs_event(message), context)
     # Then an access request made by the system exists (the export), the subject is pending deletion for
     # inactivity with the purge 60 days away, and SubjectInactive waits in the outbox
     assert result == {"batchItemFailures": []}
-    (request,) = composition.requests().list_for(subject)
+    (request,) = wiring.requests.requests().list_for(subject)
     assert (request.type, request.origin, request.status) == ("access", "system", "received")
-    status = composition.erasure().status(subject)
+    status = wiring.erasure.erasure().status(subject)
     assert (status.state, status.reason) == ("pending_deletion", "inactivity")
     assert status.purge_at is not None
     assert status.purge_at.date() == (before + timedelta(days=GRACE_DAYS)).date()
-    assert status.purge_at <= composition.clock().now() + timedelta(days=GRACE_DAYS)  # never later than promised
+    assert status.purge_at <= wiring.shared.clock().now() + timedelta(days=GRACE_DAYS)  # never later than promised
     assert notices(ddb, table) == [
         {"subject_id": subject, "inactive_since": cutoff.isoformat(), "purge_at": status.purge_at.isoformat()}
     ]
@@ -269,7 +271,7 @@ def test_a_redelivered_message_changes_nothing(aws, ddb, table, clock, context):
     # Then nothing changed: one request, the first purge date, one notice, no new audit record
     assert result == {"batchItemFailures": []}
     assert snapshot(ddb, aws) == before
-    assert len(composition.requests().list_for(subject)) == 1
+    assert len(wiring.requests.requests().list_for(subject)) == 1
     assert len(notices(ddb, table)) == 1
 
 
@@ -280,19 +282,18 @@ def test_a_subject_active_again_after_the_sweep_is_left_alone(aws, ddb, table, c
     inactivity_sweep.lambda_handler(load_event(SWEEP_EVENT), context)
     (message,) = queued(aws)
     today = clock.today()
-    composition.store().record_activity(subject, today.isoformat(), activity_keys(subject, today))
+    wiring.shared.store().record_activity(subject, today.isoformat(), activity_keys(subject, today))
     # When the worker handles the message
     result = inactivity_worker.lambda_handler(sqs_event(message), context)
     # Then the subject stays active, with no export and no notice
     assert result == {"batchItemFailures": []}
-    assert composition.erasure().status(subject).state == "active"
-    assert composition.requests().list_for(subject) == []
+    assert wiring.erasure.erasure().status(subject).state == "active"
+    assert wiring.requests.requests().list_for(subject) == []
     assert notices(ddb, table) == []
 
 
 def restored_through_the_api(subject: str, route: str, context: Any) -> int:
     """The subject answers `route` ("POST /me/restore" or "POST /me/activity") as the privacy center sends it."""
-    from handlers import subject_api
 
     event = routed(as_subject(load_event("subject_api/post_activity.json"), subject), route)
     return int(subject_api.lambda_handler(event, context)["statusCode"])
@@ -307,13 +308,13 @@ def test_an_account_restored_from_an_inactivity_removal_is_swept_again_180_days_
     subject = signed_up_subject(cutoff)
     inactivity_sweep.lambda_handler(load_event(SWEEP_EVENT), context)
     inactivity_worker.lambda_handler(sqs_event(*queued(aws)), context)
-    assert composition.erasure().status(subject).reason == "inactivity"
+    assert wiring.erasure.erasure().status(subject).reason == "inactivity"
     # When they come back 30 days later and restore their account (the privacy center's restore button, or the
     # host application's activity call), then stay away again
     clock.advance_days(30)
     restored_on = clock.today()
     assert restored_through_the_api(subject, route, context) == 200
-    assert composition.erasure().status(subject).state == "active"
+    assert wiring.erasure.erasure().status(subject).state == "active"
     clock.advance_days(INACTIVITY_DAYS - 1)
     inactivity_sweep.lambda_handler(load_event(SWEEP_EVENT), context)
     assert queued(aws) == []
@@ -327,12 +328,12 @@ def test_a_subject_pending_deletion_for_another_reason_keeps_it(aws, ddb, table,
     # Given an inactive subject who has also deleted their account
     cutoff = clock.today() - timedelta(days=INACTIVITY_DAYS)
     subject = signed_up_subject(cutoff)
-    scheduled = composition.erasure().schedule_deletion(subject, "user_request", actor="subject")
+    scheduled = wiring.erasure.erasure().schedule_deletion(subject, "user_request", actor="subject")
     # When the worker handles their inactivity
     inactivity_worker.lambda_handler(sqs_event({"subject_id": subject, "inactive_since": cutoff.isoformat()}), context)
     # Then the account deletion stands as it was, and no export or notice is made
-    assert composition.erasure().status(subject) == scheduled
-    assert composition.requests().list_for(subject) == []
+    assert wiring.erasure.erasure().status(subject) == scheduled
+    assert wiring.requests.requests().list_for(subject) == []
     assert notices(ddb, table) == []
 
 
@@ -355,7 +356,7 @@ def test_a_malformed_message_fails_alone(aws, ddb, table, clock, context):
     result = inactivity_worker.lambda_handler(event, context)
     # Then only the malformed one is reported for a retry; the good one did its work
     assert result == {"batchItemFailures": [{"itemIdentifier": event["Records"][0]["messageId"]}]}
-    assert composition.erasure().status(subject).reason == "inactivity"
+    assert wiring.erasure.erasure().status(subject).reason == "inactivity"
 
 
 def test_a_retry_after_a_failed_scheduling_does_not_export_twice(aws, ddb, table, clock, context, monkeypatch):
@@ -363,7 +364,7 @@ def test_a_retry_after_a_failed_scheduling_does_not_export_twice(aws, ddb, table
     cutoff = clock.today() - timedelta(days=INACTIVITY_DAYS)
     subject = signed_up_subject(cutoff)
     event = sqs_event({"subject_id": subject, "inactive_since": cutoff.isoformat()})
-    erasure = composition.erasure()
+    erasure = wiring.erasure.erasure()
 
     def unavailable(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("DynamoDB was throttling")
@@ -373,14 +374,14 @@ def test_a_retry_after_a_failed_scheduling_does_not_export_twice(aws, ddb, table
     assert failed["batchItemFailures"]
     monkeypatch.undo()
     # ... and the export worker has finished that export meanwhile (the request is closed)
-    (request,) = composition.requests().list_for(subject)
-    composition.requests().export_ready(
+    (request,) = wiring.requests.requests().list_for(subject)
+    wiring.requests.requests().export_ready(
         request, key=f"exports/{subject}/{request.request_id}.zip", sha256="0", counts={}
     )
     # When SQS redelivers the message
     result = inactivity_worker.lambda_handler(event, context)
     # Then the subject is scheduled, with the one export already made
     assert result == {"batchItemFailures": []}
-    assert composition.erasure().status(subject).reason == "inactivity"
-    assert [r.status for r in composition.requests().list_for(subject)] == ["completed"]
+    assert wiring.erasure.erasure().status(subject).reason == "inactivity"
+    assert [r.status for r in wiring.requests.requests().list_for(subject)] == ["completed"]
     assert len(notices(ddb, table)) == 1

@@ -9,7 +9,9 @@ from typing import Any
 import boto3
 import pytest
 
-from domain.audit import AuditEntry
+import wiring.erasure
+import wiring.shared
+from domain.audit.model import AuditEntry
 from domain.profile import Profile
 from handlers import admin_api, purge_worker
 from tests.support import LambdaContext, load_event, routed, with_body
@@ -47,26 +49,26 @@ def _hold(category: str = "support_tickets", *, days: int = 730, reason: str = R
 
 def _subject(**records: int) -> str:
     """A subject with a profile and `records` host records of each named category (through the store's code)."""
-    import composition
+    import wiring.erasure
+    import wiring.shared
 
     subject_id, now = str(uuid.uuid4()), datetime.now(UTC)
     profile = Profile(subject_id=subject_id, email="ada@example.org", given_name="Ada", created_at=now, updated_at=now)
-    composition.store().create_profile(profile, audit=AuditEntry(action="profile.created", actor="system", at=now))
+    wiring.shared.store().create_profile(profile, audit=AuditEntry(action="profile.created", actor="system", at=now))
     for category, count in records.items():
         for number in range(count):
             audit = AuditEntry(action="record.registered", actor="app", at=now, details={"category": category})
             document = json.dumps({"number": number, "text": f"{category} {number}"})
-            assert composition.store().put_record(
+            assert wiring.shared.store().put_record(
                 subject_id, category, f"R-{number}", document, audit=audit, now=now.isoformat()
             )
     return subject_id
 
 
 def _schedule_purge(subject_id: str, *, due_now: bool = True) -> None:
-    import composition
 
     grace = timedelta(0) if due_now else timedelta(days=60)
-    composition.erasure().schedule_deletion(subject_id, "user_request", actor="subject", grace=grace)
+    wiring.erasure.erasure().schedule_deletion(subject_id, "user_request", actor="subject", grace=grace)
 
 
 def _purge(aws: Any, subject_id: str) -> None:
@@ -91,9 +93,8 @@ def _holds_of(subject_id: str) -> list[dict[str, Any]]:
 
 
 def _audit_actions(subject_id: str) -> list[dict[str, Any]]:
-    import composition
 
-    audit = composition.store().audit
+    audit = wiring.shared.store().audit
     return [{"action": r.action, "actor": r.actor, **r.details} for r in audit.chain(audit.pseudonym(subject_id))]
 
 
@@ -176,7 +177,7 @@ def test_placing_and_lifting_are_audited_with_the_operator_but_not_the_reason(aw
     assert datetime.fromisoformat(str(placed["until"])) == datetime.fromisoformat(hold["until"])
     assert lifted == {"action": "hold.lifted", "actor": "admin", "admin": OPERATOR, "category": "support_tickets"}
     # And the operator's reason is nowhere in the audit table
-    audit = boto3.client("dynamodb").scan(TableName=admin_api.store().audit.table)["Items"]
+    audit = boto3.client("dynamodb").scan(TableName=wiring.shared.store().audit.table)["Items"]
     assert "Litigation" not in json.dumps(audit)
 
 
@@ -290,7 +291,6 @@ def test_a_token_without_the_admin_group_gets_403(aws, method, category):
 
 
 def test_records_under_a_hold_placed_by_an_operator_outlive_the_purge_isolated_until_the_hold_ends(aws, ddb):
-    import composition
 
     # Given a subject with support tickets and orders, and an operator's hold on the support tickets
     subject_id = _subject(support_tickets=2, orders=3)
@@ -301,7 +301,7 @@ def test_records_under_a_hold_placed_by_an_operator_outlive_the_purge_isolated_u
     _schedule_purge(subject_id)
     _purge(aws, subject_id)
     # Then the support tickets live on only in the pseudonymous HELD# partition, expiring when the hold ends
-    pseudonym = composition.store().audit.pseudonym(subject_id)
+    pseudonym = wiring.shared.store().audit.pseudonym(subject_id)
     held = _partition(ddb, aws, f"HELD#{pseudonym}")
     assert sorted(item["sk"]["S"] for item in held) == ["RECORD#support_tickets#R-0", "RECORD#support_tickets#R-1"]
     assert {int(item["expires_at"]["N"]) for item in held} == {int(until.timestamp())}
@@ -325,7 +325,6 @@ def test_records_under_a_hold_placed_by_an_operator_outlive_the_purge_isolated_u
 
 
 def test_records_of_a_lifted_hold_are_purged_like_the_rest(aws, ddb):
-    import composition
 
     # Given a subject with support tickets under a hold that an operator then lifted
     subject_id = _subject(support_tickets=2)
@@ -335,7 +334,7 @@ def test_records_of_a_lifted_hold_are_purged_like_the_rest(aws, ddb):
     _schedule_purge(subject_id)
     _purge(aws, subject_id)
     # Then nothing of it is kept
-    assert _partition(ddb, aws, f"HELD#{composition.store().audit.pseudonym(subject_id)}") == []
+    assert _partition(ddb, aws, f"HELD#{wiring.shared.store().audit.pseudonym(subject_id)}") == []
     assert {item["sk"]["S"] for item in _partition(ddb, aws, f"SUBJECT#{subject_id}")} == {"TOMBSTONE"}
 
 

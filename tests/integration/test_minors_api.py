@@ -10,14 +10,16 @@ from typing import Any
 import boto3
 import pytest
 
-import composition
-import minors_composition
-from domain.audit import AuditEntry, pseudonym_of
+import wiring.consent
+import wiring.erasure
+import wiring.requests
+import wiring.shared
+from domain.audit.model import AuditEntry, pseudonym_of
 from domain.consent.ports import Owner
 from domain.consent.rules import ConsentChangeRequest
 from domain.consent.service import RequestContext
-from domain.minors import check_minor_at, load_age_table
-from domain.parental import issue_confirmation_token
+from domain.minors.model import issue_confirmation_token
+from domain.minors.rules import check_minor, load_age_table
 from domain.profile import new_profile
 from handlers import minors_api, parental_expiry, post_confirmation, purge_worker, subject_api
 from localcloud.mail import sent_mail
@@ -70,10 +72,10 @@ def outbox(ddb: Any, aws: Any, detail_type: str) -> list[dict[str, Any]]:
 
 
 def sign_up(subject_id: str, **attributes: str) -> None:
-    now = composition.clock().now()
+    now = wiring.shared.clock().now()
     profile = new_profile(subject_id, {"email": f"{subject_id[:8]}@example.org", **attributes}, now)
     audit = AuditEntry(action="profile.created", actor="system", at=now)
-    assert composition.store().create_profile(profile, audit=audit)
+    assert wiring.shared.store().create_profile(profile, audit=audit)
 
 
 def sign_up_bound(
@@ -158,7 +160,7 @@ def test_the_host_app_learns_whether_parental_consent_is_needed_and_nothing_is_s
     before = everything(ddb, aws)
     status, body = invoke(load_event("minors_api/post_check.json"), context)
     # Then the answer matches the age table and the table holds nothing new
-    expected = check_minor_at(date(2013, 5, 17), "DE", datetime.now(UTC), table=load_age_table())
+    expected = check_minor(date(2013, 5, 17), "DE", datetime.now(UTC), table=load_age_table())
     assert status == 200
     assert body == {
         "parental_consent_required": expected.parental_consent_required,
@@ -523,7 +525,7 @@ def test_the_account_takeover_path_fails_at_every_step(aws, ddb, context):
         with_body(as_parent("minors_api/post_child_request.json", accomplice, victim), {"type": "access"}), context
     )
     assert (erase[0], export[0]) == (404, 404)
-    assert composition.erasure().status(victim).state == "active"
+    assert wiring.erasure.erasure().status(victim).state == "active"
 
 
 def test_linking_an_unknown_child_is_not_found(aws, context):
@@ -592,7 +594,7 @@ def test_a_parent_has_the_childs_data_deleted(aws, context):
     assert status == 202
     assert (body["state"], body["reason"]) == ("pending_deletion", "parent_request")
     assert body["request_id"]
-    assert composition.erasure().status(child).state == "pending_deletion"
+    assert wiring.erasure.erasure().status(child).state == "pending_deletion"
 
 
 def test_a_parents_erasure_request_is_completed_once_the_childs_data_is_unavailable(aws, context):
@@ -611,7 +613,7 @@ def test_withdrawal_refuses_every_refusable_purpose_and_schedules_deletion(aws, 
     status, body = invoke(as_parent("minors_api/post_child_withdraw.json", parent, child), context)
     assert status == 200
     assert (body["state"], body["reason"]) == ("pending_deletion", "parent_request")
-    views = minors_composition.consents().current(Owner("subject", child))
+    views = wiring.consent.consents().current(Owner("subject", child))
     for purpose, view in views.items():
         if not view.required:
             assert (view.granted, view.source) == (False, "parent"), purpose
@@ -630,7 +632,7 @@ def test_a_child_cannot_cancel_the_deletion_their_parent_asked_for(aws, context,
     # Then the restore is refused, saying why, and the deletion stands
     assert (status, body["error"]) == (409, "deletion_not_cancellable"), body
     assert "parent" in body["message"]
-    assert composition.erasure().status(child).reason == "parent_request"
+    assert wiring.erasure.erasure().status(child).reason == "parent_request"
 
 
 def test_a_childs_activity_does_not_cancel_the_deletion_their_parent_asked_for(aws, context):
@@ -641,27 +643,27 @@ def test_a_childs_activity_does_not_cancel_the_deletion_their_parent_asked_for(a
     status, body = as_child("POST /me/activity", child, context)
     # Then the account stays unavailable and pending deletion
     assert (status, body["error"]) == (410, "subject_unavailable")
-    assert composition.erasure().status(child).state == "pending_deletion"
+    assert wiring.erasure.erasure().status(child).state == "pending_deletion"
 
 
 def grant_everything(child: str) -> None:
     """The child, while their account was active, granted every purpose of the catalog."""
-    catalog = minors_composition.catalog()
+    catalog = wiring.consent.catalog()
     request = ConsentChangeRequest(decisions={p.id: True for p in catalog.purposes}, source="settings")
-    minors_composition.consents().change(Owner("subject", child), request, RequestContext(), actor="subject")
+    wiring.consent.consents().change(Owner("subject", child), request, RequestContext(), actor="subject")
 
 
 def test_a_withdrawal_for_a_child_already_pending_deletion_still_refuses_every_refusable_purpose(aws, context):
     # Given a child who granted every purpose, then was scheduled for removal for inactivity
     parent, child, _ = linked_family(context)
     grant_everything(child)
-    composition.erasure().schedule_deletion(child, "inactivity", actor="system")
+    wiring.erasure.erasure().schedule_deletion(child, "inactivity", actor="system")
     # When the parent withdraws consent
     status, body = invoke(as_parent("minors_api/post_child_withdraw.json", parent, child), context)
     # Then every refusable purpose is refused by the parent, with a receipt
     assert status == 200, body
     assert body["receipt_id"]
-    for purpose, view in minors_composition.consents().current(Owner("subject", child)).items():
+    for purpose, view in wiring.consent.consents().current(Owner("subject", child)).items():
         if not view.required:
             assert (view.granted, view.source) == (False, "parent"), purpose
 
@@ -672,7 +674,7 @@ def test_a_parents_deletion_takes_over_a_pending_inactivity_removal_so_activity_
 ):
     # Given a child scheduled for removal for inactivity
     parent, child, _ = linked_family(context)
-    scheduled = composition.erasure().schedule_deletion(child, "inactivity", actor="system")
+    scheduled = wiring.erasure.erasure().schedule_deletion(child, "inactivity", actor="system")
     # When the parent asks for the deletion (erasure, or withdrawal of consent), then the child is active again
     body = invoke(as_parent(relative, parent, child), context)[1]
     activity = as_child("POST /me/activity", child, context)
@@ -681,7 +683,7 @@ def test_a_parents_deletion_takes_over_a_pending_inactivity_removal_so_activity_
     assert datetime.fromisoformat(body["purge_at"]) == scheduled.purge_at
     assert activity[0] == 410
     assert as_child("POST /me/restore", child, context)[0] == 409
-    assert composition.erasure().status(child).reason == "parent_request"
+    assert wiring.erasure.erasure().status(child).reason == "parent_request"
 
 
 def grown_up(ddb: Any, aws: Any, child: str) -> None:
@@ -724,8 +726,8 @@ def test_a_parents_rights_end_when_the_child_is_of_age(aws, ddb, context, relati
     status, body = invoke(with_body(event, {"type": "access"}) if "post_child_request" in relative else event, context)
     # Then they are refused, saying why, and the adult's account is untouched
     assert (status, body["error"]) == (403, "parental_rights_ended"), body
-    assert composition.erasure().status(child).state == "active"
-    assert composition.requests().list_for(child) == []
+    assert wiring.erasure.erasure().status(child).state == "active"
+    assert wiring.requests.requests().list_for(child) == []
 
 
 # ---------------------------------------------------------------- underage purge
@@ -761,19 +763,19 @@ def test_an_underage_subject_is_queued_for_purge_now_and_purged(aws, ddb, contex
     (message,) = _purge_messages(aws)
     assert json.loads(message["Body"]) == {"subject_id": child}
     assert purge_worker.lambda_handler(_sqs_event(aws, message), context) == {"batchItemFailures": []}
-    assert composition.erasure().status(child).state == "purged"
+    assert wiring.erasure.erasure().status(child).state == "purged"
 
 
 def test_an_underage_subject_already_in_a_restore_window_loses_the_window(aws, context):
     child = str(uuid.uuid4())
     sign_up(child)
-    composition.erasure().schedule_deletion(child, "user_request", actor="subject")
+    wiring.erasure.erasure().schedule_deletion(child, "user_request", actor="subject")
     event = at_path(load_event("minors_api/post_underage.json"), f"/admin/subjects/{child}/underage", subject_id=child)
     status, body = invoke(event, context)
     assert status == 202
     assert body["reason"] == "underage"
     assert datetime.fromisoformat(body["purge_at"]) <= datetime.now(UTC)
-    assert composition.erasure().status(child).state == "purged"  # the window has ended: gone for everyone
+    assert wiring.erasure.erasure().status(child).state == "purged"  # the window has ended: gone for everyone
 
 
 def test_only_operators_may_purge_as_underage(aws, context):
@@ -807,7 +809,7 @@ def test_other_removals_publish_nothing(aws, context, change, bus_events):
 def test_a_parent_gets_no_download_link_for_a_purged_childs_export(aws, ddb, context):
     # Given a linked child whose export is ready, then the child purged
     parent, child, _ = linked_family(context)
-    service = composition.requests()
+    service = wiring.requests.requests()
     request = service.start_export(service.submit(child, "access", origin="parent"))
     service.export_ready(request, key=f"exports/{child}/{request.request_id}.zip", sha256="0" * 64, counts={})
     ddb.delete_item(TableName=table(aws), Key={"pk": {"S": f"SUBJECT#{child}"}, "sk": {"S": "PROFILE"}})
@@ -824,7 +826,7 @@ def test_a_parent_gets_no_download_link_for_a_purged_childs_export(aws, ddb, con
 def test_a_purge_removes_the_link_from_the_other_partition(aws, ddb, context):
     # Given a parent and a child linked, then the child's deletion due
     parent, child, _ = linked_family(context)
-    composition.erasure().schedule_deletion(child, "user_request", actor="subject", grace=timedelta(0))
+    wiring.erasure.erasure().schedule_deletion(child, "user_request", actor="subject", grace=timedelta(0))
     event = load_event("inactivity_worker/subject_inactive.json")  # an SQS record; the purge queue's body
     event["Records"][0]["body"] = json.dumps({"subject_id": child})
     event["Records"][0]["eventSourceARN"] = aws.attributes["PurgeQueue"]["Arn"]
@@ -834,6 +836,6 @@ def test_a_purge_removes_the_link_from_the_other_partition(aws, ddb, context):
     assert not [sk for sk in items_of(ddb, aws, f"SUBJECT#{parent}") if sk.startswith("CHILD#")]
     assert not [sk for sk in items_of(ddb, aws, f"SUBJECT#{child}") if sk.startswith("PARENT#")]
     # And the parent's audit chain says the link went, with no more than ids
-    chain = composition.store().audit.chain(composition.store().audit.pseudonym(parent))
+    chain = wiring.shared.store().audit.chain(wiring.shared.store().audit.pseudonym(parent))
     assert chain[-1].action == "parental.link_removed"
     assert child not in json.dumps(chain[-1].details)

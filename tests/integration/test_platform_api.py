@@ -2,6 +2,7 @@ import json
 
 import pytest
 
+import wiring
 from handlers import platform_api
 from tests.support import load_event
 
@@ -66,7 +67,7 @@ POLICY_CONTRACT = {
 def _policy(context, monkeypatch, name: str | None = None, **headers: str):
     if name is not None:
         monkeypatch.setenv("POLICY", name)
-    platform_api.policy.cache_clear()
+    wiring.reset()  # a new container: the settings and the policy read again
     event = load_event("platform_api/get_policy.json")
     event["headers"].update(headers)
     return platform_api.lambda_handler(event, context)

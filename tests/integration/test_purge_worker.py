@@ -6,6 +6,9 @@ import boto3
 import pytest
 from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
 
+import wiring.erasure
+import wiring.requests
+import wiring.shared
 from handlers import purge_worker
 from tests.support import given_up_batch, load_event, stream_records
 
@@ -114,8 +117,10 @@ def test_a_user_deletion_of_a_profile_is_not_a_purge(aws, ddb, context):
 def _due_subject(ddb, aws, *, erasure_request: bool = False, login: bool = False) -> tuple[str, str | None]:
     """A subject past its restore window: profile pending deletion, consents, orders, an export in the bucket (and a
     login in the user pool if `login`)."""
-    import composition
-    from domain.audit import AuditEntry
+    import wiring.erasure
+    import wiring.requests
+    import wiring.shared
+    from domain.audit.model import AuditEntry
     from domain.profile import Profile
 
     subject_id, now = str(uuid.uuid4()), datetime.now(UTC)
@@ -125,13 +130,13 @@ def _due_subject(ddb, aws, *, erasure_request: bool = False, login: bool = False
         )["User"]
         subject_id = next(a["Value"] for a in user["Attributes"] if a["Name"] == "sub")
     profile = Profile(subject_id=subject_id, email="ada@example.org", given_name="Ada", created_at=now, updated_at=now)
-    composition.store().create_profile(profile, audit=AuditEntry(action="profile.created", actor="system", at=now))
+    wiring.shared.store().create_profile(profile, audit=AuditEntry(action="profile.created", actor="system", at=now))
     table = aws.physical_ids["SubjectsTable"]
     for number in range(3):
         _put(ddb, table, f"SUBJECT#{subject_id}", f"RECORD#orders#O-{number}", document=json.dumps({"n": number}))
     boto3.client("s3").put_object(Bucket=aws.physical_ids["ExportsBucket"], Key=f"exports/{subject_id}/r.zip", Body=b"")
-    request_id = composition.requests().submit(subject_id, "erasure").request_id if erasure_request else None
-    composition.erasure().schedule_deletion(
+    request_id = wiring.requests.requests().submit(subject_id, "erasure").request_id if erasure_request else None
+    wiring.erasure.erasure().schedule_deletion(
         subject_id,
         "erasure_request" if request_id else "user_request",
         actor="subject",
@@ -163,7 +168,6 @@ def _exports(aws, subject_id: str) -> list:
 def test_a_queue_purge_interrupted_after_its_items_went_is_finished_by_the_redelivered_message(
     aws, ddb, context, monkeypatch
 ):
-    import composition
     from adapters import purger as purger_module
 
     # Given a due subject with an open erasure request, whose first purge attempt fails once its items are deleted
@@ -186,7 +190,7 @@ def test_a_queue_purge_interrupted_after_its_items_went_is_finished_by_the_redel
     assert done == {"batchItemFailures": []}
     assert {sk for sk in _left(ddb, aws, subject_id) if not sk.startswith("REQUEST#")} == {"TOMBSTONE"}
     assert _exports(aws, subject_id) == []
-    assert composition.requests().store.get(subject_id, request_id).status == "completed"
+    assert wiring.requests.requests().store.get(subject_id, request_id).status == "completed"
     assert _certificates(ddb, aws.physical_ids["AuditTable"]) == [certificate]
 
 
@@ -250,13 +254,12 @@ def test_a_stream_batch_given_up_on_purges_nobody_but_its_ttl_removals_of_profil
 
 
 def test_a_purge_does_not_retire_the_profile_while_an_item_written_after_its_deletion_remains(aws, ddb, context):
-    import composition
     from adapters.purger import PurgeIncomplete
 
     # Given a due subject whose purge has deleted its items, and an item written into its partition just after
     subject_id, _ = _due_subject(ddb, aws)
     status = purge_worker.purger().profile_status(subject_id)
-    now = composition.clock().now()
+    now = wiring.shared.clock().now()
     purge_worker.purger().purge(subject_id, status, now)
     _put(ddb, aws.physical_ids["SubjectsTable"], f"SUBJECT#{subject_id}", "RECORD#orders#LATE", document="{}")
     # When the purge's last step runs
@@ -341,25 +344,23 @@ def test_an_invoice_whose_date_is_unreadable_is_held_for_the_full_period_not_del
 
 
 def test_the_purge_closes_the_export_requests_still_open_as_rejected_for_subject_purged(aws, ddb, context):
-    import composition
 
     # Given a due subject with an access request still waiting for the export worker
     subject_id, _ = _due_subject(ddb, aws)
-    request = composition.request_store().get(subject_id, _open_access_request(subject_id))
+    request = wiring.requests.request_store().get(subject_id, _open_access_request(subject_id))
     assert request is not None
     assert request.is_open
     # When the subject is purged
     assert purge_worker.lambda_handler(_queue_event(aws, subject_id), context) == {"batchItemFailures": []}
     # Then the request is closed, rejected with the reason, never to be exported for nobody
-    closed = composition.request_store().get(subject_id, request.request_id)
+    closed = wiring.requests.request_store().get(subject_id, request.request_id)
     assert closed is not None
     assert (closed.status, closed.rejection_reason) == ("rejected", "subject_purged")
 
 
 def _open_access_request(subject_id: str) -> str:
     """An access request recorded before the deletion was scheduled (its message still on the export queue)."""
-    import composition
-    from domain.audit import AuditEntry
+    from domain.audit.model import AuditEntry
     from domain.requests.model import DataRequest
 
     now = datetime.now(UTC)
@@ -373,7 +374,7 @@ def _open_access_request(subject_id: str) -> str:
         updated_at=now,
     )
     audit = AuditEntry(action="request.received", actor="subject", at=now)
-    stored = composition.request_store().create(request, audit=audit, expires_at=int(now.timestamp()) + 86_400)
+    stored = wiring.requests.request_store().create(request, audit=audit, expires_at=int(now.timestamp()) + 86_400)
     return stored.request_id
 
 
@@ -395,7 +396,6 @@ def test_an_export_uploaded_while_the_purge_runs_is_deleted_when_it_finishes(aws
     assert purge_worker.lambda_handler(_queue_event(aws, subject_id), context) == {"batchItemFailures": []}
     # Then no export outlives the purge, and the late one's deletion is in the subject's audit chain
     assert _exports(aws, subject_id) == []
-    import composition
 
-    actions = [r.action for r in composition.store().audit.chain(composition.store().audit.pseudonym(subject_id))]
+    actions = [r.action for r in wiring.shared.store().audit.chain(wiring.shared.store().audit.pseudonym(subject_id))]
     assert "subject.late_exports_deleted" in actions

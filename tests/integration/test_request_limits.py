@@ -5,9 +5,9 @@ import json
 import uuid
 from typing import Any
 
-import composition
+import wiring.shared
 from api.http import MAX_BODY_BYTES
-from domain.audit import AuditEntry
+from domain.audit.model import AuditEntry
 from domain.profile import new_profile
 from handlers import consent_api, subject_api
 from tests.support import load_event, routed, with_body
@@ -45,9 +45,9 @@ def record_put(subject_id: str, document: dict[str, Any]) -> dict[str, Any]:
 
 def sign_up() -> str:
     subject_id = str(uuid.uuid4())
-    now = composition.clock().now()
+    now = wiring.shared.clock().now()
     profile = new_profile(subject_id, {"email": f"{subject_id[:8]}@example.org"}, now)
-    assert composition.store().create_profile(
+    assert wiring.shared.store().create_profile(
         profile, audit=AuditEntry(action="profile.created", actor="system", at=now)
     )
     return subject_id

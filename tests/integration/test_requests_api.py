@@ -7,9 +7,11 @@ from dataclasses import replace
 
 import pytest
 
-import composition
-from domain.audit import AuditEntry
+import wiring.requests
+import wiring.shared
+from domain.audit.model import AuditEntry
 from domain.profile import Profile
+from handlers import subject_api
 from tests.support import as_subject, at_path, load_event, routed, with_body
 
 ADMIN = "op-7"
@@ -31,9 +33,9 @@ def local_clock(aws, tmp_path, monkeypatch):
 
 def signed_up() -> str:
     subject_id = str(uuid.uuid4())
-    now = composition.clock().now()
+    now = wiring.shared.clock().now()
     profile = Profile(subject_id=subject_id, email="ada@example.org", country="DE", created_at=now, updated_at=now)
-    composition.store().create_profile(profile, audit=AuditEntry(action="profile.created", actor="system", at=now))
+    wiring.shared.store().create_profile(profile, audit=AuditEntry(action="profile.created", actor="system", at=now))
     return subject_id
 
 
@@ -61,7 +63,6 @@ def admin_list(context, query):
 
 
 def subject_call(context, subject_id, route, path, **path_parameters):
-    from handlers import subject_api
 
     event = at_path(routed(as_subject(load_event("subject_api/get_status.json"), subject_id), route), path)
     event["pathParameters"] = path_parameters
@@ -92,13 +93,13 @@ def reject(context, request_id):
 
 def test_an_admin_action_that_loses_a_race_for_the_request_is_a_409(aws, context, monkeypatch):
     # Given a request an operator read just before another change to it committed
-    request = composition.requests().submit(signed_up(), "access")
-    stale = composition.request_store().find(request.request_id)
-    composition.request_store().update(
+    request = wiring.requests.requests().submit(signed_up(), "access")
+    stale = wiring.requests.request_store().find(request.request_id)
+    wiring.requests.request_store().update(
         replace(request, version=request.version + 1),
-        audit=AuditEntry(action="request.download_url_issued", actor="subject", at=composition.clock().now()),
+        audit=AuditEntry(action="request.download_url_issued", actor="subject", at=wiring.shared.clock().now()),
     )
-    monkeypatch.setattr(composition.request_store(), "find", lambda request_id: stale)
+    monkeypatch.setattr(wiring.requests.request_store(), "find", lambda request_id: stale)
     # When the operator extends it on the stale read
     status, body = extend(context, request.request_id)
     # Then they hear 409 concurrent_change, not 500
@@ -110,7 +111,7 @@ def test_a_request_update_meeting_another_audited_write_is_saved(aws, context, m
     from adapters.audit_log import AuditLog
 
     subject_id = signed_up()
-    request = composition.requests().submit(subject_id, "access")
+    request = wiring.requests.requests().submit(subject_id, "access")
     original, moved = AuditLog.prepare, []
 
     def prepare(self, subject, entry):
@@ -125,7 +126,7 @@ def test_a_request_update_meeting_another_audited_write_is_saved(aws, context, m
     status, body = extend(context, request.request_id)
     # Then the extension is saved
     assert status == 200, body
-    assert composition.request_store().get(subject_id, request.request_id).extended is True
+    assert wiring.requests.request_store().get(subject_id, request.request_id).extended is True
 
 
 # ---------------------------------------------------------------- extensions
@@ -133,7 +134,7 @@ def test_a_request_update_meeting_another_audited_write_is_saved(aws, context, m
 
 def test_a_request_is_extended_within_its_first_period(aws, context, local_clock):
     # Given a request received 20 days ago
-    request = composition.requests().submit(signed_up(), "access")
+    request = wiring.requests.requests().submit(signed_up(), "access")
     local_clock(20)
     # When an operator extends it
     status, body = extend(context, request.request_id)
@@ -145,13 +146,13 @@ def test_a_request_is_extended_within_its_first_period(aws, context, local_clock
 
 def test_an_overdue_request_can_no_longer_be_extended(aws, context, local_clock):
     # Given a request whose one-month deadline passed without an extension
-    request = composition.requests().submit(signed_up(), "access")
+    request = wiring.requests.requests().submit(signed_up(), "access")
     local_clock(32)
     # When an operator tries to extend it
     status, body = extend(context, request.request_id)
     # Then it is refused: the extension must be notified within the first period (GDPR Art. 12(3))
     assert (status, body["error"]) == (409, "extension_too_late")
-    assert composition.request_store().get(request.subject_id, request.request_id).extended is False
+    assert wiring.requests.request_store().get(request.subject_id, request.request_id).extended is False
 
 
 # ---------------------------------------------------------------- downloads
@@ -161,13 +162,13 @@ def test_an_overdue_request_can_no_longer_be_extended(aws, context, local_clock)
 def crm_connected(aws, monkeypatch):
     """A connected system (CONNECTED_SYSTEMS=crm) that must report before any request completes."""
     monkeypatch.setenv("CONNECTED_SYSTEMS", "crm")
-    composition.settings.cache_clear()
-    composition.requests.cache_clear()
+    wiring.requests.settings.cache_clear()
+    wiring.requests.requests.cache_clear()
 
 
 def exported(subject_id: str):
     """A request whose export the worker has written (the archive's key recorded on the request)."""
-    service = composition.requests()
+    service = wiring.requests.requests()
     request = service.start_export(service.submit(subject_id, "access"))
     return service.export_ready(request, key=f"exports/{request.request_id}.zip", sha256="0" * 64, counts={})
 
@@ -192,14 +193,14 @@ def test_issuing_a_download_link_leaves_the_request_record_as_it_was(aws, contex
 
     request = exported(signed_up())
     key = {"pk": {"S": f"SUBJECT#{request.subject_id}"}, "sk": {"S": f"REQUEST#{request.request_id}"}}
-    table = composition.settings().subjects_table
+    table = wiring.requests.settings().subjects_table
     before = dynamodb().get_item(TableName=table, Key=key, ConsistentRead=True)["Item"]
     # When the subject asks for download links twice
     assert download(context, request)[0] == 200
     assert download(context, request)[0] == 200
     # Then the request record is untouched (a link is a read), and each link is in the subject's audit trail
     assert dynamodb().get_item(TableName=table, Key=key, ConsistentRead=True)["Item"] == before
-    store = composition.store()
+    store = wiring.shared.store()
     actions = [record.action for record in store.audit.chain(store.audit.pseudonym(request.subject_id))]
     assert actions.count("request.download_url_issued") == 2
 
@@ -271,7 +272,7 @@ def listed(context, status):
 
 def test_the_operator_lists_rejected_requests(aws, context):
     # Given a rejected request
-    request = composition.requests().submit(signed_up(), "access")
+    request = wiring.requests.requests().submit(signed_up(), "access")
     reject(context, request.request_id)
     # When the operator lists rejected requests, then it is there (and no longer among those received)
     assert request.request_id in listed(context, "rejected")
@@ -291,7 +292,7 @@ def test_the_operator_lists_completed_and_expired_requests_apart(aws, context, l
 
 
 def failed(subject_id: str):
-    service = composition.requests()
+    service = wiring.requests.requests()
     return service.export_failed(service.start_export(service.submit(subject_id, "access")), "RuntimeError")
 
 
@@ -309,15 +310,15 @@ def test_a_failed_request_past_its_deadline_is_reported_overdue(aws, context, lo
     report = overdue_sweep(context)
     # Then it is reported (published and counted), so the alarm pages someone
     assert report == {"overdue": 1}
-    assert [r.request_id for r in composition.requests().overdue()] == [request.request_id]
+    assert [r.request_id for r in wiring.requests.requests().overdue()] == [request.request_id]
 
 
 def test_the_overdue_sweep_reads_only_the_open_and_failed_requests(aws, context, local_clock, monkeypatch):
     # Given closed requests past their deadline: completed, and rejected
     exported(signed_up())
-    reject(context, composition.requests().submit(signed_up(), "access").request_id)
+    reject(context, wiring.requests.requests().submit(signed_up(), "access").request_id)
     local_clock(40)
-    store, read = composition.request_store(), []
+    store, read = wiring.requests.request_store(), []
     original = store.list_by_status
 
     def list_by_status(status, **kwargs):
@@ -388,7 +389,7 @@ def test_the_operator_sees_the_pseudonym_that_names_the_subjects_audit_chain(aws
         context, "GET /admin/requests/{request_id}", f"/admin/requests/{request_id}", request_id=request_id
     )
     # Then it names the subject's audit chain, whose records of this request it can read
-    assert shown["subject_pseudonym"] == recorded["subject_pseudonym"] == composition.store().audit.pseudonym(subject)
+    assert shown["subject_pseudonym"] == recorded["subject_pseudonym"] == wiring.shared.audit_log().pseudonym(subject)
     path = f"/admin/audit/{shown['subject_pseudonym']}"
     _, chain = admin_call(
         context, "GET /admin/audit/{subject_pseudonym}", path, subject_pseudonym=shown["subject_pseudonym"]
@@ -400,7 +401,7 @@ def _purged_without_its_requests(subject_id: str) -> None:
     """The state a purge leaves: the profile gone, a tombstone, the request records kept."""
     import boto3
 
-    ddb, table = boto3.client("dynamodb"), composition.settings().subjects_table
+    ddb, table = boto3.client("dynamodb"), wiring.requests.settings().subjects_table
     ddb.delete_item(TableName=table, Key={"pk": {"S": f"SUBJECT#{subject_id}"}, "sk": {"S": "PROFILE"}})
     tombstone = {"pk": {"S": f"SUBJECT#{subject_id}"}, "sk": {"S": "TOMBSTONE"}, "state": {"S": "purged"}}
     ddb.put_item(TableName=table, Item=tombstone)
@@ -420,7 +421,6 @@ def test_a_purged_subject_gets_no_download_link(aws, context):
 
 
 def post_request(context, subject_id, body):
-    from handlers import subject_api
 
     event = routed(as_subject(load_event("subject_api/get_status.json"), subject_id), "POST /me/requests")
     event["pathParameters"] = {}
@@ -440,7 +440,7 @@ def test_an_export_asked_again_within_the_cooldown_answers_429_with_the_one_just
     assert (status, body["error"]) == (429, "export_cooldown")
     assert 22 * 3600 < int(headers["Retry-After"]) <= 23 * 3600
     assert body["details"][0]["request_id"] == done.request_id
-    assert [r.request_id for r in composition.request_store().list_for(subject_id)] == [done.request_id]
+    assert [r.request_id for r in wiring.requests.request_store().list_for(subject_id)] == [done.request_id]
 
 
 def test_an_export_is_made_again_once_the_cooldown_has_passed(aws, context, local_clock):
@@ -456,8 +456,8 @@ def test_an_export_is_made_again_once_the_cooldown_has_passed(aws, context, loca
 def test_the_cooldown_is_the_template_parameter(aws, context, local_clock, monkeypatch):
     # Given a cooldown of 2 hours, and an export completed 3 hours ago
     monkeypatch.setenv("EXPORT_COOLDOWN_HOURS", "2")
-    composition.settings.cache_clear()
-    composition.requests.cache_clear()
+    wiring.requests.settings.cache_clear()
+    wiring.requests.requests.cache_clear()
     subject_id = signed_up()
     exported(subject_id)
     local_clock(3 / 24)

@@ -7,6 +7,10 @@ from datetime import datetime, timedelta
 import boto3
 import pytest
 
+import wiring.erasure
+import wiring.requests
+import wiring.shared
+from handlers import subject_api
 from tests.support import load_event
 
 SUBJECT = "5f0c7a3e-0d7b-4f0e-9d51-3c1b2a4e6f70"
@@ -19,7 +23,6 @@ def _api(name, subject=SUBJECT):
 
 
 def _call(event, context):
-    from handlers import subject_api
 
     answer = subject_api.lambda_handler(event, context)
     return answer["statusCode"], json.loads(answer["body"] or "null")
@@ -78,9 +81,11 @@ def test_an_idempotency_key_replays_the_first_answer_even_after_the_request_clos
     # Given a request made with an Idempotency-Key, then rejected by an operator
     _sign_up(context)
     first_status, first = _call(_api("subject_api/post_request.json"), context)
-    import composition
+    import wiring.erasure
+    import wiring.requests
+    import wiring.shared
 
-    composition.requests().reject(first["request_id"], "manifestly unfounded", admin="op")
+    wiring.requests.requests().reject(first["request_id"], "manifestly unfounded", admin="op")
     # When the client retries with the same key, and later asks again without one
     _, replay = _call(_api("subject_api/post_request.json"), context)
     fresh_event = _api("subject_api/post_request.json")
@@ -105,15 +110,13 @@ def test_a_retry_while_the_first_request_with_its_key_is_in_progress_gets_409_wi
     aws, context, monkeypatch
 ):
     # Given a first request whose outcome could not be recorded, so its key stays claimed until its invocation ends
-    from api import idempotency
-    from handlers import subject_api
 
     _sign_up(context)
 
     def outcome_lost(*args, **kwargs):
         raise RuntimeError("the idempotency table is unavailable")
 
-    monkeypatch.setattr(idempotency._persistence(), "save_success", outcome_lost)
+    monkeypatch.setattr(wiring.shared.idempotency_store(), "save_success", outcome_lost)
     assert _call(_api("subject_api/post_request.json"), context)[0] == 500
     # When the client retries with the same key
     answer = subject_api.lambda_handler(_api("subject_api/post_request.json"), context)
@@ -139,9 +142,8 @@ def test_two_long_idempotency_keys_are_never_taken_for_one(aws, context):
     for status, body in answers:
         assert status == 422
         assert body["details"][0]["field"] == "header.idempotency-key"
-    import composition
 
-    assert composition.requests().list_for(SUBJECT) == []
+    assert wiring.requests.requests().list_for(SUBJECT) == []
 
 
 def test_deletion_makes_the_subject_unavailable_and_status_explains_it(aws, context):
@@ -171,7 +173,7 @@ def test_the_outbox_publisher_sends_the_committed_event(aws, context, bus_events
 def test_the_daily_sweeps_cost_nothing_on_an_empty_table(aws, context):
     from handlers import overdue_sweep, purge_sweep
 
-    purge_sweep.settings.cache_clear()
+    wiring.erasure.purge_queue_settings.cache_clear()
     assert overdue_sweep.lambda_handler(load_event("overdue_sweep/daily.json"), context) == {"overdue": 0}
     assert purge_sweep.lambda_handler(load_event("purge_sweep/daily.json"), context) == {"queued": 0}
 
@@ -242,11 +244,10 @@ def test_a_host_record_about_a_subject_pending_deletion_is_refused_with_410(aws,
 
 
 def test_a_host_record_about_a_subject_past_its_purge_date_is_refused_with_410(aws, context):
-    import composition
 
     # Given a subject whose restore window has ended, the purge not yet run (the profile item still lives)
     _sign_up(context)
-    composition.erasure().schedule_deletion(SUBJECT, "user_request", actor="subject", grace=timedelta(0))
+    wiring.erasure.erasure().schedule_deletion(SUBJECT, "user_request", actor="subject", grace=timedelta(0))
     # When the host application registers an invoice about them
     status, body = _record_call(context)
     # Then it is refused as gone for good, and nothing is written
@@ -345,10 +346,9 @@ def test_a_completed_erasure_request_is_never_reported_overdue(aws, context, loc
     _call(_erasure_event(), context)
     # When its one-month deadline has passed, before the purge (60 days)
     local_clock(45)
-    import composition
 
     # Then the overdue sweep finds nothing
-    assert composition.requests().overdue() == []
+    assert wiring.requests.requests().overdue() == []
 
 
 def test_a_restore_leaves_no_erasure_request_open(aws, context):
@@ -364,15 +364,14 @@ def test_a_restore_leaves_no_erasure_request_open(aws, context):
 
 def test_the_purge_leaves_a_completed_erasure_request_as_it_was(aws, context):
     # Given a completed erasure request
-    import composition
 
     _sign_up(context)
     _, answer = _call(_erasure_event(), context)
-    before = composition.request_store().get(SUBJECT, answer["request_id"])
+    before = wiring.requests.request_store().get(SUBJECT, answer["request_id"])
     # When the purge reports the erasure done (as it does for a request still open after a crash)
-    composition.requests().erasure_done(SUBJECT, answer["request_id"])
+    wiring.requests.requests().erasure_done(SUBJECT, answer["request_id"])
     # Then nothing changes: no second completion
-    assert composition.request_store().get(SUBJECT, answer["request_id"]) == before
+    assert wiring.requests.request_store().get(SUBJECT, answer["request_id"]) == before
 
 
 # ---------------------------------------------------------------- audited writes racing for the subject's audit chain
@@ -383,7 +382,7 @@ def chain_moves(monkeypatch):
     """`chain_moves(n)`: the next n audited writes each meet another audited write for the same subject, committed
     between their read of the chain's head and their own transaction (as a consent save at the same moment)."""
     from adapters.audit_log import AuditLog
-    from domain.audit import AuditEntry
+    from domain.audit.model import AuditEntry
 
     original = AuditLog.prepare
     state = {"left": 0, "inside": False}
@@ -408,9 +407,8 @@ def chain_moves(monkeypatch):
 
 
 def _chain_actions(subject=SUBJECT):
-    import composition
 
-    audit = composition.store().audit
+    audit = wiring.shared.store().audit
     return [record.action for record in audit.chain(audit.pseudonym(subject))]
 
 
@@ -445,10 +443,9 @@ def test_a_request_submitted_while_another_audited_write_commits_is_recorded(aws
     # When they ask for a copy of their data
     status, answer = _call(_api("subject_api/post_request.json"), context)
     # Then the request is recorded once
-    import composition
 
     assert status == 202
-    assert [r.request_id for r in composition.requests().list_for(SUBJECT)] == [answer["request_id"]]
+    assert [r.request_id for r in wiring.requests.requests().list_for(SUBJECT)] == [answer["request_id"]]
 
 
 # ---------------------------------------------------------------- correlation ids in the audit trail

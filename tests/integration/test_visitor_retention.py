@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 import boto3
 
+import wiring.consent
 from handlers import audit_anchor, consent_api
 from tests.support import at_path, load_event, stream_event, with_body
 
@@ -36,7 +37,7 @@ def test_a_visitors_audit_record_expires_the_retention_period_after_it_was_writt
     visitor_id = str(uuid.uuid4())
     _visitor_put(visitor_id, context)
     # When the visitor's audit chain is read
-    audit = consent_api.service().store.audit  # type: ignore[attr-defined]
+    audit = wiring.consent.consents().store.audit  # type: ignore[attr-defined]
     (record,) = audit.chain(audit.pseudonym(f"visitor:{visitor_id}"))
     # Then the record expires when the consent record does, plus the accountability period (1491 - 396 days)
     consent_expires_at = int(_visitor_item(aws, visitor_id)["expires_at"]["N"])
@@ -55,7 +56,7 @@ def test_a_subjects_audit_record_has_no_expiry(aws, context):
 
     sub = sign_up(str(uuid.uuid4()))
     assert consent_api.lambda_handler(consents_put(sub, {"analytics": True}), context)["statusCode"] == 200
-    audit = consent_api.service().store.audit  # type: ignore[attr-defined]
+    audit = wiring.consent.consents().store.audit  # type: ignore[attr-defined]
     # Then none of its records expires
     assert all(record.expires_at is None for record in audit.chain(audit.pseudonym(sub)))
 
@@ -64,7 +65,7 @@ def test_a_visitors_anchor_is_locked_until_its_record_expires_and_no_longer(aws,
     # Given a visitor's audit record
     visitor_id = str(uuid.uuid4())
     _visitor_put(visitor_id, context)
-    audit = consent_api.service().store.audit  # type: ignore[attr-defined]
+    audit = wiring.consent.consents().store.audit  # type: ignore[attr-defined]
     (record,) = audit.chain(audit.pseudonym(f"visitor:{visitor_id}"))
     # When the stream delivers it to the anchor function
     assert audit_anchor.lambda_handler(stream_event(aws, "AuditTable"), context) == {"batchItemFailures": []}

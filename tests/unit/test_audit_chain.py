@@ -3,7 +3,7 @@
 from dataclasses import replace
 from datetime import UTC, datetime
 
-from domain.audit import Anchor, AuditEntry, AuditRecord, next_record, verify_chain
+from domain.audit.model import Anchor, AuditEntry, AuditRecord, next_record, verify_chain
 
 SUBJECT = "a" * 64
 

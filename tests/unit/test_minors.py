@@ -4,14 +4,13 @@ import pytest
 from pydantic import ValidationError
 
 from domain.errors import DomainError
-from domain.minors import (
+from domain.minors.rules import (
     AgeOfConsentTable,
     InvalidBirthDate,
     MinorCheck,
     age_of_consent,
     age_on,
     check_minor,
-    check_minor_at,
     load_age_table,
 )
 
@@ -165,7 +164,7 @@ def test_a_us_child_the_evening_before_their_13th_birthday_still_needs_a_parent(
     # Given a child born on 24 November 2013 in New York, at 22:00 EDT on 23 November 2026 (02:00 UTC on the 24th)
     moment = datetime(2026, 11, 23, 22, 0, tzinfo=EDT)
     # When their age is checked, then they are 12 and COPPA still applies
-    assert check_minor_at(date(2013, 11, 24), "US", moment, table=table) == MinorCheck(
+    assert check_minor(date(2013, 11, 24), "US", moment, table=table) == MinorCheck(
         age=12, age_of_consent=13, parental_consent_required=True
     )
 
@@ -180,20 +179,20 @@ def test_a_us_child_the_evening_before_their_13th_birthday_still_needs_a_parent(
 def test_an_age_is_reached_once_the_birthday_has_begun_everywhere_on_earth(
     table: AgeOfConsentTable, moment: datetime, expected_age: int
 ) -> None:
-    assert check_minor_at(date(2013, 11, 24), "US", moment, table=table).age == expected_age
+    assert check_minor(date(2013, 11, 24), "US", moment, table=table).age == expected_age
 
 
 def test_a_birth_date_that_is_already_today_somewhere_is_not_in_the_future(table: AgeOfConsentTable) -> None:
     # 12:00 UTC on 24 November is 02:00 on the 25th at UTC+14 (Kiribati)
     moment = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
-    assert check_minor_at(date(2026, 11, 25), "DE", moment, table=table).age == 0
+    assert check_minor(date(2026, 11, 25), "DE", moment, table=table).age == 0
     with pytest.raises(InvalidBirthDate):
-        check_minor_at(date(2026, 11, 26), "DE", moment, table=table)
+        check_minor(date(2026, 11, 26), "DE", moment, table=table)
 
 
 def test_an_age_needs_a_moment_with_its_time_zone(table: AgeOfConsentTable) -> None:
     with pytest.raises(ValueError, match="timezone"):
-        check_minor_at(date(2013, 11, 24), "US", datetime(2026, 11, 24, 12, 0), table=table)
+        check_minor(date(2013, 11, 24), "US", datetime(2026, 11, 24, 12, 0), table=table)
 
 
 @pytest.mark.parametrize(

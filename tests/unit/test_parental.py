@@ -8,12 +8,12 @@ from itertools import count
 
 import pytest
 
-from domain.audit import AuditEntry
+from domain.audit.model import AuditEntry
 from domain.clock import FixedClock
 from domain.consent.unsubscribe import InvalidToken, issue_token, verify_token
 from domain.errors import Conflict, InvalidRequest, NotFound
-from domain.minors import load_age_table
-from domain.parental import (
+from domain.minors.mail import LANGUAGES, ParentMail
+from domain.minors.model import (
     ApprovedRequest,
     ChildAlreadyLinked,
     ChildBinding,
@@ -27,24 +27,13 @@ from domain.parental import (
     ParentalConsentNotRequired,
     PendingRequest,
     issue_confirmation_token,
-    minimum_age_override,
-    minor_check,
     parent_of_link,
     parental_rights_apply,
     verify_confirmation_token,
 )
-from domain.parental_mail import LANGUAGES, ParentMail
-from domain.parental_service import (
-    Audit,
-    BindingMoved,
-    ChainMoved,
-    Event,
-    ParentalService,
-    RequestEnded,
-    Spend,
-    SubjectMissing,
-    TokenSpent,
-)
+from domain.minors.ports import Audit, BindingMoved, ChainMoved, Event, RequestEnded, Spend, SubjectMissing, TokenSpent
+from domain.minors.rules import check_minor, load_age_table, minimum_age_override
+from domain.minors.service import ParentalService
 from domain.profile import Profile
 
 SECRET = b"parental-secret-with-enough-entropy-0123456789"
@@ -136,8 +125,8 @@ def noon(day: date) -> datetime:
 def test_the_birthday_itself_is_enough_and_the_day_before_is_not(country, age_of_consent):
     today = noon(date(2026, 6, 1))
     born = date(2026 - age_of_consent, 6, 1)
-    on_birthday = minor_check(born, country, today, table=load_age_table(), configured_minimum=0)
-    day_before = minor_check(born, country, today - timedelta(days=1), table=load_age_table(), configured_minimum=0)
+    on_birthday = check_minor(born, country, today, table=load_age_table(), minimum_age=0)
+    day_before = check_minor(born, country, today - timedelta(days=1), table=load_age_table(), minimum_age=0)
     assert (on_birthday.age, on_birthday.parental_consent_required) == (age_of_consent, False)
     assert (day_before.age, day_before.parental_consent_required) == (age_of_consent - 1, True)
     assert on_birthday.age_of_consent == day_before.age_of_consent == age_of_consent
@@ -145,21 +134,19 @@ def test_the_birthday_itself_is_enough_and_the_day_before_is_not(country, age_of
 
 def test_a_leap_day_child_reaches_the_age_on_the_first_of_march():
     born = date(2008, 2, 29)
-    assert minor_check(born, "FR", noon(date(2023, 2, 28)), table=load_age_table(), configured_minimum=0).age == 14
-    assert minor_check(born, "FR", noon(date(2023, 3, 1)), table=load_age_table(), configured_minimum=0).age == 15
+    assert check_minor(born, "FR", noon(date(2023, 2, 28)), table=load_age_table(), minimum_age=0).age == 14
+    assert check_minor(born, "FR", noon(date(2023, 3, 1)), table=load_age_table(), minimum_age=0).age == 15
 
 
 def test_the_configured_minimum_makes_a_country_stricter():
     born, today = date(2012, 6, 1), noon(date(2026, 6, 1))  # 14 today
-    assert (
-        minor_check(born, "ES", today, table=load_age_table(), configured_minimum=0).parental_consent_required is False
-    )
-    stricter = minor_check(born, "ES", today, table=load_age_table(), configured_minimum=16)
+    assert check_minor(born, "ES", today, table=load_age_table(), minimum_age=0).parental_consent_required is False
+    stricter = check_minor(born, "ES", today, table=load_age_table(), minimum_age=16)
     assert (stricter.age_of_consent, stricter.parental_consent_required) == (16, True)
 
 
 def test_the_configured_minimum_never_lowers_the_law():
-    check = minor_check(date(2012, 6, 1), "DE", noon(date(2026, 6, 1)), table=load_age_table(), configured_minimum=13)
+    check = check_minor(date(2012, 6, 1), "DE", noon(date(2026, 6, 1)), table=load_age_table(), minimum_age=13)
     assert (check.age_of_consent, check.parental_consent_required) == (16, True)
 
 
@@ -182,19 +169,17 @@ def test_zero_means_no_override():
 )
 def test_a_parent_acts_for_a_child_only_while_the_childs_age_needs_a_parents_consent(born, country, expected):
     today = noon(date(2026, 6, 1))
-    assert parental_rights_apply(born, country, today, table=load_age_table(), configured_minimum=0) is expected
+    assert parental_rights_apply(born, country, today, table=load_age_table(), minimum_age=0) is expected
 
 
 def test_a_parent_still_acts_for_a_us_child_on_the_evening_before_their_13th_birthday():
     # 22:00 EDT on 23 November 2026 is already the 24th, the birthday, in UTC
     evening = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)
-    assert parental_rights_apply(date(2013, 11, 24), "US", evening, table=load_age_table(), configured_minimum=0)
+    assert parental_rights_apply(date(2013, 11, 24), "US", evening, table=load_age_table(), minimum_age=0)
 
 
 def test_a_stricter_service_minimum_keeps_parental_rights_longer():
-    assert parental_rights_apply(
-        date(2010, 6, 1), "DE", noon(date(2026, 6, 1)), table=load_age_table(), configured_minimum=18
-    )
+    assert parental_rights_apply(date(2010, 6, 1), "DE", noon(date(2026, 6, 1)), table=load_age_table(), minimum_age=18)
 
 
 # ---------------------------------------------------------------- use cases on a fake store
@@ -377,7 +362,7 @@ def test_the_parents_mail_says_what_is_collected_why_and_the_parents_rights(serv
 
 
 def test_each_language_has_its_own_wording():
-    from domain.parental_mail import consent_request_mail
+    from domain.minors.mail import consent_request_mail
 
     bodies = {
         language: consent_request_mail("p@example.org", language=language, link="L", expires_at=NOW).body

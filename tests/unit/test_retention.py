@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from domain.erasure import hold_until
+from domain.erasure.model import hold_until
 from domain.errors import DomainError
 from domain.records import load_categories
 

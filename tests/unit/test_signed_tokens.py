@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from domain.consent.unsubscribe import InvalidToken, issue_token, verify_token
-from domain.parental import InvalidConfirmationToken, issue_confirmation_token, verify_confirmation_token
+from domain.minors.model import InvalidConfirmationToken, issue_confirmation_token, verify_confirmation_token
 from domain.signed_tokens import BadToken, SigningKeys, decode_signed, encode_signed
 
 OLD = b"the-key-before-the-rotation-0123456789abcdef"

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
-from domain.audit import AuditEntry
+from domain.audit.model import AuditEntry
 from domain.consent.model import ConsentEvent, ConsentReceipt, ConsentState
 from domain.consent.rules import ConsentChange
 

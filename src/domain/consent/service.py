@@ -1,12 +1,10 @@
 """Consent use cases: read, change (with retry on a lost race), history, receipts, claim, unsubscribe."""
 
-import random
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from domain.audit import Actor, AuditEntry
+from domain.audit.model import Actor, AuditEntry
 from domain.clock import Clock, epoch_seconds
 from domain.consent.catalog import PurposeCatalog
 from domain.consent.model import ConsentReceipt, ConsentSource, ConsentState
@@ -23,6 +21,7 @@ from domain.consent.rules import (
 )
 from domain.consent.unsubscribe import InvalidToken, issue_token, verify_token
 from domain.errors import Conflict, Gone, InvalidRequest, NotFound
+from domain.retry import jittered_pause
 from domain.signed_tokens import Keys
 
 MAX_ATTEMPTS = 40  # a busy subject (50 simultaneous writers) still commits every change
@@ -45,11 +44,6 @@ class SubjectGone(Gone):
 
     def __init__(self) -> None:
         super().__init__("The account this link was sent for no longer exists: there is nothing to unsubscribe from.")
-
-
-def jittered_pause(attempt: int) -> None:
-    # Full jitter: concurrent writers spread out instead of colliding again in lockstep.
-    time.sleep(random.uniform(0, min(0.25, 0.01 * 2**attempt)))  # noqa: S311 - not for security
 
 
 @dataclass(frozen=True)
@@ -139,7 +133,7 @@ class ConsentService:
             if change is None:
                 return None
             # A visitor's consent record expires max_age after its last change; its audit record goes the
-            # accountability period after that (domain.audit.AuditEntry.expires_at), a subject's is kept.
+            # accountability period after that (domain.audit.model.AuditEntry.expires_at), a subject's is kept.
             expires_at = epoch_seconds(now + self.max_age) if owner.kind == "visitor" else None
             audit = AuditEntry(
                 action="consent.changed",

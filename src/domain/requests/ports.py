@@ -2,13 +2,13 @@
 
 from typing import Protocol
 
-from domain.audit import AuditEntry
+from domain.audit.model import AuditEntry
 from domain.errors import Contended
 from domain.profile import Profile
 from domain.requests.model import DataRequest
 
 
-class ProfileReader(Protocol):
+class ProfileStore(Protocol):
     """The subject's profile, read for the country that decides a new request's deadline."""
 
     def profile(self, subject_id: str) -> Profile | None: ...

@@ -5,7 +5,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from domain.audit import Actor, AuditEntry
+from domain.audit.model import Actor, AuditEntry
 from domain.clock import Clock, epoch_seconds
 from domain.deadlines import Jurisdiction, due_at, ensure_can_extend, jurisdiction_for
 from domain.errors import Conflict, DomainError, Gone, NotFound, TooSoon
@@ -17,7 +17,7 @@ from domain.requests.model import (
     RequestStatus,
     RequestType,
 )
-from domain.requests.ports import ProfileReader, RequestStore
+from domain.requests.ports import ProfileStore, RequestStore
 
 Event = tuple[str, dict[str, object]]
 SUBJECT_PURGED = "subject_purged"  # the rejection reason of a request its subject's purge left unanswered
@@ -63,7 +63,7 @@ class RequestService:
         store: RequestStore,
         clock: Clock,
         *,
-        profiles: ProfileReader,
+        profiles: ProfileStore,
         new_id: Callable[[], str],
         retention: timedelta,
         export_lifetime: timedelta,

@@ -101,28 +101,23 @@ class MinorCheck:
     parental_consent_required: bool
 
 
+def minimum_age_override(configured: int | None) -> int | None:
+    """MINIMUM_CONSENT_AGE: 0 (or None) means "no override"; any other value can only make the law stricter."""
+    return configured if configured else None
+
+
 def check_minor(
     birth_date: date,
     country: str | None,
-    today: date,
+    at: date | datetime,
     *,
     table: AgeOfConsentTable,
     minimum_age: int | None = None,
 ) -> MinorCheck:
-    """Reaching the age of consent exactly (on the birthday) is enough to consent alone."""
+    """The one age rule. At a moment (every caller but the table's tests), the age is counted on the day ages are
+    counted (age_counting_day): never older than anywhere on Earth; at a day, on that day. Reaching the age of
+    consent exactly (on the birthday) is enough to consent alone. `minimum_age` is MINIMUM_CONSENT_AGE (0: none)."""
+    today = age_counting_day(birth_date, at) if isinstance(at, datetime) else at
     age = age_on(birth_date, today)
-    consent_age = age_of_consent(country, table=table, minimum_age=minimum_age)
+    consent_age = age_of_consent(country, table=table, minimum_age=minimum_age_override(minimum_age))
     return MinorCheck(age=age, age_of_consent=consent_age, parental_consent_required=age < consent_age)
-
-
-def check_minor_at(
-    birth_date: date,
-    country: str | None,
-    moment: datetime,
-    *,
-    table: AgeOfConsentTable,
-    minimum_age: int | None = None,
-) -> MinorCheck:
-    """check_minor at a moment, on the day ages are counted (age_counting_day): never older than anywhere on Earth."""
-    today = age_counting_day(birth_date, moment)
-    return check_minor(birth_date, country, today, table=table, minimum_age=minimum_age)

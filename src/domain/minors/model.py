@@ -13,7 +13,7 @@ from typing import Annotated, Final, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from domain.errors import Conflict, Forbidden, InvalidRequest, NotFound
-from domain.minors import AgeOfConsentTable, InvalidBirthDate, MinorCheck, check_minor_at
+from domain.minors.rules import AgeOfConsentTable, InvalidBirthDate, check_minor
 from domain.signed_tokens import BadToken, Keys, decode_signed, encode_signed
 
 TOKEN_TYPE: Final = "parental-consent"  # noqa: S105 - a token kind, not a secret
@@ -99,20 +99,8 @@ class ParentalRightsEnded(Forbidden):
 
 
 # ---------------------------------------------------------------- the age check
-def minimum_age_override(configured: int) -> int | None:
-    """MINIMUM_CONSENT_AGE: 0 means "no override"; any other value can only make the law stricter."""
-    return configured if configured > 0 else None
-
-
-def minor_check(
-    birth_date: date, country: str | None, now: datetime, *, table: AgeOfConsentTable, configured_minimum: int
-) -> MinorCheck:
-    """The age check at `now`, on the earliest calendar date on Earth (domain.minors.age_counting_day)."""
-    return check_minor_at(birth_date, country, now, table=table, minimum_age=minimum_age_override(configured_minimum))
-
-
 def parental_rights_apply(
-    birth_date: date | None, country: str | None, now: datetime, *, table: AgeOfConsentTable, configured_minimum: int
+    birth_date: date | None, country: str | None, now: datetime, *, table: AgeOfConsentTable, minimum_age: int
 ) -> bool:
     """Whether a parent still exercises a linked child's rights: only while the child's age requires a parent's
     consent in the child's country (GDPR Art. 8, COPPA). Without a usable birth date the link, made because consent
@@ -120,9 +108,7 @@ def parental_rights_apply(
     if birth_date is None:
         return True
     try:
-        return minor_check(
-            birth_date, country, now, table=table, configured_minimum=configured_minimum
-        ).parental_consent_required
+        return check_minor(birth_date, country, now, table=table, minimum_age=minimum_age).parental_consent_required
     except InvalidBirthDate:
         return True
 
@@ -216,7 +202,7 @@ def check_bound_child(
     now: datetime,
     *,
     table: AgeOfConsentTable,
-    configured_minimum: int,
+    minimum_age: int,
 ) -> None:
     """A link is made only for the account the request's own child sign-up bound to it, whose birth date needs a
     parent's consent now (in its country, else the request's), and which has no other parent."""
@@ -227,9 +213,7 @@ def check_bound_child(
     if birth_date is None:
         raise ParentalConsentNotRequired()
     try:
-        check = minor_check(
-            birth_date, country or approved.country, now, table=table, configured_minimum=configured_minimum
-        )
+        check = check_minor(birth_date, country or approved.country, now, table=table, minimum_age=minimum_age)
     except InvalidBirthDate:
         raise ParentalConsentNotRequired() from None
     if not check.parental_consent_required:

@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
 
 from domain.activity import SHARDS, shard_of
-from domain.errors import Gone
+from domain.errors import DomainError, Gone
 from domain.records import RecordCategories
 
 DeletionReason = Literal["user_request", "erasure_request", "inactivity", "underage", "parent_request"]
@@ -164,3 +164,24 @@ def hold_until(
             )
             candidates.append((rule.ends(stored_at), basis))
     return max(candidates) if candidates else None
+
+
+# ---------------------------------------------------------------- legal holds
+# Legal holds an operator places on a subject: the subject's records of one category outlive its purge. A hold
+# names a configured record category and the moment it ends. At purge (adapters/purger.py) the held records are
+# isolated under the subject's pseudonym until then (`hold_until` above), not deleted. One hold per category: placing
+# it again replaces its end and reason. The reason is operator text: it stays on the hold and never goes into the
+# audit trail, which records only the category, the end and the operator.
+
+
+@dataclass(frozen=True, kw_only=True)
+class LegalHold:
+    category: str
+    until: datetime
+    reason: str
+    placed_at: datetime
+    placed_by: str  # the operator's subject id
+
+
+class HoldEndsInThePast(DomainError):
+    default_code = "hold_ends_in_the_past"

@@ -10,11 +10,11 @@ the chain against those anchors.
 
 import hashlib
 import hmac
-import json
 from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
 from typing import Any, Literal
 
+from domain.canonical import canonical_json
 from domain.values import to_jsonable
 
 Actor = Literal["subject", "admin", "system", "parent", "app", "visitor"]
@@ -63,7 +63,7 @@ class AuditRecord(AuditEntry):
             for name, value in to_jsonable(self).items()
             if name != "hash" and not (name == "expires_at" and value is None)
         }
-        return json.dumps(body, sort_keys=True, separators=(",", ":")).encode("utf-8")
+        return canonical_json(body).encode("utf-8")
 
     def computed_hash(self) -> str:
         return hashlib.sha256(self.canonical()).hexdigest()
@@ -166,3 +166,14 @@ def as_item_attributes(record: AuditRecord) -> dict[str, Any]:
     if attributes.get("expires_at") is None:
         attributes.pop("expires_at", None)  # no TTL attribute: the record is kept
     return attributes
+
+
+@dataclass(frozen=True)
+class StoredCertificate:
+    """A deletion certificate as stored, with the exact message its signature covers."""
+
+    certificate: dict[str, Any]  # the body exactly as stored and signed, never re-modelled
+    signed_message: str
+    signature: str | None
+    signing_key_id: str | None
+    signing_algorithm: str | None

@@ -1,47 +1,24 @@
-"""Erasure use cases: schedule deletion (account deletion, erasure request, inactivity), restore, status."""
+"""Erasure use cases: schedule deletion (account deletion, erasure request, inactivity), restore, status; and the
+legal holds an operator places on a subject's records (domain.erasure.model, "legal holds")."""
 
 from dataclasses import replace
-from datetime import datetime, timedelta
-from typing import Protocol
+from datetime import UTC, datetime, timedelta
 
 from domain.activity import activity_keys
-from domain.audit import Actor, AuditEntry
+from domain.audit.model import Actor, AuditEntry
 from domain.clock import Clock
-from domain.erasure import CANCELLABLE_BY_SUBJECT, DeletionReason, SubjectStatus, SubjectUnavailable, schedule
-from domain.errors import Conflict, NotFound
-
-
-class DeletionPort(Protocol):
-    def status(self, subject_id: str) -> SubjectStatus: ...
-
-    def schedule(self, subject_id: str, status: SubjectStatus, *, audit: AuditEntry, now: datetime) -> bool: ...
-
-    def take_over(
-        self,
-        subject_id: str,
-        reason: DeletionReason,
-        *,
-        request_id: str | None,
-        audit: AuditEntry,
-        now: datetime,
-        reasons: tuple[DeletionReason, ...],
-    ) -> bool:
-        """The pending deletion becomes `reason`'s (its purge date kept), only if it is still pending, its window
-        still open and its reason one of `reasons`; False (nothing written) otherwise."""
-        ...
-
-    def restore(
-        self,
-        subject_id: str,
-        *,
-        audit: AuditEntry,
-        now: datetime,
-        activity: dict[str, str],
-        reasons: tuple[DeletionReason, ...],
-    ) -> bool:
-        """Active again, with `now`'s day recorded as the last activity (`activity`: its index keys); only if the
-        deletion pending is for one of `reasons`, in the same conditional write."""
-        ...
+from domain.erasure.model import (
+    CANCELLABLE_BY_SUBJECT,
+    DeletionReason,
+    HoldEndsInThePast,
+    LegalHold,
+    SubjectStatus,
+    SubjectUnavailable,
+    schedule,
+)
+from domain.erasure.ports import DeletionStore, HoldStore, StatusPort
+from domain.errors import Conflict, DomainError, NotFound
+from domain.records import RecordCategories
 
 
 class NothingToRestore(Conflict):
@@ -49,7 +26,7 @@ class NothingToRestore(Conflict):
 
 
 class DeletionNotCancellable(Conflict):
-    """The deletion pending was not the subject's own doing (domain.erasure.CANCELLABLE_BY_SUBJECT)."""
+    """The deletion pending was not the subject's own doing (domain.erasure.model.CANCELLABLE_BY_SUBJECT)."""
 
     default_code = "deletion_not_cancellable"
 
@@ -67,7 +44,7 @@ TAKE_OVER_ATTEMPTS = 5
 
 
 class ErasureService:
-    def __init__(self, deletions: DeletionPort, clock: Clock, *, grace: timedelta) -> None:
+    def __init__(self, deletions: DeletionStore, clock: Clock, *, grace: timedelta) -> None:
         self.deletions = deletions
         self.clock = clock
         self.grace = grace
@@ -150,3 +127,49 @@ class ErasureService:
         if current.state == "pending_deletion" and current.reason not in CANCELLABLE_BY_SUBJECT:
             raise DeletionNotCancellable(current.reason)
         raise NothingToRestore("This account is not scheduled for deletion; there is nothing to restore.")
+
+
+class HoldService:
+    def __init__(self, holds: HoldStore, subjects: StatusPort, categories: RecordCategories, clock: Clock) -> None:
+        self.store = holds
+        self.subjects = subjects
+        self.categories = categories
+        self.clock = clock
+
+    def place(self, subject_id: str, category: str, until: datetime, reason: str, *, admin: str) -> LegalHold:
+        """Holds (or re-holds, replacing its end and reason) the subject's records of `category` until `until`."""
+        self.categories.get(category)
+        now = self.clock.now()
+        until = until.astimezone(UTC)
+        if until <= now:
+            raise HoldEndsInThePast("A hold must end in the future.", details=[{"field": "until"}])
+        hold = LegalHold(category=category, until=until, reason=reason, placed_at=now, placed_by=admin)
+        audit = AuditEntry(
+            action="hold.placed",
+            actor="admin",
+            at=now,
+            details={"category": category, "until": until.isoformat(), "admin": admin},
+        )
+        if self.store.place(subject_id, hold, audit=audit, now=now):
+            return hold
+        raise self._missing(subject_id)
+
+    def lift(self, subject_id: str, category: str, *, admin: str) -> None:
+        audit = AuditEntry(
+            action="hold.lifted", actor="admin", at=self.clock.now(), details={"category": category, "admin": admin}
+        )
+        if not self.store.lift(subject_id, category, audit=audit):
+            raise NotFound("This subject has no hold on this category.")
+
+    def holds(self, subject_id: str) -> list[LegalHold]:
+        holds = self.store.holds(subject_id)
+        if holds is None:
+            raise self._missing(subject_id)
+        return holds
+
+    def _missing(self, subject_id: str) -> DomainError:
+        """Why a subject has no profile to hold: purged (or its purge is due: 410), or never known (404)."""
+        status = self.subjects.status(subject_id)
+        if status.state == "purged":
+            return SubjectUnavailable("purged", status.purge_at)
+        return NotFound("No subject with this id.")

@@ -1,18 +1,16 @@
 """Parental consent use cases: ask a parent, record the parent's single decision, link the accounts, and the
 parent's view of the linked children. Events carry ids and the host's opaque reference, never an e-mail, and never
-the confirmation token: that goes to the parent's mailbox only (domain.parental_mail)."""
+the confirmation token: that goes to the parent's mailbox only (domain.minors.mail)."""
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Protocol
 
-from domain.audit import Actor, AuditEntry
+from domain.audit.model import Actor, AuditEntry
 from domain.clock import Clock, epoch_seconds
 from domain.errors import Conflict, NotFound
-from domain.minors import AgeOfConsentTable
-from domain.parental import (
+from domain.minors.mail import Language, confirmation_link, consent_request_mail
+from domain.minors.model import (
     ApprovedRequest,
-    ChildBinding,
     ChildLink,
     ConfirmationTokenUsed,
     Decision,
@@ -25,13 +23,19 @@ from domain.parental import (
     parent_of_link,
     verify_confirmation_token,
 )
-from domain.parental_mail import Language, ParentMail, confirmation_link, consent_request_mail
-from domain.profile import Profile
+from domain.minors.ports import (
+    BindingMoved,
+    ChainMoved,
+    ParentalStore,
+    ParentMailPort,
+    ProfileStore,
+    RequestEnded,
+    SubjectMissing,
+    TokenSpent,
+)
+from domain.minors.rules import AgeOfConsentTable
 from domain.signed_tokens import Keys
 
-Event = tuple[str, dict[str, object]]
-Spend = tuple[str, int]  # (token id, epoch second until which it must stay spent)
-Audit = tuple[str, AuditEntry]  # (whose chain: a subject id or another audit subject, the entry)
 LINK_ATTEMPTS = 5
 DECISION_ATTEMPTS = 5
 DECISION_ACTIONS: dict[Decision, str] = {"approve": "parental.consent_approved", "deny": "parental.consent_denied"}
@@ -44,65 +48,6 @@ def decision_audit_subject(request_id: str) -> str:
     return f"parental-request:{request_id}"
 
 
-class TokenSpent(Exception):
-    """The token's id was already recorded as used."""
-
-
-class RequestEnded(Exception):
-    """The pending request is gone (decided, or expired) or the approval changed meanwhile."""
-
-
-class SubjectMissing(Exception):
-    """The child's or the parent's profile does not exist."""
-
-
-class BindingMoved(Exception):
-    """The child's binding no longer names this request, or names another parent: read it again."""
-
-
-class ChainMoved(Exception):
-    """An audit chain moved under the transaction; reading again and retrying is safe."""
-
-
-class ParentMailer(Protocol):
-    def send(self, mail: ParentMail) -> None:
-        """Hands the mail to the mail service; raises if it was not accepted. Never logs the address or the body."""
-        ...
-
-
-class ChildProfiles(Protocol):
-    def profile(self, subject_id: str) -> Profile | None: ...
-
-
-class ParentalStore(Protocol):
-    def create(self, request: PendingRequest, *, event: Event) -> None: ...
-
-    def pending(self, request_id: str) -> PendingRequest | None: ...
-
-    def approve(
-        self, request: PendingRequest, approved: ApprovedRequest, *, spend: Spend, event: Event, audit: Audit
-    ) -> None: ...
-
-    def deny(self, request: PendingRequest, *, spend: Spend, event: Event, audit: Audit) -> None: ...
-
-    def approved(self, request_id: str) -> ApprovedRequest | None: ...
-
-    def binding(self, child_subject_id: str) -> ChildBinding | None:
-        """The consent request the child's own sign-up named, and the parent it was linked to, if any."""
-        ...
-
-    def link(self, approved: ApprovedRequest, link: ChildLink, *, audits: list[tuple[str, AuditEntry]]) -> None:
-        """Records the link if the approval still allows it (else RequestEnded), both accounts exist (else
-        SubjectMissing) and the child's binding still names this request and no other parent (else BindingMoved)."""
-        ...
-
-    def link_of(self, parent_subject_id: str, child_subject_id: str) -> ChildLink | None: ...
-
-    def children(self, parent_subject_id: str) -> list[ChildLink]: ...
-
-    def record_withdrawal(self, link: ChildLink, *, event: Event, audit: AuditEntry) -> None: ...
-
-
 class ParentalService:
     def __init__(
         self,
@@ -112,9 +57,9 @@ class ParentalService:
         new_id: Callable[[], str],
         token_secret: Callable[[], Keys],
         expiry: timedelta,
-        mailer: ParentMailer,
+        mailer: ParentMailPort,
         confirm_url: str,
-        profiles: ChildProfiles,
+        profiles: ProfileStore,
         age_table: AgeOfConsentTable,
         minimum_consent_age: int = 0,
     ) -> None:
@@ -173,7 +118,7 @@ class ParentalService:
                 child.country,
                 now,
                 table=self.age_table,
-                configured_minimum=self.minimum_consent_age,
+                minimum_age=self.minimum_consent_age,
             )
             link = ChildLink(
                 parent_subject_id=parent,

@@ -1,0 +1,132 @@
+"""HTTP schemas of the operator routes (handlers/admin_api.py): requests, legal holds, audit chains, certificates."""
+
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+
+from api.subject_schemas import RequestOut
+from domain.audit.model import AuditRecord, ChainVerification
+from domain.erasure.model import LegalHold
+from domain.requests.model import DataRequest
+
+Reason = Annotated[str, Field(min_length=3, max_length=500)]
+
+
+class AdminRequestIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    subject_id: Annotated[str, Field(min_length=1, max_length=128)]
+    type: Literal["access", "portability"]
+    format: Literal["json", "csv"] = "json"
+    verified_by: Annotated[
+        str, Field(min_length=3, max_length=200, description="How the sender's identity was checked")
+    ]
+
+
+class ReasonIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: Reason
+
+
+class AdminRequestOut(RequestOut):
+    subject_id: str
+    subject_pseudonym: Annotated[
+        str, Field(description="The subject's audit pseudonym: GET /admin/audit/{subject_pseudonym} holds its records")
+    ]
+    origin: str
+    verified_by: str | None
+    extension_reason: str | None
+    rejection_reason: str | None
+    systems_pending: list[str]
+    systems_done: list[str]
+
+    @classmethod
+    def of_request(cls, request: DataRequest, pseudonym: str) -> "AdminRequestOut":
+        base = RequestOut.of(request).model_dump()
+        extra = ("subject_id", "origin", "verified_by", "extension_reason", "rejection_reason")
+        return cls(
+            **base,
+            subject_pseudonym=pseudonym,
+            **{name: getattr(request, name) for name in extra},
+            systems_pending=list(request.systems_pending),
+            systems_done=list(request.systems_done),
+        )
+
+
+class HoldIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    category: Annotated[str, Field(min_length=1, max_length=64, description="A configured record category")]
+    until: Annotated[AwareDatetime, Field(description="When the hold ends (ISO 8601 with an offset, in the future)")]
+    reason: Annotated[
+        str, Field(min_length=1, max_length=500, description="Why (e.g. the case); kept on the hold, never audited")
+    ]
+
+    @field_validator("until")
+    @classmethod
+    def _in_utc(cls, until: datetime) -> datetime:
+        try:
+            return until.astimezone(UTC)
+        except OverflowError as error:  # e.g. 9999-12-31T23:00:00-02:00 is past the last representable moment
+            raise ValueError("out of range") from error
+
+
+class HoldOut(BaseModel):
+    category: str
+    until: datetime
+    reason: str
+    placed_at: datetime
+    placed_by: Annotated[str, Field(description="The operator who placed it (their subject id)")]
+
+    @classmethod
+    def of(cls, hold: LegalHold) -> "HoldOut":
+        return cls(
+            category=hold.category,
+            until=hold.until,
+            reason=hold.reason,
+            placed_at=hold.placed_at,
+            placed_by=hold.placed_by,
+        )
+
+
+class HoldListOut(BaseModel):
+    items: list[HoldOut]
+
+
+class AdminRequestListOut(BaseModel):
+    items: list[AdminRequestOut]
+    next: str | None
+
+
+class SignedHead(BaseModel):
+    """The service's signed statement of the chain it verified: the signature covers `signed_message` exactly."""
+
+    signed_message: Annotated[
+        str,
+        Field(
+            description="Canonical JSON of {subject, length, head_hash, valid, broken_at, anchored_through, verified_at}"
+        ),
+    ]
+    signature: Annotated[str, Field(description="Base64 of the DER-encoded ECDSA signature")]
+    signing_key_id: str
+    signing_algorithm: Literal["ECDSA_SHA_256"]
+
+
+class AuditChainOut(BaseModel):
+    subject: str
+    verification: ChainVerification
+    records: list[AuditRecord]
+    head_signature: SignedHead | None = None
+
+
+class CertificateOut(BaseModel):
+    """A deletion certificate and everything needed to verify it offline (see docs/verify-certificate.md)."""
+
+    certificate: Annotated[
+        dict[str, Any], Field(description="The certificate body exactly as stored and signed (a DeletionCertificate)")
+    ]
+    signature: Annotated[str | None, Field(description="Base64 of the DER-encoded ECDSA signature")]
+    signing_key_id: Annotated[str | None, Field(description="The KMS key (ARN) that signed")]
+    signing_algorithm: Annotated[str | None, Field(description="ECDSA_SHA_256: ECDSA on P-256 over SHA-256")]
+    signed_message: Annotated[
+        str, Field(description="The exact UTF-8 text that was signed: the certificate as canonical JSON")
+    ]

@@ -1,0 +1,196 @@
+"""Operator routes (privacy-admin group): requests received by other channels, the request queue by status and
+due date, extensions, rejections, connected systems' completion, legal holds on a subject's records, audit chains
+with their verification (the head signed), and deletion certificates with the exact message their signature
+covers."""
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+
+from api.admin_schemas import (
+    AdminRequestIn,
+    AdminRequestListOut,
+    AdminRequestOut,
+    AuditChainOut,
+    CertificateOut,
+    HoldIn,
+    HoldListOut,
+    HoldOut,
+    ReasonIn,
+    SignedHead,
+)
+from api.authorization import ADMIN
+from api.http import BEARER, build_router
+from api.identity import caller_of
+from domain.requests.model import DataRequest, RequestStatus
+from wiring.audit import audit
+from wiring.erasure import holds
+from wiring.requests import requests
+from wiring.shared import audit_log
+
+router = build_router()
+TAGS = ["admin"]
+REQUEST_ID = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]
+SUBJECT_ID = Annotated[str, Path(min_length=1, max_length=128)]
+CATEGORY = Annotated[str, Path(pattern=r"^[a-z][a-z0-9_]{1,40}$")]  # domain.records.CATEGORY_ID
+
+
+def _out(request: DataRequest) -> AdminRequestOut:
+    """A request as operators see it, with the pseudonym that names its audit chain."""
+    return AdminRequestOut.of_request(request, audit_log().pseudonym(request.subject_id))
+
+
+def _admin() -> str:
+    """The operator's subject id (ADMIN has let only operators in)."""
+    return caller_of(router.current_event).subject_id
+
+
+@router.post(
+    "/admin/requests",
+    summary="Record a request received by e-mail after verifying the sender",
+    tags=TAGS,
+    security=BEARER,
+    middlewares=[ADMIN],
+    status_code=202,
+)
+def post_admin_request(body: AdminRequestIn) -> AdminRequestOut:
+    request = requests().submit(body.subject_id, body.type, body.format, origin="admin", verified_by=body.verified_by)
+    return _out(request)
+
+
+@router.get(
+    "/admin/requests",
+    summary="Requests by status, soonest due first",
+    tags=TAGS,
+    security=BEARER,
+    middlewares=[ADMIN],
+)
+def list_admin_requests(
+    status: Annotated[RequestStatus, Query()] = "received",
+    overdue: Annotated[bool, Query()] = False,
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+    cursor: Annotated[str | None, Query(max_length=1000)] = None,
+) -> AdminRequestListOut:
+    items, next_cursor = requests().queue(status, overdue=overdue, limit=limit, cursor=cursor)
+    return AdminRequestListOut(items=[_out(r) for r in items], next=next_cursor)
+
+
+@router.get(
+    "/admin/requests/<request_id>",
+    summary="One request, with its subject and systems",
+    tags=TAGS,
+    security=BEARER,
+    middlewares=[ADMIN],
+)
+def get_admin_request(request_id: REQUEST_ID) -> AdminRequestOut:
+    return _out(requests().find(request_id))
+
+
+@router.post(
+    "/admin/requests/<request_id>/extend",
+    summary="Extend the deadline once (GDPR: +2 months), before it has passed",
+    tags=TAGS,
+    security=BEARER,
+    middlewares=[ADMIN],
+)
+def extend_request(request_id: REQUEST_ID, body: ReasonIn) -> AdminRequestOut:
+    return _out(requests().extend(request_id, body.reason, admin=_admin()))
+
+
+@router.post(
+    "/admin/requests/<request_id>/reject",
+    summary="Reject an open request, or close a failed one, with the reason",
+    tags=TAGS,
+    security=BEARER,
+    middlewares=[ADMIN],
+)
+def reject_request(request_id: REQUEST_ID, body: ReasonIn) -> AdminRequestOut:
+    return _out(requests().reject(request_id, body.reason, admin=_admin()))
+
+
+@router.post(
+    "/admin/requests/<request_id>/systems/<system>/complete",
+    summary="A connected system finished its part of the request",
+    tags=TAGS,
+    security=BEARER,
+    middlewares=[ADMIN],
+)
+def complete_system(
+    request_id: REQUEST_ID, system: Annotated[str, Path(pattern=r"^[a-z0-9_-]{1,64}$")]
+) -> AdminRequestOut:
+    return _out(requests().system_done(request_id, system, admin=_admin()))
+
+
+@router.post(
+    "/admin/subjects/<subject_id>/holds",
+    summary="Place a legal hold: the subject's records of a category are kept past its purge until the hold ends "
+    "(placing it again on the same category replaces until and reason)",
+    tags=TAGS,
+    security=BEARER,
+    middlewares=[ADMIN],
+    status_code=201,
+)
+def place_hold(subject_id: SUBJECT_ID, body: HoldIn) -> HoldOut:
+    return HoldOut.of(holds().place(subject_id, body.category, body.until, body.reason, admin=_admin()))
+
+
+@router.get(
+    "/admin/subjects/<subject_id>/holds",
+    summary="A subject's legal holds that have not ended",
+    tags=TAGS,
+    security=BEARER,
+    middlewares=[ADMIN],
+)
+def list_holds(subject_id: SUBJECT_ID) -> HoldListOut:
+    return HoldListOut(items=[HoldOut.of(hold) for hold in holds().holds(subject_id)])
+
+
+@router.delete(
+    "/admin/subjects/<subject_id>/holds/<category>",
+    summary="Lift a legal hold (records already isolated by a purge stay isolated until the hold's end)",
+    tags=TAGS,
+    security=BEARER,
+    middlewares=[ADMIN],
+    status_code=204,
+    responses={204: {"description": "The hold is lifted", "content": {}}},
+)
+def lift_hold(subject_id: SUBJECT_ID, category: CATEGORY) -> Response[None]:
+    holds().lift(subject_id, category, admin=_admin())
+    return Response(status_code=204)
+
+
+@router.get(
+    "/admin/audit/<subject_pseudonym>",
+    summary="A subject's audit chain and whether it verifies",
+    tags=TAGS,
+    security=BEARER,
+    middlewares=[ADMIN],
+)
+def get_audit_chain(subject_pseudonym: Annotated[str, Path(pattern=r"^[0-9a-f]{64}$")]) -> AuditChainOut:
+    chain = audit().chain(subject_pseudonym)
+    head = chain.head_signature
+    return AuditChainOut(
+        subject=chain.subject,
+        verification=chain.verification,
+        records=chain.records,
+        head_signature=SignedHead.model_validate({"signed_message": head.message, **head.signature}) if head else None,
+    )
+
+
+@router.get(
+    "/admin/certificates/<certificate_id>",
+    summary="A deletion certificate with its signature and the exact message signed",
+    tags=TAGS,
+    security=BEARER,
+    middlewares=[ADMIN],
+)
+def get_certificate(certificate_id: Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]) -> CertificateOut:
+    stored = audit().certificate(certificate_id)
+    return CertificateOut(
+        certificate=stored.certificate,
+        signature=stored.signature,
+        signing_key_id=stored.signing_key_id,
+        signing_algorithm=stored.signing_algorithm,
+        signed_message=stored.signed_message,
+    )

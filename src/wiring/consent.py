@@ -1,0 +1,86 @@
+"""The consent context: the purposes catalog and the one ConsentService (the consent API's, and the minors API's for a
+parent's withdrawal)."""
+
+import uuid
+from datetime import timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from config import ConfigurationError, Settings
+from wiring import provider
+from wiring.policy import policy
+from wiring.shared import audit_log, clock, now_epoch
+
+if TYPE_CHECKING:
+    from api.consent_schemas import PurposesOut
+    from domain.consent.catalog import PurposeCatalog
+    from domain.consent.service import ConsentService
+
+
+class ConsentSettings(Settings):
+    token_secret_arn: str
+    consent_catalog_path: str | None = None  # a deployment's own catalog; the bundled default otherwise
+    consent_max_age_days: int = 396
+    unsubscribe_token_days: int = 60
+    # How long a visitor's audit records and anchors are kept after the change they record: the consent record's
+    # lifetime (consent_max_age_days) plus the accountability period (docs/architecture.md, "Visitors' chains").
+    visitor_audit_retention_days: int = 1491
+
+
+@provider
+def settings() -> ConsentSettings:
+    config = ConsentSettings.from_env()
+    if config.visitor_audit_retention_days < config.consent_max_age_days:
+        raise ConfigurationError("VISITOR_AUDIT_RETENTION_DAYS must not be less than CONSENT_MAX_AGE_DAYS")
+    return config
+
+
+@provider
+def catalog() -> "PurposeCatalog":
+    """The policy's purposes, worded in its default language (the wording hash every decision records), or a
+    deployment's own catalog file where CONSENT_CATALOG_PATH names one (tests publish a new version so)."""
+    path = settings().consent_catalog_path
+    if path:
+        from domain.consent.catalog import load_catalog
+
+        return load_catalog(Path(path))
+    from policy.catalog import to_purpose_catalog
+
+    return to_purpose_catalog(policy())
+
+
+@provider
+def consents() -> "ConsentService":
+    from adapters.consent_store import DynamoConsentStore
+    from adapters.secrets import signing_keys
+    from domain.consent.service import ConsentService
+
+    config = settings()
+    return ConsentService(
+        DynamoConsentStore(config.subjects_table, audit_log(), now_epoch),
+        catalog(),
+        clock(),
+        new_id=lambda: uuid.uuid4().hex,
+        max_age=timedelta(days=config.consent_max_age_days),
+        token_secret=lambda: signing_keys(config.token_secret_arn),
+        visitor_accountability=timedelta(days=config.visitor_audit_retention_days - config.consent_max_age_days),
+    )
+
+
+@provider
+def purposes() -> "dict[str, PurposesOut]":
+    """The catalog as GET /consent/purposes serves it, per language of the policy (all built at once: a handful,
+    and all of them in the SnapStart snapshot). A catalog file holds one language: the policy's default."""
+    from api.consent_schemas import PurposeOut, PurposesOut
+    from policy.catalog import to_purpose_catalog
+
+    def served(current: "PurposeCatalog") -> PurposesOut:
+        return PurposesOut(
+            policy_version=current.policy_version,
+            purposes=[PurposeOut(**purpose.model_dump()) for purpose in current.purposes],
+        )
+
+    active = policy()
+    if settings().consent_catalog_path:
+        return {active.default_language: served(catalog())}
+    return {language: served(to_purpose_catalog(active, language)) for language in active.languages}

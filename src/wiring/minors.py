@@ -1,0 +1,83 @@
+"""The minors context: the age check, parental consent requests and the parent's rights over a linked child.
+
+Stores and services are imported on first use: the host application's age check (POST /minors/checks) reads nothing
+from AWS (docs/performance.md)."""
+
+import uuid
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from config import Settings, setting
+from wiring import provider
+from wiring.shared import audit_log, clock, now_epoch, store
+
+if TYPE_CHECKING:
+    from adapters.parental_store import DynamoParentalStore
+    from domain.minors.service import ParentalService
+    from domain.minors.use_cases import ParentsOfChildren
+
+
+class MinorsSettings(Settings):
+    token_secret_arn: str
+    parental_mail_sender: str
+    parental_confirm_url: str  # the page the parent's mail links to (the token is appended as a query parameter)
+    parental_consent_expiry_days: int = setting(default=7, minimum=1, maximum=30)
+    minimum_consent_age: int = setting(default=0, minimum=0, maximum=18)  # 0: the age table decides alone
+    download_url_ttl_seconds: int = 900
+
+
+@provider
+def settings() -> MinorsSettings:
+    return MinorsSettings.from_env()
+
+
+@provider
+def parental_store() -> "DynamoParentalStore":
+    from adapters.parental_store import DynamoParentalStore
+
+    return DynamoParentalStore(settings().subjects_table, audit_log(), now_epoch)
+
+
+@provider
+def parental() -> "ParentalService":
+    from adapters.parent_mail import SesParentMailer
+    from adapters.secrets import signing_keys
+    from domain.minors.rules import load_age_table
+    from domain.minors.service import ParentalService
+
+    config = settings()
+    return ParentalService(
+        parental_store(),
+        clock(),
+        new_id=lambda: uuid.uuid4().hex,
+        token_secret=lambda: signing_keys(config.token_secret_arn),
+        expiry=timedelta(days=config.parental_consent_expiry_days),
+        mailer=SesParentMailer(config.parental_mail_sender),
+        confirm_url=config.parental_confirm_url,
+        profiles=store(),
+        age_table=load_age_table(),
+        minimum_consent_age=config.minimum_consent_age,
+    )
+
+
+@provider
+def parents() -> "ParentsOfChildren":
+    """The flows that span contexts: a parent's view of, requests for, erasure of and withdrawal for a child, and an
+    operator's removal of an underage account."""
+    from domain.minors.use_cases import ParentsOfChildren
+    from wiring.consent import catalog, consents
+    from wiring.erasure import erasure, underage
+    from wiring.requests import requests
+
+    return ParentsOfChildren(
+        parental=parental(),
+        parental_store=parental_store(),
+        profiles=store(),
+        erasure=erasure(),
+        requests=requests(),
+        consents=consents,
+        catalog=catalog,
+        underage=underage,
+        clock=clock(),
+        minimum_consent_age=settings().minimum_consent_age,
+    )

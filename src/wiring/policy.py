@@ -1,0 +1,18 @@
+"""The product's policy this stack enforces (the POLICY setting, template parameter Policy)."""
+
+from typing import TYPE_CHECKING
+
+from wiring import provider
+from wiring.shared import settings
+
+if TYPE_CHECKING:
+    from policy.model import Policy
+
+
+@provider
+def policy() -> "Policy":
+    """Parsed and validated once per container: an invalid document stops the function at cold start (SnapStart
+    priming builds it), with the reason."""
+    from policy.loader import load_policy
+
+    return load_policy(settings().policy)

@@ -1,0 +1,68 @@
+"""The requests context: data-subject requests (access, portability, erasure) and their exports."""
+
+import uuid
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from config import Settings, setting
+from wiring import provider
+from wiring.shared import audit_log, clock, now_epoch, store
+
+if TYPE_CHECKING:
+    from adapters.request_store import DynamoRequestStore
+    from domain.requests.service import RequestService
+
+
+class RequestSettings(Settings):
+    exports_bucket: str
+    download_url_ttl_seconds: int = 900
+    export_expiry_days: int = 7
+    request_retention_days: int = 1095
+    connected_systems: list[str] = setting(default_factory=list)  # CONNECTED_SYSTEMS, the template's list joined
+    export_cooldown_hours: int = setting(default=24, minimum=0, maximum=8760)  # 0: no cooldown
+
+
+class ExportSettings(RequestSettings):
+    export_kms_key_id: str
+
+
+@provider
+def settings() -> RequestSettings:
+    return RequestSettings.from_env()
+
+
+@provider
+def export_settings() -> ExportSettings:
+    """The export worker's: where archives go and the key they are encrypted with."""
+    return ExportSettings.from_env()
+
+
+@provider
+def request_store() -> "DynamoRequestStore":
+    from adapters.request_store import DynamoRequestStore
+
+    return DynamoRequestStore(store().table, audit_log(), now_epoch)
+
+
+@provider
+def requests() -> "RequestService":
+    from domain.requests.service import RequestService
+
+    config = settings()
+    return RequestService(
+        request_store(),
+        clock(),
+        profiles=store(),
+        new_id=lambda: uuid.uuid4().hex,
+        retention=timedelta(days=config.request_retention_days),
+        export_lifetime=timedelta(days=config.export_expiry_days),
+        systems=config.connected_systems,
+        export_cooldown=timedelta(hours=config.export_cooldown_hours),
+    )
+
+
+def download_url(key: str, ttl_seconds: int) -> str:
+    """A presigned GET of an export archive (S3 is imported on first use: only the download routes need it)."""
+    from adapters.s3_archive import presigned_download_url
+
+    return presigned_download_url(settings().exports_bucket, key, ttl_seconds)
