@@ -41,6 +41,10 @@ class MinorCheckOut(BaseModel):
     parental_consent_required: bool
     age_of_consent: int = Field(description="The age from which the subject consents alone, in this country")
     age: int
+    allowed: bool = Field(
+        description="False when the person is under the age and the product's policy has no parental path: no "
+        "account may be made for them"
+    )
 
 
 class ConsentRequestIn(BaseModel):

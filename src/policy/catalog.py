@@ -2,6 +2,7 @@
 PurposeCatalog, domain.records' RecordCategories), so switching their source is one line."""
 
 from domain.consent.catalog import LegalBasis, Purpose, PurposeCatalog
+from domain.minors.rules import AgeOfConsentTable
 from domain.records import RecordCategories, RetentionRule
 from domain.records import RecordCategory as StoredCategory
 from policy.model import Policy
@@ -46,3 +47,25 @@ def to_record_categories(policy: Policy) -> RecordCategories:
             )
         categories.append(StoredCategory(id=category.id, description=category.description, retention=rule))
     return RecordCategories(categories=categories)
+
+
+def to_age_table(policy: Policy, statutory: AgeOfConsentTable) -> AgeOfConsentTable:
+    """The ages of digital consent this product applies, per country: never below the law's (`statutory`,
+    domain/data/age_of_consent.json), raised where the policy is stricter.
+
+    flat: the policy's minimum age everywhere (Imocloud's 18); statutory: the law's age, the policy's minimum where
+    the law's table has no country; listed: the policy's age for the countries it names, its minimum elsewhere
+    (Mindomo: 13 in the US, 16 elsewhere)."""
+    minors = policy.minors
+
+    def policy_age(country: str | None) -> int:
+        if minors.ages == "listed" and country is not None:
+            return minors.country_ages.get(country, minors.minimum_age)
+        return minors.minimum_age if minors.ages != "statutory" or country is None else 0
+
+    countries = set(statutory.ages) | set(minors.country_ages)
+    ages = {country: max(statutory.ages.get(country, statutory.default), policy_age(country)) for country in countries}
+    default = minors.minimum_age if minors.ages == "statutory" else max(statutory.default, minors.minimum_age)
+    return AgeOfConsentTable(
+        source=[*statutory.source, f"policy {policy.product} {policy.version}"], default=default, ages=ages
+    )

@@ -9,10 +9,12 @@ from typing import TYPE_CHECKING
 
 from config import Settings, setting
 from wiring import provider
+from wiring.policy import policy
 from wiring.shared import audit_log, clock, now_epoch, store
 
 if TYPE_CHECKING:
     from adapters.parental_store import DynamoParentalStore
+    from domain.minors.rules import AgeOfConsentTable
     from domain.minors.service import ParentalService
     from domain.minors.use_cases import ParentsOfChildren
 
@@ -39,10 +41,18 @@ def parental_store() -> "DynamoParentalStore":
 
 
 @provider
+def age_table() -> "AgeOfConsentTable":
+    """The law's ages of digital consent, raised where the product's policy is stricter."""
+    from domain.minors.rules import load_age_table
+    from policy.catalog import to_age_table
+
+    return to_age_table(policy(), load_age_table())
+
+
+@provider
 def parental() -> "ParentalService":
     from adapters.parent_mail import SesParentMailer
     from adapters.secrets import signing_keys
-    from domain.minors.rules import load_age_table
     from domain.minors.service import ParentalService
 
     config = settings()
@@ -55,7 +65,7 @@ def parental() -> "ParentalService":
         mailer=SesParentMailer(config.parental_mail_sender),
         confirm_url=config.parental_confirm_url,
         profiles=store(),
-        age_table=load_age_table(),
+        age_table=age_table(),
         minimum_consent_age=config.minimum_consent_age,
     )
 
@@ -80,4 +90,6 @@ def parents() -> "ParentsOfChildren":
         underage=underage,
         clock=clock(),
         minimum_consent_age=settings().minimum_consent_age,
+        age_table=age_table(),
+        parental_path=policy().minors.parental_consent,
     )

@@ -166,8 +166,55 @@ def test_the_host_app_learns_whether_parental_consent_is_needed_and_nothing_is_s
         "parental_consent_required": expected.parental_consent_required,
         "age_of_consent": 16,
         "age": expected.age,
+        "allowed": True,
     }
     assert everything(ddb, aws) == before
+
+
+def _check_under(policy_name, birth_date, country, context, monkeypatch):
+    import wiring
+
+    monkeypatch.setenv("POLICY", policy_name)
+    wiring.reset()  # a container of a stack deployed with that policy
+    event = load_event("minors_api/post_check.json")
+    with_body(event, {"birth_date": birth_date.isoformat(), "country": country})
+    return invoke(event, context)
+
+
+def _born(years_ago: int, days_more: int = 30) -> date:
+    today = datetime.now(UTC).date()
+    return today.replace(year=today.year - years_ago) - timedelta(days=days_more)
+
+
+@pytest.mark.parametrize(
+    ("country", "age", "needs_parent", "age_of_consent"),
+    [("US", 12, True, 13), ("US", 13, False, 13), ("DE", 15, True, 16), ("FR", 15, True, 16), ("DE", 16, False, 16)],
+)
+def test_mindomo_asks_a_parent_under_13_in_the_us_and_under_16_in_the_eu(
+    aws, context, monkeypatch, country, age, needs_parent, age_of_consent
+):
+    status, body = _check_under("mindomo", _born(age), country, context, monkeypatch)
+    assert status == 200
+    assert (body["parental_consent_required"], body["age_of_consent"], body["allowed"]) == (
+        needs_parent,
+        age_of_consent,
+        True,  # Mindomo has a parental path
+    )
+
+
+def test_imocloud_admits_no_one_under_18_even_with_a_parent(aws, context, monkeypatch):
+    status, body = _check_under("imocloud", _born(17), "US", context, monkeypatch)
+    assert status == 200
+    assert (body["parental_consent_required"], body["age_of_consent"], body["allowed"]) == (True, 18, False)
+    _, adult = _check_under("imocloud", _born(18), "US", context, monkeypatch)
+    assert (adult["parental_consent_required"], adult["allowed"]) == (False, True)
+
+
+def test_under_imocloud_no_parent_is_ever_asked(aws, context, monkeypatch):
+    _check_under("imocloud", _born(30), "US", context, monkeypatch)  # the policy's container
+    event = load_event("minors_api/post_consent_request.json")
+    status, body = invoke(event, context)
+    assert (status, body["error"]) == (409, "parental_consent_unavailable")
 
 
 def test_a_client_credentials_token_with_the_minors_scope_may_check(aws, context):
@@ -190,7 +237,7 @@ def test_the_configured_minimum_age_overrides_a_lower_country_age(aws, context, 
     event = with_body(load_event("minors_api/post_check.json"), {"birth_date": born.isoformat(), "country": "FR"})
     status, body = invoke(event, context)
     assert status == 200
-    assert body == {"parental_consent_required": True, "age_of_consent": 16, "age": 15}
+    assert body == {"parental_consent_required": True, "age_of_consent": 16, "age": 15, "allowed": True}
 
 
 def test_a_future_birth_date_is_refused_without_echoing_it(aws, context):

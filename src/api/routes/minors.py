@@ -56,7 +56,10 @@ def _me() -> str:
 def post_check(body: MinorCheckIn) -> MinorCheckOut:
     result = parents().check(body.birth_date, body.country)
     return MinorCheckOut(
-        parental_consent_required=result.parental_consent_required, age_of_consent=result.age_of_consent, age=result.age
+        parental_consent_required=result.parental_consent_required,
+        age_of_consent=result.age_of_consent,
+        age=result.age,
+        allowed=parents().allowed(result),
     )
 
 
@@ -72,7 +75,7 @@ def post_check(body: MinorCheckIn) -> MinorCheckOut:
     status_code=201,
 )
 def post_consent_request(body: ConsentRequestIn) -> ConsentRequestOut:
-    issued = parental().request(body.parent_email, body.country, body.child_reference, language=body.language)
+    issued = parents().ask_parent(body.parent_email, body.country, body.child_reference, language=body.language)
     logger.info("parental consent requested", extra={"request_id": issued.request_id})
     return ConsentRequestOut(request_id=issued.request_id, expires_at=issued.expires_at)
 

@@ -79,6 +79,15 @@ class ParentalConsentNotRequired(Conflict):
         super().__init__("This account's birth date does not require a parent's consent; it cannot be linked.")
 
 
+class NoParentalPath(Conflict):
+    """The product's policy lets no parent consent for a child under its age (Imocloud: no one under 18)."""
+
+    default_code = "parental_consent_unavailable"
+
+    def __init__(self) -> None:
+        super().__init__("This service's policy admits no one under its minimum age, even with a parent's consent.")
+
+
 class ChildAlreadyLinked(Conflict):
     default_code = "child_already_linked"
 

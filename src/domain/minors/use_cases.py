@@ -14,9 +14,10 @@ from domain.audit.model import AuditEntry
 from domain.clock import Clock
 from domain.erasure.model import CANCELLABLE_BY_SUBJECT, DeletionReason, SubjectStatus, SubjectUnavailable
 from domain.erasure.service import ErasureService
-from domain.minors.model import ChildLink, ParentalRightsEnded, parental_rights_apply
+from domain.minors.mail import Language
+from domain.minors.model import ChildLink, IssuedRequest, NoParentalPath, ParentalRightsEnded, parental_rights_apply
 from domain.minors.ports import ProfileStore
-from domain.minors.rules import InvalidBirthDate, MinorCheck, check_minor, load_age_table
+from domain.minors.rules import AgeOfConsentTable, InvalidBirthDate, MinorCheck, check_minor
 from domain.minors.service import ParentalService
 from domain.profile import Profile
 from domain.requests.model import DataRequest, ExportFormat, RequestType
@@ -70,6 +71,8 @@ class ParentsOfChildren:
         underage: Callable[[], UnderagePort],
         clock: Clock,
         minimum_consent_age: int,
+        age_table: AgeOfConsentTable,
+        parental_path: bool = True,
     ) -> None:
         self.parental = parental
         self.parental_store = parental_store
@@ -81,13 +84,26 @@ class ParentsOfChildren:
         self.underage = underage
         self.clock = clock
         self.minimum_consent_age = minimum_consent_age
+        self.age_table = age_table  # the law's ages, raised where the product's policy is stricter
+        self.parental_path = parental_path  # whether the policy lets a parent consent for a child under the age
 
     # ------------------------------------------------------------ the age check (nothing stored)
+    def ask_parent(self, parent_email: str, country: str, child_reference: str, *, language: Language) -> IssuedRequest:
+        """A parent's consent is asked only where the policy has a parental path: elsewhere nobody is e-mailed."""
+        if not self.parental_path:
+            raise NoParentalPath
+        return self.parental.request(parent_email, country, child_reference, language=language)
+
+    def allowed(self, check: MinorCheck) -> bool:
+        """Whether this person may have an account at all: of age, or under it where the policy lets a parent
+        consent (Imocloud's 17-year-old may not; Mindomo's 12-year-old in the US may, with a parent)."""
+        return not check.parental_consent_required or self.parental_path
+
     def check(self, birth_date: date, country: str | None) -> MinorCheck:
         # Ages are counted on the earliest date on Earth: never overestimated (domain.minors.rules).
         try:
             return check_minor(
-                birth_date, country, self.clock.now(), table=load_age_table(), minimum_age=self.minimum_consent_age
+                birth_date, country, self.clock.now(), table=self.age_table, minimum_age=self.minimum_consent_age
             )
         except InvalidBirthDate:
             raise InvalidBirthDate("The birth date is in the future.") from None  # without the date in the answer
@@ -109,7 +125,7 @@ class ParentsOfChildren:
             child.birth_date,
             child.country,
             self.clock.now(),
-            table=load_age_table(),
+            table=self.age_table,
             minimum_age=self.minimum_consent_age,
         )
 
