@@ -18,7 +18,7 @@ from localcloud.functions import FunctionPool, FunctionSpec
 from localcloud.moto_dynamodb import isolate_dynamodb_requests
 from localcloud.provision import Provisioner, function_environment
 from localcloud.routes import Wiring
-from localcloud.template import ACCOUNT_ID, REGION, Stack
+from localcloud.template import ACCOUNT_ID, REGION, ROOT, Stack
 
 CREDENTIALS = {"AWS_ACCESS_KEY_ID": "localcloud", "AWS_SECRET_ACCESS_KEY": "localcloud", "AWS_DEFAULT_REGION": REGION}
 
@@ -27,6 +27,20 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+def policy_parameters(parameters: dict[str, Any]) -> dict[str, Any]:
+    """The parameters a product's deployment gives with its Policy (as its samconfig environment does): the restore
+    window and the deletion bound the policy states, unless given too."""
+    name = parameters.get("Policy")
+    if not name:
+        return parameters
+    document = json.loads((ROOT / "src" / "policy" / "documents" / f"{name}.json").read_text(encoding="utf-8"))
+    erasure = document["erasure"]
+    derived = {"ErasureGraceDays": str(erasure["restore_window_days"])}
+    if erasure["purge_within_days"] in (30, 60, 90):
+        derived["PromisedDeletionDays"] = str(erasure["purge_within_days"])
+    return {**derived, **parameters}
 
 
 class LocalCloud:
@@ -42,7 +56,7 @@ class LocalCloud:
         )
         self._clients: dict[str, Any] = {}
         self._clients_lock = threading.Lock()
-        self.stack = Stack.from_template(overrides=parameters)
+        self.stack = Stack.from_template(overrides=policy_parameters(parameters or {}))
         self.clock = LocalClock(self.workdir / "clock")
         self.jwks = JwksCache()
         self.log_path = self.workdir / "functions.log"

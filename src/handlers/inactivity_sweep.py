@@ -13,7 +13,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from adapters.sweep_state import index_members, send_batches
 from domain.activity import day_partitions
 from observability import logger
-from wiring.erasure import checkpoint, inactivity_sweep_settings
+from wiring.erasure import checkpoint, inactivity_days, inactivity_sweep_settings
 from wiring.shared import clock
 
 SWEEP = "inactivity"
@@ -33,8 +33,11 @@ def subjects_last_active_on(day: date) -> list[str]:
 
 @logger.inject_lambda_context(clear_state=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    config = inactivity_sweep_settings()
-    cutoff = clock().now().date() - timedelta(days=config.inactivity_days)
+    config, after_days = inactivity_sweep_settings(), inactivity_days()
+    if after_days is None:
+        logger.info("inactivity sweep: the policy removes no inactive account")
+        return {"queued": 0, "days": 0, "finished": True}
+    cutoff = clock().now().date() - timedelta(days=after_days)
     sweep = checkpoint(SWEEP)
     day = first_day(sweep.last_day(), cutoff)
     queued, days, finished = 0, 0, True

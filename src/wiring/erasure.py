@@ -4,8 +4,9 @@ sweep and worker, and the operator's removal of an account opened without parent
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from config import Settings, setting
+from config import ConfigurationError, Settings, setting
 from wiring import provider
+from wiring.policy import policy
 from wiring.shared import audit_log, clock, now_epoch, settings, signer, store
 
 if TYPE_CHECKING:
@@ -18,7 +19,7 @@ if TYPE_CHECKING:
 
 
 class ErasureSettings(Settings):
-    erasure_grace_days: int = 60
+    erasure_grace_days: int | None = None  # the policy's restore window unless set; never longer than it
 
 
 class PurgeSettings(Settings):
@@ -51,7 +52,21 @@ def erasure() -> "ErasureService":
     # The store is not imported: the consent API needs only this, for its availability gate.
     from domain.erasure.service import ErasureService
 
-    return ErasureService(deletions(), clock(), grace=timedelta(days=ErasureSettings.from_env().erasure_grace_days))
+    return ErasureService(deletions(), clock(), grace=erasure_grace())
+
+
+@provider
+def erasure_grace() -> timedelta:
+    """How long an erased subject can still be restored: the policy's restore window, or ERASURE_GRACE_DAYS where the
+    deployment sets one. A grace longer than the policy's window would keep deleted data past what the policy
+    promises, so the function refuses to start."""
+    configured = ErasureSettings.from_env().erasure_grace_days
+    window = policy().erasure.restore_window_days
+    if configured is not None and configured > window:
+        raise ConfigurationError(
+            f"ERASURE_GRACE_DAYS {configured} exceeds the {policy().product} policy's restore window of {window} days"
+        )
+    return timedelta(days=window if configured is None else configured)
 
 
 @provider
@@ -108,6 +123,22 @@ def inactivity() -> "DynamoInactivityStore":
 @provider
 def inactivity_sweep_settings() -> InactivitySweepSettings:
     return InactivitySweepSettings.from_env()
+
+
+@provider
+def inactivity_days() -> int | None:
+    """Days without activity before an account is scheduled for removal: the policy's, or INACTIVITY_DAYS where it
+    is not longer (a longer one would keep data past the policy's promise; the function refuses to start). None
+    when the policy removes no inactive account (the sweep then does nothing)."""
+    rule = policy().inactivity
+    if not rule.enabled or rule.after_days is None:
+        return None
+    configured = inactivity_sweep_settings().inactivity_days
+    if configured > rule.after_days:
+        raise ConfigurationError(
+            f"INACTIVITY_DAYS {configured} exceeds the {policy().product} policy's {rule.after_days} days"
+        )
+    return configured
 
 
 def checkpoint(sweep: str) -> "SweepCheckpoint":

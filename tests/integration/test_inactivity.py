@@ -385,3 +385,45 @@ def test_a_retry_after_a_failed_scheduling_does_not_export_twice(aws, ddb, table
     assert wiring.erasure.erasure().status(subject).reason == "inactivity"
     assert [r.status for r in wiring.requests.requests().list_for(subject)] == ["completed"]
     assert len(notices(ddb, table)) == 1
+
+
+# ---------------------------------------------------------------- the product's policy
+
+
+def test_a_policy_that_removes_no_inactive_account_sweeps_nobody(aws, ddb, table, clock, context, monkeypatch):
+    import wiring
+
+    # Given a subject inactive long past iMind's 180 days, in a stack deployed with Mindomo's policy (no such rule)
+    monkeypatch.setenv("POLICY", "mindomo")
+    wiring.reset()
+    bare_subject(ddb, table, clock.today() - timedelta(days=INACTIVITY_DAYS + 30))
+    # When the daily sweep runs
+    result = inactivity_sweep.lambda_handler(load_event(SWEEP_EVENT), context)
+    # Then nobody is queued for removal
+    assert result["queued"] == 0
+    assert queued(aws) == []
+
+
+def test_an_inactivity_period_longer_than_the_policys_stops_the_sweep_at_cold_start(aws, context, monkeypatch):
+    import wiring
+    from config import ConfigurationError
+
+    monkeypatch.setenv("INACTIVITY_DAYS", str(INACTIVITY_DAYS + 1))
+    wiring.reset()
+    with pytest.raises(ConfigurationError, match="INACTIVITY_DAYS 181 exceeds the imind policy's 180 days"):
+        inactivity_sweep.lambda_handler(load_event(SWEEP_EVENT), context)
+
+
+def test_a_restore_window_longer_than_the_policys_stops_the_function_at_cold_start(aws, monkeypatch):
+    import wiring
+    from config import ConfigurationError
+    from wiring.erasure import erasure_grace
+
+    monkeypatch.setenv("POLICY", "mindomo")  # purged at once: no restore window
+    monkeypatch.setenv("ERASURE_GRACE_DAYS", "1")
+    wiring.reset()
+    with pytest.raises(ConfigurationError, match="ERASURE_GRACE_DAYS 1 exceeds the mindomo policy's restore window"):
+        erasure_grace()
+    monkeypatch.setenv("ERASURE_GRACE_DAYS", "0")
+    wiring.reset()
+    assert erasure_grace() == timedelta(0)

@@ -169,7 +169,7 @@ def test_a_purpose_naming_an_unknown_recipient_is_refused(imind_document: Docume
 def test_a_restore_window_longer_than_the_promise_is_refused(
     imind_document: Document, write_policy: WritePolicy
 ) -> None:
-    imind_document["erasure"]["purge_within_days"] = 30
+    imind_document["erasure"]["purge_within_days"] = imind_document["erasure"]["restore_window_days"] - 1
     with pytest.raises(InvalidPolicy, match=r"restore_window_days cannot exceed purge_within_days"):
         load_policy("imind", write_policy(imind_document))
 
@@ -211,9 +211,9 @@ def test_the_published_schema_is_the_models() -> None:
 # ---------------------------------------------------------------------------- what each policy says
 
 
-def test_imind_restores_for_60_days_and_purges_within_60() -> None:
+def test_imind_restores_until_its_purge_and_is_gone_backups_included_within_60_days() -> None:
     erasure = load_policy("imind").erasure
-    assert (erasure.restore_window_days, erasure.purge_within_days) == (60, 60)
+    assert (erasure.restore_window_days, erasure.purge_within_days) == (30, 60)  # + 28 days of backups
 
 
 def test_imind_removes_an_account_inactive_for_180_days_after_60_more() -> None:
@@ -326,7 +326,7 @@ def test_the_public_view_speaks_the_asked_language_or_falls_back_to_english() ->
 
 def test_the_public_view_of_imind_says_its_rules() -> None:
     view = load_policy("imind").public_view()
-    assert view.erasure.restore_window_days == 60
+    assert view.erasure.restore_window_days == 30
     assert view.inactivity.after_days == 180
     assert view.signals.gpc is True
     assert view.signals.dnt is False
