@@ -125,6 +125,16 @@ def cloud(tmp_path_factory: pytest.TempPathFactory, catalog_file: Path) -> Itera
     stop_cloud(running)
 
 
+@pytest.fixture(scope="module")
+def product_cloud(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cloud]:
+    """A local cloud of its own, started as `make run POLICY=<name>` starts it, for a module whose POLICY names a
+    product (tests/e2e/test_policy_*.py)."""
+    name = request.module.POLICY
+    running = start_cloud(tmp_path_factory.mktemp(f"localcloud-{name}") / "localcloud.log", "--policy", name)
+    yield running
+    stop_cloud(running)
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     # One local cloud per test session: every end-to-end test runs on the same xdist worker.
     for item in items:

@@ -1,0 +1,54 @@
+"""Imocloud's promises, on a local cloud deployed with its policy: no one under 18, even with a parent; no Do Not
+Track handling; so no marketing to a minor, who cannot have an account."""
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+POLICY = "imocloud"
+
+
+def _born(years_ago: int) -> str:
+    today = datetime.now(UTC).date()
+    return (today.replace(year=today.year - years_ago) - timedelta(days=30)).isoformat()
+
+
+def _host(cloud):
+    return cloud.token(f"host-{uuid.uuid4().hex[:8]}", ["privacy-app"])
+
+
+def test_a_17_year_old_is_refused_and_an_18_year_old_admitted(product_cloud):
+    host = _host(product_cloud)
+    minor = product_cloud.call("POST", "/minors/checks", host, json={"birth_date": _born(17), "country": "US"}).json()
+    adult = product_cloud.call("POST", "/minors/checks", host, json={"birth_date": _born(18), "country": "US"}).json()
+    assert (minor["allowed"], minor["age_of_consent"]) == (False, 18)
+    assert (adult["allowed"], adult["parental_consent_required"]) == (True, False)
+
+
+def test_no_parent_is_asked_to_consent_for_a_minor(product_cloud):
+    answer = product_cloud.call(
+        "POST",
+        "/minors/consent-requests",
+        _host(product_cloud),
+        json={"parent_email": "probe@example.org", "country": "US", "child_reference": "imocloud-minor"},
+    )
+    assert (answer.status_code, answer.json()["error"]) == (409, "parental_consent_unavailable")
+
+
+def test_the_policy_says_dnt_is_not_honoured_and_a_dnt_signal_changes_no_choice(product_cloud):
+    policy = product_cloud.call("GET", "/policy").json()
+    assert policy["signals"]["dnt"] is False
+    assert policy["minors"] == {"minimum_age": 18, "parental_consent": False}
+    # A visitor whose browser sends DNT: 1 and who grants marketing e-mails keeps that grant
+    visitor = uuid.uuid4().hex
+    chosen = product_cloud.call(
+        "PUT",
+        f"/visitors/{visitor}/consents",
+        headers={"DNT": "1"},
+        json={"decisions": {"marketing_emails": True}, "source": "banner"},
+    )
+    assert chosen.status_code == 200, chosen.text
+    consents = product_cloud.call("GET", f"/visitors/{visitor}/consents").json()["consents"]
+    assert consents["marketing_emails"]["granted"] is True

@@ -1,0 +1,72 @@
+"""Mindomo's promises, on a local cloud deployed with its policy: a parent's consent under 13 in the US and under
+16 in the EU, a request that keeps only the parent's e-mail, and no purpose for advertising it says it never does."""
+
+import re
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from tests.e2e.helpers import aws_client, mailed_token
+
+pytestmark = pytest.mark.e2e
+POLICY = "mindomo"
+EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[a-z]{2,}")
+
+
+def _born(years_ago: int) -> str:
+    today = datetime.now(UTC).date()
+    return (today.replace(year=today.year - years_ago) - timedelta(days=30)).isoformat()
+
+
+def _host(cloud):
+    return cloud.token(f"host-{uuid.uuid4().hex[:8]}", ["privacy-app"])
+
+
+def test_the_product_shows_its_own_policy_and_asks_no_consent_for_advertising(product_cloud):
+    policy = product_cloud.call("GET", "/policy").json()
+    assert policy["product"] == "mindomo"
+    catalog = product_cloud.call("GET", "/consent/purposes").json()
+    ids = {purpose["id"] for purpose in catalog["purposes"]}
+    assert ids == {purpose["id"] for purpose in policy["purposes"]}
+    assert not {purpose for purpose in ids if "advertis" in purpose or purpose == "sale_or_share"}
+
+
+@pytest.mark.parametrize(
+    ("country", "age", "needs_parent"),
+    [("US", 12, True), ("US", 13, False), ("DE", 15, True), ("RO", 15, True), ("DE", 16, False)],
+)
+def test_a_parent_consents_under_13_in_the_us_and_under_16_in_the_eu(product_cloud, country, age, needs_parent):
+    answer = product_cloud.call(
+        "POST", "/minors/checks", _host(product_cloud), json={"birth_date": _born(age), "country": country}
+    )
+    assert answer.status_code == 200, answer.text
+    check = answer.json()
+    assert (check["parental_consent_required"], check["allowed"]) == (needs_parent, True)
+    assert check["age_of_consent"] == (13 if country == "US" else 16)
+
+
+def test_the_request_to_a_parent_keeps_only_the_parents_e_mail(product_cloud):
+    # Given a 12-year-old in the US signing up: the host asks the parent
+    parent = f"parent-{uuid.uuid4().hex[:10]}@example.org"
+    product_cloud.seeded.add(parent)
+    asked = product_cloud.call(
+        "POST",
+        "/minors/consent-requests",
+        _host(product_cloud),
+        json={"parent_email": parent, "country": "US", "child_reference": f"signup-{uuid.uuid4().hex[:8]}"},
+    )
+    assert asked.status_code == 201, asked.text
+    # Then what is stored until the parent answers holds one e-mail address, the parent's, and nothing of the child
+    items = aws_client(product_cloud, "dynamodb").query(
+        TableName=product_cloud.info()["resources"]["SubjectsTable"],
+        KeyConditionExpression="pk = :pk",
+        ExpressionAttributeValues={":pk": {"S": f"PARENTREQ#{asked.json()['request_id']}"}},
+        ConsistentRead=True,
+    )["Items"]
+    assert items
+    stored = " ".join(str(value) for item in items for value in item.values())
+    assert set(EMAIL.findall(stored)) == {parent}
+    assert not [name for item in items for name in item if "birth" in name or "name" in name]
+    # And the parent, and only the parent, gets the link
+    assert mailed_token(product_cloud, parent)
