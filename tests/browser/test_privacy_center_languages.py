@@ -153,8 +153,13 @@ def test_switching_the_language_shows_the_page_and_the_policys_purposes_in_it_an
 
 
 def test_purposes_the_api_answers_in_another_language_are_marked_with_it(page_with, cloud):
-    # Given an Italian user and an API whose catalog is English only (today's policy)
+    # Given an Italian user and an API whose catalog has no Italian (a policy in English only: the API answers in
+    # the policy's default language, as a request for a language it lacks does)
     page = page_with(locale="it-IT")
+    page.route(
+        "**/consent/purposes*",
+        lambda route: route.continue_(headers={**route.request.headers, "accept-language": "en"}),
+    )
     page.goto("/")
     _sign_in(page, WORDS["it"])
     # Then the purpose texts are marked as English inside the Italian page (WCAG 3.1.2)
