@@ -10,7 +10,8 @@
  * The access token is kept in sessionStorage (gone when the tab closes) and sent as `Authorization: Bearer` on
  * every API call.
  * Languages: en, ro, de, fr, es, it. The page's words are in i18n/<part>/<lang>.json, each part fetched when the
- * page first shows it (the sign-in view needs only `center`; `parent` only for a parent); the language switch is
+ * page first shows it (the sign-in view needs only `center`; `parent` only for a parent; `policy` only once the
+ * policy section is opened); the language switch is
  * remembered in localStorage. Purpose texts come from the API in the language it answers (Content-Language).
  */
 (() => {
@@ -353,6 +354,7 @@
     await need('consents', 'requests').catch(report);
     show('active');
     const loads = [loadConsents(), loadHistory(true), loadRequests(), loadChildren()];
+    if (!$('policy').hidden) loads.push(loadPolicy());
     if (!again) loads.push(loadProfile());
     return Promise.allSettled(loads).then((results) =>
       results.filter((r) => r.status === 'rejected').forEach((r) => report(r.reason)),
@@ -898,6 +900,109 @@
     }
   }
 
+  // ---------------------------------------------------------------- the policy (GET /policy, Art. 13/15)
+  async function openPolicy(event) {
+    event.preventDefault();
+    $('policy').hidden = false;
+    try {
+      await loadPolicy();
+    } catch (error) {
+      report(error);
+    }
+    $('policy-title').focus();
+  }
+
+  async function loadPolicy() {
+    await need('policy');
+    renderPolicy(await api('GET', '/policy'));
+  }
+
+  // "P10Y" -> "10 years from the record's date", in the page's language; until_account_deletion in words too.
+  function periodWords(period) {
+    if (period === 'until_account_deletion') return t('untilDeletion');
+    const parts = /^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)D)?$/.exec(period || '');
+    if (!parts || !(parts[1] || parts[2] || parts[3])) return period;
+    const amounts = [['year', parts[1]], ['month', parts[2]], ['day', parts[3]]]
+      .filter(([, n]) => n)
+      .map(([unit, n]) => new Intl.NumberFormat(lang, { style: 'unit', unit, unitDisplay: 'long' }).format(Number(n)));
+    return t('periodFrom', { period: new Intl.ListFormat(lang, { type: 'unit', style: 'long' }).format(amounts) });
+  }
+
+  const wordOr = (key, fallback) => (known(key) ? t(key) : fallback);
+  const region = (code) => {
+    try {
+      return new Intl.DisplayNames([lang], { type: 'region' }).of(code) || code;
+    } catch {
+      return code;
+    }
+  };
+
+  function table(id, headings, rows) {
+    return el(
+      'div',
+      { class: 'table-wrap' },
+      el(
+        'table',
+        { 'aria-labelledby': id },
+        el('thead', {}, el('tr', {}, ...headings.map((key) => el('th', { scope: 'col', text: t(key) })))),
+        el('tbody', {}, ...rows.map((cells) => el('tr', {}, ...cells.map((cell) => el('td', {}, cell))))),
+      ),
+    );
+  }
+
+  function renderPolicy(policy) {
+    const heading = (id, key) => el('h3', { id, text: t(key) });
+    const controller = policy.controller;
+    const authority = policy.supervisory_authority;
+    const recipients = policy.recipients || [];
+    const blocks = [
+      el('p', { text: t('policyIntro', { product: policy.product, version: policy.version }) }),
+      heading('policy-contact', 'policyContact'),
+      el('p', { text: t('controllerText', { name: controller.name }) }),
+      controller.contact_email
+        ? el(
+            'p',
+            {},
+            `${t('contactEmail')} `,
+            el('a', { href: `mailto:${controller.contact_email}`, text: controller.contact_email }),
+          )
+        : el('p', { text: t('noEmail') }),
+      heading('policy-rights', 'policyRights'),
+      el('ul', {}, ...policy.rights.map((id) => el('li', { text: wordOr(`right_${id}`, id) }))),
+      heading('policy-retention', 'policyRetention'),
+      table(
+        'policy-retention',
+        ['retCategory', 'retPeriod', 'retBasis'],
+        policy.retention.map((r) => [
+          wordOr(`rc_${r.category}`, r.category.replace(/_/g, ' ')),
+          periodWords(r.period),
+          r.basis,
+        ]),
+      ),
+      recipients.length > 0 && heading('policy-recipients', 'policyRecipients'),
+      recipients.length > 0 &&
+        table(
+          'policy-recipients',
+          ['recName', 'recPurpose', 'recRole', 'recCountry', 'recSafeguard'],
+          recipients.map((r) => [
+            r.name,
+            r.purpose,
+            wordOr(`role_${r.role}`, r.role),
+            r.country ? region(r.country) : t('notStated'),
+            wordOr(`sg_${r.safeguard}`, r.safeguard),
+          ]),
+        ),
+      heading('policy-complaint', 'policyComplaint'),
+      el(
+        'p',
+        {},
+        `${t('complaintText')} `,
+        el('a', { id: 'policy-authority', href: authority.url, rel: 'external noopener', text: authority.name }),
+      ),
+    ];
+    $('policy-body').replaceChildren(...blocks.filter(Boolean));
+  }
+
   // ---------------------------------------------------------------- wiring
   function wire() {
     $('local-login').addEventListener('submit', localSignIn);
@@ -930,6 +1035,7 @@
       deleteAccount();
     });
     $('restore').addEventListener('click', restoreAccount);
+    $('nav-policy').addEventListener('click', (event) => openPolicy(event));
     $('requests-rows').addEventListener('click', (event) => {
       const button = event.target.closest('button[data-download]');
       if (button) downloadFrom(button);

@@ -17,6 +17,7 @@ from policy.public import (
     MinorsView,
     PolicyView,
     PurposeView,
+    RecipientView,
     RetentionView,
     SignalsView,
     SupervisoryAuthorityView,
@@ -182,6 +183,10 @@ class Policy(BaseModel):
             purposes=[
                 PurposeView(id=p.id, title=p.title[lang], legal_basis=p.legal_basis, required=p.required)
                 for p in self.purposes
+            ],
+            recipients=[
+                RecipientView(name=r.name, role=r.role, purpose=r.purpose, country=r.country, safeguard=r.safeguard)
+                for r in self.recipients
             ],
             retention=[
                 RetentionView(

@@ -2,6 +2,7 @@
 Policy.public_view maps the document onto them)."""
 
 from datetime import date
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -27,6 +28,18 @@ class PurposeView(_View):
     title: str
     legal_basis: LegalBasis
     required: bool = Field(description="Strictly necessary: cannot be refused")
+
+
+class RecipientView(_View):
+    """Someone personal data is disclosed to (Art. 13(1)(e)-(f)); `purpose` is in the policy's default language."""
+
+    name: str
+    role: Literal["processor", "controller"]
+    purpose: str
+    country: str | None = Field(description="ISO 3166-1 alpha-2 code; null when the policy does not say")
+    safeguard: Literal["within_eea", "adequacy_decision", "standard_contractual_clauses", "not_stated"] = Field(
+        description="What covers a transfer outside the EEA (Art. 45/46)"
+    )
 
 
 class RetentionView(_View):
@@ -63,6 +76,7 @@ class PolicyView(_View):
     controller: ControllerView
     supervisory_authority: SupervisoryAuthorityView
     purposes: list[PurposeView]
+    recipients: list[RecipientView]
     retention: list[RetentionView]
     erasure: ErasureView
     inactivity: InactivityView

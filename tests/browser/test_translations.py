@@ -17,7 +17,7 @@ I18N = WEB / "i18n"
 LANGUAGES = ["en", "ro", "de", "fr", "es", "it"]
 LIMIT = 3 * 1024
 BANNER = "banner"
-CENTER_PARTS = ["center", "consents", "account", "requests", "parent"]
+CENTER_PARTS = ["center", "consents", "account", "requests", "parent", "policy"]
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 
@@ -29,9 +29,10 @@ def _center_keys() -> set[str]:
     return {key for part in CENTER_PARTS for key in _words(part, "en")}
 
 
-def _enum(schema: str, field: str) -> list[str]:
+def _enum(schema: str, field: str, items: bool = False) -> list[str]:
     document = json.loads((ROOT / "docs" / "openapi.json").read_text(encoding="utf-8"))
-    return document["components"]["schemas"][schema]["properties"][field]["enum"]  # type: ignore[no-any-return]
+    prop = document["components"]["schemas"][schema]["properties"][field]
+    return (prop["items"] if items else prop)["enum"]  # type: ignore[no-any-return]
 
 
 def test_there_is_one_file_per_language_and_nothing_else():
@@ -87,6 +88,9 @@ def test_every_value_the_api_sends_has_its_words():
     expected |= {f"t_{kind}" for kind in _enum("RequestOut", "type")}
     expected |= {f"cat_{category}" for category in _purpose_categories()}
     expected |= {f"basis_{basis}" for basis in _legal_bases()}
+    expected |= {f"right_{right}" for right in _enum("PolicyView", "rights", items=True)}
+    expected |= {f"role_{role}" for role in _enum("RecipientView", "role")}
+    expected |= {f"sg_{safeguard}" for safeguard in _enum("RecipientView", "safeguard")}
     expected |= {f"src_{source}" for source in ["banner", "settings", "api", "gpc", "unsubscribe", "claim", "parent"]}
     assert expected - keys == set()
 

@@ -27,6 +27,7 @@ PUBLIC_KEYS = {
     "controller",
     "supervisory_authority",
     "purposes",
+    "recipients",
     "retention",
     "erasure",
     "inactivity",
@@ -311,6 +312,7 @@ def test_the_public_view_has_the_contracts_fields(name: str) -> None:
     assert set(view["supervisory_authority"]) == {"name", "url"}
     assert {tuple(sorted(p)) for p in view["purposes"]} == {("id", "legal_basis", "required", "title")}
     assert {tuple(sorted(r)) for r in view["retention"]} <= {("basis", "category", "period")}
+    assert {tuple(sorted(r)) for r in view["recipients"]} <= {("country", "name", "purpose", "role", "safeguard")}
     assert set(view["erasure"]) == {"restore_window_days", "purge_within_days"}
     assert set(view["inactivity"]) == {"enabled", "after_days", "grace_days"}
     assert set(view["minors"]) == {"minimum_age", "parental_consent"}
@@ -332,6 +334,20 @@ def test_the_public_view_of_imind_says_its_rules() -> None:
     assert view.signals.dnt is False
     invoices = next(r for r in view.retention if r.category == "invoices")
     assert invoices.period == "P7Y"
+
+
+def test_the_public_view_names_the_recipients_art_13_1_e() -> None:
+    policy = load_policy("imind")
+    view = policy.public_view("de")
+    assert [r.name for r in view.recipients] == [r.name for r in policy.recipients]
+    stripe = next(r for r in view.recipients if r.name == "Stripe")
+    assert (stripe.role, stripe.purpose, stripe.country, stripe.safeguard) == (
+        "processor",
+        "Processing payments",
+        "US",
+        "not_stated",
+    )
+    assert "sources" not in view.model_dump()["recipients"][0]
 
 
 def test_a_policy_model_round_trips_through_json() -> None:
