@@ -18,16 +18,19 @@ from domain.clock import epoch_seconds
 from domain.export import (
     DATA_FILE,
     MANIFEST_FILE,
+    POLICY_FILE,
     README_FILE,
-    README_TEXT,
     DataJsonWriter,
     FileDigest,
     Manifest,
+    PolicyDisclosure,
     category_of,
     csv_file_name,
     csv_rows,
     is_expired,
+    policy_json,
     public_view,
+    readme_text,
     should_export,
     to_json,
     write_csv,
@@ -88,9 +91,14 @@ class CsvSpool:
 
 
 def write_archive(
-    archive: ZipArchiveWriter, request: DataRequest, generated_at: datetime, table: str
+    archive: ZipArchiveWriter,
+    request: DataRequest,
+    generated_at: datetime,
+    table: str,
+    disclosure: PolicyDisclosure,
 ) -> dict[str, int]:
-    """Every member of the export; returns the item count per category."""
+    """Every member of the export, README.txt and policy.json from `disclosure` (the active policy's); returns the
+    item count per category."""
     with ExitStack() as stack:
         spool = stack.enter_context(CsvSpool()) if request.format == "csv" else None
         with archive.open_member(DATA_FILE) as member:
@@ -104,7 +112,8 @@ def write_archive(
             for category, views in spool.categories():
                 with archive.open_member(csv_file_name(category)) as member:
                     write_csv(member, csv_rows(views, list(spool.headers[category])))
-    archive.write_text(README_FILE, README_TEXT)
+    archive.write_text(README_FILE, readme_text(disclosure))
+    archive.write_text(POLICY_FILE, policy_json(disclosure))
     manifest = Manifest(
         generated_at=generated_at,
         request_id=request.request_id,

@@ -24,7 +24,7 @@ from adapters.s3_archive import MultipartUploadWriter, delete_object
 from adapters.zip_archive import ZipArchiveWriter
 from observability import logger
 from wiring.erasure import deletions
-from wiring.requests import export_settings, request_store, requests
+from wiring.requests import export_disclosure, export_settings, request_store, requests
 from wiring.shared import clock
 
 processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
@@ -72,11 +72,12 @@ def export(subject_id: str, request_id: str) -> None:
         return
     request = requests().start_export(request)
     config, generated_at, key = export_settings(), clock().now(), archive_key(request)
+    disclosure = export_disclosure()  # the active policy's Art. 15(1) details: no AWS call
     with (
         MultipartUploadWriter(config.exports_bucket, key, kms_key_id=config.export_kms_key_id) as upload,
         ZipArchiveWriter(upload) as archive,
     ):
-        counts = write_archive(archive, request, generated_at, config.subjects_table)
+        counts = write_archive(archive, request, generated_at, config.subjects_table, disclosure)
     if subject_gone(subject_id):
         # The purge started during the upload, and may have listed the exports before this one landed: the archive
         # would outlive it. The request closes first (audited), then the archive goes (a redelivery retries that).

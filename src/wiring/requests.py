@@ -6,10 +6,12 @@ from typing import TYPE_CHECKING
 
 from config import Settings, setting
 from wiring import provider
+from wiring.policy import policy
 from wiring.shared import audit_log, clock, now_epoch, store
 
 if TYPE_CHECKING:
     from adapters.request_store import DynamoRequestStore
+    from domain.export import PolicyDisclosure
     from domain.requests.service import RequestService
 
 
@@ -35,6 +37,15 @@ def settings() -> RequestSettings:
 def export_settings() -> ExportSettings:
     """The export worker's: where archives go and the key they are encrypted with."""
     return ExportSettings.from_env()
+
+
+@provider
+def export_disclosure() -> "PolicyDisclosure":
+    """What every export tells about the processing (GDPR Art. 15(1)): the active policy's, in its default
+    language (README.txt is English; every policy's default today is too). Built once per container."""
+    from policy.disclosure import to_export_disclosure
+
+    return to_export_disclosure(policy())
 
 
 @provider

@@ -49,7 +49,7 @@ def _put(ddb: Any, aws: Stack, values: dict[str, Any]) -> None:
     ddb.put_item(TableName=aws.physical_ids["SubjectsTable"], Item=to_item(values))
 
 
-def seed_subject(ddb: Any, aws: Stack) -> str:
+def seed_subject(ddb: Any, aws: Stack, decisions: dict[str, bool] | None = None) -> str:
     """A subject with a profile, one consent change, three invoices: through the real code paths where they exist."""
     subject_id = str(uuid.uuid4())
     now = _now()
@@ -66,7 +66,7 @@ def seed_subject(ddb: Any, aws: Stack) -> str:
     wiring.shared.store().create_profile(profile, audit=AuditEntry(action="profile.created", actor="system", at=now))
     wiring.consent.consents().change(
         Owner("subject", subject_id),
-        ConsentChangeRequest(decisions={"analytics": True, "newsletters": False}, source="settings"),
+        ConsentChangeRequest(decisions=decisions or {"analytics": True, "newsletters": False}, source="settings"),
         RequestContext(),
         actor="subject",
     )
@@ -152,7 +152,7 @@ def test_an_access_request_becomes_one_kms_encrypted_zip_with_everything_grouped
     assert head["ServerSideEncryption"] == "aws:kms"
     assert head["SSEKMSKeyId"] in (aws.attributes["DataKey"]["Arn"], aws.attributes["DataKey"]["KeyId"])
     body, archive = read_archive(s3, aws, request)
-    assert archive.namelist() == ["data.json", "README.txt", "manifest.json"]
+    assert archive.namelist() == ["data.json", "README.txt", "policy.json", "manifest.json"]
     # And data.json holds the profile, the consents with their history and receipt, the request and the invoices
     data = data_of(archive)
     assert data["$schema"] == DATA_SCHEMA_URL
@@ -185,7 +185,7 @@ def test_an_access_request_becomes_one_kms_encrypted_zip_with_everything_grouped
     manifest = json.loads(archive.read("manifest.json"))
     assert manifest["schema_version"] == "1.0"
     assert (manifest["request_id"], manifest["format"]) == (request.request_id, "json")
-    assert set(manifest["files"]) == {"data.json", "README.txt"}
+    assert set(manifest["files"]) == {"data.json", "README.txt", "policy.json"}
     for name, digest in manifest["files"].items():
         member = archive.read(name)
         assert digest == {"sha256": hashlib.sha256(member).hexdigest(), "bytes": len(member)}
@@ -198,6 +198,58 @@ def test_an_access_request_becomes_one_kms_encrypted_zip_with_everything_grouped
     assert done.export_sha256 == hashlib.sha256(body).hexdigest()
     assert done.export_counts == manifest["counts"]
     assert done.export_counts["records.invoices"] == INVOICES
+
+
+# ---------------------------------------------------------------- the policy (GDPR Art. 15(1))
+
+
+@pytest.mark.parametrize("policy_name", ["imind", "mindomo"])
+def test_the_archive_tells_the_active_policys_purposes_recipients_retention_and_authority(
+    aws, ddb, s3, context, monkeypatch, policy_name
+):
+    import wiring
+    from policy.loader import load_policy
+
+    # Given a stack deployed with a product's policy, and a subject's access request
+    monkeypatch.setenv("POLICY", policy_name)
+    wiring.reset()  # a container of that stack: the settings and the policy read again
+    expected = load_policy(policy_name)
+    request = submit(seed_subject(ddb, aws, {"analytics": True}))  # a purpose every policy has
+    # When it is exported
+    archive = exported(aws, s3, context, request)
+    # Then policy.json is that policy's public view, plus its recipients with country and safeguard
+    document = json.loads(archive.read("policy.json"))
+    assert (document["product"], document["version"]) == (policy_name, expected.version)
+    assert document["language"] == expected.default_language
+    assert [r["name"] for r in document["recipients"]] == [r.name for r in expected.recipients]
+    assert document["recipients"][0] == {
+        "name": expected.recipients[0].name,
+        "role": expected.recipients[0].role,
+        "purpose": expected.recipients[0].purpose,
+        "country": expected.recipients[0].country,
+        "safeguard": expected.recipients[0].safeguard,
+    }
+    assert document["supervisory_authority"]["url"] == expected.supervisory_authority.url
+    assert [p["legal_basis"] for p in document["purposes"]] == [p.legal_basis for p in expected.purposes]
+    assert {"sources", "seeds"}.isdisjoint(document)
+    # And README.txt names the supervisory authority, a category's retention, the recipients and the source
+    readme = archive.read("README.txt").decode()
+    assert expected.supervisory_authority.name in readme
+    assert expected.supervisory_authority.url in readme
+    invoices = next(c for c in expected.record_categories if c.id == "invoices")
+    years = invoices.retention.period.removeprefix("P").removesuffix("Y")  # type: ignore[union-attr]
+    assert f"- invoices ({invoices.description}): kept {years} years from the record's date" in readme
+    assert all(recipient.name in readme for recipient in expected.recipients)
+    assert "Where the data comes from" in readme
+    assert "lodge a complaint" in readme
+    # And nothing personal: neither file names the subject
+    for member in ("policy.json", "README.txt"):
+        text = archive.read(member).decode()
+        assert request.subject_id not in text
+        assert "ada@example.org" not in text
+    # And the manifest vouches for policy.json like any other member
+    manifest = json.loads(archive.read("manifest.json"))
+    assert manifest["files"]["policy.json"]["sha256"] == hashlib.sha256(archive.read("policy.json")).hexdigest()
 
 
 def test_bookkeeping_items_and_attributes_are_not_exported(aws, ddb, s3, context):
@@ -253,7 +305,9 @@ def test_a_csv_request_adds_one_csv_per_category(aws, ddb, s3, context):
     categories = data_of(archive)["categories"]
     manifest = json.loads(archive.read("manifest.json"))
     assert manifest["format"] == "csv"
-    assert set(manifest["files"]) == {"data.json", "README.txt"} | {f"{category}.csv" for category in categories}
+    assert set(manifest["files"]) == {"data.json", "README.txt", "policy.json"} | {
+        f"{category}.csv" for category in categories
+    }
     for category, items in categories.items():
         member = archive.read(f"{category}.csv")
         assert manifest["files"][f"{category}.csv"]["sha256"] == hashlib.sha256(member).hexdigest()
