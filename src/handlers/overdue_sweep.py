@@ -1,6 +1,10 @@
 """Daily: requests past their legal deadline and not completed (open, or failed and not closed by an operator) are
 published and counted, so an alarm on the OverdueRequests metric can page someone. Queries only those status
-partitions of the requests index, never the table nor the closed partitions."""
+partitions of the requests index, never the table nor the closed partitions.
+
+Also daily, the policy's announcement: a version of the product's policy not announced yet (the first run after a
+deploy that changed it) is published once as PolicyChanged (policy/announcement.py), before it is recorded, so a
+failure between the two announces it again with the same event_id rather than never."""
 
 from typing import Any
 
@@ -10,8 +14,9 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from adapters.publisher import publish
 from observability import logger
+from wiring.policy import announcements, policy
 from wiring.requests import requests
-from wiring.shared import settings
+from wiring.shared import clock, settings
 
 metrics = Metrics()
 
@@ -33,5 +38,19 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
             },
         )
     metrics.add_metric(name="OverdueRequests", unit=MetricUnit.Count, value=len(overdue))
-    logger.info("overdue sweep done", extra={"overdue": len(overdue)})
-    return {"overdue": len(overdue)}
+    announced = announce_policy()
+    logger.info("overdue sweep done", extra={"overdue": len(overdue), "policy_announced": announced})
+    return {"overdue": len(overdue), "policy_announced": announced}
+
+
+def announce_policy() -> bool:
+    from policy.announcement import fingerprint, policy_changed
+
+    active, store = policy(), announcements()
+    last = store.last(active.product)
+    detail = policy_changed(active, last, clock().now())
+    if detail is None:
+        return False
+    publish(settings().event_bus_name, "PolicyChanged", detail)
+    store.record(active.product, fingerprint(active), last["version"] if last else None)
+    return True

@@ -6,6 +6,7 @@ from wiring import provider
 from wiring.shared import settings
 
 if TYPE_CHECKING:
+    from adapters.policy_announcements import DynamoPolicyAnnouncements
     from policy.model import Policy
 
 
@@ -16,3 +17,10 @@ def policy() -> "Policy":
     from policy.loader import load_policy
 
     return load_policy(settings().policy)
+
+
+@provider
+def announcements() -> "DynamoPolicyAnnouncements":
+    from adapters.policy_announcements import DynamoPolicyAnnouncements
+
+    return DynamoPolicyAnnouncements(settings().subjects_table)

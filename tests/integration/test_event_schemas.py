@@ -11,7 +11,7 @@ from tests.support import EVENTS, ROOT
 SCHEMAS = {path.stem: json.loads(path.read_text()) for path in (EVENTS / "schemas").glob("*.json")}
 DETAIL_TYPE = re.compile(
     r'"(ConsentChanged|ProfileRectified|DataSubjectRequest[A-Za-z]*|Subject(?:Deletion|Restored|Purged|Inactive)[A-Za-z]*'
-    r'|ParentalConsent[A-Za-z]*)"'
+    r'|ParentalConsent[A-Za-z]*|PolicyChanged)"'
 )
 
 
@@ -44,3 +44,33 @@ def test_the_parental_consent_request_event_cannot_carry_a_token():
     event = {"source": "privacy.rights", "detail-type": "ParentalConsentRequested"}
     assert schema.is_valid(event | {"detail": {"event_id": "e1", "request_id": "0" * 32}})
     assert not schema.is_valid(event | {"detail": {"event_id": "e1", "request_id": "0" * 32, "token": "abc.def"}})
+
+
+def test_a_new_policy_version_is_announced_once_as_its_schema_says(aws, bus_events, context, monkeypatch):
+    import wiring
+    from handlers import overdue_sweep
+    from policy.loader import load_policy
+    from tests.support import load_event
+
+    # When the daily sweep runs twice after the first deploy of the policy
+    overdue_sweep.lambda_handler(load_event("overdue_sweep/daily.json"), context)
+    overdue_sweep.lambda_handler(load_event("overdue_sweep/daily.json"), context)
+    # Then the policy was announced once, as its schema says
+    (first,) = [e for e in bus_events() if e["detail-type"] == "PolicyChanged"]
+    Draft202012Validator(SCHEMAS["PolicyChanged"]).validate(first)
+    assert (first["detail"]["product"], first["detail"]["previous_version"]) == ("imind", None)
+    # When a deploy brings a new version whose analytics wording changed
+    current = load_policy("imind")
+    reworded = [
+        p.model_copy(update={"title": {**p.title, "en": "Usage, counted"}}) if p.id == "analytics" else p
+        for p in current.purposes
+    ]
+    newer = current.model_copy(update={"version": "2027-01-01", "purposes": reworded})
+    monkeypatch.setitem(wiring.dependency_overrides, wiring.policy.policy, lambda: newer)
+    overdue_sweep.lambda_handler(load_event("overdue_sweep/daily.json"), context)
+    overdue_sweep.lambda_handler(load_event("overdue_sweep/daily.json"), context)
+    # Then that version is announced once, naming the purpose to ask about again
+    (second,) = [e for e in bus_events() if e["detail-type"] == "PolicyChanged"]
+    Draft202012Validator(SCHEMAS["PolicyChanged"]).validate(second)
+    assert (second["detail"]["version"], second["detail"]["previous_version"]) == ("2027-01-01", current.version)
+    assert second["detail"]["reconsent_purposes"] == ["analytics"]
