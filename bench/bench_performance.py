@@ -300,9 +300,14 @@ def main() -> int:
         print_markdown(json.loads(RESULTS.read_text(encoding="utf-8")))
         return 0
     results: dict[str, Any] = {"generated_at": datetime.now(UTC).isoformat(timespec="seconds"), "machine": machine()}
+    # `bench_performance.py export sweep`: run those phases again, take the others from this run's fragments
+    chosen = [name for name in sys.argv[1:] if name in PHASES] or list(PHASES)
     for name in PHASES:
-        print(f"{name} ...", flush=True)
-        results[name] = run_phase(name)
+        if name in chosen:
+            print(f"{name} ...", flush=True)
+            results[name] = run_phase(name)
+        else:
+            results[name] = json.loads((BENCH / f"results_{name}.json").read_text(encoding="utf-8"))
     RESULTS.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     print_table(results)
     missed = [f"{row[0]}: {row[1]}" for row in rows(results) if row[6] == "MISSED"]

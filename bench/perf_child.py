@@ -274,7 +274,7 @@ def _timed_request_updates(module: Any) -> list[float]:
     """Time spent in the request's bookkeeping (start_export, export_ready: a read and a transaction each), which
     moto makes slow on a big table (it backs up the table for every transaction), apart from the archive itself."""
     spent: list[float] = []
-    service = module.service()
+    service = module.requests()  # the request service the worker uses (wiring.requests)
     for name in ("start_export", "export_ready"):
         original = getattr(service, name)
 
