@@ -40,7 +40,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     metrics.add_metric(name="OverdueRequests", unit=MetricUnit.Count, value=len(overdue))
     announced = announce_policy()
     logger.info("overdue sweep done", extra={"overdue": len(overdue), "policy_announced": announced})
-    return {"overdue": len(overdue), "policy_announced": announced}
+    return {"overdue": len(overdue)}
 
 
 def announce_policy() -> bool:

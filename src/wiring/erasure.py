@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from config import ConfigurationError, Settings, setting
 from wiring import provider
-from wiring.policy import policy
+from wiring.policy import policy, record_categories
 from wiring.shared import audit_log, clock, now_epoch, settings, signer, store
 
 if TYPE_CHECKING:
@@ -73,16 +73,14 @@ def erasure_grace() -> timedelta:
 def holds() -> "HoldService":
     from adapters.hold_store import DynamoHoldStore
     from domain.erasure.service import HoldService
-    from domain.records import load_categories
 
     hold_store = DynamoHoldStore(store().table, audit_log(), now_epoch)
-    return HoldService(hold_store, erasure(), load_categories(), clock())
+    return HoldService(hold_store, erasure(), record_categories(), clock())
 
 
 @provider
 def purger() -> "Purger":
     from adapters.purger import Purger
-    from domain.records import load_categories
 
     config = PurgeSettings.from_env()
     return Purger(
@@ -91,7 +89,7 @@ def purger() -> "Purger":
         audit=audit_log(),
         bucket=config.exports_bucket,
         user_pool_id=config.user_pool_id or None,
-        categories=load_categories(),
+        categories=record_categories(),
         signer=signer(),
     )
 

@@ -7,6 +7,7 @@ from wiring.shared import settings
 
 if TYPE_CHECKING:
     from adapters.policy_announcements import DynamoPolicyAnnouncements
+    from domain.records import RecordCategories
     from policy.model import Policy
 
 
@@ -24,3 +25,11 @@ def announcements() -> "DynamoPolicyAnnouncements":
     from adapters.policy_announcements import DynamoPolicyAnnouncements
 
     return DynamoPolicyAnnouncements(settings().subjects_table)
+
+
+@provider
+def record_categories() -> "RecordCategories":
+    """The categories of records the host application registers, each with the retention the policy states."""
+    from policy.catalog import to_record_categories
+
+    return to_record_categories(policy())

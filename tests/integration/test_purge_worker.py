@@ -76,7 +76,8 @@ def test_ttl_removal_of_a_pending_profile_purges_the_subject_with_one_certificat
 
 
 def test_invoices_under_a_legal_hold_are_isolated_not_deleted(aws, ddb, context):
-    # Given an invoice of this year (10-year retention) and an order (no retention)
+    # Given an invoice of this year (iMind's policy keeps them 7 years, Estonia's Accounting Act) and an order (no
+    # retention)
     table = aws.physical_ids["SubjectsTable"]
     _put(
         ddb,
@@ -92,7 +93,8 @@ def test_invoices_under_a_legal_hold_are_isolated_not_deleted(aws, ddb, context)
     held = [i for i in ddb.scan(TableName=table)["Items"] if i["pk"]["S"].startswith("HELD#")]
     assert [i["sk"]["S"] for i in held] == ["RECORD#invoices#INV-1"]
     assert SUBJECT not in held[0]["pk"]["S"]
-    assert int(held[0]["expires_at"]["N"]) > 2_000_000_000  # 2036
+    held_until = datetime.fromtimestamp(int(held[0]["expires_at"]["N"]), tz=UTC)
+    assert held_until.year == 2033  # the invoice's date + the policy's 7 years
     assert _keys(ddb, table, SUBJECT_PK) == {"TOMBSTONE"}
     (certificate,) = _certificates(ddb, aws.physical_ids["AuditTable"])
     assert json.loads(certificate["certificate"]["S"])["held"][0]["category"] == "invoices"
@@ -315,7 +317,7 @@ def test_the_certificate_says_the_login_was_deleted_for_a_subject_with_one(aws, 
 
 
 def test_an_invoice_whose_date_is_unreadable_is_held_for_the_full_period_not_deleted(aws, ddb, context):
-    # Given an invoice stored without a readable invoice date (10-year retention), and an order
+    # Given an invoice stored without a readable invoice date (iMind: 7-year retention), and an order
     table = aws.physical_ids["SubjectsTable"]
     stored = datetime.now(UTC)
     _put(
@@ -329,11 +331,11 @@ def test_an_invoice_whose_date_is_unreadable_is_held_for_the_full_period_not_del
     _put(ddb, table, SUBJECT_PK, "RECORD#orders#O-1", document=json.dumps({"item": "book"}))
     # When the subject is purged
     purge_worker.lambda_handler(load_event("purge_worker/ttl_profile_removed.json"), context)
-    # Then the invoice is kept (fail closed) in the held partition for 10 years from when it was stored, and the
+    # Then the invoice is kept (fail closed) in the held partition for 7 years from when it was stored, and the
     # certificate lists it, saying why
     held = [i for i in ddb.scan(TableName=table)["Items"] if i["pk"]["S"].startswith("HELD#")]
     assert [i["sk"]["S"] for i in held] == ["RECORD#invoices#INV-2"]
-    assert int(held[0]["expires_at"]["N"]) >= int(stored.replace(year=stored.year + 10).timestamp())
+    assert int(held[0]["expires_at"]["N"]) >= int(stored.replace(year=stored.year + 7).timestamp())
     assert _keys(ddb, table, SUBJECT_PK) == {"TOMBSTONE"}
     ((category, count, basis),) = [(h["category"], h["count"], h["basis"]) for h in _certificate_of(ddb, aws)["held"]]
     assert (category, count) == ("invoices", 1)

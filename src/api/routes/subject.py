@@ -26,8 +26,9 @@ from domain.audit.model import AuditEntry
 from domain.erasure.model import SubjectUnavailable
 from domain.errors import NotFound
 from domain.profile_changes import ProfilePatch, apply_patch
-from domain.records import encode_document, load_categories
+from domain.records import encode_document
 from wiring.erasure import erasure
+from wiring.policy import record_categories
 from wiring.requests import download_url, requests, settings
 from wiring.shared import clock, store
 
@@ -214,7 +215,7 @@ def put_record(
     document: Annotated[dict[str, Any], Body()],
 ) -> RecordOut:
     encoded = encode_document(document)  # 413 first: too big is what matters, whatever else is wrong
-    load_categories().get(category).check(document)  # 422 if its retention rule has no date to count from
+    record_categories().get(category).check(document)  # 422 if its retention rule has no date to count from
     audit = _audit("record.registered", "app", category=category)
     if not store().put_record(subject_id, category, record_id, encoded, audit=audit, now=clock().now().isoformat()):
         erasure().status(subject_id).ensure_accepts_records()  # 410 if pending deletion or purged
@@ -234,7 +235,7 @@ def delete_record(
     category: Annotated[str, Path(max_length=64)],
     record_id: RECORD_ID,
 ) -> RecordOut:
-    load_categories().get(category)
+    record_categories().get(category)
     if not store().delete_record(
         subject_id, category, record_id, audit=_audit("record.deleted", "app", category=category)
     ):
