@@ -23,18 +23,16 @@ from domain.export import (
     DataJsonWriter,
     FileDigest,
     Manifest,
-    PolicyDisclosure,
     category_of,
     csv_file_name,
     csv_rows,
     is_expired,
-    policy_json,
     public_view,
-    readme_text,
     should_export,
     to_json,
     write_csv,
 )
+from domain.export_disclosure import PolicyDisclosure, policy_json, readme_text
 from domain.requests.model import DataRequest
 
 # ---------------------------------------------------------------------------------------------------- reading

@@ -4,7 +4,7 @@ them without reading a policy."""
 
 from typing import Any
 
-from domain.export import PolicyDisclosure, PurposeDisclosure, RecipientDisclosure, RetentionDisclosure
+from domain.export_disclosure import PolicyDisclosure, PurposeDisclosure, RecipientDisclosure, RetentionDisclosure
 from policy.model import Policy
 
 

@@ -11,7 +11,7 @@ from wiring.shared import audit_log, clock, now_epoch, store
 
 if TYPE_CHECKING:
     from adapters.request_store import DynamoRequestStore
-    from domain.export import PolicyDisclosure
+    from domain.export_disclosure import PolicyDisclosure
     from domain.requests.service import RequestService
 
 

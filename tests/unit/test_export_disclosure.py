@@ -2,8 +2,8 @@
 
 import json
 
-from domain.export import (
-    README_TEXT,
+from domain.export import README_TEXT
+from domain.export_disclosure import (
     PolicyDisclosure,
     PurposeDisclosure,
     RecipientDisclosure,
