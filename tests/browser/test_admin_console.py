@@ -297,6 +297,34 @@ def test_the_queue_can_be_used_with_the_keyboard_alone(page, cloud, screenshot):
     expect(link).to_be_visible()
 
 
+def test_filters_applied_while_the_first_listing_still_loads_show_only_the_new_listing(page, cloud):
+    # Given a portability request, and an API whose first queue page is held back until we release it
+    _, request = subject_request(cloud, "portability")
+    held = []
+
+    def hold_the_first(route):
+        if held or "status=" not in route.request.url:  # the sign-in's access probe passes
+            route.continue_()
+        else:
+            held.append(route)
+
+    page.route("**/admin/requests?*", hold_the_first)
+    operator_sign_in(page)
+    page.wait_for_function("() => document.getElementById('queue-table').getAttribute('aria-busy') === 'true'")
+    assert len(held) == 1
+    # When the operator filters by portability while the first listing still waits, and only then it is answered
+    page.get_by_label("Type").select_option("portability")
+    apply_filters(page)
+    expect(queue_row(page, request)).to_be_visible()
+    held[0].continue_()
+    page.wait_for_load_state("networkidle")
+    # Then the stale listing neither steals the new one's rows nor draws its own: the filtered rows stay
+    expect(queue_row(page, request)).to_be_visible()
+    types = page.locator("#queue-rows tr td:nth-child(2)")
+    assert set(types.all_inner_texts()) == {"Portability"}
+    expect(page.locator("#queue-table")).not_to_have_attribute("aria-busy", "true")
+
+
 def test_the_queue_follows_the_apis_next_cursor_across_pages(page, cloud):
     # Given three open requests, and an API that answers one request per page (the console asks for 50)
     made = [subject_request(cloud)[1] for _ in range(3)]

@@ -12,9 +12,9 @@ const PAGE = 25; // rows shown per "Show more"
 const FETCH = 50; // requests asked per call
 const MAX_CALLS = 20; // per "Show more": a filter that matches little must not page through everything at once
 
-let query = null;
-let streams = [];
-let ended = false;
+// One listing per "Apply filters" (or sign-in). A newer listing makes an older one stale: a reload that is still
+// fetching when the operator applies new filters must neither take from the new listing's pages nor draw its rows.
+let current = null;
 
 function filters() {
   const within = $('filter-within').value.trim();
@@ -26,9 +26,9 @@ function filters() {
   };
 }
 
-async function fetchPage(stream) {
+async function fetchPage(listing, stream) {
   const params = new URLSearchParams({ status: stream.status, limit: String(FETCH) });
-  if (query.overdue) params.set('overdue', 'true');
+  if (listing.query.overdue) params.set('overdue', 'true');
   if (stream.cursor) params.set('cursor', stream.cursor);
   const page = await api('GET', `/admin/requests?${params}`);
   stream.buffer.push(...page.items);
@@ -36,7 +36,8 @@ async function fetchPage(stream) {
   stream.done = !page.next;
 }
 
-async function take(count) {
+async function take(listing, count) {
+  const { query, streams } = listing;
   const rows = [];
   const horizon = query.within == null ? null : now() + query.within * DAY;
   let calls = 0;
@@ -45,7 +46,8 @@ async function take(count) {
     if (starving.length && calls >= MAX_CALLS) return { rows, more: true };
     for (const stream of starving) {
       calls += 1;
-      await fetchPage(stream);
+      await fetchPage(listing, stream);
+      if (listing !== current) return { rows: [], more: false, stale: true };
     }
     if (streams.some((s) => !s.buffer.length && !s.done)) continue; // a page of nothing (e.g. expired): ask again
     const live = streams.filter((s) => s.buffer.length);
@@ -53,12 +55,12 @@ async function take(count) {
     const next = live.reduce((a, b) => (Date.parse(b.buffer[0].due_at) < Date.parse(a.buffer[0].due_at) ? b : a));
     const request = next.buffer.shift();
     if (horizon != null && Date.parse(request.due_at) > horizon) {
-      ended = true;
+      listing.ended = true;
       break;
     }
     if (!query.type || request.type === query.type) rows.push(request);
   }
-  return { rows, more: !ended && streams.some((s) => s.buffer.length || !s.done) };
+  return { rows, more: !listing.ended && streams.some((s) => s.buffer.length || !s.done) };
 }
 
 function row(request) {
@@ -87,11 +89,12 @@ function row(request) {
   );
 }
 
-async function more(reset) {
+async function more(listing, reset) {
   const button = $('queue-more');
   button.disabled = true;
   try {
-    const { rows, more: hasMore } = await take(PAGE);
+    const { rows, more: hasMore, stale } = await take(listing, PAGE);
+    if (stale) return [];
     const made = rows.map(row);
     if (reset) $('queue-rows').replaceChildren(...made);
     else $('queue-rows').append(...made);
@@ -102,32 +105,33 @@ async function more(reset) {
     $('queue-caption').textContent = `Requests, soonest due first: ${shown} shown${hasMore ? ', more to load' : ''}`;
     return made;
   } finally {
-    button.disabled = false;
+    if (listing === current) button.disabled = false;
   }
 }
 
 export async function loadQueue() {
-  // Busy until the new rows are in: assistive technology (and tests) wait for the list to settle.
+  const query = filters();
+  const listing = {
+    query,
+    streams: (query.status === 'open' ? ['received', 'in_progress'] : [query.status]).map((status) => ({
+      status,
+      cursor: null,
+      buffer: [],
+      done: false,
+    })),
+    ended: false,
+  };
+  current = listing;
+  // Busy until the newest listing's rows are in: assistive technology (and tests) wait for the list to settle.
   $('queue-table').setAttribute('aria-busy', 'true');
   try {
-    await reload();
+    await syncClock();
+    if (listing !== current) return;
+    $('queue-clock').textContent = clockNote();
+    await more(listing, true);
   } finally {
-    $('queue-table').removeAttribute('aria-busy');
+    if (listing === current) $('queue-table').removeAttribute('aria-busy');
   }
-}
-
-async function reload() {
-  query = filters();
-  streams = (query.status === 'open' ? ['received', 'in_progress'] : [query.status]).map((status) => ({
-    status,
-    cursor: null,
-    buffer: [],
-    done: false,
-  }));
-  ended = false;
-  await syncClock();
-  $('queue-clock').textContent = clockNote();
-  await more(true);
 }
 
 export function wireQueue() {
@@ -137,7 +141,7 @@ export function wireQueue() {
   });
   $('queue-more').addEventListener('click', async () => {
     try {
-      const made = await more(false);
+      const made = await more(current, false);
       // Keyboard users continue where the new rows start.
       if (made.length) made[0].querySelector('a').focus();
     } catch (error) {
