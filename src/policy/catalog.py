@@ -26,6 +26,8 @@ def to_purpose_catalog(policy: Policy, language: str | None = None) -> PurposeCa
                 default=purpose.default,
                 gpc_opt_out=purpose.gpc_opt_out,
                 category=purpose.category,
+                direct_marketing=purpose.direct_marketing,
+                for_minors=purpose.for_minors,
             )
             for purpose in policy.purposes
         ],

@@ -74,6 +74,16 @@ class PolicyPurpose(_Section):
     default: bool
     gpc_opt_out: bool
     category: Literal["cookie", "processing"]
+    direct_marketing: bool = Field(
+        default=False,
+        description="Processing for direct marketing (GDPR Art. 21(2)-(3)): an objection refuses it at once, "
+        "with no balancing",
+    )
+    for_minors: bool = Field(
+        default=True,
+        description="False for marketing, advertising and third-party sharing: not granted by or for a subject "
+        "under the age of consent, and not offered to them",
+    )
     lifetime: Lifetime | None = Field(default=None, description="How long its cookies stay, where the policy says")
     cookies: list[Cookie] = Field(default_factory=list, description="Named cookies, where the policy names them")
     recipients: list[str] = Field(default_factory=list, description="Names from the policy's `recipients`")

@@ -81,7 +81,14 @@ export const when = (iso) => (iso ? `${UTC.format(new Date(iso))} UTC` : '—');
 export const day = (iso) => (iso ? UTC_DATE.format(new Date(iso)) : '—');
 export const timeEl = (iso, text = when(iso)) => (iso ? el('time', { datetime: iso, text }) : '—');
 
-export const TYPES = { access: 'Access', portability: 'Portability', erasure: 'Erasure' };
+export const TYPES = {
+  access: 'Access',
+  portability: 'Portability',
+  erasure: 'Erasure',
+  restriction: 'Restriction',
+  objection: 'Objection',
+  rectification: 'Rectification',
+};
 export const ORIGINS = {
   subject: 'Subject (privacy center)',
   admin: 'E-mail (recorded by an operator)',

@@ -57,6 +57,10 @@ class Purpose(BaseModel):
     default: bool
     gpc_opt_out: bool
     category: PurposeCategory
+    # Art. 21(2)-(3): an objection to direct marketing refuses it at once, with no balancing of interests.
+    direct_marketing: bool = False
+    # False for marketing, advertising and third-party sharing: nobody under the age of consent grants it.
+    for_minors: bool = True
 
     @model_validator(mode="before")
     @classmethod
@@ -75,6 +79,9 @@ class Purpose(BaseModel):
             raise ValueError(f"required purpose '{self.id}' must default to granted")
         if self.required and self.gpc_opt_out:
             raise ValueError(f"required purpose '{self.id}' cannot be opted out of by GPC")
+        if self.required and (self.direct_marketing or not self.for_minors):
+            # Strictly necessary processing is never marketing, and never closed to the minors it serves.
+            raise ValueError(f"required purpose '{self.id}' cannot be direct marketing or closed to minors")
         if self.legal_basis is LegalBasis.CONSENT and self.default:
             # No pre-ticked boxes: CJEU C-673/17 Planet49.
             raise ValueError(f"consent purpose '{self.id}' must default to not granted")

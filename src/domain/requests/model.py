@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Literal
 
-RequestType = Literal["access", "portability", "erasure"]
+RequestType = Literal["access", "portability", "erasure", "restriction", "objection", "rectification"]
 ExportFormat = Literal["json", "csv"]
 RequestStatus = Literal["received", "in_progress", "completed", "failed", "rejected", "expired"]
 OPEN_STATUSES: frozenset[str] = frozenset({"received", "in_progress"})
