@@ -390,6 +390,25 @@ def test_sign_in_through_the_hosted_ui_returns_to_the_console(page, cloud, scree
     screenshot(page)
 
 
+def test_no_action_is_offered_until_the_request_is_loaded(page, cloud):
+    # Given an operator on the queue, and an API whose answer for one request is held back
+    _, request = subject_request(cloud)
+    operator_sign_in(page)
+    held = []
+    page.route(f"**/admin/requests/{request['request_id']}", lambda route: held.append(route))
+    # When they open that request's page
+    page.goto(f"/admin/#/requests/{request['request_id']}")
+    expect(page.get_by_role("heading", name=re.compile(f"Request {request['request_id'][:8]}"))).to_be_visible()
+    # Then nothing can be extended, rejected or marked done while it loads
+    assert len(held) == 1
+    expect(page.get_by_role("button", name="Reject the request…")).to_be_hidden()
+    expect(page.get_by_role("button", name="Extend the deadline…")).to_be_hidden()
+    # And once it is answered, the actions are there, for this request
+    held[0].continue_()
+    expect(page.get_by_role("button", name="Reject the request…")).to_be_visible()
+    expect(page.get_by_role("heading", name=f"Access request {request['request_id'][:8]}")).to_be_visible()
+
+
 def test_escape_closes_a_confirmation_without_changing_anything(page, cloud):
     # Given an operator about to reject a request
     _, request = subject_request(cloud)

@@ -107,11 +107,20 @@ async function loadAudit(request) {
   );
 }
 
+let shown = 0; // the newest showRequest: an older one that answers late must not draw over it
+
 export async function showRequest(requestId) {
+  const mine = ++shown;
+  // No action is offered until this request is loaded: acting on the previous page's request (or on none) is
+  // exactly what an operator who clicks fast must not do.
+  current = null;
+  for (const id of ['extend-form', 'reject-form']) $(id).hidden = true;
+  $('systems-list').replaceChildren();
   $('request-title').textContent = `Request ${shortId(requestId)}`;
   $('request-facts').replaceChildren();
   $('request-audit-rows').replaceChildren();
   const request = await api('GET', `/admin/requests/${encodeURIComponent(requestId)}`);
+  if (mine !== shown) return;
   render(request);
   await loadAudit(request).catch((error) => {
     $('request-audit-chain').textContent = `The audit records could not be loaded: ${error.message}`;
@@ -119,6 +128,7 @@ export async function showRequest(requestId) {
 }
 
 async function act({ title, text, yes, call, done }) {
+  if (!current) return;
   if (!(await confirmAction(title, text, yes))) return say('Nothing was changed.');
   try {
     const request = await call();
@@ -139,6 +149,7 @@ function reasonOf(id) {
 export function wireRequest() {
   $('extend-form').addEventListener('submit', (event) => {
     event.preventDefault();
+    if (!current) return;
     const reason = reasonOf('extend-reason');
     const id = current.request_id;
     act({
@@ -156,6 +167,7 @@ export function wireRequest() {
   });
   $('reject-form').addEventListener('submit', (event) => {
     event.preventDefault();
+    if (!current) return;
     const reason = reasonOf('reject-reason');
     const id = current.request_id;
     const failed = current.status === 'failed';
@@ -174,7 +186,7 @@ export function wireRequest() {
   });
   $('systems-list').addEventListener('click', (event) => {
     const button = event.target.closest('button[data-system]');
-    if (!button) return;
+    if (!button || !current) return;
     const system = button.dataset.system;
     const id = current.request_id;
     act({
