@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from adapters.purger import Purger
     from adapters.sweep_state import SweepCheckpoint
     from adapters.underage_purge import UnderagePurge
+    from domain.erasure.inactivity import InactiveAccountRemoval, InactivityRule
     from domain.erasure.service import ErasureService, HoldService
 
 
@@ -109,6 +110,32 @@ def underage() -> "UnderagePurge":
 @provider
 def inactivity_settings() -> InactivitySettings:
     return InactivitySettings.from_env()
+
+
+@provider
+def inactivity_rule() -> "InactivityRule":
+    """The policy's inactivity rule as the worker applies it. INACTIVITY_GRACE_DAYS may shorten the grace (a test
+    stack), never lengthen it: a longer one would keep the data past the policy's promise, so the function refuses
+    to start."""
+    from domain.erasure.inactivity import InactivityRule
+
+    rule = policy().inactivity
+    configured = inactivity_settings().inactivity_grace_days
+    if rule.grace_days is not None and configured > rule.grace_days:
+        raise ConfigurationError(
+            f"INACTIVITY_GRACE_DAYS {configured} exceeds the {policy().product} policy's {rule.grace_days} days"
+        )
+    return InactivityRule(grace=timedelta(days=configured), export_first=rule.export_first)
+
+
+@provider
+def inactive_accounts() -> "InactiveAccountRemoval":
+    from domain.erasure.inactivity import InactiveAccountRemoval
+    from wiring.requests import requests
+
+    return InactiveAccountRemoval(
+        rule=inactivity_rule(), inactivity=inactivity(), erasure=erasure(), requests=requests()
+    )
 
 
 @provider

@@ -414,6 +414,53 @@ def test_an_inactivity_period_longer_than_the_policys_stops_the_sweep_at_cold_st
         inactivity_sweep.lambda_handler(load_event(SWEEP_EVENT), context)
 
 
+def test_a_grace_longer_than_the_policys_stops_the_worker_at_cold_start(aws, ddb, table, clock, context, monkeypatch):
+    import wiring
+    from config import ConfigurationError
+
+    # Given a stack whose INACTIVITY_GRACE_DAYS would keep an inactive account a day past iMind's promised 60
+    monkeypatch.setenv("INACTIVITY_GRACE_DAYS", str(GRACE_DAYS + 1))
+    wiring.reset()
+    cutoff = clock.today() - timedelta(days=INACTIVITY_DAYS)
+    subject = signed_up_subject(cutoff)
+    event = sqs_event({"subject_id": subject, "inactive_since": cutoff.isoformat()})
+    # When the worker starts, then it refuses, and nothing is scheduled
+    with pytest.raises(ConfigurationError, match="INACTIVITY_GRACE_DAYS 61 exceeds the imind policy's 60 days"):
+        inactivity_worker.lambda_handler(event, context)
+    assert wiring.erasure.erasure().status(subject).state == "active"
+    # And a shorter grace (a test stack) is applied as configured
+    monkeypatch.setenv("INACTIVITY_GRACE_DAYS", "7")
+    wiring.reset()
+    assert inactivity_worker.lambda_handler(event, context) == {"batchItemFailures": []}
+    status = wiring.erasure.erasure().status(subject)
+    assert status.purge_at is not None
+    assert status.purge_at.date() == clock.today() + timedelta(days=7)
+
+
+def test_a_policy_without_an_export_first_removes_without_one(aws, ddb, table, clock, context):
+    import wiring
+    from domain.erasure.inactivity import InactivityRule
+
+    # Given an inactivity rule that promises no export before the removal
+    wiring.dependency_overrides[wiring.erasure.inactivity_rule] = lambda: InactivityRule(
+        grace=timedelta(days=GRACE_DAYS), export_first=False
+    )
+    try:
+        cutoff = clock.today() - timedelta(days=INACTIVITY_DAYS)
+        subject = signed_up_subject(cutoff)
+        # When the worker handles the subject
+        result = inactivity_worker.lambda_handler(
+            sqs_event({"subject_id": subject, "inactive_since": cutoff.isoformat()}), context
+        )
+        # Then it is scheduled for removal, with no export request made for it
+        assert result == {"batchItemFailures": []}
+        assert wiring.erasure.erasure().status(subject).reason == "inactivity"
+        assert wiring.requests.requests().list_for(subject) == []
+    finally:
+        wiring.dependency_overrides.clear()
+        wiring.reset()
+
+
 def test_a_restore_window_longer_than_the_policys_stops_the_function_at_cold_start(aws, monkeypatch):
     import wiring
     from config import ConfigurationError
