@@ -13,6 +13,7 @@ from typing import IO, Any
 
 from adapters.dynamo_json import from_item
 from adapters.partition import subject_item_pages
+from adapters.s3_archive import MultipartUploadWriter, delete_object
 from adapters.zip_archive import ZipArchiveWriter
 from domain.clock import epoch_seconds
 from domain.export import (
@@ -33,6 +34,7 @@ from domain.export import (
     write_csv,
 )
 from domain.export_disclosure import PolicyDisclosure, policy_json, readme_text
+from domain.requests.export_job import WrittenArchive
 from domain.requests.model import DataRequest
 
 # ---------------------------------------------------------------------------------------------------- reading
@@ -121,3 +123,29 @@ def write_archive(
     )
     archive.write_text(MANIFEST_FILE, manifest.to_json())
     return data.counts
+
+
+class S3ExportArchives:
+    """The archives of exports in the exports bucket (domain.requests.export_job.ArchiveStore): one ZIP per request,
+    streamed from the subject's partition through a multipart upload, encrypted with the exports' KMS key."""
+
+    def __init__(self, *, bucket: str, kms_key_id: str, table: str, disclosure: PolicyDisclosure) -> None:
+        self.bucket = bucket
+        self.kms_key_id = kms_key_id
+        self.table = table
+        self.disclosure = disclosure
+
+    def key(self, request: DataRequest) -> str:
+        return archive_key(request)
+
+    def write(self, request: DataRequest, generated_at: datetime) -> WrittenArchive:
+        key = archive_key(request)
+        with (
+            MultipartUploadWriter(self.bucket, key, kms_key_id=self.kms_key_id) as upload,
+            ZipArchiveWriter(upload) as archive,
+        ):
+            counts = write_archive(archive, request, generated_at, self.table, self.disclosure)
+        return WrittenArchive(key=key, sha256=upload.hexdigest(), size=upload.bytes_written, counts=counts)
+
+    def delete(self, key: str) -> None:
+        delete_object(self.bucket, key)

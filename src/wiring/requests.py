@@ -10,8 +10,10 @@ from wiring.policy import policy
 from wiring.shared import audit_log, clock, now_epoch, store
 
 if TYPE_CHECKING:
+    from adapters.export_archive import S3ExportArchives
     from adapters.request_store import DynamoRequestStore
     from domain.export_disclosure import PolicyDisclosure
+    from domain.requests.export_job import ExportJob
     from domain.requests.service import RequestService
 
 
@@ -46,6 +48,29 @@ def export_disclosure() -> "PolicyDisclosure":
     from policy.disclosure import to_export_disclosure
 
     return to_export_disclosure(policy())
+
+
+@provider
+def export_archives() -> "S3ExportArchives":
+    from adapters.export_archive import S3ExportArchives
+
+    config = export_settings()
+    return S3ExportArchives(
+        bucket=config.exports_bucket,
+        kms_key_id=config.export_kms_key_id,
+        table=config.subjects_table,
+        disclosure=export_disclosure(),
+    )
+
+
+@provider
+def export_job() -> "ExportJob":
+    from domain.requests.export_job import ExportJob
+    from wiring.erasure import deletions
+
+    return ExportJob(
+        requests=requests(), store=request_store(), archives=export_archives(), deletions=deletions(), clock=clock()
+    )
 
 
 @provider

@@ -16,6 +16,7 @@ import pytest
 import wiring.consent
 import wiring.requests
 import wiring.shared
+from adapters import export_archive
 from adapters.dynamo_json import to_item
 from adapters.publisher import publish
 from domain.audit.model import AuditEntry
@@ -370,7 +371,7 @@ def _failing_archive(*args: Any, **kwargs: Any) -> dict[str, int]:
 def test_a_failed_attempt_is_reported_for_retry_and_leaves_no_archive(aws, ddb, s3, context, monkeypatch):
     # Given an export that fails half-way
     request = submit(seed_subject(ddb, aws))
-    monkeypatch.setattr(export_worker, "write_archive", _failing_archive)
+    monkeypatch.setattr(export_archive, "write_archive", _failing_archive)
     event = message_for(request, receive_count=1)
     # When the worker receives the message for the first time
     result = export_worker.lambda_handler(event, context)
@@ -385,7 +386,7 @@ def test_a_failure_on_the_last_receive_marks_the_request_failed_without_personal
 ):
     # Given an export that keeps failing
     request = submit(seed_subject(ddb, aws))
-    monkeypatch.setattr(export_worker, "write_archive", _failing_archive)
+    monkeypatch.setattr(export_archive, "write_archive", _failing_archive)
     event = message_for(request, receive_count=export_worker.MAX_RECEIVES)
     # When the worker receives the message for the last time before the dead-letter queue
     result = export_worker.lambda_handler(event, context)
@@ -531,14 +532,14 @@ def test_an_export_whose_subject_falls_due_during_the_upload_deletes_its_archive
     # Given an access request whose subject's restore window ends while the archive is being written
     subject_id = seed_subject(ddb, aws)
     request = submit(subject_id)
-    write = export_worker.write_archive
+    write = export_archive.write_archive
 
     def purge_starts_meanwhile(*args: Any, **kwargs: Any) -> dict[str, int]:
         counts = write(*args, **kwargs)
         _make_due(ddb, aws, subject_id)
         return counts
 
-    monkeypatch.setattr(export_worker, "write_archive", purge_starts_meanwhile)
+    monkeypatch.setattr(export_archive, "write_archive", purge_starts_meanwhile)
     # When the worker exports it
     assert export_worker.lambda_handler(message_for(request), context) == {"batchItemFailures": []}
     # Then the archive is deleted rather than left to outlive the purge, and the request is closed, not completed
