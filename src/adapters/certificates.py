@@ -1,6 +1,6 @@
 """Deletion certificates read back from the audit table, and the public half of the key that signs them.
 
-The purge (`adapters.purger.Purger._certify`) stores a certificate at `pk = CERT#<id>`, `sk = CERTIFICATE` with
+The purge (`adapters.certificate_issuer.issue_certificate`) stores a certificate at `pk = CERT#<id>`, `sk = CERTIFICATE` with
 its body as JSON and an ECDSA signature (KMS, ECC_NIST_P256) over the body's canonical JSON. A regulator needs
 three things to check one offline: the body, the exact message that was signed, and the public key.
 """

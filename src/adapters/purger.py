@@ -11,25 +11,23 @@ redelivery, the stream's retry) runs the purge again and every step, idempotent,
 
 import json
 from collections import Counter
-from contextlib import suppress
 from datetime import UTC, datetime
 from typing import Any
 
 from adapters.audit_log import AuditLog
-from adapters.aws import client, dynamodb, query_pages, transact_write
+from adapters.aws import dynamodb, query_pages
+from adapters.certificate_issuer import issue_certificate
 from adapters.deletion_store import DynamoDeletionStore
-from adapters.dynamo_json import from_item, to_item
+from adapters.dynamo_json import from_item
 from adapters.hold_store import HOLD_PREFIX
 from adapters.keys import CHILD_PREFIX, PARENT_PREFIX, PROFILE_SK, subject_pk
-from adapters.outbox import outbox_put
+from adapters.logins import CognitoLogins
 from adapters.partition import delete_keys, subject_item_pages
 from adapters.s3_archive import delete_objects, list_keys
 from domain.audit.model import AuditEntry
-from domain.canonical import canonical_json
 from domain.clock import epoch_seconds
 from domain.erasure.model import DeletionCertificate, HeldCategory, SubjectStatus, certificate_id, hold_until
 from domain.records import RecordCategories
-from domain.values import from_json, to_jsonable
 
 KEPT_PREFIXES = ("REQUEST#",)  # request records are evidence of compliance and expire on their own
 SKIP_PREFIXES = ("TOMBSTONE",)
@@ -79,6 +77,7 @@ class Purger:
         self.categories = categories
         self.signer = signer
         self.deletions = DynamoDeletionStore(table, audit)
+        self.logins = CognitoLogins(user_pool_id)
 
     def profile_status(self, subject_id: str) -> SubjectStatus | None:
         item = (
@@ -127,7 +126,7 @@ class Purger:
                     counts[category] += 1
         # What the certificate states is learnt before it is signed; the deletions below act on exactly that.
         exports = list_keys(self.bucket, f"exports/{subject_id}/") if self.bucket else []
-        login = self._login(subject_id)
+        login = self.logins.find(subject_id)
         certificate = DeletionCertificate(
             certificate_id=certificate_id(pseudonym, status.purge_at or now),
             subject=pseudonym,
@@ -141,14 +140,23 @@ class Purger:
             exports_deleted=len(exports),
             login_deleted=login is not None,
         )
-        certificate = self._certify(subject_id, certificate, now)  # resumed: the first run's, which stated its own
+        # Resumed: the first run's certificate, which stated its own.
+        certificate = issue_certificate(
+            subject_id,
+            certificate,
+            now,
+            table=self.table,
+            audit_table=self.audit_table,
+            audit=self.audit,
+            signer=self.signer,
+        )
         # The other side of each parent-child link first: this side, deleted with the partition, is what finds it again
         # on a resumed run.
         for link in links:
             self._unlink(subject_id, link, now)
         self._delete_partition(subject_id)
         delete_objects(self.bucket, exports)
-        self._delete_login(login)
+        self.logins.delete(login)
         return certificate
 
     def finish(self, subject_id: str, status: SubjectStatus, now: datetime) -> None:
@@ -211,37 +219,6 @@ class Purger:
         isolated = {**item, "pk": {"S": f"HELD#{pseudonym}"}, "expires_at": {"N": str(epoch_seconds(until))}}
         dynamodb().put_item(TableName=self.table, Item=isolated)
 
-    def _certify(self, subject_id: str, certificate: DeletionCertificate, now: datetime) -> DeletionCertificate:
-        body = to_jsonable(certificate)
-        signature = self.signer(canonical_json(body).encode()) if self.signer else None
-        item = {
-            "pk": f"CERT#{certificate.certificate_id}",
-            "sk": "CERTIFICATE",
-            "certificate": json.dumps(body),
-            **(signature or {}),
-        }
-        audit = AuditEntry(
-            action="subject.purged",
-            actor="system",
-            at=now,
-            request_id=certificate.request_id,
-            details={
-                "certificate_id": certificate.certificate_id,
-                "deleted": sum(certificate.deleted_counts.values()),
-                "held_categories": sorted({h.category for h in certificate.held}),
-            },
-        )
-        event = {"subject_id": subject_id, "certificate_id": certificate.certificate_id, "purged_at": now.isoformat()}
-        put = {"TableName": self.audit_table, "Item": to_item(item), "ConditionExpression": "attribute_not_exists(pk)"}
-        purged = outbox_put(self.table, "SubjectPurged", event, epoch_seconds(now))
-        if transact_write([{"Put": put}, self.audit.prepare(subject_id, audit), purged]):
-            return certificate
-        stored = dynamodb().get_item(
-            TableName=self.audit_table,
-            Key={"pk": {"S": f"CERT#{certificate.certificate_id}"}, "sk": {"S": "CERTIFICATE"}},
-        )["Item"]
-        return from_json(DeletionCertificate, stored["certificate"]["S"])  # resumed: the first one stands
-
     def _unlink(self, subject_id: str, link: dict[str, Any], now: datetime) -> None:
         """Delete the other subject's side of a parent-child link (CHILD#<purged> in a parent's partition, or
         PARENT#<purged> in a child's), in one transaction with its record in that subject's chain. Once per link:
@@ -291,22 +268,3 @@ class Purger:
                 if not i["sk"]["S"].startswith(KEPT_PREFIXES + SKIP_PREFIXES) and i["sk"]["S"] != PROFILE_SK
             ]  # the profile goes in finish()
             delete_keys(self.table, keys)
-
-    def _login(self, subject_id: str) -> str | None:
-        """The user name of the subject's login in the user pool, or None if there is none (or no pool)."""
-        if not self.user_pool_id:
-            return None
-        users = (
-            client("cognito-idp")
-            .list_users(UserPoolId=self.user_pool_id, Filter=f'sub = "{subject_id}"', Limit=1)
-            .get("Users", [])
-        )
-        return str(users[0]["Username"]) if users else None
-
-    def _delete_login(self, username: str | None) -> None:
-        if username is None:
-            return
-        cognito = client("cognito-idp")
-        # Gone meanwhile (a concurrent run of this purge): what was to happen has happened.
-        with suppress(cognito.exceptions.UserNotFoundException):
-            cognito.admin_delete_user(UserPoolId=self.user_pool_id, Username=username)

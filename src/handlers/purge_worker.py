@@ -23,10 +23,9 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from adapters.keys import profile_owner
 from adapters.stream_batches import discarded_records, from_queue
 from domain.erasure.model import SubjectStatus
+from domain.erasure.purge import Purged
 from observability import logger
-from wiring.erasure import purger
-from wiring.requests import requests
-from wiring.shared import clock
+from wiring.erasure import subject_purge
 
 stream_processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 queue_processor = BatchProcessor(event_type=EventType.SQS)
@@ -38,16 +37,9 @@ def is_ttl_removal(record: DynamoDBRecord) -> bool:
     return record.event_name is DynamoDBRecordEventName.REMOVE and identity.get("principalId") == TTL_PRINCIPAL
 
 
-def _purge(subject_id: str, status: SubjectStatus) -> None:
-    now = clock().now()
-    certificate = purger().purge(subject_id, status, now)
-    if status.request_id:  # completed when scheduled; this closes only one a crash left open (else no change)
-        requests().erasure_done(subject_id, status.request_id)
-    # Export requests still open would be answered later for nobody: closed now (their worker, if it runs, finds
-    # them rejected and deletes any archive it raced); `finish` lists the exports again for one that landed late.
-    requests().close_for_purge(subject_id)
-    purger().finish(subject_id, status, now)  # last: until then a redelivery finds the profile due and resumes
-    logger.info("subject purged", extra={"certificate_id": certificate.certificate_id, "held": len(certificate.held)})
+def _purged(purged: Purged | None) -> None:
+    if purged is not None:
+        logger.info("subject purged", extra={"certificate_id": purged.certificate_id, "held": purged.held})
 
 
 def handle_stream_record(record: DynamoDBRecord) -> None:
@@ -64,7 +56,7 @@ def handle_stream_record(record: DynamoDBRecord) -> None:
         requested_at=old.get("deletion_requested_at"),
         request_id=old.get("deletion_request_id"),
     )
-    _purge(subject_id, status)
+    _purged(subject_purge().purge(subject_id, status))
 
 
 def handle_queue_record(record: SQSRecord) -> None:
@@ -73,16 +65,7 @@ def handle_queue_record(record: SQSRecord) -> None:
         for discarded in discarded_records(message["DDBStreamBatchInfo"]):
             handle_stream_record(DynamoDBRecord(discarded))
         return
-    subject_id = message["subject_id"]
-    status = purger().profile_status(subject_id)
-    if (
-        status is None
-        or status.state != "pending_deletion"
-        or status.purge_at is None
-        or status.purge_at > clock().now()
-    ):
-        return  # restored meanwhile, not due yet, or no profile: purged (it goes last) or removed by TTL (the stream's)
-    _purge(subject_id, status)
+    _purged(subject_purge().purge_if_due(message["subject_id"]))
 
 
 @logger.inject_lambda_context(clear_state=True)

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from adapters.sweep_state import SweepCheckpoint
     from adapters.underage_purge import UnderagePurge
     from domain.erasure.inactivity import InactiveAccountRemoval, InactivityRule
+    from domain.erasure.purge import SubjectPurge
     from domain.erasure.service import ErasureService, HoldService
 
 
@@ -93,6 +94,14 @@ def purger() -> "Purger":
         categories=record_categories(),
         signer=signer(),
     )
+
+
+@provider
+def subject_purge() -> "SubjectPurge":
+    from domain.erasure.purge import SubjectPurge
+    from wiring.requests import requests
+
+    return SubjectPurge(purger=purger(), requests=requests(), clock=clock())
 
 
 @provider

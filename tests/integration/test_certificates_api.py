@@ -11,6 +11,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
+import wiring.erasure
 import wiring.shared
 from handlers import admin_api, platform_api, purge_worker
 from tests.support import load_event, routed
@@ -133,7 +134,7 @@ def test_a_certificate_over_4_kb_is_signed_as_a_digest_and_verifies_offline(aws,
         item = {"pk": {"S": f"SUBJECT#{SUBJECT}"}, "sk": {"S": f"RECORD#category_{number:04d}#r1"}}
         ddb.put_item(TableName=table, Item=item)
     sent: list[dict] = []
-    purge_worker.purger()  # the signer's client exists from here; watch what it asks KMS to sign
+    wiring.erasure.purger()  # the signer's client exists from here; watch what it asks KMS to sign
     from adapters.aws import client
 
     client("kms").meta.events.register("provide-client-params.kms.Sign", lambda params, **_: sent.append(params))

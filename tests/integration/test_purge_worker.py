@@ -260,13 +260,13 @@ def test_a_purge_does_not_retire_the_profile_while_an_item_written_after_its_del
 
     # Given a due subject whose purge has deleted its items, and an item written into its partition just after
     subject_id, _ = _due_subject(ddb, aws)
-    status = purge_worker.purger().profile_status(subject_id)
+    status = wiring.erasure.purger().profile_status(subject_id)
     now = wiring.shared.clock().now()
-    purge_worker.purger().purge(subject_id, status, now)
+    wiring.erasure.purger().purge(subject_id, status, now)
     _put(ddb, aws.physical_ids["SubjectsTable"], f"SUBJECT#{subject_id}", "RECORD#orders#LATE", document="{}")
     # When the purge's last step runs
     with pytest.raises(PurgeIncomplete):
-        purge_worker.purger().finish(subject_id, status, now)
+        wiring.erasure.purger().finish(subject_id, status, now)
     # Then the profile stays, pending and due, so the purge runs again, and that run leaves nothing behind
     assert "PROFILE" in _left(ddb, aws, subject_id)
     assert "TOMBSTONE" not in _left(ddb, aws, subject_id)
@@ -381,11 +381,11 @@ def _open_access_request(subject_id: str) -> str:
 
 
 def test_an_export_uploaded_while_the_purge_runs_is_deleted_when_it_finishes(aws, ddb, context, monkeypatch):
-    from adapters.purger import Purger
+    from adapters.logins import CognitoLogins
 
     # Given a due subject, and an export that lands in the bucket after the purge listed the exports
     subject_id, _ = _due_subject(ddb, aws)
-    delete_login = Purger._delete_login
+    delete_login = CognitoLogins.delete
 
     def upload_lands(self, username):
         boto3.client("s3").put_object(
@@ -393,7 +393,7 @@ def test_an_export_uploaded_while_the_purge_runs_is_deleted_when_it_finishes(aws
         )
         delete_login(self, username)
 
-    monkeypatch.setattr(Purger, "_delete_login", upload_lands)
+    monkeypatch.setattr(CognitoLogins, "delete", upload_lands)
     # When the subject is purged
     assert purge_worker.lambda_handler(_queue_event(aws, subject_id), context) == {"batchItemFailures": []}
     # Then no export outlives the purge, and the late one's deletion is in the subject's audit chain

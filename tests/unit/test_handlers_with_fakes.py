@@ -14,6 +14,7 @@ import wiring
 import wiring.erasure
 import wiring.minors
 import wiring.requests
+from domain.erasure.inactivity import InactivityRule
 from domain.erasure.model import SubjectStatus
 from domain.minors.use_cases import Withdrawal
 from tests.support import LambdaContext, load_event
@@ -123,11 +124,6 @@ class FakeRequests:
         self.submitted.append((subject_id, type_, origin))
 
 
-@dataclass(frozen=True)
-class Grace:
-    inactivity_grace_days: int = 60
-
-
 def _worker_with(inactivity: FakeInactivity, erasure: FakeErasure, requests: FakeRequests) -> Any:
     from handlers import inactivity_worker
 
@@ -136,7 +132,7 @@ def _worker_with(inactivity: FakeInactivity, erasure: FakeErasure, requests: Fak
             wiring.erasure.inactivity: lambda: inactivity,
             wiring.erasure.erasure: lambda: erasure,
             wiring.requests.requests: lambda: requests,
-            wiring.erasure.inactivity_settings: Grace,
+            wiring.erasure.inactivity_rule: lambda: InactivityRule(grace=timedelta(days=60), export_first=True),
         }
     )
     return inactivity_worker
