@@ -15,6 +15,7 @@ from wiring.shared import settings as shared_settings
 
 if TYPE_CHECKING:
     from adapters.parental_store import DynamoParentalStore
+    from domain.minors.ages import SubjectAges
     from domain.minors.rules import AgeOfConsentTable
     from domain.minors.service import ParentalService
     from domain.minors.sign_up import SignUpRules
@@ -61,6 +62,14 @@ def age_table() -> "AgeOfConsentTable":
     from policy.catalog import to_age_table
 
     return to_age_table(policy(), load_age_table())
+
+
+@provider
+def subject_ages() -> "SubjectAges":
+    """Whether a subject is under the age of digital consent, from their profile (the consent API asks it)."""
+    from domain.minors.ages import SubjectAges
+
+    return SubjectAges(store(), clock(), table=age_table(), minimum_age=age_settings().minimum_consent_age)
 
 
 @provider
