@@ -172,6 +172,10 @@ def _minors(s: Seeder) -> Prepared:
     return load_event("minors_api/post_check.json"), {}
 
 
+def _pre_sign_up(s: Seeder) -> Prepared:
+    return load_event("pre_sign_up/sign_up.json"), {}
+
+
 def _post_confirmation(s: Seeder) -> Prepared:
     subject_id = str(uuid.uuid4())
     pool = s.cloud.stack.physical_ids["UserPool"]
@@ -284,6 +288,7 @@ CASES: dict[str, tuple[str, Callable[[Seeder], Prepared]]] = {
     "SubjectApiFunction": ("GET /me (consent_api/get_my_consents.json retargeted)", _subject),
     "AdminApiFunction": ("GET /admin/requests (consent_api/get_my_consents.json retargeted)", _admin),
     "MinorsApiFunction": ("minors_api/post_check.json", _minors),
+    "PreSignUpFunction": ("pre_sign_up/sign_up.json (an adult: no read)", _pre_sign_up),
     "PostConfirmationFunction": ("Cognito PostConfirmation_ConfirmSignUp (built)", _post_confirmation),
     "OverdueSweepFunction": ("scheduled event (inactivity_sweep/daily.json)", _overdue),
     "EventPublisherFunction": ("stream INSERT of an outbox item (built)", _publisher),

@@ -44,6 +44,7 @@ FUNCTIONS = {
     "SubjectApiFunction": "handlers.subject_api",
     "AdminApiFunction": "handlers.admin_api",
     "MinorsApiFunction": "handlers.minors_api",
+    "PreSignUpFunction": "handlers.pre_sign_up",
     "PostConfirmationFunction": "handlers.post_confirmation",
     "OverdueSweepFunction": "handlers.overdue_sweep",
     "EventPublisherFunction": "handlers.event_publisher",

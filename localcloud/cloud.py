@@ -13,8 +13,15 @@ import boto3
 from moto.server import ThreadedMotoServer
 
 from localcloud.auth import JwksCache, JwtAuthorizer
+from localcloud.cognito_triggers import (
+    SignUpRefused,
+    post_confirmation_event,
+    pre_sign_up_event,
+    trigger_function,
+    with_default_birth_date,
+)
 from localcloud.delivery import Deliveries, LocalClock
-from localcloud.functions import FunctionPool, FunctionSpec
+from localcloud.functions import FunctionError, FunctionPool, FunctionSpec
 from localcloud.moto_dynamodb import isolate_dynamodb_requests
 from localcloud.provision import Provisioner, function_environment
 from localcloud.routes import Wiring
@@ -154,18 +161,16 @@ class LocalCloud:
         return {self.stack.physical_ids[name] for name in self.stack.of_type("AWS::Cognito::UserPoolGroup")}
 
     def post_confirmation_function(self) -> str | None:
-        pool = next(iter(self.stack.of_type("AWS::Cognito::UserPool").values()))
-        target = pool.get("Properties", {}).get("LambdaConfig", {}).get("PostConfirmation")
-        if isinstance(target, dict) and "Fn::GetAtt" in target:
-            return str(target["Fn::GetAtt"][0])
-        return None
+        return trigger_function(self.stack, "PostConfirmation")
 
     def login(
         self, username: str, groups: list[str], attributes: dict[str, str], metadata: dict[str, str] | None = None
     ) -> dict[str, Any]:
-        """Real Cognito tokens for a user, created (and confirmed through the sign-up path) if new. `metadata` is the
-        sign-up's client metadata, as Cognito hands it to the post-confirmation trigger (e.g. the consent request a
-        child's sign-up waits for: `parental_request_id`)."""
+        """Real Cognito tokens for a user, created (through the sign-up path: the pre-sign-up trigger, then the
+        post-confirmation trigger) if new. `metadata` is the sign-up's client metadata, as Cognito hands it to both
+        triggers (e.g. the consent request a child's sign-up names: `parental_request_id`). A new user without a birth
+        date gets an adult's where the policy requires one (cognito_triggers.with_default_birth_date). SignUpRefused
+        when the pre-sign-up trigger refuses: then no user is created."""
         cognito = self.client("cognito-idp")
         email = attributes.get("email") or (username if "@" in username else f"{username}@example.test")
         password = "Local-" + secrets.token_urlsafe(18) + "9a"
@@ -173,6 +178,8 @@ class LocalCloud:
         try:
             user = cognito.admin_get_user(UserPoolId=self.user_pool_id, Username=email)
         except cognito.exceptions.UserNotFoundException:
+            attributes = with_default_birth_date(self.stack, attributes)
+            self._pre_sign_up(email, attributes, metadata or {})
             user_attributes = [{"Name": "email", "Value": email}, {"Name": "email_verified", "Value": "true"}]
             user_attributes += [{"Name": k, "Value": v} for k, v in attributes.items() if k != "email" and v]
             cognito.admin_create_user(
@@ -189,7 +196,8 @@ class LocalCloud:
             cognito.admin_add_user_to_group(UserPoolId=self.user_pool_id, Username=email, GroupName=group)
         attrs = {a["Name"]: a["Value"] for a in user["UserAttributes"]}
         if created and (trigger := self.post_confirmation_function()):
-            self.pool.invoke(trigger, self._post_confirmation_event(email, attrs, metadata or {}))
+            event = post_confirmation_event(self.user_pool_id, self.app_client_id, email, attrs, metadata or {})
+            self.pool.invoke(trigger, event)
         tokens = cognito.admin_initiate_auth(
             UserPoolId=self.user_pool_id,
             ClientId=self.app_client_id,
@@ -207,22 +215,21 @@ class LocalCloud:
             "token_type": "Bearer",
         }
 
-    def _post_confirmation_event(
-        self, username: str, attributes: dict[str, str], metadata: dict[str, str]
-    ) -> dict[str, Any]:
-        return {
-            "version": "1",
-            "region": REGION,
-            "userPoolId": self.user_pool_id,
-            "userName": attributes.get("sub", username),
-            "callerContext": {"awsSdkVersion": "localcloud", "clientId": self.app_client_id},
-            "triggerSource": "PostConfirmation_ConfirmSignUp",
-            "request": {
-                "userAttributes": {**attributes, "cognito:user_status": "CONFIRMED"},
-                **({"clientMetadata": metadata} if metadata else {}),
-            },
-            "response": {},
-        }
+    def _pre_sign_up(self, email: str, attributes: dict[str, str], metadata: dict[str, str]) -> None:
+        """Runs the template's pre-sign-up trigger as Cognito does before creating a user: an exception it raises
+        refuses the sign-up with its message (Cognito's UserLambdaValidationException)."""
+        trigger = trigger_function(self.stack, "PreSignUp")
+        if trigger is None:
+            return
+        event = pre_sign_up_event(
+            self.user_pool_id, self.app_client_id, email, {"email": email, **attributes}, metadata
+        )
+        try:
+            self.pool.invoke(trigger, event)
+        except FunctionError as error:
+            if error.error_message is None:  # crashed or timed out: Cognito fails the sign-up as well
+                raise SignUpRefused("the pre-sign-up trigger did not answer") from error
+            raise SignUpRefused(error.error_message) from error
 
 
 def describe(cloud: LocalCloud, port: int) -> str:

@@ -18,7 +18,13 @@ MAX_CONCURRENCY = 4  # per function; enough to exercise races without starving a
 
 
 class FunctionError(Exception):
-    """The function raised, crashed or timed out (Lambda's 'Unhandled' error)."""
+    """The function raised, crashed or timed out (Lambda's 'Unhandled' error); `error_type` and `error_message` are
+    what Lambda reports of an exception the function raised (None when it crashed or timed out)."""
+
+    def __init__(self, message: str, error_type: str | None = None, error_message: str | None = None) -> None:
+        super().__init__(message)
+        self.error_type = error_type
+        self.error_message = error_message
 
 
 @dataclass(frozen=True)
@@ -79,9 +85,8 @@ class _Worker:
             self.stop()
             raise FunctionError(f"{self.spec.logical_id} timed out or crashed")
         if "error" in answer:
-            raise FunctionError(
-                f"{self.spec.logical_id}: {answer['error']['errorType']}: {answer['error']['errorMessage']}"
-            )
+            error_type, error_message = answer["error"]["errorType"], answer["error"]["errorMessage"]
+            raise FunctionError(f"{self.spec.logical_id}: {error_type}: {error_message}", error_type, error_message)
         return answer["result"]
 
     @property

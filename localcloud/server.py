@@ -11,6 +11,7 @@ from werkzeug.wrappers import Request, Response
 from localcloud.apigw import build_event, to_answer
 from localcloud.auth import TokenRejected, as_gateway_claims, bearer_token, verify
 from localcloud.cloud import LocalCloud
+from localcloud.cognito_triggers import SignUpRefused
 from localcloud.delivery import Report
 from localcloud.functions import FunctionError
 from localcloud.mail import sent_mail
@@ -166,7 +167,10 @@ class Gateway:
             return _json(400, {"error": "bad_request", "message": "client_metadata must map names to strings."})
         names = ("email", "given_name", "family_name", "country", "birth_date")
         attributes = {("birthdate" if k == "birth_date" else k): str(body[k]) for k in names if body.get(k)}
-        return _json(200, self.cloud.login(username.strip(), groups, attributes, metadata))
+        try:
+            return _json(200, self.cloud.login(username.strip(), groups, attributes, metadata))
+        except SignUpRefused as refused:  # Cognito answers 400 UserLambdaValidationException; no user was created
+            return _json(400, {"error": "sign_up_refused", "message": refused.message})
 
     def _clock(self) -> dict[str, Any]:
         import datetime as dt

@@ -3,6 +3,8 @@
  * Embed with one tag (data-api defaults to the origin this script is served from):
  *   <script src="https://host/banner.js" data-api="https://api.example" defer></script>
  * Optional: data-css="https://host/custom.css" to use another stylesheet, data-css="none" to style it yourself.
+ * Optional: data-minor="true" when the host knows the signed-in user is under the age of digital consent: the
+ * purposes closed to minors (for_minors: false in the catalog) are then not offered, nor granted by "accept all".
  * Optional: data-lang="de" for the language (en, ro, de, fr, es, it); else the first of navigator.languages we
  * have, else English. Its words come from i18n/banner/<lang>.json next to this script, fetched for that language
  * only; the purposes' own texts come in whatever language the API answers (Content-Language).
@@ -25,6 +27,7 @@
   const COOKIE = 'privacy_visitor';
   const MAX_AGE = 396 * 86400; // 13 months, the longest a consent is kept before it must be asked again
   const GPC = navigator.globalPrivacyControl === true;
+  const MINOR = !!script && script.dataset.minor === 'true';
   const LANGS = ['en', 'ro', 'de', 'fr', 'es', 'it'];
   const lang =
     [(script && script.dataset.lang) || '', ...(navigator.languages || [navigator.language])]
@@ -351,7 +354,7 @@
     ]);
     const catalog = await answer.json();
     purposesLang = (answer.headers.get('Content-Language') || lang).split(',')[0].trim().toLowerCase();
-    purposes = catalog.purposes || [];
+    purposes = (catalog.purposes || []).filter((p) => !(MINOR && p.for_minors === false));
     const consents = (mine && mine.consents) || {};
     let anyDecided = false;
     let complete = true;

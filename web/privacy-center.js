@@ -397,6 +397,7 @@
     consents = mine.consents || {};
     const groups = {};
     for (const p of catalog.purposes) {
+      if ((consents[p.id] || {}).offered === false) continue; // closed to minors, and this user is one
       const category = p.category || 'other';
       const legend = known(`cat_${category}`) ? t(`cat_${category}`) : category;
       groups[category] ||= el('fieldset', { class: 'group' }, el('legend', { text: legend }));
@@ -434,7 +435,7 @@
     event.preventDefault();
     const decisions = {};
     for (const p of catalog ? catalog.purposes : []) {
-      if (p.required) continue;
+      if (p.required || (consents[p.id] || {}).offered === false) continue;
       const wanted = $(`consent-${p.id}`).checked;
       const c = consents[p.id] || {};
       // Only what changed, plus stale choices the user has now seen again: each is recorded as a new event.

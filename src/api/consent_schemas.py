@@ -21,6 +21,10 @@ class PurposeOut(BaseModel):
     default: bool
     gpc_opt_out: bool = Field(description="A Global Privacy Control signal opts the user out of it")
     category: str
+    for_minors: bool = Field(
+        default=True,
+        description="False: not offered to, and not granted by, anyone under the age of digital consent",
+    )
 
 
 class PurposesOut(BaseModel):
@@ -36,6 +40,11 @@ class ConsentOut(BaseModel):
     policy_version: str | None
     source: ConsentSource | None
     at: datetime | None
+    offered: bool = Field(
+        default=True,
+        description="False for a purpose closed to minors when the subject is under the age of digital consent: "
+        "do not offer it (a grant answers 422 purpose_not_for_minors)",
+    )
 
 
 class ConsentsOut(BaseModel):

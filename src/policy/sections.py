@@ -175,6 +175,10 @@ class Minors(_Section):
     underage_account: Literal["delete", "deactivate_and_delete"] = Field(
         description="What happens to an account found to belong to a child without a parent's consent"
     )
+    birth_date_at_sign_up: Literal["required", "optional"] = Field(
+        description="required: a sign-up without a birth date is refused (the policy promises no one under the age "
+        "signs up alone); optional: the age rules apply only where a birth date is given"
+    )
     sources: Sources
 
     @model_validator(mode="after")

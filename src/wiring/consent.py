@@ -54,6 +54,7 @@ def consents() -> "ConsentService":
     from adapters.consent_store import DynamoConsentStore
     from adapters.secrets import signing_keys
     from domain.consent.service import ConsentService
+    from wiring.minors import subject_ages  # the age rule of the minors context, on the subject's profile
 
     config = settings()
     return ConsentService(
@@ -64,6 +65,7 @@ def consents() -> "ConsentService":
         max_age=timedelta(days=config.consent_max_age_days),
         token_secret=lambda: signing_keys(config.token_secret_arn),
         visitor_accountability=timedelta(days=config.visitor_audit_retention_days - config.consent_max_age_days),
+        minors=subject_ages(),
     )
 
 

@@ -11,11 +11,14 @@ from config import Settings, setting
 from wiring import provider
 from wiring.policy import policy
 from wiring.shared import audit_log, clock, now_epoch, store
+from wiring.shared import settings as shared_settings
 
 if TYPE_CHECKING:
     from adapters.parental_store import DynamoParentalStore
+    from domain.minors.ages import SubjectAges
     from domain.minors.rules import AgeOfConsentTable
     from domain.minors.service import ParentalService
+    from domain.minors.sign_up import SignUpRules
     from domain.minors.use_cases import ParentsOfChildren
 
 
@@ -28,16 +31,28 @@ class MinorsSettings(Settings):
     download_url_ttl_seconds: int = 900
 
 
+class AgeSettings(Settings):
+    """What every function that counts ages has (the minors API, the consent API, the pre-sign-up trigger)."""
+
+    minimum_consent_age: int = setting(default=0, minimum=0, maximum=18)  # 0: the age table decides alone
+
+
 @provider
 def settings() -> MinorsSettings:
     return MinorsSettings.from_env()
 
 
 @provider
+def age_settings() -> AgeSettings:
+    return AgeSettings.from_env()
+
+
+@provider
 def parental_store() -> "DynamoParentalStore":
+    """Built from the settings every function has: the pre-sign-up trigger reads approvals through it too."""
     from adapters.parental_store import DynamoParentalStore
 
-    return DynamoParentalStore(settings().subjects_table, audit_log(), now_epoch)
+    return DynamoParentalStore(shared_settings().subjects_table, audit_log(), now_epoch)
 
 
 @provider
@@ -47,6 +62,28 @@ def age_table() -> "AgeOfConsentTable":
     from policy.catalog import to_age_table
 
     return to_age_table(policy(), load_age_table())
+
+
+@provider
+def subject_ages() -> "SubjectAges":
+    """Whether a subject is under the age of digital consent, from their profile (the consent API asks it)."""
+    from domain.minors.ages import SubjectAges
+
+    return SubjectAges(store(), clock(), table=age_table(), minimum_age=age_settings().minimum_consent_age)
+
+
+@provider
+def sign_up_rules() -> "SignUpRules":
+    """The age gate at sign-up (handlers.pre_sign_up): the product's minors rules."""
+    from domain.minors.sign_up import SignUpRules
+
+    minors = policy().minors
+    return SignUpRules(
+        birth_date_required=minors.birth_date_at_sign_up == "required",
+        parental_path=minors.parental_consent,
+        age_table=age_table(),
+        minimum_age=age_settings().minimum_consent_age,
+    )
 
 
 @provider

@@ -3,6 +3,7 @@
 import hashlib
 import hmac
 import re
+import uuid
 from typing import Any
 
 import boto3
@@ -30,3 +31,28 @@ def mailed_token(cloud: Any, address: str) -> str:
     found = re.search(r"[?&]parental_consent=([A-Za-z0-9._-]+)", messages[-1]["body"])
     assert found, "the mail holds no consent link"
     return found.group(1)
+
+
+def approved_child(cloud: Any, birth_date: str, country: str = "DE", **attributes: str) -> dict[str, Any]:
+    """A child's login, signed up as the policy admits a child: the host application asks a parent, the parent
+    approves from the e-mailed link, and the child's sign-up names the approved request (the pre-sign-up gate)."""
+    tag = uuid.uuid4().hex[:10]
+    parent_email = f"parent-{tag}@example.org"
+    cloud.seeded.add(parent_email)
+    host = cloud.token(f"host-{tag}", ["privacy-app"])
+    asked = cloud.call(
+        "POST",
+        "/minors/consent-requests",
+        host,
+        json={"parent_email": parent_email, "country": country, "child_reference": f"signup-{tag}"},
+    )
+    assert asked.status_code == 201, asked.text
+    answer = {"token": mailed_token(cloud, parent_email), "decision": "approve"}
+    assert cloud.call("POST", "/minors/consent-requests/confirm", json=answer).status_code == 200
+    return cloud.login(  # type: ignore[no-any-return]
+        f"kid-{tag}@example.org",
+        birth_date=birth_date,
+        country=country,
+        client_metadata={"parental_request_id": asked.json()["request_id"]},
+        **attributes,
+    )

@@ -3,11 +3,12 @@ unavailable at once, restorable until its purge, and gone, backups included, wit
 for 180 days is scheduled for removal and purged 60 days later."""
 
 import uuid
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from localcloud.template import Stack
-from tests.e2e.helpers import aws_client
+from tests.e2e.helpers import approved_child, aws_client
 
 pytestmark = pytest.mark.e2e
 BACKUP_DAYS = int(Stack.from_template().parameters["BackupRetentionDays"])
@@ -53,3 +54,30 @@ def test_an_account_inactive_for_180_days_is_scheduled_then_purged_60_days_later
     cloud.local("POST", "clock", {"advance_days": 61})
     cloud.local("POST", "tick")
     assert cloud.call("GET", "/me/status", login["access_token"]).json()["state"] == "purged"
+
+
+def _born(years_ago: int) -> str:
+    today = datetime.now(UTC).date()
+    return (today.replace(year=today.year - years_ago) - timedelta(days=30)).isoformat()
+
+
+def test_a_14_year_old_in_germany_cannot_grant_marketing_emails_and_is_not_offered_them(imind):
+    cloud, _ = imind
+    # Given a 14-year-old in Germany (16 there), signed up with a parent's approval
+    child = approved_child(cloud, _born(14), "DE", given_name="Kid")["access_token"]
+    # When they grant marketing e-mails
+    granted = cloud.call(
+        "PUT", "/me/consents", child, json={"decisions": {"marketing_emails": True}, "source": "settings"}
+    )
+    # Then it is refused with a stable code naming the purpose, and a refusal is accepted
+    assert granted.status_code == 422, granted.text
+    assert granted.json()["error"] == "purpose_not_for_minors"
+    assert granted.json()["details"] == [{"purpose": "marketing_emails"}]
+    refused = cloud.call(
+        "PUT", "/me/consents", child, json={"decisions": {"marketing_emails": False}, "source": "settings"}
+    )
+    assert refused.status_code == 200, refused.text
+    # And the privacy center is told not to offer it
+    consents = cloud.call("GET", "/me/consents", child).json()["consents"]
+    assert consents["marketing_emails"]["offered"] is False
+    assert consents["analytics"]["offered"] is True

@@ -6,6 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from tests.e2e.helpers import aws_client
+
 pytestmark = pytest.mark.e2e
 POLICY = "imocloud"
 
@@ -52,3 +54,37 @@ def test_the_policy_says_dnt_is_not_honoured_and_a_dnt_signal_changes_no_choice(
     assert chosen.status_code == 200, chosen.text
     consents = product_cloud.call("GET", f"/visitors/{visitor}/consents").json()["consents"]
     assert consents["marketing_emails"]["granted"] is True
+
+
+def _users_named(cloud, email):
+    pool = cloud.info()["resources"]["UserPool"]
+    users = aws_client(cloud, "cognito-idp").list_users(UserPoolId=pool, Filter=f'email = "{email}"')["Users"]
+    return [user["Username"] for user in users]
+
+
+def test_a_sign_up_with_a_birth_date_under_18_is_refused_and_creates_no_user(product_cloud):
+    # Given a 17-year-old signing up (the pre-sign-up trigger runs before Cognito creates the user)
+    email = f"teen-{uuid.uuid4().hex[:8]}@example.org"
+    product_cloud.seeded.add(email)
+    answer = product_cloud.http.post(
+        f"{product_cloud.url}/_local/login",
+        json={"username": email, "birth_date": _born(17), "country": "US"},
+    )
+    # Then the sign-up is refused with the rule, and nothing the person sent, in the message
+    assert answer.status_code == 400, answer.text
+    body = answer.json()
+    assert body["error"] == "sign_up_refused"
+    assert "not available to anyone under 18" in body["message"]
+    assert _born(17) not in answer.text
+    assert email not in answer.text
+    # And no account exists
+    assert _users_named(product_cloud, email) == []
+
+
+def test_a_local_login_by_name_alone_signs_in_an_adult_though_the_policy_requires_a_birth_date(product_cloud):
+    # A birth date is required at sign-up under Imocloud's policy: the local cloud gives a login by name an adult's
+    name = f"adult-{uuid.uuid4().hex[:8]}"
+    login = product_cloud.login(name)
+    me = product_cloud.call("GET", "/me", login["access_token"])
+    assert me.status_code == 200, me.text
+    assert me.json()["birth_date"] == "1990-01-01"

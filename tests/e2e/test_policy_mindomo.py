@@ -70,3 +70,43 @@ def test_the_request_to_a_parent_keeps_only_the_parents_e_mail(product_cloud):
     assert not [name for item in items for name in item if "birth" in name or "name" in name]
     # And the parent, and only the parent, gets the link
     assert mailed_token(product_cloud, parent)
+
+
+def _sign_up(cloud, email, **body):
+    cloud.seeded.add(email)
+    return cloud.http.post(f"{cloud.url}/_local/login", json={"username": email, **body})
+
+
+def test_a_child_signs_up_only_once_a_parent_approved_the_request_the_sign_up_names(product_cloud):
+    # Given a 12-year-old in the US, whose parent is asked for consent
+    parent, child = (f"{who}-{uuid.uuid4().hex[:10]}@example.org" for who in ("parent", "kid"))
+    product_cloud.seeded.add(parent)
+    asked = product_cloud.call(
+        "POST",
+        "/minors/consent-requests",
+        _host(product_cloud),
+        json={"parent_email": parent, "country": "US", "child_reference": f"signup-{uuid.uuid4().hex[:8]}"},
+    ).json()
+    child_sign_up = {
+        "birth_date": _born(12),
+        "country": "US",
+        "client_metadata": {"parental_request_id": asked["request_id"]},
+    }
+    # When the child signs up without naming the request, or naming it before the parent answered
+    alone = _sign_up(product_cloud, child, birth_date=_born(12), country="US")
+    early = _sign_up(product_cloud, child, **child_sign_up)
+    # Then both are refused, saying a parent must consent first
+    for refused in (alone, early):
+        assert refused.status_code == 400, refused.text
+        assert refused.json()["error"] == "sign_up_refused"
+        assert "parent must consent first" in refused.json()["message"]
+    # And once the parent approved from the e-mailed link, the same sign-up passes
+    confirmed = product_cloud.call(
+        "POST",
+        "/minors/consent-requests/confirm",
+        json={"token": mailed_token(product_cloud, parent), "decision": "approve"},
+    )
+    assert confirmed.status_code == 200, confirmed.text
+    admitted = _sign_up(product_cloud, child, **child_sign_up)
+    assert admitted.status_code == 200, admitted.text
+    assert admitted.json()["created"] is True

@@ -215,6 +215,13 @@ def put_consents(stack: Any) -> Callable[[], Any]:
     return warm(lambda sub: answered(consent_api, _put_consents(sub)), consents=True)
 
 
+def put_marketing_consent(stack: Any) -> Callable[[], Any]:
+    from handlers import consent_api
+
+    body = {"decisions": {"marketing_emails": True}, "source": "settings"}
+    return warm(lambda sub: answered(consent_api, api_event("consent_api/put_my_consents.json", sub, body=body)))
+
+
 def get_me(stack: Any) -> Callable[[], Any]:
     return warm(_subject_api("GET /me"))
 
@@ -395,12 +402,25 @@ def overdue_sweep_day(stack: Any) -> Callable[[], Any]:
 
 CASES = [
     Case("GET /consent/purposes (304)", "consent_api/get_purposes.json", (), purposes_not_modified),
-    Case("GET /me/consents", "consent_api/get_my_consents.json", (GATE, "dynamodb.GetItem"), get_consents),
+    Case(
+        "GET /me/consents",
+        "consent_api/get_my_consents.json",
+        # the consent state; the profile: is the subject under the age of consent? (purposes closed to minors)
+        (GATE, "dynamodb.GetItem", "dynamodb.GetItem"),
+        get_consents,
+    ),
     Case(
         "PUT /me/consents",
         "consent_api/put_my_consents.json",
         (GATE, "dynamodb.GetItem", AUDIT_HEAD, "dynamodb.TransactWriteItems"),
         put_consents,
+    ),
+    Case(
+        "PUT /me/consents (granting a purpose closed to minors)",
+        "consent_api/put_my_consents.json",
+        # the profile first (a minor cannot grant it), then as any change
+        (GATE, "dynamodb.GetItem", "dynamodb.GetItem", AUDIT_HEAD, "dynamodb.TransactWriteItems"),
+        put_marketing_consent,
     ),
     Case("GET /me", "consent_api/get_my_consents.json (GET /me)", (GATE, "dynamodb.GetItem"), get_me),
     Case(

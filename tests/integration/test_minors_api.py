@@ -696,9 +696,9 @@ def test_a_childs_activity_does_not_cancel_the_deletion_their_parent_asked_for(a
 
 
 def grant_everything(child: str) -> None:
-    """The child, while their account was active, granted every purpose of the catalog."""
+    """The child, while their account was active, granted every purpose of the catalog open to minors."""
     catalog = wiring.consent.catalog()
-    request = ConsentChangeRequest(decisions={p.id: True for p in catalog.purposes}, source="settings")
+    request = ConsentChangeRequest(decisions={p.id: True for p in catalog.purposes if p.for_minors}, source="settings")
     wiring.consent.consents().change(Owner("subject", child), request, RequestContext(), actor="subject")
 
 

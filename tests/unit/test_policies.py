@@ -353,3 +353,13 @@ def test_the_public_view_names_the_recipients_art_13_1_e() -> None:
 def test_a_policy_model_round_trips_through_json() -> None:
     policy = load_policy("imocloud")
     assert Policy.model_validate_json(policy.model_dump_json()) == policy
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [("mindomo", "required"), ("imocloud", "required"), ("imind", "optional"), ("intermind", "optional")],
+)
+def test_a_birth_date_is_required_at_sign_up_where_the_policy_promises_no_child_signs_up_alone(
+    name: str, expected: str
+) -> None:
+    assert load_policy(name).minors.birth_date_at_sign_up == expected

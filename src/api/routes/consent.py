@@ -83,7 +83,7 @@ def get_purposes(
 
 @router.get("/me/consents", summary="Your current decision per purpose", tags=TAGS, security=BEARER)
 def get_my_consents() -> ConsentsOut:
-    return _consents_out(consents().current(_subject()))
+    return _consents_out(consents().current(_subject(), offers=True))
 
 
 @router.put("/me/consents", summary="Grant or refuse purposes; returns a consent receipt", tags=TAGS, security=BEARER)

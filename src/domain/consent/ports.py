@@ -68,5 +68,13 @@ class ConsentStore(Protocol):
     def delete_visitor(self, visitor_id: str) -> None: ...
 
 
+class MinorPort(Protocol):
+    def under_age_of_consent(self, subject_id: str) -> bool:
+        """True when the subject's profile (birth date, country) puts them under the age of digital consent by the
+        product's rules (domain.minors.rules.check_minor); False when of age, or when no age is known. At most one
+        read of the profile."""
+        ...
+
+
 class TokenSpent(Exception):
     """A single-use token was already used."""

@@ -78,6 +78,7 @@ class ConsentView(BaseModel):
     source: ConsentSource | None
     at: datetime | None
     required: bool
+    offered: bool = True  # False: closed to minors, and the subject is one (domain.consent.for_minors)
 
     @property
     def permits_processing(self) -> bool:

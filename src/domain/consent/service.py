@@ -7,8 +7,17 @@ from datetime import datetime, timedelta
 from domain.audit.model import Actor, AuditEntry
 from domain.clock import Clock, epoch_seconds
 from domain.consent.catalog import PurposeCatalog
+from domain.consent.for_minors import PurposeNotForMinors, closed_grants, closed_to_minors, not_offered
 from domain.consent.model import ConsentReceipt, ConsentSource, ConsentState
-from domain.consent.ports import ConcurrentChange, ConsentStore, HistoryPage, Owner, SubjectMissing, TokenSpent
+from domain.consent.ports import (
+    ConcurrentChange,
+    ConsentStore,
+    HistoryPage,
+    MinorPort,
+    Owner,
+    SubjectMissing,
+    TokenSpent,
+)
 from domain.consent.rules import (
     ConsentChange,
     ConsentChangeRequest,
@@ -68,6 +77,7 @@ class ConsentService:
         token_secret: Callable[[], Keys],
         pause: Callable[[int], None] = jittered_pause,
         visitor_accountability: timedelta = timedelta(days=1095),
+        minors: MinorPort | None = None,
     ) -> None:
         self.store = store
         self.catalog = catalog
@@ -77,9 +87,26 @@ class ConsentService:
         self.token_secret = token_secret
         self.pause = pause
         self.visitor_accountability = visitor_accountability
+        self.minors = minors  # who is under the age of digital consent (None: nobody's age is known)
 
-    def current(self, owner: Owner) -> dict[str, ConsentView]:
-        return view_consents(self.store.load(owner), catalog=self.catalog, now=self.clock.now(), max_age=self.max_age)
+    def current(self, owner: Owner, *, offers: bool = False) -> dict[str, ConsentView]:
+        """The current view per purpose; with `offers`, the purposes closed to minors are marked not offered to a
+        subject under the age of digital consent (one read of the profile when the catalog has such purposes)."""
+        views = view_consents(self.store.load(owner), catalog=self.catalog, now=self.clock.now(), max_age=self.max_age)
+        closed = closed_to_minors(self.catalog)
+        if offers and closed and owner.kind == "subject" and self._is_minor(owner.id):
+            return not_offered(views, closed)
+        return views
+
+    def _is_minor(self, subject_id: str) -> bool:
+        return self.minors is not None and self.minors.under_age_of_consent(subject_id)
+
+    def _check_grants_for_minors(self, owner: Owner, decisions: dict[str, bool]) -> None:
+        """A subject under the age of digital consent cannot be granted a purpose closed to minors, whoever asks
+        (the subject, or a parent): the profile is read only when such a purpose is granted."""
+        closed = closed_grants(decisions, self.catalog)
+        if closed and owner.kind == "subject" and self._is_minor(owner.id):
+            raise PurposeNotForMinors.for_ids(closed)
 
     def change(
         self,
@@ -92,6 +119,8 @@ class ConsentService:
         spend_token: tuple[str, int] | None = None,
         require_subject: bool = False,
     ) -> ConsentReceipt:
+        self._check_grants_for_minors(owner, request.decisions)
+
         def plan(state: ConsentState, now: datetime, receipt_id: str) -> ConsentChange:
             return plan_change(
                 state,
@@ -187,11 +216,17 @@ class ConsentService:
         if not visitor_state.decisions:
             raise NotFound("No consent record for this visitor id (it may have expired).")
         subject = Owner("subject", subject_id)
+        # A minor does not take over a visitor's grant of a purpose closed to minors (the refusals are kept).
+        granted = {purpose_id: decision.granted for purpose_id, decision in visitor_state.decisions.items()}
+        dropped = closed_grants(granted, self.catalog)
+        if dropped and not self._is_minor(subject_id):
+            dropped = []
 
         def plan(state: ConsentState, now: datetime, receipt_id: str) -> ConsentChange | None:
+            merged = merge_states(state, visitor_state)  # against the subject's state of this attempt
             return plan_claim(
                 state,
-                merge_states(state, visitor_state),  # against the subject's state of this attempt
+                {purpose_id: decision for purpose_id, decision in merged.items() if purpose_id not in dropped},
                 catalog=self.catalog,
                 now=now,
                 receipt_id=receipt_id,
