@@ -26,7 +26,7 @@ from api.identity import caller_of
 from domain.requests.model import DataRequest, RequestStatus
 from wiring.audit import audit
 from wiring.erasure import holds
-from wiring.requests import requests
+from wiring.requests import rectification, requests
 from wiring.shared import audit_log
 
 router = build_router()
@@ -48,13 +48,16 @@ def _admin() -> str:
 
 @router.post(
     "/admin/requests",
-    summary="Record a request received by e-mail after verifying the sender",
+    summary="Record a request received by e-mail after verifying the sender (a rectification is applied at once)",
     tags=TAGS,
     security=BEARER,
     middlewares=[ADMIN],
     status_code=202,
 )
 def post_admin_request(body: AdminRequestIn) -> AdminRequestOut:
+    if body.changes is not None:  # a rectification (AdminRequestIn): applied now, closed as connected systems report
+        corrected = rectification().rectify(body.subject_id, body.changes, verified_by=body.verified_by, admin=_admin())
+        return _out(corrected)
     request = requests().submit(body.subject_id, body.type, body.format, origin="admin", verified_by=body.verified_by)
     return _out(request)
 
