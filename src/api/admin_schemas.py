@@ -42,6 +42,20 @@ class AdminRequestIn(BaseModel):
         return changes
 
 
+class RestoreIn(BaseModel):
+    """An operator's restore for a subject who asked by e-mail. How the sender was verified is one of these methods,
+    never free text: it goes into the audit trail, which holds no personal data."""
+
+    model_config = ConfigDict(extra="forbid")
+    verified_by: Annotated[
+        Literal["account_email_reply", "signed_in_session", "identity_document"],
+        Field(
+            description="How the sender was shown to be the subject: a reply from the account's e-mail address, the "
+            "subject signed in to the account, or an identity document checked against it"
+        ),
+    ]
+
+
 class ReasonIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     reason: Reason
