@@ -70,3 +70,17 @@ def test_the_request_to_a_parent_keeps_only_the_parents_e_mail(product_cloud):
     assert not [name for item in items for name in item if "birth" in name or "name" in name]
     # And the parent, and only the parent, gets the link
     assert mailed_token(product_cloud, parent)
+
+
+def test_a_subject_learns_mindomos_recipients_and_what_each_serves(product_cloud):
+    # Given a user of Mindomo
+    token = product_cloud.token(f"recipients-{uuid.uuid4().hex[:8]}@example.org")
+    # When they ask who their data is disclosed to (GDPR Art. 19)
+    body = product_cloud.call("GET", "/me/recipients", token).json()
+    # Then they get Mindomo's recipients, not another product's: its hosts, payment processors and analytics
+    assert body["product"] == "mindomo"
+    served = {item["name"]: [p["id"] for p in item["purposes"]] for item in body["items"]}
+    assert served["Braintree"] == served["2Checkout"] == ["order_processing"]
+    assert served["Google Analytics"] == ["analytics"]
+    assert {"Hetzner Online GmbH", "Amazon Web Services"} <= set(served)
+    assert "Stripe" not in served
