@@ -8,13 +8,11 @@ import wiring.shared
 from handlers import subject_api
 from policy.loader import load_policy
 from tests.integration.test_requests_api import ADMIN, admin_call, signed_up
-from tests.support import as_subject, load_event, routed
+from tests.support import as_subject, at_path, load_event
 
 
 def recipients(context, subject_id, language=None):
-    event = routed(
-        as_subject(load_event("subject_api/get_status.json"), subject_id), "GET /me/recipients", "/me/recipients"
-    )
+    event = as_subject(load_event("subject_api/get_recipients.json"), subject_id)
     if language:
         event["headers"]["accept-language"] = language
     answer = subject_api.lambda_handler(event, context)
@@ -51,6 +49,20 @@ def test_the_recipients_are_answered_while_the_account_is_pending_deletion(aws, 
 
 
 # ---------------------------------------------------------------- an operator's restore
+
+
+def test_the_sample_restore_event_restores_the_subject_it_names(aws, context):
+    # Given the sample event of an operator's restore (what `sam local invoke -e` takes), naming a subject pending
+    from handlers import admin_api
+
+    subject = signed_up()
+    wiring.erasure.erasure().schedule_deletion(subject, "erasure_request", actor="subject")
+    event = at_path(
+        load_event("admin_api/restore_subject.json"), f"/admin/subjects/{subject}/restore", subject_id=subject
+    )
+    # When it is handled, then the subject is active again
+    answer = admin_api.lambda_handler(event, context)
+    assert (answer["statusCode"], json.loads(answer["body"])["state"]) == (200, "active")
 
 
 def restore(context, subject_id, verified_by="account_email_reply"):
