@@ -166,6 +166,20 @@ def test_a_request_recorded_but_never_applied_is_resumed() -> None:
     assert fakes.events[0]["request_id"] == recorded.request_id
 
 
+def test_a_resumed_request_whose_correction_was_applied_still_waits_for_the_systems() -> None:
+    # Given a rectification applied (recipients told) whose closing step was never written, a day ago
+    fakes = Fakes(replace(a_profile(), family_name="Lovelace"))
+    earlier, _ = service_with(fakes, systems=["crm"])
+    earlier.clock = earlier.requests.clock = FixedClock(NOW - timedelta(days=1))
+    recorded = earlier.requests.submit(SUBJECT, "rectification", origin="admin", verified_by="call")
+    # When the operator records it again, nothing being left to change
+    service, _ = service_with(fakes, systems=["crm"])
+    request = rectify(service, family_name="Lovelace")
+    # Then it is that request, still waiting for the system the first call may have told
+    assert request.request_id == recorded.request_id
+    assert (request.status, request.systems_pending) == ("in_progress", ["crm"])
+
+
 def test_a_subject_pending_deletion_is_not_rectified() -> None:
     fakes = Fakes(a_profile(), state="pending_deletion")
     service, _ = service_with(fakes, systems=[])

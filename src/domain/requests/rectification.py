@@ -59,8 +59,9 @@ class RectificationService:
     ) -> DataRequest:
         """Records the request (origin admin, with the verification), applies the correction, notifies recipients.
 
-        Resumable: a request recorded whose correction was never applied (a crash in between) is still `received`,
-        and the next call applies its correction under it."""
+        Resumable: a request recorded whose correction was never applied, or whose closing step was never written (a
+        crash in between), is still `received`, and the next call applies its correction under it; it then waits for
+        every connected system even if nothing is left to change, since the first call may have told them."""
         if not fields_to_rectify(patch):
             raise NothingToRectify(
                 "A rectification names at least one field to correct.", details=[{"field": "changes"}]
@@ -69,9 +70,11 @@ class RectificationService:
         profile = self.profiles.profile(subject_id)
         if profile is None:
             raise NotFound("No subject with this id.")
+        asked_at = self.clock.now()
         request = self.requests.submit(
             subject_id, "rectification", origin="admin", verified_by=verified_by, correlation_id=correlation_id
         )
+        resumed = request.received_at < asked_at  # recorded by an earlier call, which may have told recipients
         if request.status != "received":
             raise RectificationOpen(
                 "A rectification of this subject is still open (its connected systems have not all reported); record "
@@ -90,6 +93,6 @@ class RectificationService:
                 details={"fields": changed, "admin": admin},
             )
             self.profiles.save_profile(corrected, changed, audit=audit, request_id=request.request_id)
-        else:
+        elif not resumed:
             request = replace(request, systems_pending=[])  # no recipient was told anything, none has to report
         return self.requests.acted_on(request, "request.rectified", "admin", admin=admin)
