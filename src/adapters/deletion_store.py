@@ -86,7 +86,13 @@ class DynamoDeletionStore:
             "ExpressionAttributeNames": {"#state": "state"},
             "ExpressionAttributeValues": to_item(values),
         }
-        detail = {"subject_id": subject_id, "purge_at": status.purge_at.isoformat(), "reason": status.reason}
+        # The erasure request it answers, if any (Art. 19): recipients erase their copy and report on that request.
+        detail = {
+            "subject_id": subject_id,
+            "purge_at": status.purge_at.isoformat(),
+            "reason": status.reason,
+            "request_id": status.request_id,
+        }
         return transact_write(
             [
                 {"Update": update},

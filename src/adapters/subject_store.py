@@ -49,7 +49,9 @@ class DynamoSubjectStore(SubjectsTableStore):
             ]  # type: ignore[list-item]
         )
 
-    def save_profile(self, profile: Profile, changed: list[str], *, audit: AuditEntry) -> None:
+    def save_profile(
+        self, profile: Profile, changed: list[str], *, audit: AuditEntry, request_id: str | None = None
+    ) -> None:
         values = _profile_attributes(profile)
         fields = [*changed, "updated_at"]
         names = {f"#f{i}": field for i, field in enumerate(fields)}
@@ -69,7 +71,11 @@ class DynamoSubjectStore(SubjectsTableStore):
                 "ExpressionAttributeValues": attribute_values,
             }
         }
-        event = {"subject_id": profile.subject_id, "fields": changed}
+        # Names the fields, never their values (Art. 19: recipients re-read what they hold); with the request it
+        # answers, when there is one, so that each connected system reports on it.
+        event: dict[str, object] = {"subject_id": profile.subject_id, "fields": changed}
+        if request_id is not None:
+            event["request_id"] = request_id
         # Retried when another audited write for the subject commits first (AuditLog.commit): the update sets only
         # the fields corrected, so applying it again after the other write is the same correction.
         if self.audit.commit(

@@ -3,11 +3,12 @@
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from api.subject_schemas import RequestOut
 from domain.audit.model import AuditRecord, ChainVerification
 from domain.erasure.model import LegalHold
+from domain.profile_changes import ProfilePatch
 from domain.requests.model import DataRequest
 
 Reason = Annotated[str, Field(min_length=3, max_length=500)]
@@ -16,10 +17,42 @@ Reason = Annotated[str, Field(min_length=3, max_length=500)]
 class AdminRequestIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     subject_id: Annotated[str, Field(min_length=1, max_length=128)]
-    type: Literal["access", "portability"]
+    type: Literal["access", "portability", "rectification"]
     format: Literal["json", "csv"] = "json"
     verified_by: Annotated[
         str, Field(min_length=3, max_length=200, description="How the sender's identity was checked")
+    ]
+    changes: Annotated[
+        ProfilePatch | None,
+        Field(
+            validate_default=True,
+            description="Rectification only, and required for it: the corrections, with the rules of PATCH /me. "
+            "Applied at once; the request record, the audit trail and the event keep the field names, never values.",
+        ),
+    ] = None
+
+    @field_validator("changes")
+    @classmethod
+    def _changes_go_with_rectification(cls, changes: ProfilePatch | None, info: ValidationInfo) -> ProfilePatch | None:
+        rectification = info.data.get("type") == "rectification"
+        if rectification and (changes is None or not changes.model_fields_set):
+            raise ValueError("a rectification names at least one field to correct")
+        if not rectification and changes is not None:
+            raise ValueError("only a rectification carries changes")
+        return changes
+
+
+class RestoreIn(BaseModel):
+    """An operator's restore for a subject who asked by e-mail. How the sender was verified is one of these methods,
+    never free text: it goes into the audit trail, which holds no personal data."""
+
+    model_config = ConfigDict(extra="forbid")
+    verified_by: Annotated[
+        Literal["account_email_reply", "signed_in_session", "identity_document"],
+        Field(
+            description="How the sender was shown to be the subject: a reply from the account's e-mail address, the "
+            "subject signed in to the account, or an identity document checked against it"
+        ),
     ]
 
 

@@ -18,6 +18,7 @@ EXEMPT_ROUTES = frozenset(
         "GET /me/requests/{request_id}",
         "GET /me/requests/{request_id}/download",  # the data can be had back until it is purged
         "POST /me/activity",  # activity cancels an inactivity removal; the route decides
+        "GET /me/recipients",  # the policy's recipients, no data of the subject: who is told of the erasure
     }
 )
 

@@ -71,7 +71,12 @@ GATEWAY_STATUSES = frozenset({"401", "404", "413", "500"})
 RESTRICTED_PREFIXES = ("/admin/", "/app/", "/minors/checks", "/parents/")
 RESTRICTED_OPERATIONS = frozenset({("post", "/minors/consent-requests")})
 # Operations outside /me that answer 410 for a subject pending deletion or purged (api.availability gates /me).
-GONE_OPERATIONS = frozenset({("put", "/app/subjects/{subject_id}/records/{category}/{record_id}")})
+GONE_OPERATIONS = frozenset(
+    {
+        ("put", "/app/subjects/{subject_id}/records/{category}/{record_id}"),
+        ("post", "/admin/requests"),  # a rectification of a subject pending deletion or purged
+    }
+)
 # The document's own operation answers this very document; powertools calls its `Response[str]` a string.
 SELF_OPERATION = ("/openapi.json", "get")
 SELF_SCHEMA = {"type": "object", "title": "OpenAPI", "description": "This document (OpenAPI 3.1)"}

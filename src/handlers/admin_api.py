@@ -1,5 +1,5 @@
-"""Operator routes (privacy-admin group): the request queue, legal holds, audit chains and deletion certificates
-(api/routes/admin.py)."""
+"""Operator routes (privacy-admin group): the request queue (rectifications applied at once), restores, legal holds,
+audit chains and deletion certificates (api/routes/admin.py)."""
 
 from typing import Any
 
@@ -10,8 +10,8 @@ from api.routes.admin import router
 from api.snapstart import prime_on_snapshot
 from observability import logger
 from wiring.audit import audit
-from wiring.erasure import holds
-from wiring.requests import requests
+from wiring.erasure import erasure, holds
+from wiring.requests import rectification, requests
 
 app = build_app()
 app.include_router(router)
@@ -22,4 +22,6 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     return resolve(app, event, context)
 
 
-prime_on_snapshot(app, requests, holds, audit)  # SnapStart: what the published version's snapshot holds
+prime_on_snapshot(
+    app, requests, rectification, erasure, holds, audit
+)  # SnapStart: what the published version's snapshot holds

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from adapters.request_store import DynamoRequestStore
     from domain.export_disclosure import PolicyDisclosure
     from domain.requests.export_job import ExportJob
+    from domain.requests.rectification import RectificationService
     from domain.requests.service import RequestService
 
 
@@ -95,6 +96,15 @@ def requests() -> "RequestService":
         systems=config.connected_systems,
         export_cooldown=timedelta(hours=config.export_cooldown_hours),
     )
+
+
+@provider
+def rectification() -> "RectificationService":
+    """Rectification on request (operators): the request service, the profile, and the erasure state it checks."""
+    from domain.requests.rectification import RectificationService
+    from wiring.erasure import erasure
+
+    return RectificationService(requests(), store(), erasure(), clock())
 
 
 def download_url(key: str, ttl_seconds: int) -> str:

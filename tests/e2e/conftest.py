@@ -135,6 +135,22 @@ def product_cloud(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempP
     stop_cloud(running)
 
 
+CONNECTED_SYSTEMS = ("crm", "mailer")
+
+
+@pytest.fixture(scope="module")
+def systems_cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cloud]:
+    """A local cloud of its own deployed with connected systems (ConnectedSystems=crm,mailer), as a stack whose host
+    systems report on each request: every request then waits for both."""
+    running = start_cloud(
+        tmp_path_factory.mktemp("localcloud-systems") / "localcloud.log",
+        "--parameter",
+        f"ConnectedSystems={','.join(CONNECTED_SYSTEMS)}",
+    )
+    yield running
+    stop_cloud(running)
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     # One local cloud per test session: every end-to-end test runs on the same xdist worker.
     for item in items:

@@ -263,6 +263,7 @@ def body_samples(a: SubjectA) -> dict[str, Any]:
         "ReasonIn": {"reason": "authorization matrix probe"},
         "AdminRequestIn": {"subject_id": a.sub, "type": "access", "verified_by": "authorization matrix probe"},
         "HoldIn": {"category": "invoices", "until": "2099-01-01T00:00:00Z", "reason": "authorization matrix probe"},
+        "RestoreIn": {"verified_by": "account_email_reply"},
         "LinkIn": {"child_subject_id": a.child_id},
         "ChildRequestIn": {"type": "access"},
         "MinorCheckIn": {"birth_date": "2014-02-01", "country": "DE"},

@@ -88,3 +88,15 @@ def test_a_local_login_by_name_alone_signs_in_an_adult_though_the_policy_require
     me = product_cloud.call("GET", "/me", login["access_token"])
     assert me.status_code == 200, me.text
     assert me.json()["birth_date"] == "1990-01-01"
+
+
+def test_a_subject_learns_imoclouds_recipients_and_what_each_serves(product_cloud):
+    # Given a user of Imocloud (signed in through Google, paying through Stripe)
+    token = product_cloud.token(f"recipients-{uuid.uuid4().hex[:8]}@example.org")
+    # When they ask who their data is disclosed to (GDPR Art. 19)
+    answer = product_cloud.call("GET", "/me/recipients", token, headers={"Accept-Language": "es"})
+    # Then they get Imocloud's recipients, each with the purposes it serves, titled in Spanish
+    body = answer.json()
+    assert (answer.status_code, body["product"], answer.headers["Content-Language"]) == (200, "imocloud", "es")
+    served = {item["name"]: [p["id"] for p in item["purposes"]] for item in body["items"]}
+    assert served == {"Stripe": ["order_processing"], "Google": ["login"]}

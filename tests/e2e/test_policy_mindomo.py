@@ -110,3 +110,17 @@ def test_a_child_signs_up_only_once_a_parent_approved_the_request_the_sign_up_na
     admitted = _sign_up(product_cloud, child, **child_sign_up)
     assert admitted.status_code == 200, admitted.text
     assert admitted.json()["created"] is True
+
+
+def test_a_subject_learns_mindomos_recipients_and_what_each_serves(product_cloud):
+    # Given a user of Mindomo
+    token = product_cloud.token(f"recipients-{uuid.uuid4().hex[:8]}@example.org")
+    # When they ask who their data is disclosed to (GDPR Art. 19)
+    body = product_cloud.call("GET", "/me/recipients", token).json()
+    # Then they get Mindomo's recipients, not another product's: its hosts, payment processors and analytics
+    assert body["product"] == "mindomo"
+    served = {item["name"]: [p["id"] for p in item["purposes"]] for item in body["items"]}
+    assert served["Braintree"] == served["2Checkout"] == ["order_processing"]
+    assert served["Google Analytics"] == ["analytics"]
+    assert {"Hetzner Online GmbH", "Amazon Web Services"} <= set(served)
+    assert "Stripe" not in served

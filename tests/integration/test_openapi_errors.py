@@ -26,6 +26,8 @@ def _expected(method: str, path: str, secured: bool, has_body: bool) -> set[str]
         statuses.add("410")  # /unsubscribe: the link's account no longer exists
     if (method, path) == ("put", "/app/subjects/{subject_id}/records/{category}/{record_id}"):
         statuses.add("410")  # no record about a subject pending deletion or purged
+    if (method, path) == ("post", "/admin/requests"):
+        statuses.add("410")  # no rectification of a subject pending deletion or purged
     return statuses
 
 

@@ -1,7 +1,7 @@
-"""Operator routes (privacy-admin group): requests received by other channels, the request queue by status and
-due date, extensions, rejections, connected systems' completion, legal holds on a subject's records, audit chains
-with their verification (the head signed), and deletion certificates with the exact message their signature
-covers."""
+"""Operator routes (privacy-admin group): requests received by other channels (a rectification applied at once), the
+request queue by status and due date, extensions, rejections, connected systems' completion, legal holds on a
+subject's records, a restore for a subject who asked by e-mail, audit chains with their verification (the head
+signed), and deletion certificates with the exact message their signature covers."""
 
 from typing import Annotated
 
@@ -18,15 +18,17 @@ from api.admin_schemas import (
     HoldListOut,
     HoldOut,
     ReasonIn,
+    RestoreIn,
     SignedHead,
 )
 from api.authorization import ADMIN
 from api.http import BEARER, build_router
 from api.identity import caller_of
+from api.subject_schemas import StatusOut
 from domain.requests.model import DataRequest, RequestStatus
 from wiring.audit import audit
-from wiring.erasure import holds
-from wiring.requests import requests
+from wiring.erasure import erasure, holds
+from wiring.requests import rectification, requests
 from wiring.shared import audit_log
 
 router = build_router()
@@ -48,13 +50,16 @@ def _admin() -> str:
 
 @router.post(
     "/admin/requests",
-    summary="Record a request received by e-mail after verifying the sender",
+    summary="Record a request received by e-mail after verifying the sender (a rectification is applied at once)",
     tags=TAGS,
     security=BEARER,
     middlewares=[ADMIN],
     status_code=202,
 )
 def post_admin_request(body: AdminRequestIn) -> AdminRequestOut:
+    if body.changes is not None:  # a rectification (AdminRequestIn): applied now, closed as connected systems report
+        corrected = rectification().rectify(body.subject_id, body.changes, verified_by=body.verified_by, admin=_admin())
+        return _out(corrected)
     request = requests().submit(body.subject_id, body.type, body.format, origin="admin", verified_by=body.verified_by)
     return _out(request)
 
@@ -158,6 +163,22 @@ def list_holds(subject_id: SUBJECT_ID) -> HoldListOut:
 def lift_hold(subject_id: SUBJECT_ID, category: CATEGORY) -> Response[None]:
     holds().lift(subject_id, category, admin=_admin())
     return Response(status_code=204)
+
+
+@router.post(
+    "/admin/subjects/<subject_id>/restore",
+    summary="Cancel a subject's deletion within the restore window, for a subject who asked by e-mail",
+    description="The rules of POST /me/restore: only a deletion the subject may cancel (their own, an erasure "
+    "request, inactivity), within the window. 409 `deletion_not_cancellable`: a parent's, or an account opened "
+    "without the required parental consent; 409 `not_scheduled`: nothing to restore; 410: purged. Audited as the "
+    "operator's act, with the verification method.",
+    tags=TAGS,
+    security=BEARER,
+    middlewares=[ADMIN],
+)
+def restore_subject(subject_id: SUBJECT_ID, body: RestoreIn) -> StatusOut:
+    status = erasure().restore(subject_id, actor="admin", details={"admin": _admin(), "verified_by": body.verified_by})
+    return StatusOut(state=status.state, purge_at=None, reason=None)
 
 
 @router.get(

@@ -5,11 +5,13 @@ from dataclasses import asdict
 from datetime import timedelta
 from typing import Annotated, Any
 
+from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path
 
 from api.authorization import HOST_APP
 from api.http import BEARER, build_router
 from api.identity import caller_of
+from api.languages import negotiate
 from api.subject_schemas import (
     ActivityOut,
     DeletionOut,
@@ -27,8 +29,9 @@ from domain.erasure.model import SubjectUnavailable
 from domain.errors import NotFound
 from domain.profile_changes import ProfilePatch, apply_patch
 from domain.records import encode_document
+from policy.recipients import RecipientsOut, recipients_view
 from wiring.erasure import erasure
-from wiring.policy import record_categories
+from wiring.policy import policy, record_categories
 from wiring.requests import download_url, requests, settings
 from wiring.shared import clock, store
 
@@ -172,6 +175,26 @@ def restore_me() -> StatusOut:
 def get_status() -> StatusOut:
     status = erasure().status(_me())
     return StatusOut(state=status.state, purge_at=status.purge_at, reason=status.reason)
+
+
+@router.get(
+    "/me/recipients",
+    summary="Who your personal data is disclosed to, and for which purposes (GDPR Art. 19)",
+    description="The recipients of the product's policy (name, role, what for, country, transfer safeguard), each "
+    "with the policy's purposes it serves; they are the ones told of every rectification, erasure or restriction. "
+    "Purpose titles in the negotiated language (`Content-Language`). Answered while the account is pending deletion.",
+    tags=TAGS,
+    security=BEARER,
+)
+def get_recipients(
+    # No length limit: a header we cannot read falls back to the policy's default language (as GET /policy).
+    accept_language: Annotated[str | None, Header(alias="Accept-Language")] = None,
+) -> Response[RecipientsOut]:
+    _me()
+    active = policy()
+    language = negotiate(accept_language, active.languages, active.default_language)
+    headers = {"Content-Language": language, "Vary": "Accept-Language", "Cache-Control": "private, max-age=300"}
+    return Response(200, content_types.APPLICATION_JSON, recipients_view(active, language), headers=headers)
 
 
 @router.get("/me/requests", summary="Your requests and their status", tags=TAGS, security=BEARER)

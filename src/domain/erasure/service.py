@@ -5,7 +5,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from domain.activity import activity_keys
-from domain.audit.model import Actor, AuditEntry
+from domain.audit.model import Actor, AuditEntry, DetailValue
 from domain.clock import Clock
 from domain.erasure.model import (
     CANCELLABLE_BY_SUBJECT,
@@ -113,9 +113,13 @@ class ErasureService:
             # Restored or purged meanwhile: schedule again, or learn that it is gone.
         raise Conflict("The account's deletion changed while it was being scheduled; please retry.")
 
-    def restore(self, subject_id: str, *, actor: Actor = "subject") -> SubjectStatus:
+    def restore(
+        self, subject_id: str, *, actor: Actor = "subject", details: dict[str, DetailValue] | None = None
+    ) -> SubjectStatus:
+        """The subject's own (POST /me/restore), or an operator's for a subject who asked by e-mail (`actor` admin,
+        `details` naming the operator and how the sender was verified): the same rules either way."""
         now = self.clock.now()
-        audit = AuditEntry(action="deletion.restored", actor=actor, at=now)
+        audit = AuditEntry(action="deletion.restored", actor=actor, at=now, details=details or {})
         # A restore is the subject's activity today: an account restored from an inactivity removal must be swept
         # again 180 days from now, and the day it was last active before has already been swept.
         activity = activity_keys(subject_id, now.date())

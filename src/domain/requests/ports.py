@@ -14,6 +14,18 @@ class ProfileStore(Protocol):
     def profile(self, subject_id: str) -> Profile | None: ...
 
 
+class ProfileWriter(ProfileStore, Protocol):
+    """The profile as a rectification corrects it (adapters.subject_store.DynamoSubjectStore)."""
+
+    def save_profile(
+        self, profile: Profile, changed: list[str], *, audit: AuditEntry, request_id: str | None = None
+    ) -> None:
+        """Write the `changed` fields of `profile` with `audit` and the ProfileRectified event, which names the
+        fields (never their values) and `request_id` when the correction answers a request (Art. 19: each recipient
+        is told, and reports back on that request); NotFound if the profile is gone."""
+        ...
+
+
 class RequestStore(Protocol):
     def open_request(self, subject_id: str, type_: str, format_: str) -> DataRequest | None: ...
 

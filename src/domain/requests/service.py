@@ -248,6 +248,19 @@ class RequestService:
             updated = replace(request, updated_at=self.clock.now(), version=request.version + 1)
             self._complete_if_done(updated, "request.erased", "system")
 
+    def acted_on(self, request: DataRequest, action: str, actor: Actor, **details: str) -> DataRequest:
+        """The request's own change is made (a rectification applied): in progress, and completed once the connected
+        systems it still waits for have reported (the same rule as every request)."""
+        now = self.clock.now()
+        started = replace(
+            request,
+            status="in_progress",
+            started_at=request.started_at or now,
+            updated_at=now,
+            version=request.version + 1,
+        )
+        return self._complete_if_done(started, action, actor, **details)
+
     # ------------------------------------------------------------------ admin side
     def find(self, request_id: str) -> DataRequest:
         return self._found(request_id).as_seen_at(self.clock.now())
