@@ -1,11 +1,12 @@
 """HTTP shapes of the subject routes: profile, activity, requests, downloads, host records."""
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Annotated, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from domain.requests.model import DataRequest, ExportFormat, RequestStatus, RequestType
+from domain.standing.model import RestrictionGrounds
 
 
 class ProfileOut(BaseModel):
@@ -27,8 +28,22 @@ class ActivityOut(BaseModel):
 
 class RequestIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    type: Literal["access", "portability", "erasure"]
+    type: Literal["access", "portability", "erasure", "restriction", "objection"]
     format: ExportFormat = "json"
+    grounds: RestrictionGrounds | None = Field(
+        default=None, description="Restriction only (GDPR Art. 18(1)), and required for it"
+    )
+    purposes: (
+        Annotated[list[Annotated[str, Field(min_length=1, max_length=100)]], Field(min_length=1, max_length=50)] | None
+    ) = Field(default=None, description="Objection only (GDPR Art. 21), and required for it: the purposes objected to")
+
+    @model_validator(mode="after")
+    def _fields_of_the_type(self) -> Self:
+        if (self.grounds is not None) != (self.type == "restriction"):
+            raise ValueError("grounds are required for a restriction and refused for any other type")
+        if (self.purposes is not None) != (self.type == "objection"):
+            raise ValueError("purposes are required for an objection and refused for any other type")
+        return self
 
 
 class RequestOut(BaseModel):
@@ -73,10 +88,23 @@ class RecordOut(BaseModel):
     stored: bool
 
 
+class RestrictionOut(BaseModel):
+    grounds: RestrictionGrounds
+    since: datetime
+    restricted_by: Literal["subject", "parent", "admin"]
+    lift_at: datetime | None = Field(
+        description="An operator announced the lift (GDPR Art. 18(3)): processing resumes at this time"
+    )
+    lift_requested_by: Literal["admin"] | None
+
+
 class StatusOut(BaseModel):
-    state: Literal["active", "pending_deletion", "purged"]
+    state: Literal["active", "restricted", "pending_deletion", "purged"]
     purge_at: datetime | None
     reason: str | None
+    restriction: RestrictionOut | None = Field(
+        default=None, description="Processing restricted (GDPR Art. 18): data kept, only what is required goes on"
+    )
 
 
 class DeletionOut(StatusOut):

@@ -32,7 +32,11 @@ MANIFEST_FILE = "manifest.json"
 README_FILE = "README.txt"
 POLICY_FILE = "policy.json"
 
-_EXACT_KEYS = {"PROFILE": "profile", "CONSENTS": "consents"}
+_EXACT_KEYS = {
+    "PROFILE": "profile",
+    "CONSENTS": "consents",
+    "STANDING": "standing",
+}  # standing: restriction, objections
 _KEY_PREFIXES = (("CONSENTEVT#", "consent_history"), ("RECEIPT#", "consent_receipts"), ("REQUEST#", "requests"))
 RECORD_PREFIX = "RECORD#"
 # Bookkeeping, and an operator's legal holds (their reason is operator text, `placed_by` the operator's id)
@@ -40,7 +44,7 @@ INTERNAL_KEY_PREFIXES = ("OUTBOX#", "OPENREQ#", "HOLD#")
 INTERNAL_ATTRIBUTES = frozenset(
     {"pk", "sk", "outbox", "version", "active_pk", "active_sk", "purge_pk", "purge_sk", "request_pk", "request_sk"}
 )
-JSON_ATTRIBUTES = frozenset({"state", "event", "receipt", "request", "document"})
+JSON_ATTRIBUTES = frozenset({"state", "event", "receipt", "request", "document", "standing"})
 _UNSAFE = re.compile(r"[^a-z0-9_]+")
 _CSV_FLUSH_CHARS = 64 * 1024
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # what makes a spreadsheet cell a formula (OWASP, CSV injection)

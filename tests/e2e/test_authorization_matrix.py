@@ -266,6 +266,8 @@ def body_samples(a: SubjectA) -> dict[str, Any]:
         "RestoreIn": {"verified_by": "account_email_reply"},
         "LinkIn": {"child_subject_id": a.child_id},
         "ChildRequestIn": {"type": "access"},
+        "ChildRestrictionIn": {"grounds": "objection_pending"},
+        "CompellingGroundsIn": {"purpose": "marketing_emails", "reason": "authorization matrix probe"},
         "MinorCheckIn": {"birth_date": "2014-02-01", "country": "DE"},
         "ConsentRequestIn": {"parent_email": "probe@example.org", "country": "DE", "child_reference": "matrix-probe"},
         "ConfirmIn": {"token": "x" * 40, "decision": "approve"},

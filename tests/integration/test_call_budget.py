@@ -255,6 +255,21 @@ def post_request(stack: Any) -> Callable[[], Any]:
     return warm(_subject_api("POST /me/requests", {"type": "access"}))
 
 
+def host_permissions(stack: Any) -> Callable[[], Any]:
+    """The host's one question (domain/standing/rules.py): one BatchGetItem of the subject's partition."""
+    from tests.support import at_path, routed
+
+    def run(subject_id: str) -> Any:
+        event = routed(_event("subject_api/put_record.json"), "GET /app/subjects/{subject_id}/permissions")
+        at_path(event, f"/app/subjects/{subject_id}/permissions", subject_id=subject_id)
+        event["rawQueryString"] = "purpose=analytics&purpose=newsletters"
+        event["queryStringParameters"] = {"purpose": "analytics,newsletters"}
+        event.pop("body", None)
+        return answered(subject_api, event)
+
+    return warm(run, consents=True)
+
+
 def delete_me(stack: Any) -> Callable[[], Any]:
     return warm(_subject_api("DELETE /me"))
 
@@ -459,6 +474,12 @@ CASES = [
             "dynamodb.TransactWriteItems",
         ),
         post_request,
+    ),
+    Case(
+        "GET /app/subjects/{id}/permissions",
+        "subject_api/put_record.json (GET /app/subjects/{subject_id}/permissions)",
+        ("dynamodb.BatchGetItem",),  # PROFILE, CONSENTS, TOMBSTONE, STANDING (a second only for unprocessed keys)
+        host_permissions,
     ),
     Case(
         "DELETE /me",

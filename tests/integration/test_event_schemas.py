@@ -11,7 +11,8 @@ from tests.support import EVENTS, ROOT
 SCHEMAS = {path.stem: json.loads(path.read_text()) for path in (EVENTS / "schemas").glob("*.json")}
 DETAIL_TYPE = re.compile(
     r'"(ConsentChanged|ProfileRectified|DataSubjectRequest[A-Za-z]*|Subject(?:Deletion|Restored|Purged|Inactive)[A-Za-z]*'
-    r'|ParentalConsent[A-Za-z]*|PolicyChanged)"'
+    r"|ParentalConsent[A-Za-z]*|PolicyChanged|Subject(?:Restricted|Objected)|Restriction(?:Lifted|LiftAnnounced)"
+    r'|ObjectionOverridden)"'
 )
 
 

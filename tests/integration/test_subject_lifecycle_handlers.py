@@ -153,7 +153,12 @@ def test_deletion_makes_the_subject_unavailable_and_status_explains_it(aws, cont
     assert _call(_api("subject_api/get_me.json"), context)[0] == 410
     assert _call(_api("subject_api/post_activity.json"), context)[0] == 410
     _, state = _call(_api("subject_api/get_status.json"), context)
-    assert state == {"state": "pending_deletion", "purge_at": deleted["purge_at"], "reason": "user_request"}
+    assert state == {
+        "state": "pending_deletion",
+        "purge_at": deleted["purge_at"],
+        "reason": "user_request",
+        "restriction": None,  # a pending deletion takes precedence over a restriction
+    }
 
 
 def test_the_outbox_publisher_sends_the_committed_event(aws, context, bus_events):

@@ -24,6 +24,7 @@ from api.admin_schemas import (
 from api.authorization import ADMIN
 from api.http import BEARER, build_router
 from api.identity import caller_of
+from api.standing_schemas import CompellingGroundsIn, StandingOut
 from api.subject_schemas import StatusOut
 from domain.requests.model import DataRequest, RequestStatus
 from wiring.audit import audit
@@ -215,3 +216,42 @@ def get_certificate(certificate_id: Annotated[str, Path(pattern=r"^[0-9a-f]{32}$
         signing_algorithm=stored.signing_algorithm,
         signed_message=stored.signed_message,
     )
+
+
+# ---------------------------------------------------------------- restriction and objection (domain/standing)
+@router.post(
+    "/admin/subjects/<subject_id>/restriction/lift",
+    summary="Announce the lift of a subject's restriction: in force until the notice period ends (GDPR Art. 18(3))",
+    description="The subject is told before the lift: `RestrictionLiftAnnounced` and `lift_at` in their GET "
+    "/me/status; processing resumes at `lift_at` (RestrictionLiftNoticeDays). The reason is kept with the "
+    "restriction, never in the audit trail. 409 `not_restricted`.",
+    tags=TAGS,
+    security=BEARER,
+    middlewares=[ADMIN],
+    status_code=202,
+)
+def post_restriction_lift(subject_id: SUBJECT_ID, body: ReasonIn) -> StandingOut:
+    from api.standing_schemas import standing_out
+    from wiring.standing import standing
+
+    updated = standing().announce_lift(subject_id, body.reason, admin=_admin())
+    return standing_out(subject_id, updated, updated.restriction)
+
+
+@router.post(
+    "/admin/requests/<request_id>/compelling-grounds",
+    summary="Record compelling legitimate grounds that override an objection (GDPR Art. 21(1))",
+    description="Only for a purpose based on legitimate interests: an objection to direct marketing is absolute "
+    "(409 `objection_absolute`). 409 `no_such_objection`: the request holds no objection to this purpose.",
+    tags=TAGS,
+    security=BEARER,
+    middlewares=[ADMIN],
+)
+def post_compelling_grounds(request_id: REQUEST_ID, body: CompellingGroundsIn) -> StandingOut:
+    from api.standing_schemas import standing_out
+    from wiring.shared import clock
+    from wiring.standing import standing
+
+    request = requests().find(request_id)
+    updated = standing().compelling_grounds(request, body.purpose, body.reason, admin=_admin())
+    return standing_out(request.subject_id, updated, updated.restriction_at(clock().now()))

@@ -27,6 +27,7 @@ from api.minors_schemas import (
     UnderageOut,
     WithdrawOut,
 )
+from api.standing_schemas import ChildRestrictionIn
 from api.subject_schemas import DownloadOut, ProfileOut, RequestOut
 from domain.minors.model import SUBJECT_ID_PATTERN
 from domain.minors.use_cases import ChildView
@@ -209,6 +210,22 @@ def post_child_withdraw(child_id: SUBJECT_ID) -> WithdrawOut:
         request_id=status.request_id,
         receipt_id=withdrawal.receipt_id,
     )
+
+
+@router.post(
+    "/parents/me/children/<child_id>/restriction",
+    summary="Restrict the processing of your child's data: collection stops, nothing is deleted (GDPR Art. 18)",
+    tags=TAGS,
+    security=BEARER,
+    status_code=202,
+)
+def post_child_restriction(child_id: SUBJECT_ID, body: ChildRestrictionIn) -> RequestOut:
+    from domain.standing.use_cases import restrict
+    from wiring.requests import requests
+    from wiring.standing import standing
+
+    parents().linked(_me(), child_id)
+    return RequestOut.of(restrict(requests(), standing(), child_id, body.grounds, by="parent"))
 
 
 # ---------------------------------------------------------------- operators

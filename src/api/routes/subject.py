@@ -104,7 +104,10 @@ def post_activity() -> ActivityOut:
 
 @router.post(
     "/me/requests",
-    summary="Ask for a copy of your data (access or portability)",
+    summary="Exercise a right: a copy of your data (access, portability), erasure, restriction or objection",
+    description="`restriction` (with `grounds`, GDPR Art. 18) restricts processing at once; `objection` (with "
+    "`purposes`, Art. 21) applies to direct marketing and legitimate interests (422 `objection_not_applicable` "
+    "otherwise: withdraw consent with PUT /me/consents; 422 `unknown_purpose`).",
     tags=TAGS,
     security=BEARER,
     status_code=202,
@@ -115,6 +118,8 @@ def post_request(body: RequestIn, idempotency_key: IDEMPOTENCY_KEY = None) -> Re
         from api.idempotency import once
 
         scope = {"subject": subject_id, "key": idempotency_key, "type": body.type, "format": body.format}
+        if body.grounds or body.purposes:  # restriction, objection: what was asked is part of the answer
+            scope["what"] = body.grounds or ",".join(body.purposes or [])
         replayed: RequestOut = once(
             scope, RequestOut, lambda: _submit(subject_id, body), name="post_request", context=router.lambda_context
         )
@@ -125,6 +130,10 @@ def post_request(body: RequestIn, idempotency_key: IDEMPOTENCY_KEY = None) -> Re
 def _submit(subject_id: str, body: RequestIn) -> RequestOut:
     if body.type == "erasure":
         return _erase(subject_id)
+    if body.type in ("restriction", "objection"):
+        from api.routes.standing import submit_standing_request
+
+        return submit_standing_request(subject_id, body)
     return RequestOut.of(requests().submit(subject_id, body.type, body.format))
 
 
@@ -173,8 +182,11 @@ def restore_me() -> StatusOut:
     "/me/status", summary="Whether your account is active, pending deletion or purged", tags=TAGS, security=BEARER
 )
 def get_status() -> StatusOut:
-    status = erasure().status(_me())
-    return StatusOut(state=status.state, purge_at=status.purge_at, reason=status.reason)
+    from api.standing_schemas import status_out
+    from wiring.standing import standing
+
+    # One read of the partition: the account state and the restriction the permission rule sees (domain/standing).
+    return status_out(*standing().status(_me()))
 
 
 @router.get(

@@ -40,6 +40,9 @@ class Decision(BaseModel):
     policy_version: str
     wording_hash: str
     receipt_id: str
+    # A refusal of a purpose granted before (or already withdrawn): consent withdrawn, not merely never given
+    # (domain/standing/rules.py answers "withdrawn" for it). Decisions stored before this field say False.
+    withdrawn: bool = False
 
 
 class ConsentState(BaseModel):

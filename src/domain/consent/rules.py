@@ -226,6 +226,7 @@ def _assemble(
             policy_version=choice.policy_version,
             wording_hash=choice.wording_hash,
             receipt_id=receipt_id,
+            withdrawn=not choice.granted and previous is not None and (previous.granted or previous.withdrawn),
         )
         events.append(
             ConsentEvent(

@@ -248,9 +248,12 @@ class RequestService:
             updated = replace(request, updated_at=self.clock.now(), version=request.version + 1)
             self._complete_if_done(updated, "request.erased", "system")
 
-    def acted_on(self, request: DataRequest, action: str, actor: Actor, **details: str) -> DataRequest:
-        """The request's own change is made (a rectification applied): in progress, and completed once the connected
-        systems it still waits for have reported (the same rule as every request)."""
+    def acted_on(self, request: DataRequest, action: str, actor: Actor | None = None, **details: str) -> DataRequest:
+        """The request's own change is made (a rectification applied, a restriction or objection in force): in
+        progress, and completed once the connected systems it still waits for have reported (the same rule as every
+        request). `actor` defaults to whoever made the request."""
+        if not request.is_open:
+            return request
         now = self.clock.now()
         started = replace(
             request,
@@ -259,7 +262,7 @@ class RequestService:
             updated_at=now,
             version=request.version + 1,
         )
-        return self._complete_if_done(started, action, actor, **details)
+        return self._complete_if_done(started, action, actor or request.origin, **details)
 
     # ------------------------------------------------------------------ admin side
     def find(self, request_id: str) -> DataRequest:
