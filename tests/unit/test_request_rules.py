@@ -7,7 +7,8 @@ import pytest
 
 from domain.clock import FixedClock
 from domain.requests.model import DataRequest
-from domain.requests.service import ExtensionTooLate, RequestService
+from domain.requests.rules import ExtensionTooLate
+from domain.requests.service import RequestService
 
 RECEIVED = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
 

@@ -60,3 +60,13 @@ class DataRequest:
         if self.status == "completed" and self.export_expires_at is not None and self.export_expires_at <= now:
             return replace(self, status="expired")
         return self
+
+    # Transitions: each is a new version of the request, stamped `now`. The service decides which may happen.
+    def changed(self, now: datetime, **changes: object) -> "DataRequest":
+        return replace(self, **changes, updated_at=now, version=self.version + 1)  # type: ignore[arg-type]
+
+    def started(self, now: datetime, **changes: object) -> "DataRequest":
+        return self.changed(now, status="in_progress", started_at=self.started_at or now, **changes)
+
+    def closed(self, now: datetime, status: RequestStatus, **changes: object) -> "DataRequest":
+        return self.changed(now, status=status, completed_at=now, **changes)

@@ -1,6 +1,5 @@
 """Request use cases: submit (idempotent while open), track, export lifecycle, download, admin actions."""
 
-import math
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -8,7 +7,7 @@ from datetime import datetime, timedelta
 from domain.audit.model import Actor, AuditEntry
 from domain.clock import Clock, epoch_seconds
 from domain.deadlines import Jurisdiction, due_at, ensure_can_extend, jurisdiction_for
-from domain.errors import Conflict, DomainError, Gone, NotFound, TooSoon
+from domain.errors import NotFound
 from domain.requests.model import (
     UNFINISHED_STATUSES,
     DataRequest,
@@ -18,43 +17,16 @@ from domain.requests.model import (
     RequestType,
 )
 from domain.requests.ports import ProfileStore, RequestStore
-
-Event = tuple[str, dict[str, object]]
-SUBJECT_PURGED = "subject_purged"  # the rejection reason of a request its subject's purge left unanswered
-
-
-class RequestClosed(Conflict):
-    default_code = "request_closed"
-
-
-class ExportNotReady(Conflict):
-    default_code = "export_not_ready"
-
-
-class ExportExpired(Gone):
-    default_code = "export_expired"
-
-
-class ExportCooldown(TooSoon):
-    default_code = "export_cooldown"
-
-
-class ExtensionTooLate(Conflict):
-    default_code = "extension_too_late"
-
-
-class UnknownSystem(DomainError):
-    default_code = "unknown_system"
-
-
-def _summary(request: DataRequest) -> dict[str, object]:
-    return {
-        "request_id": request.request_id,
-        "subject_id": request.subject_id,
-        "type": request.type,
-        "status": request.status,
-        "due_at": request.due_at.isoformat(),
-    }
+from domain.requests.rules import (
+    SUBJECT_PURGED,
+    ExportExpired,
+    ExportNotReady,
+    ExtensionTooLate,
+    RequestClosed,
+    UnknownSystem,
+    ensure_not_repeated,
+    summary,
+)
 
 
 class RequestService:
@@ -119,31 +91,10 @@ class RequestService:
         return self.store.create(request, audit=audit, expires_at=epoch_seconds(now + self.retention))
 
     def _check_cooldown(self, subject_id: str, type_: RequestType, format_: ExportFormat) -> None:
-        """GDPR Art. 12(5): the same export completed less than `export_cooldown` ago is a repetitive request. It is
-        refused for now (429, Retry-After), naming the export already made, which the subject may download again.
-        One query of the subject's own requests (RequestStore.list_for), only for exports."""
-        if type_ not in ("access", "portability") or self.export_cooldown <= timedelta(0):
-            return
-        now = self.clock.now()
-        recent = [
-            request
-            for request in self.store.list_for(subject_id)
-            if request.type == type_
-            and request.format == format_
-            and request.status == "completed"
-            and request.completed_at is not None
-            and request.completed_at > now - self.export_cooldown
-        ]
-        if not recent:
-            return
-        latest = max(recent, key=lambda request: request.completed_at or now)
-        assert latest.completed_at is not None
-        retry_after = math.ceil((latest.completed_at + self.export_cooldown - now).total_seconds())
-        raise ExportCooldown(
-            "The same export was completed recently: download that one, or ask again after the Retry-After seconds.",
-            retry_after=retry_after,
-            details=[{"request_id": latest.request_id, "completed_at": latest.completed_at.isoformat()}],
-        )
+        # One query of the subject's own requests (RequestStore.list_for), only for exports.
+        if type_ in ("access", "portability") and self.export_cooldown > timedelta(0):
+            requests = self.store.list_for(subject_id)
+            ensure_not_repeated(requests, type_, format_, now=self.clock.now(), cooldown=self.export_cooldown)
 
     # Reads answer requests as seen now (DataRequest.as_seen_at: an export past its lifetime is `expired`); the use
     # cases that write work on the stored request (_owned, _found).
@@ -173,45 +124,33 @@ class RequestService:
     def start_export(self, request: DataRequest) -> DataRequest:
         if request.status != "received":
             return request
-        now = self.clock.now()
-        started = replace(request, status="in_progress", started_at=now, updated_at=now, version=request.version + 1)
+        started = request.started(self.clock.now())
         return self.store.update(started, audit=self._audit("request.started", "system", started))
 
     def export_ready(self, request: DataRequest, *, key: str, sha256: str, counts: dict[str, int]) -> DataRequest:
         now = self.clock.now()
-        ready = replace(
-            request,
+        ready = request.changed(
+            now,
             export_key=key,
             export_sha256=sha256,
             export_counts=counts,
             export_expires_at=now + self.export_lifetime,
-            updated_at=now,
-            version=request.version + 1,
         )
         return self._complete_if_done(ready, "request.export_ready", "system")
 
     def export_failed(self, request: DataRequest, reason: str) -> DataRequest:
-        now = self.clock.now()
-        failed = replace(request, status="failed", updated_at=now, version=request.version + 1)
+        failed = request.changed(self.clock.now(), status="failed")
         audit = self._audit("request.failed", "system", failed, reason=reason)
-        return self.store.update(failed, audit=audit, event=("DataSubjectRequestFailed", _summary(failed)))
+        return self.store.update(failed, audit=audit, event=("DataSubjectRequestFailed", summary(failed)))
 
     def purged_meanwhile(self, request: DataRequest) -> DataRequest:
         """The subject is purged (or due) before its export could be made or recorded: the request is closed,
         rejected for that reason, never answered with an export nobody may have any more."""
         if not request.is_open:
             return request
-        now = self.clock.now()
-        rejected = replace(
-            request,
-            status="rejected",
-            rejection_reason=SUBJECT_PURGED,
-            completed_at=now,
-            updated_at=now,
-            version=request.version + 1,
-        )
+        rejected = request.closed(self.clock.now(), "rejected", rejection_reason=SUBJECT_PURGED)
         audit = self._audit("request.rejected", "system", rejected, reason=SUBJECT_PURGED)
-        return self.store.update(rejected, audit=audit, event=("DataSubjectRequestRejected", _summary(rejected)))
+        return self.store.update(rejected, audit=audit, event=("DataSubjectRequestRejected", summary(rejected)))
 
     def close_for_purge(self, subject_id: str) -> list[DataRequest]:
         """The purge closes every export request still open (rejected, `subject_purged`): the export worker would
@@ -229,15 +168,7 @@ class RequestService:
         restore window and its certificate names this request."""
         if not request.is_open:
             return request
-        now = self.clock.now()
-        scheduled = replace(
-            request,
-            status="in_progress",
-            started_at=request.started_at or now,
-            purge_at=purge_at,
-            updated_at=now,
-            version=request.version + 1,
-        )
+        scheduled = request.started(self.clock.now(), purge_at=purge_at)
         return self._complete_if_done(scheduled, "request.erasure_scheduled", "system")
 
     def erasure_done(self, subject_id: str, request_id: str) -> None:
@@ -245,7 +176,7 @@ class RequestService:
         completion); an already completed request is left as it is."""
         request = self.store.get(subject_id, request_id)
         if request is not None and request.is_open:
-            updated = replace(request, updated_at=self.clock.now(), version=request.version + 1)
+            updated = request.changed(self.clock.now())
             self._complete_if_done(updated, "request.erased", "system")
 
     def acted_on(self, request: DataRequest, action: str, actor: Actor | None = None, **details: str) -> DataRequest:
@@ -254,14 +185,7 @@ class RequestService:
         request). `actor` defaults to whoever made the request."""
         if not request.is_open:
             return request
-        now = self.clock.now()
-        started = replace(
-            request,
-            status="in_progress",
-            started_at=request.started_at or now,
-            updated_at=now,
-            version=request.version + 1,
-        )
+        started = request.started(self.clock.now())
         return self._complete_if_done(started, action, actor or request.origin, **details)
 
     # ------------------------------------------------------------------ admin side
@@ -292,31 +216,16 @@ class RequestService:
             )
         deadline = due_at(request.received_at, Jurisdiction(request.jurisdiction), extended=True)
         assert deadline is not None  # only an open pause leaves it undefined, and requests are never paused here
-        extended = replace(
-            request,
-            extended=True,
-            extension_reason=reason,
-            due_at=deadline,
-            updated_at=self.clock.now(),
-            version=request.version + 1,
-        )
+        extended = request.changed(self.clock.now(), extended=True, extension_reason=reason, due_at=deadline)
         audit = self._audit("request.extended", "admin", extended, admin=admin)
-        return self.store.update(extended, audit=audit, event=("DataSubjectRequestExtended", _summary(extended)))
+        return self.store.update(extended, audit=audit, event=("DataSubjectRequestExtended", summary(extended)))
 
     def reject(self, request_id: str, reason: str, *, admin: str) -> DataRequest:
         # Also a failed request: the overdue sweep reports it daily until an operator closes it, with the reason.
         request = self._open(request_id, or_failed=True)
-        now = self.clock.now()
-        rejected = replace(
-            request,
-            status="rejected",
-            rejection_reason=reason,
-            completed_at=now,
-            updated_at=now,
-            version=request.version + 1,
-        )
+        rejected = request.closed(self.clock.now(), "rejected", rejection_reason=reason)
         audit = self._audit("request.rejected", "admin", rejected, admin=admin)
-        return self.store.update(rejected, audit=audit, event=("DataSubjectRequestRejected", _summary(rejected)))
+        return self.store.update(rejected, audit=audit, event=("DataSubjectRequestRejected", summary(rejected)))
 
     def system_done(self, request_id: str, system: str, *, admin: str) -> DataRequest:
         if system not in self.systems:
@@ -324,12 +233,10 @@ class RequestService:
         request = self._open(request_id)
         if system in request.systems_done:
             return request
-        updated = replace(
-            request,
+        updated = request.changed(
+            self.clock.now(),
             systems_pending=[s for s in request.systems_pending if s != system],
             systems_done=[*request.systems_done, system],
-            updated_at=self.clock.now(),
-            version=request.version + 1,
         )
         return self._complete_if_done(updated, "request.system_completed", "admin", admin=admin, system=system)
 
@@ -368,10 +275,9 @@ class RequestService:
     def _complete_if_done(self, request: DataRequest, action: str, actor: Actor, **details: str) -> DataRequest:
         export_done = not request.is_export or request.export_key is not None
         if export_done and not request.systems_pending:
-            now = self.clock.now()
-            request = replace(request, status="completed", completed_at=now)
+            request = replace(request, status="completed", completed_at=self.clock.now())
             audit = self._audit("request.completed", actor, request, **details)
-            return self.store.update(request, audit=audit, event=("DataSubjectRequestCompleted", _summary(request)))
+            return self.store.update(request, audit=audit, event=("DataSubjectRequestCompleted", summary(request)))
         return self.store.update(request, audit=self._audit(action, actor, request, **details))
 
     def _audit(
