@@ -16,9 +16,8 @@ from adapters.aws import dynamodb, query_items
 from adapters.dynamo_json import from_item, to_item
 from adapters.keys import LIVE_PROFILE_CONDITION, PROFILE_SK, subject_pk
 from domain.audit.model import AuditEntry
-from domain.consent.model import ConsentEvent, ConsentReceipt, ConsentState
+from domain.consent.model import ConsentChange, ConsentEvent, ConsentReceipt, ConsentState
 from domain.consent.ports import ConcurrentChange, HistoryPage, Owner, SubjectMissing, TokenSpent
-from domain.consent.rules import ConsentChange
 from domain.errors import InvalidRequest
 
 STATE_SK = "CONSENTS"

@@ -12,8 +12,8 @@ import wiring.erasure
 import wiring.shared
 from domain.activity import activity_keys
 from domain.audit.model import AuditEntry
+from domain.consent.model import ConsentChangeRequest
 from domain.consent.ports import Owner
-from domain.consent.rules import ConsentChangeRequest
 from domain.consent.service import RequestContext
 from domain.profile import Profile
 from handlers import subject_api

@@ -20,8 +20,8 @@ from adapters import export_archive
 from adapters.dynamo_json import to_item
 from adapters.publisher import publish
 from domain.audit.model import AuditEntry
+from domain.consent.model import ConsentChangeRequest
 from domain.consent.ports import Owner
-from domain.consent.rules import ConsentChangeRequest
 from domain.consent.service import RequestContext
 from domain.export import DATA_SCHEMA_URL, CategoryOrderError, DataJsonWriter, category_of
 from domain.profile import Profile

@@ -15,8 +15,8 @@ import wiring.erasure
 import wiring.requests
 import wiring.shared
 from domain.audit.model import AuditEntry, pseudonym_of
+from domain.consent.model import ConsentChangeRequest
 from domain.consent.ports import Owner
-from domain.consent.rules import ConsentChangeRequest
 from domain.consent.service import RequestContext
 from domain.minors.model import issue_confirmation_token
 from domain.minors.rules import check_minor, load_age_table

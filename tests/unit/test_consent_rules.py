@@ -5,11 +5,9 @@ import pytest
 from pydantic import ValidationError
 
 from domain.consent.catalog import LegalBasis, Purpose, PurposeCatalog, UnknownPurpose
-from domain.consent.model import ConsentSource, ConsentState, Decision
+from domain.consent.model import ConsentChange, ConsentChangeRequest, ConsentSource, ConsentState, Decision
 from domain.consent.rules import (
     DEFAULT_MAX_CONSENT_AGE,
-    ConsentChange,
-    ConsentChangeRequest,
     RequiredPurposeRefused,
     merge_states,
     plan_change,

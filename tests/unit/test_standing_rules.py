@@ -184,7 +184,8 @@ def test_an_objection_to_an_unknown_purpose_is_refused() -> None:
 
 
 def test_plan_change_records_a_refusal_after_a_grant_as_withdrawn_and_a_first_refusal_as_not() -> None:
-    from domain.consent.rules import ConsentChangeRequest, plan_change
+    from domain.consent.model import ConsentChangeRequest
+    from domain.consent.rules import plan_change
 
     def change(state: ConsentState, granted: bool) -> ConsentState:
         request = ConsentChangeRequest(decisions={"analytics": granted}, source="settings")

@@ -27,9 +27,8 @@ from api.context import request_context
 from api.http import BEARER, build_router
 from api.identity import caller_of
 from api.languages import negotiate
-from domain.consent.model import ConsentReceipt
+from domain.consent.model import ConsentChangeRequest, ConsentReceipt, ConsentView
 from domain.consent.ports import Owner
-from domain.consent.rules import ConsentChangeRequest, ConsentView
 from domain.consent.service import RequestContext
 from domain.errors import InvalidRequest
 from wiring.consent import catalog, consents, purposes, settings

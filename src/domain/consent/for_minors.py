@@ -8,7 +8,7 @@ subject's profile); these rules only say which purposes it matters for."""
 from collections.abc import Iterable, Mapping
 
 from domain.consent.catalog import PurposeCatalog
-from domain.consent.rules import ConsentView
+from domain.consent.model import ConsentView
 from domain.errors import DomainError
 
 

@@ -8,7 +8,7 @@ overwrite each other's choices.
 from datetime import UTC, datetime
 from typing import Annotated, Final, Literal
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StrictBool
 
 from domain.consent.catalog import LegalBasis
 
@@ -109,3 +109,47 @@ class ConsentReceipt(BaseModel):
     purposes: list[ReceiptPurpose]
     gpc_signal: bool
     gpc_conflict_acknowledged: bool
+
+
+PurposeId = Annotated[str, Field(min_length=1, max_length=100)]
+
+
+class ConsentChangeRequest(BaseModel):
+    """What a client submits: purpose id -> granted, in the order the user saw them."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    # Strict booleans: "yes" or 1 are not an unambiguous indication of wishes (GDPR Art. 4(11)).
+    # The upper bound only stops absurd payloads; catalogs hold a few dozen purposes.
+    decisions: dict[PurposeId, StrictBool] = Field(min_length=1, max_length=200)
+    source: Literal["banner", "settings", "api"]
+    # Strict as well: it lets a grant override a GPC opt-out, so only an unambiguous true may do that.
+    gpc_conflict_acknowledged: StrictBool = False
+
+
+class ConsentChange(BaseModel):
+    """Everything to persist atomically for one change: the new state, its events and the receipt."""
+
+    model_config = ConfigDict(frozen=True)
+
+    new_state: ConsentState
+    events: list[ConsentEvent]
+    receipt: ConsentReceipt
+
+
+class ConsentView(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    granted: bool
+    stale: bool
+    decided: bool
+    policy_version: str | None
+    source: ConsentSource | None
+    at: datetime | None
+    required: bool
+    offered: bool = True  # False: closed to minors, and the subject is one (domain.consent.for_minors)
+
+    @property
+    def permits_processing(self) -> bool:
+        """A stale grant is shown to the user for re-confirmation but must not be relied upon."""
+        return self.granted and not self.stale

@@ -4,8 +4,7 @@ from dataclasses import dataclass
 from typing import Literal, Protocol
 
 from domain.audit.model import AuditEntry
-from domain.consent.model import ConsentEvent, ConsentReceipt, ConsentState
-from domain.consent.rules import ConsentChange
+from domain.consent.model import ConsentChange, ConsentEvent, ConsentReceipt, ConsentState
 
 
 @dataclass(frozen=True)

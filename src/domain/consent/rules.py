@@ -11,16 +11,17 @@ Refusals, and purposes not covered by GPC (e.g. analytics), are never changed by
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Annotated, Final, Literal
-
-from pydantic import BaseModel, ConfigDict, Field, StrictBool
+from typing import Final
 
 from domain.consent.catalog import Purpose, PurposeCatalog, UnknownPurpose
 from domain.consent.model import (
+    ConsentChange,
+    ConsentChangeRequest,
     ConsentEvent,
     ConsentReceipt,
     ConsentSource,
     ConsentState,
+    ConsentView,
     Decision,
     ReceiptPurpose,
 )
@@ -28,8 +29,6 @@ from domain.errors import DomainError
 
 # 13 months: the CNIL's and other EU regulators' guidance on how long a cookie choice may be relied upon.
 DEFAULT_MAX_CONSENT_AGE: Final = timedelta(days=396)
-
-PurposeId = Annotated[str, Field(min_length=1, max_length=100)]
 
 
 class RequiredPurposeRefused(DomainError):
@@ -43,47 +42,6 @@ class RequiredPurposeRefused(DomainError):
             f"{verb.format(quoted)} strictly necessary and cannot be refused.",
             details=[{"purpose": purpose_id} for purpose_id in purpose_ids],
         )
-
-
-class ConsentChangeRequest(BaseModel):
-    """What a client submits: purpose id -> granted, in the order the user saw them."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    # Strict booleans: "yes" or 1 are not an unambiguous indication of wishes (GDPR Art. 4(11)).
-    # The upper bound only stops absurd payloads; catalogs hold a few dozen purposes.
-    decisions: dict[PurposeId, StrictBool] = Field(min_length=1, max_length=200)
-    source: Literal["banner", "settings", "api"]
-    # Strict as well: it lets a grant override a GPC opt-out, so only an unambiguous true may do that.
-    gpc_conflict_acknowledged: StrictBool = False
-
-
-class ConsentChange(BaseModel):
-    """Everything to persist atomically for one change: the new state, its events and the receipt."""
-
-    model_config = ConfigDict(frozen=True)
-
-    new_state: ConsentState
-    events: list[ConsentEvent]
-    receipt: ConsentReceipt
-
-
-class ConsentView(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-    granted: bool
-    stale: bool
-    decided: bool
-    policy_version: str | None
-    source: ConsentSource | None
-    at: datetime | None
-    required: bool
-    offered: bool = True  # False: closed to minors, and the subject is one (domain.consent.for_minors)
-
-    @property
-    def permits_processing(self) -> bool:
-        """A stale grant is shown to the user for re-confirmation but must not be relied upon."""
-        return self.granted and not self.stale
 
 
 def plan_change(

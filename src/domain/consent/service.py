@@ -8,7 +8,14 @@ from domain.audit.model import Actor, AuditEntry
 from domain.clock import Clock, epoch_seconds
 from domain.consent.catalog import PurposeCatalog
 from domain.consent.for_minors import PurposeNotForMinors, closed_grants, closed_to_minors, not_offered
-from domain.consent.model import ConsentReceipt, ConsentSource, ConsentState
+from domain.consent.model import (
+    ConsentChange,
+    ConsentChangeRequest,
+    ConsentReceipt,
+    ConsentSource,
+    ConsentState,
+    ConsentView,
+)
 from domain.consent.ports import (
     ConcurrentChange,
     ConsentStore,
@@ -19,9 +26,6 @@ from domain.consent.ports import (
     TokenSpent,
 )
 from domain.consent.rules import (
-    ConsentChange,
-    ConsentChangeRequest,
-    ConsentView,
     merge_states,
     plan_change,
     plan_claim,
