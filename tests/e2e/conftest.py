@@ -89,7 +89,7 @@ def start_cloud(log_path: Path, *extra: str, env_overrides: dict[str, str] | Non
         try:
             if requests.get(f"{base_url}/health", timeout=5).status_code == 200:
                 return Cloud(base_url, process, log_path)
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):  # a loaded machine answers late: ask again
             pass
         time.sleep(0.2)
     process.kill()
