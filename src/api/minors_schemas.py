@@ -1,12 +1,13 @@
 """HTTP shapes of the minors routes: age checks, parental consent requests, parents' rights, underage purge."""
 
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Self
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from api.subject_schemas import ProfileOut
 from domain.countries import ISO_COUNTRIES
+from domain.erasure.model import SubjectStatus
 from domain.minors.mail import Language
 from domain.minors.model import CHILD_REFERENCE_PATTERN, SUBJECT_ID_PATTERN, Decision
 from domain.minors.rules import normalize_country
@@ -124,6 +125,17 @@ class ChildDeletionOut(BaseModel):
     purge_at: datetime | None
     reason: str | None
     request_id: str | None = None
+
+    @classmethod
+    def of(cls, child_id: str, status: SubjectStatus, **more: str | None) -> Self:
+        return cls(
+            child_subject_id=child_id,
+            state=status.state,
+            purge_at=status.purge_at,
+            reason=status.reason,
+            request_id=status.request_id,
+            **more,
+        )
 
 
 class WithdrawOut(ChildDeletionOut):

@@ -24,6 +24,7 @@ from api.admin_schemas import (
 from api.authorization import ADMIN
 from api.http import BEARER, build_router
 from api.identity import caller_of
+from api.parameters import REQUEST_ID, SUBJECT_ID
 from api.standing_schemas import CompellingGroundsIn, StandingOut
 from api.subject_schemas import StatusOut
 from domain.requests.model import DataRequest, RequestStatus
@@ -34,8 +35,6 @@ from wiring.shared import audit_log
 
 router = build_router()
 TAGS = ["admin"]
-REQUEST_ID = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]
-SUBJECT_ID = Annotated[str, Path(min_length=1, max_length=128)]
 CATEGORY = Annotated[str, Path(pattern=r"^[a-z][a-z0-9_]{1,40}$")]  # domain.records.CATEGORY_ID
 
 

@@ -27,6 +27,7 @@ from api.context import request_context
 from api.http import BEARER, build_router
 from api.identity import caller_of
 from api.languages import negotiate
+from api.parameters import SUBJECT_ID
 from domain.consent.model import ConsentChangeRequest, ConsentReceipt, ConsentView
 from domain.consent.ports import Owner
 from domain.consent.service import RequestContext
@@ -149,9 +150,7 @@ def get_unsubscribe(token: Annotated[str | None, Query(max_length=2048)] = None)
     security=BEARER,
     middlewares=[HOST_APP],
 )
-def post_unsubscribe_token(
-    subject_id: Annotated[str, Path(min_length=1, max_length=128)], body: UnsubscribeTokenIn
-) -> UnsubscribeTokenOut:
+def post_unsubscribe_token(subject_id: SUBJECT_ID, body: UnsubscribeTokenIn) -> UnsubscribeTokenOut:
     lifetime = timedelta(days=settings().unsubscribe_token_days)
     token, expires_at = consents().issue_unsubscribe_token(subject_id, body.purpose, lifetime)
     return UnsubscribeTokenOut(token=token, expires_at=expires_at, url_path=f"/unsubscribe?token={token}")

@@ -27,6 +27,7 @@ from api.minors_schemas import (
     UnderageOut,
     WithdrawOut,
 )
+from api.parameters import REQUEST_ID
 from api.standing_schemas import ChildRestrictionIn
 from api.subject_schemas import DownloadOut, ProfileOut, RequestOut
 from domain.minors.model import SUBJECT_ID_PATTERN
@@ -39,7 +40,6 @@ from wiring.shared import clock
 router = build_router()
 TAGS = ["minors"]
 SUBJECT_ID = Annotated[str, Path(pattern=SUBJECT_ID_PATTERN)]
-REQUEST_ID = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]
 
 
 def _me() -> str:
@@ -182,13 +182,7 @@ def get_child_download(child_id: SUBJECT_ID, request_id: REQUEST_ID) -> Download
 )
 def post_child_erasure(child_id: SUBJECT_ID) -> ChildDeletionOut:
     status = parents().erase(_me(), child_id)
-    return ChildDeletionOut(
-        child_subject_id=child_id,
-        state=status.state,
-        purge_at=status.purge_at,
-        reason=status.reason,
-        request_id=status.request_id,
-    )
+    return ChildDeletionOut.of(child_id, status)
 
 
 @router.post(
@@ -201,15 +195,7 @@ def post_child_withdraw(child_id: SUBJECT_ID) -> WithdrawOut:
     from api.context import request_context  # here: the host's routes (age checks, requests) never need consent
 
     withdrawal = parents().withdraw(_me(), child_id, request_context(router.current_event))
-    status = withdrawal.status
-    return WithdrawOut(
-        child_subject_id=child_id,
-        state=status.state,
-        purge_at=status.purge_at,
-        reason=status.reason,
-        request_id=status.request_id,
-        receipt_id=withdrawal.receipt_id,
-    )
+    return WithdrawOut.of(child_id, withdrawal.status, receipt_id=withdrawal.receipt_id)
 
 
 @router.post(

@@ -3,12 +3,13 @@ permission question. Included by the subject function (handlers/subject_api.py) 
 
 from typing import Annotated
 
-from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+from aws_lambda_powertools.event_handler.openapi.params import Query
 from pydantic import Field
 
 from api.authorization import HOST_APP
 from api.http import BEARER, build_router
 from api.identity import caller_of
+from api.parameters import SUBJECT_ID
 from api.standing_schemas import PermissionsOut, status_out
 from api.subject_schemas import RequestIn, RequestOut, StatusOut
 from wiring.requests import requests
@@ -58,7 +59,7 @@ def post_lift() -> StatusOut:
     middlewares=[HOST_APP],
 )
 def get_permissions(
-    subject_id: Annotated[str, Path(min_length=1, max_length=128)],
+    subject_id: SUBJECT_ID,
     # Optional to the validator, so who may ask is decided first (HOST_APP: 403); none at all is 422 `no_purpose`.
     purpose: Annotated[list[Annotated[str, Field(min_length=1, max_length=100)]], Query(max_length=50)] = [],  # noqa: B006
 ) -> PermissionsOut:

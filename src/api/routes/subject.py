@@ -12,6 +12,7 @@ from api.authorization import HOST_APP
 from api.http import BEARER, build_router
 from api.identity import caller_of
 from api.languages import negotiate
+from api.parameters import REQUEST_ID, SUBJECT_ID
 from api.subject_schemas import (
     ActivityOut,
     DeletionOut,
@@ -215,14 +216,14 @@ def list_requests() -> RequestListOut:
 
 
 @router.get("/me/requests/<request_id>", summary="One of your requests", tags=TAGS, security=BEARER)
-def get_request(request_id: Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]) -> RequestOut:
+def get_request(request_id: REQUEST_ID) -> RequestOut:
     return RequestOut.of(requests().get(_me(), request_id))
 
 
 @router.get(
     "/me/requests/<request_id>/download", summary="A short-lived link to your export", tags=TAGS, security=BEARER
 )
-def get_download(request_id: Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]) -> DownloadOut:
+def get_download(request_id: REQUEST_ID) -> DownloadOut:
     subject_id = _me()
     status = erasure().status(subject_id)  # due counts as purged: its exports are going or gone
     if status.state == "purged":  # pending deletion, the export can still be had back (api/availability.py)
@@ -244,7 +245,7 @@ def get_download(request_id: Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]) ->
     middlewares=[HOST_APP],
 )
 def put_record(
-    subject_id: Annotated[str, Path(min_length=1, max_length=128)],
+    subject_id: SUBJECT_ID,
     category: Annotated[str, Path(max_length=64)],
     record_id: RECORD_ID,
     document: Annotated[dict[str, Any], Body()],
@@ -266,7 +267,7 @@ def put_record(
     middlewares=[HOST_APP],
 )
 def delete_record(
-    subject_id: Annotated[str, Path(min_length=1, max_length=128)],
+    subject_id: SUBJECT_ID,
     category: Annotated[str, Path(max_length=64)],
     record_id: RECORD_ID,
 ) -> RecordOut:
