@@ -75,7 +75,7 @@ def test_a_minor_cannot_make_themselves_of_age_by_correcting_their_profile(aws, 
     # Then it is refused with 403, saying an operator must verify it, without echoing what they sent
     assert (status, body["error"]) == (403, "age_correction_needs_verification"), body
     assert born(30) not in json.dumps(body)
-    assert body["details"] == [{"field": field} for field in AGE_FIELDS]
+    assert [detail["field"] for detail in body["details"]] == [field for field in AGE_FIELDS if field in escape]
     # And nothing changed: the profile is as it was, and the purpose closed to minors is still refused
     assert stored(child) == (born(14), "DE")
     assert wiring.shared.store().profile(child).given_name == "Kid"  # type: ignore[union-attr]

@@ -16,12 +16,12 @@ class AgeCorrectionNeedsVerification(Forbidden):
 
     default_code = "age_correction_needs_verification"
 
-    def __init__(self) -> None:
-        # No date, age or country in the answer: they are personal data.
+    def __init__(self, fields: list[str]) -> None:
+        # No date, age or country in the answer (they are personal data): the names of the fields sent only.
         super().__init__(
             "This correction of your birth date or country would make you of age: it must be verified first. Ask "
             "the privacy team for a rectification; they correct it once they have checked it.",
-            details=[{"field": field} for field in AGE_FIELDS],
+            details=[{"field": field, "problem": "can only be corrected by the privacy team"} for field in fields],
         )
 
 
@@ -54,7 +54,7 @@ def check_self_correction(
     if not is_minor(stored.birth_date, stored.country, now, table=table, minimum_age=minimum_age):
         return
     if not is_minor(corrected.birth_date, corrected.country, now, table=table, minimum_age=minimum_age):
-        raise AgeCorrectionNeedsVerification()
+        raise AgeCorrectionNeedsVerification([f for f in AGE_FIELDS if getattr(stored, f) != getattr(corrected, f)])
 
 
 class SubjectAges:
