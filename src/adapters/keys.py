@@ -13,10 +13,15 @@ LIVE_PROFILE_CONDITION = "attribute_exists(pk) AND (attribute_not_exists(expires
 CHILD_PREFIX = "CHILD#"
 PARENT_PREFIX = "PARENT#"
 PARENTAL_REQUEST_SK = "PARENTREQ"  # a pending parental-consent request, under its PARENTREQ#<id> key
+APPROVED_REQUEST_SK = "APPROVED"  # the parent's approval of it, under the same key
 
 
 def subject_pk(subject_id: str) -> str:
     return f"{SUBJECT_PREFIX}{subject_id}"
+
+
+def parental_request_pk(request_id: str) -> str:
+    return f"PARENTREQ#{request_id}"
 
 
 def subject_id_of(pk: str) -> str | None:

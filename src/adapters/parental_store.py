@@ -2,7 +2,8 @@
 
 Keys: pk = PARENTREQ#<id>: sk = PARENTREQ (pending: the parent's e-mail, TTL at expiry; a TTL deletion is
 published as ParentalConsentExpired by handlers.parental_expiry), sk = APPROVED (after a yes: no e-mail, TTL at
-the end of the link window). pk = TOKEN#<id>, sk = SPENT: a confirmation token already used. pk = SUBJECT#<parent>,
+the end of the link window; `child_subject_id`: the one child it admits, set when that child's sign-up is bound to
+it, by adapters.parental_binding, or by the link). pk = TOKEN#<id>, sk = SPENT: a confirmation token already used. pk = SUBJECT#<parent>,
 sk = CHILD#<child> and pk = SUBJECT#<child>, sk = PARENT#<parent>: the link, in both subjects' partitions, so
 each goes with its subject's data (export, purge). pk = SUBJECT#<child>, sk = PARENTAL_BINDING: the request the
 child's own sign-up named (adapters.parental_binding); the link sets its parent, once. Events go through the outbox in the same transaction, and so
@@ -14,7 +15,15 @@ from typing import Any
 
 from adapters.aws import dynamodb, query_items
 from adapters.dynamo_json import from_item, to_item
-from adapters.keys import CHILD_PREFIX, PARENT_PREFIX, PARENTAL_REQUEST_SK, PROFILE_SK, subject_pk
+from adapters.keys import (
+    APPROVED_REQUEST_SK,
+    CHILD_PREFIX,
+    PARENT_PREFIX,
+    PARENTAL_REQUEST_SK,
+    PROFILE_SK,
+    parental_request_pk,
+    subject_pk,
+)
 from adapters.live_item import SubjectsTableStore
 from adapters.outbox import outbox_put
 from adapters.parental_binding import BINDING_SK
@@ -34,13 +43,12 @@ from domain.minors.ports import (
 )
 
 PENDING_SK = PARENTAL_REQUEST_SK
-APPROVED_SK = "APPROVED"
+APPROVED_SK = APPROVED_REQUEST_SK
 WITHDRAWAL_ATTEMPTS = 8
 _FAILED = "ConditionalCheckFailed"
 
 
-def request_pk(request_id: str) -> str:
-    return f"PARENTREQ#{request_id}"
+request_pk = parental_request_pk
 
 
 def _key(pk: str, sk: str) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from adapters.keys import PROFILE_SK, subject_pk
 from adapters.live_item import SubjectsTableStore
 from adapters.outbox import outbox_put
 from domain.audit.model import AuditEntry
-from domain.errors import NotFound
+from domain.errors import Contended, NotFound
 from domain.profile import Profile
 from domain.values import from_jsonable, to_jsonable
 
@@ -50,23 +50,43 @@ class DynamoSubjectStore(SubjectsTableStore):
         )
 
     def save_profile(
-        self, profile: Profile, changed: list[str], *, audit: AuditEntry, request_id: str | None = None
+        self,
+        profile: Profile,
+        changed: list[str],
+        *,
+        audit: AuditEntry,
+        request_id: str | None = None,
+        checked: tuple[Profile, tuple[str, ...]] | None = None,
     ) -> None:
+        """`checked`: the stored profile a rule was checked against, and the fields it read; the write happens only
+        if they still hold those values (else Contended: nothing written), so that two corrections checked against
+        the same profile cannot combine into one the rule would have refused."""
         values = _profile_attributes(profile)
         fields = [*changed, "updated_at"]
         names = {f"#f{i}": field for i, field in enumerate(fields)}
+        condition, expected = "attribute_exists(pk)", dict[str, Any]()
+        if checked is not None:
+            stored, read = checked
+            before = _profile_attributes(stored)
+            for i, field in enumerate(read):
+                names[f"#c{i}"] = field
+                if before[field] is None:
+                    condition += f" AND attribute_not_exists(#c{i})"
+                else:
+                    condition += f" AND #c{i} = :c{i}"
+                    expected[f":c{i}"] = before[field]
         # A field corrected to null is removed (to_item drops None values: SET would name an undefined value).
         update = "SET " + ", ".join(f"#f{i} = :v{i}" for i, field in enumerate(fields) if values[field] is not None)
         cleared = [f"#f{i}" for i, field in enumerate(fields) if values[field] is None]
         if cleared:
             update += " REMOVE " + ", ".join(cleared)
-        attribute_values = to_item({f":v{i}": values[field] for i, field in enumerate(fields)})
+        attribute_values = to_item({f":v{i}": values[field] for i, field in enumerate(fields)} | expected)
         update_item = {
             "Update": {
                 "TableName": self.table,
                 "Key": {"pk": {"S": subject_pk(profile.subject_id)}, "sk": {"S": PROFILE_SK}},
                 "UpdateExpression": update,
-                "ConditionExpression": "attribute_exists(pk)",
+                "ConditionExpression": condition,
                 "ExpressionAttributeNames": names,
                 "ExpressionAttributeValues": attribute_values,
             }
@@ -85,6 +105,8 @@ class DynamoSubjectStore(SubjectsTableStore):
                 self.audit.prepare(profile.subject_id, audit),
             ]
         ):
+            if checked is not None and self.profile(profile.subject_id) is not None:
+                raise Contended("The profile changed while this correction was checked; nothing was changed, retry.")
             raise NotFound("No profile exists for this account.")
 
     def record_activity(self, subject_id: str, day: str, activity_keys: dict[str, str]) -> bool:

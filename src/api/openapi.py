@@ -70,6 +70,11 @@ GATEWAY_STATUSES = frozenset({"401", "404", "413", "500"})
 # Operations only the host application, parents or operators may call: the others get 403.
 RESTRICTED_PREFIXES = ("/admin/", "/app/", "/minors/checks", "/parents/")
 RESTRICTED_OPERATIONS = frozenset({("post", "/minors/consent-requests")})
+# Operations open to every subject that answer 403 for a rule about the subject, with what the rule is.
+RULE_FORBIDDEN_OPERATIONS = {
+    ("patch", "/me"): "A minor's own correction of the birth date or country that would make them of age "
+    "(`age_correction_needs_verification`): the privacy team corrects it once verified (a rectification)",
+}
 # Operations outside /me that answer 410 for a subject pending deletion or purged (api.availability gates /me).
 GONE_OPERATIONS = frozenset(
     {
@@ -94,17 +99,21 @@ def error_statuses(method: str, path: str, secured: bool, has_body: bool) -> lis
         statuses.add("415")
     if path.startswith(RESTRICTED_PREFIXES) or (method, path) in RESTRICTED_OPERATIONS:
         statuses.add("403")
+    if (method, path) in RULE_FORBIDDEN_OPERATIONS:
+        statuses.add("403")
     gone = (method, path) in GONE_OPERATIONS or path in GONE_SUBJECT_PATHS
     if path == "/me" or path.startswith(("/me/", "/parents/", "/admin/subjects/")) or gone:
         statuses.add("410")
     return sorted(statuses)
 
 
-def _error_response(status: str, idempotent: bool, path: str = "") -> dict[str, Any]:
+def _error_response(status: str, idempotent: bool, path: str = "", method: str = "") -> dict[str, Any]:
     body: dict[str, Any] = {"$ref": f"#/components/schemas/{ERROR_SCHEMA}"}
     if status in GATEWAY_STATUSES:
         body = {"anyOf": [body, {"$ref": f"#/components/schemas/{GATEWAY_ERROR_SCHEMA}"}]}
     description = GONE_SUBJECT_PATHS.get(path) if status == "410" else None
+    if status == "403":
+        description = RULE_FORBIDDEN_OPERATIONS.get((method, path))
     answer: dict[str, Any] = {
         "description": description or ERROR_DESCRIPTIONS[status],
         "content": {"application/json": {"schema": body}},
@@ -131,7 +140,7 @@ def with_error_responses(document: dict[str, Any]) -> dict[str, Any]:
             idempotent = _takes_idempotency_key(operation)
             secured, has_body = bool(operation.get("security")), "requestBody" in operation
             for status in error_statuses(method, path, secured, has_body):
-                responses[status] = _error_response(status, idempotent, path)
+                responses[status] = _error_response(status, idempotent, path, method)
             operation["responses"] = dict(sorted(responses.items()))
     path, method = SELF_OPERATION
     answer = document.get("paths", {}).get(path, {}).get(method, {}).get("responses", {}).get("200")

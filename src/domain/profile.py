@@ -14,6 +14,8 @@ NAME_MAX_LENGTH = 100
 BIRTH_DATE_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}$")  # OpenID Connect's `birthdate` (ISO 8601)
 PreferenceValue = str | bool | int
 SubjectState = Literal["active", "pending_deletion", "purged"]
+# The fields the age rule reads (domain.minors.ages): a subject's own change to one of them is checked by it.
+AGE_FIELDS = ("birth_date", "country")
 
 
 def check_email(value: str | None) -> str | None:

@@ -2,7 +2,8 @@
 
 A child's sign-up that waits for a parent names the consent request in its client metadata
 (`parental_request_id`): the account is then bound to that request, the only account the request may link
-(domain.minors.model.check_bound_child). Only a sign-up binds: a password reset (`PostConfirmation_ConfirmForgotPassword`)
+(domain.minors.model.check_bound_child), and the request's approval is marked as used by it: one approval, one
+child (adapters.parental_binding). Only a sign-up binds: a password reset (`PostConfirmation_ConfirmForgotPassword`)
 of an existing account never does.
 """
 
@@ -46,7 +47,20 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     logger.info("profile created" if created else "profile already existed")
     request_id = (event["request"].get("clientMetadata") or {}).get(PARENTAL_REQUEST_KEY)
     if event.get("triggerSource") == SIGN_UP and isinstance(request_id, str) and _REQUEST_ID.match(request_id):
-        # Also on a retried trigger (the profile existed): the binding may be what failed. It binds once.
-        bound = bind_child(settings().subjects_table, subject_id, request_id, now)
-        logger.info("sign-up bound to a parental consent request" if bound else "sign-up bound to another request")
+        # Also on a retried trigger (the profile existed): the binding may be what failed. It binds once, and an
+        # approval binds one child (adapters.parental_binding).
+        binding = bind_child(settings().subjects_table, subject_id, request_id, now)
+        if binding == "consent_used":
+            # Another sign-up with the same approval was bound first (both passed the pre-sign-up gate before
+            # either was confirmed): this account is left unbound, so no parent is ever linked to it by this
+            # approval. Reported, by ids only, in its audit trail and to the operators (an account under the age of
+            # consent without a parent's consent is theirs to remove: POST /admin/subjects/{id}/underage).
+            used = AuditEntry(action="parental.consent_used", actor="system", at=now, request_id=request_id)
+            store().audit.append(subject_id, used)
+            logger.warning(
+                "sign-up presented a parental consent already used by another account: left unbound",
+                extra={"code": "parental_consent_used", "subject_id": subject_id, "request_id": request_id},
+            )
+        else:
+            logger.info("sign-up binding to a parental consent request", extra={"binding": binding})
     return event  # Cognito expects the event back

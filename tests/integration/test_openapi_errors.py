@@ -22,6 +22,8 @@ def _expected(method: str, path: str, secured: bool, has_body: bool) -> set[str]
     admin_or_app = path.startswith(("/admin/", "/app/", "/minors/checks", "/parents/"))
     if admin_or_app or (method, path) == ("post", "/minors/consent-requests"):
         statuses.add("403")
+    if (method, path) == ("patch", "/me"):
+        statuses.add("403")  # a minor's own correction that would make them of age
     if path == "/me" or path.startswith(("/me/", "/parents/", "/admin/subjects/")) or path == "/unsubscribe":
         statuses.add("410")  # /unsubscribe: the link's account no longer exists
     if (method, path) == ("put", "/app/subjects/{subject_id}/records/{category}/{record_id}"):

@@ -251,3 +251,17 @@ def test_the_local_cloud_provisions_the_functions_that_declare_their_own_role():
         if "Role" in function["Properties"]:
             role = function["Properties"]["Role"]["Fn::GetAtt"][0]
             assert stack.properties(name)["Role"] == stack.attributes[role]["Arn"], name
+
+
+def test_the_sign_up_triggers_read_no_subjects_data_only_parental_approvals():
+    """The triggers a sign-up runs read the subjects table only for a parental approval (PARENTREQ#<id>): what they
+    bind or refuse; never a subject's partition."""
+    for function in ("PreSignUpFunction", "PostConfirmationFunction"):
+        policies = STACK.resources[function]["Properties"]["Policies"]
+        statements = [s for policy in policies if isinstance(policy, dict) for s in policy.get("Statement", [])]
+        reads = [s for s in statements if {"dynamodb:GetItem", "dynamodb:Query"} & set(_listed(s["Action"]))]
+        on_subjects = [s for s in reads if s["Resource"] == {"Fn::GetAtt": ["SubjectsTable", "Arn"]}]
+        assert on_subjects, function
+        for statement in on_subjects:
+            leading = statement["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"]
+            assert leading == ["PARENTREQ#*"], function

@@ -28,6 +28,7 @@ from domain.activity import activity_keys
 from domain.audit.model import AuditEntry
 from domain.erasure.model import SubjectUnavailable
 from domain.errors import NotFound
+from domain.profile import AGE_FIELDS
 from domain.profile_changes import ProfilePatch, apply_patch
 from domain.records import encode_document
 from policy.recipients import RecipientsOut, recipients_view
@@ -70,15 +71,32 @@ def get_me() -> ProfileOut:
     return ProfileOut(**asdict(profile))
 
 
-@router.patch("/me", summary="Correct or complete your profile", tags=TAGS, security=BEARER)
+@router.patch(
+    "/me",
+    summary="Correct or complete your profile",
+    description="403 `age_correction_needs_verification`: you are a minor under this service's rules and the new "
+    "birth date or country would make you of age; the privacy team corrects it once verified (a rectification).",
+    tags=TAGS,
+    security=BEARER,
+)
 def patch_me(patch: ProfilePatch) -> ProfileOut:
     subject_id = _me()
     profile = store().profile(subject_id)
     if profile is None:
         raise NotFound("No profile exists for this account.")
     updated, changed = apply_patch(profile, patch, clock().now())
-    if changed:
-        store().save_profile(updated, changed, audit=_audit("profile.rectified", "subject", fields=changed))
+    if not changed:
+        return ProfileOut(**asdict(updated))
+    audit = _audit("profile.rectified", "subject", fields=changed)
+    if set(changed) & set(AGE_FIELDS):
+        from wiring.minors import subject_ages
+
+        # A minor cannot make themselves of age (domain.minors.ages.check_self_correction); the write holds only if
+        # the fields checked are still those read, so two corrections cannot combine into one the rule refuses.
+        subject_ages().check_self_correction(profile, updated)
+        store().save_profile(updated, changed, audit=audit, checked=(profile, AGE_FIELDS))
+    else:
+        store().save_profile(updated, changed, audit=audit)
     return ProfileOut(**asdict(updated))
 
 

@@ -137,7 +137,10 @@ class PendingRequest(BaseModel):
 
 
 class ApprovedRequest(BaseModel):
-    """A parent said yes; the e-mail address is gone, the link to the accounts is still to be made."""
+    """A parent said yes; the e-mail address is gone, the link to the accounts is still to be made.
+
+    `child_subject_id`: the one child the approval admits, set once, when that child's sign-up is bound to it (or
+    when the link is made): no other sign-up may present it, no other account be linked by it."""
 
     model_config = ConfigDict(frozen=True)
 

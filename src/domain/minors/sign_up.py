@@ -5,7 +5,7 @@ rules (policy `minors`), decided by the one age rule (rules.check_minor).
 - under the age where the policy has no parental path (Imocloud: no one under 18): refused;
 - under the age where a parent may consent (Mindomo: 13 in the US, 16 elsewhere): admitted only when the sign-up's
   client metadata names a parental consent request (`parental_request_id`) that a parent has already approved and
-  that no other account has been linked by;
+  that no other account has used (SECURITY INVARIANT, below: one approval admits one child);
 - no birth date: refused where the policy requires one at sign-up (`birth_date_at_sign_up`), else admitted (the
   age rules apply only to the ages we know).
 
@@ -99,7 +99,13 @@ def admit_sign_up(
     approved: ApprovalLookup,
 ) -> Verdict:
     """The gate: returns the verdict the sign-up passed with, or raises SignUpRefused. `approved` reads a parental
-    consent request's approval (ParentalStore.approved), only for a sign-up that needs one."""
+    consent request's approval (ParentalStore.approved), only for a sign-up that needs one.
+
+    SECURITY INVARIANT: an approved request admits exactly one child. The approval names the child it was used by
+    (`child_subject_id`) from the moment that child's confirmed sign-up is bound to it (the post-confirmation
+    trigger marks it in the binding's transaction, on condition that it names no other child: of two sign-ups racing
+    with one approval, one is bound, the other never), and a sign-up presenting an approval that names a child is
+    refused here with `parental_consent_used`."""
     verdict = sign_up_verdict(attributes, now, rules)
     if verdict == "admit":
         return verdict
