@@ -162,6 +162,11 @@ def test_an_objection_to_marketing_is_absolute_and_other_purposes_are_refused_wi
         "allowed": False,
         "reason": "objected",
     }
+    # And the subject sees their objection in their status
+    _, seen = me(context, subject_id, "GET /me/status")
+    assert [(o["purpose"], o["absolute"], o["in_force"]) for o in seen["objections"]] == [
+        ("marketing_emails", True, True)
+    ]
     # And compelling grounds cannot override it
     path = f"/admin/requests/{request['request_id']}/compelling-grounds"
     route = "POST /admin/requests/{request_id}/compelling-grounds"
