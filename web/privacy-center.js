@@ -1,5 +1,5 @@
-/* Privacy center: a signed-in user's consents, consent history and receipts, profile, data export and account
- * deletion. Plain ES2020, no dependencies, nothing loaded from third parties.
+/* Privacy center: a signed-in user's consents, consent history and receipts, profile, data export, restriction,
+ * objection, recipients and account deletion. Plain ES2020, no dependencies, nothing loaded from third parties.
  *
  * Configuration: window.PRIVACY_CENTER_CONFIG from config.js = {apiUrl, cognitoDomain, clientId, redirectUri}.
  * Sign-in:
@@ -10,8 +10,8 @@
  * The access token is kept in sessionStorage (gone when the tab closes) and sent as `Authorization: Bearer` on
  * every API call.
  * Languages: en, ro, de, fr, es, it. The page's words are in i18n/<part>/<lang>.json, each part fetched when the
- * page first shows it (the sign-in view needs only `center`; `parent` only for a parent; `policy` only once the
- * policy section is opened); the language switch is
+ * page first shows it (the sign-in view needs only `center`; `restriction` and `objection` once signed in; `parent`
+ * only for a parent; `policy` only once the policy or the recipients section is opened); the language switch is
  * remembered in localStorage. Purpose texts come from the API in the language it answers (Content-Language).
  */
 (() => {
@@ -43,6 +43,7 @@
   let pollTimer = null;
   let exportId = null;
   let receiptOpener = null;
+  let standing = { state: 'active', objections: [] }; // the last GET /me/status of an active or restricted account
 
   // ---------------------------------------------------------------- words
   async function wordsOf(part, tag) {
@@ -97,7 +98,7 @@
     await need();
     // What the page built from the API is built again in the new language, the catalog asked for in it.
     catalog = null;
-    if (!$('active').hidden) await showState({ state: 'active' }, true);
+    if (!$('active').hidden) await showState(standing, true);
     else if (!$('pending').hidden && $('purge-at').dateTime) setPurgeDate($('purge-at').dateTime);
   }
 
@@ -351,14 +352,18 @@
       show('purged');
       return $('purged-title').focus();
     }
-    await need('consents', 'requests').catch(report);
+    await need('consents', 'requests', 'restriction', 'objection').catch(report);
+    standing = status;
     show('active');
+    renderRestriction();
     const loads = [loadConsents(), loadHistory(true), loadRequests(), loadChildren()];
     if (!$('policy').hidden) loads.push(loadPolicy());
+    if (!$('recipients').hidden) loads.push(loadRecipients());
     if (!again) loads.push(loadProfile());
-    return Promise.allSettled(loads).then((results) =>
-      results.filter((r) => r.status === 'rejected').forEach((r) => report(r.reason)),
-    );
+    const results = await Promise.allSettled(loads);
+    results.filter((r) => r.status === 'rejected').forEach((r) => report(r.reason));
+    // The objection offers the catalog's purposes: drawn once loadConsents has it.
+    await renderObjections().catch(report);
   }
 
   function onGone(data) {
@@ -892,8 +897,9 @@
 
   async function restoreAccount() {
     try {
-      const status = await api('POST', '/me/restore');
-      await showState(status && status.state ? status : { state: 'active' });
+      await api('POST', '/me/restore');
+      // A restriction or objections made before the deletion come back with the account: the status says which.
+      await showState(await api('GET', '/me/status').catch(() => ({ state: 'active' })));
       say(t('restored'));
       $('consents-title').focus();
     } catch (error) {
@@ -980,19 +986,9 @@
           r.basis,
         ]),
       ),
+      // The recipients are listed once, with the purposes each serves, in their own section (GET /me/recipients).
       recipients.length > 0 && heading('policy-recipients', 'policyRecipients'),
-      recipients.length > 0 &&
-        table(
-          'policy-recipients',
-          ['recName', 'recPurpose', 'recRole', 'recCountry', 'recSafeguard'],
-          recipients.map((r) => [
-            r.name,
-            r.purpose,
-            wordOr(`role_${r.role}`, r.role),
-            r.country ? region(r.country) : t('notStated'),
-            wordOr(`sg_${r.safeguard}`, r.safeguard),
-          ]),
-        ),
+      recipients.length > 0 && el('p', {}, el('a', { href: '#recipients', 'data-recipients': true, text: t('recipientsSee') })),
       heading('policy-complaint', 'policyComplaint'),
       el(
         'p',
@@ -1002,6 +998,171 @@
       ),
     ];
     $('policy-body').replaceChildren(...blocks.filter(Boolean));
+  }
+
+  // ---------------------------------------------------------------- restriction (GDPR Art. 18) and objection (Art. 21)
+  const GROUNDS = ['accuracy_contested', 'unlawful_processing', 'legal_claims', 'objection_pending'];
+
+  // "... on {date}." with the date a <time> element.
+  function withDate(text, iso) {
+    const [before, after = ''] = text.split('{date}');
+    return [before, timeEl(iso, { dateStyle: 'long' }), after];
+  }
+
+  function renderRestriction() {
+    const restriction = standing.state === 'restricted' ? standing.restriction : null;
+    $('account-state').replaceChildren(...(restriction ? withDate(t('stateRestricted'), restriction.since) : [t('accountActive')]));
+    $('account-grounds').hidden = !restriction;
+    $('account-grounds').textContent = restriction ? t('stateGrounds', { grounds: t(`g_${restriction.grounds}`) }) : '';
+    // Art. 18(3): an operator's lift is told before it takes effect; asking again keeps the restriction.
+    const liftAt = restriction && restriction.lift_at;
+    $('account-lift').hidden = !liftAt;
+    $('account-lift').replaceChildren(...(liftAt ? withDate(t('stateLiftAt'), liftAt) : []));
+    $('restriction-form').hidden = !!restriction && !liftAt;
+    $('restriction-lift').hidden = !restriction;
+    const chosen = (document.querySelector('input[name="grounds"]:checked') || {}).value;
+    $('grounds').replaceChildren(
+      $('grounds').querySelector('legend'),
+      ...GROUNDS.map((ground) =>
+        el(
+          'div',
+          { class: 'purpose' },
+          el('input', {
+            type: 'radio',
+            id: `ground-${ground}`,
+            name: 'grounds',
+            value: ground,
+            checked: ground === chosen,
+            'aria-describedby': `ground-${ground}-desc`,
+          }),
+          el('label', { for: `ground-${ground}`, text: t(`g_${ground}`) }),
+          el('p', { id: `ground-${ground}-desc`, text: t(`gd_${ground}`) }),
+        ),
+      ),
+    );
+  }
+
+  async function refreshStanding(focusId) {
+    const status = await api('GET', '/me/status');
+    if (status.state === 'pending_deletion' || status.state === 'purged') return showState(status);
+    standing = status;
+    renderRestriction();
+    await renderObjections();
+    if (focusId) $(focusId).focus();
+  }
+
+  async function restrict(event) {
+    event.preventDefault();
+    const chosen = document.querySelector('input[name="grounds"]:checked');
+    $('grounds-error').textContent = chosen ? '' : t('chooseGrounds');
+    if (!chosen) return $('ground-accuracy_contested').focus();
+    try {
+      remember(await api('POST', '/me/requests', { type: 'restriction', grounds: chosen.value }));
+      await refreshStanding('restriction-title');
+      say(t('restrictDone'));
+    } catch (error) {
+      report(error);
+    }
+  }
+
+  async function liftRestriction() {
+    try {
+      await api('POST', '/me/restriction/lift');
+      await refreshStanding('restriction-title');
+      say(t('liftDone'));
+    } catch (error) {
+      report(error);
+    }
+  }
+
+  async function renderObjections() {
+    catalog ||= await api('GET', '/consent/purposes');
+    const made = standing.objections || [];
+    const objected = new Set(made.map((o) => o.purpose));
+    $('objections-made').hidden = !made.length;
+    $('objection-list').replaceChildren(
+      ...made.map((o) =>
+        el(
+          'li',
+          {},
+          el('span', { class: 'objected-purpose', text: titleOf(o.purpose), lang: purposeLang() }),
+          ' — ',
+          ...withDate(t(o.in_force ? 'objStopped' : 'objOverridden'), o.at),
+        ),
+      ),
+    );
+    // Only where an objection applies (the API says which: direct marketing, legitimate interests), and not twice.
+    const offered = catalog.purposes.filter(
+      (p) => p.objectable && !objected.has(p.id) && (consents[p.id] || {}).offered !== false,
+    );
+    const anyObjectable = catalog.purposes.some((p) => p.objectable);
+    $('objection-form').hidden = !offered.length;
+    $('objection-none').hidden = offered.length > 0;
+    $('objection-none').textContent = anyObjectable ? t('objAllMade') : t('objNone');
+    $('objectable').replaceChildren(
+      $('objectable').querySelector('legend'),
+      ...offered.map((p) => {
+        const id = `object-${p.id}`;
+        return el(
+          'div',
+          { class: 'purpose' },
+          el('input', { type: 'checkbox', id, name: p.id, 'aria-describedby': `${id}-desc` }),
+          el('label', { for: id, text: p.title, lang: purposeLang() }),
+          el('p', { id: `${id}-desc`, text: t(p.direct_marketing ? 'objAbsolute' : 'objBalanced') }),
+        );
+      }),
+    );
+  }
+
+  async function objectTo(event) {
+    event.preventDefault();
+    const purposes = [...$('objectable').querySelectorAll('input:checked')].map((box) => box.name);
+    $('objectable-error').textContent = purposes.length ? '' : t('objectChoose');
+    if (!purposes.length) return $('objectable').querySelector('input').focus();
+    try {
+      remember(await api('POST', '/me/requests', { type: 'objection', purposes }));
+      await refreshStanding('objection-title');
+      say(t('objectDone'));
+    } catch (error) {
+      // 422 objection_not_applicable: the API's own sentence says to withdraw the consent instead.
+      report(error);
+    }
+  }
+
+  // ---------------------------------------------------------------- recipients (GET /me/recipients, Art. 19)
+  async function openRecipients(event) {
+    event.preventDefault();
+    $('recipients').hidden = false;
+    try {
+      await loadRecipients();
+    } catch (error) {
+      report(error);
+    }
+    $('recipients-title').focus();
+  }
+
+  async function loadRecipients() {
+    await need('policy');
+    const answer = await api('GET', '/me/recipients');
+    const titlesLang = answer.language && answer.language !== lang ? answer.language : false;
+    const served = (r) =>
+      r.purposes.length
+        ? el('ul', { class: 'plain', lang: titlesLang }, ...r.purposes.map((p) => el('li', { text: p.title })))
+        : t('recNone');
+    $('recipients-body').replaceChildren(
+      table(
+        'recipients-title',
+        ['recName', 'recPurpose', 'recRole', 'recServes', 'recCountry', 'recSafeguard'],
+        answer.items.map((r) => [
+          r.name,
+          r.purpose,
+          wordOr(`role_${r.role}`, r.role),
+          served(r),
+          r.country ? region(r.country) : t('notStated'),
+          wordOr(`sg_${r.safeguard}`, r.safeguard),
+        ]),
+      ),
+    );
   }
 
   // ---------------------------------------------------------------- wiring
@@ -1037,6 +1198,11 @@
     });
     $('restore').addEventListener('click', restoreAccount);
     $('nav-policy').addEventListener('click', (event) => openPolicy(event));
+    $('nav-recipients').addEventListener('click', (event) => openRecipients(event));
+    $('policy-body').addEventListener('click', (event) => event.target.closest('a[data-recipients]') && openRecipients(event));
+    $('restriction-form').addEventListener('submit', restrict);
+    $('lift-start').addEventListener('click', liftRestriction);
+    $('objection-form').addEventListener('submit', objectTo);
     $('requests-rows').addEventListener('click', (event) => {
       const button = event.target.closest('button[data-download]');
       if (button) downloadFrom(button);

@@ -25,6 +25,15 @@ class PurposeOut(BaseModel):
         default=True,
         description="False: not offered to, and not granted by, anyone under the age of digital consent",
     )
+    direct_marketing: bool = Field(
+        default=False,
+        description="Direct marketing (GDPR Art. 21(2)-(3)): an objection to it stops it at once, with no balancing",
+    )
+    objectable: bool = Field(
+        default=False,
+        description="An objection (POST /me/requests type `objection`) applies: direct marketing, or a purpose based "
+        "on legitimate interests. For a consent purpose, withdraw the consent instead",
+    )
 
 
 class PurposesOut(BaseModel):

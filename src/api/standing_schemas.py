@@ -4,9 +4,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.subject_schemas import RestrictionOut, StatusOut
-from domain.erasure.model import SubjectStatus
-from domain.standing.model import PermissionReason, Restriction, RestrictionGrounds, Standing
+from api.subject_schemas import ObjectionOut, RestrictionOut, StatusOut
+from domain.standing.model import PermissionReason, Restriction, RestrictionGrounds, Standing, SubjectStanding
 from domain.standing.rules import Permission
 
 Reason = Annotated[str, Field(min_length=3, max_length=500)]  # as an operator's reasons elsewhere (admin_schemas)
@@ -68,13 +67,19 @@ def standing_out(subject_id: str, standing: Standing, restriction: Restriction |
     )
 
 
-def status_out(status: SubjectStatus, restriction: Restriction | None) -> StatusOut:
-    """GET /me/status: pending_deletion and purged take precedence over a restriction."""
-    restricted = status.state == "active" and restriction is not None
+def status_out(standing: SubjectStanding) -> StatusOut:
+    """GET /me/status: pending_deletion and purged take precedence over a restriction, and hide the objections."""
+    status, restriction = standing.status, standing.restriction
+    active = status.state == "active"
+    restricted = active and restriction is not None
     state: Literal["active", "restricted", "pending_deletion", "purged"] = "restricted" if restricted else status.state
     return StatusOut(
         state=state,
         purge_at=status.purge_at,
         reason=status.reason,
         restriction=restriction_out(restriction) if restricted else None,
+        objections=[
+            ObjectionOut(purpose=o.purpose, at=o.at, absolute=o.absolute, in_force=o.in_force)
+            for o in (standing.objections if active else ())
+        ],
     )

@@ -98,12 +98,24 @@ class RestrictionOut(BaseModel):
     lift_requested_by: Literal["admin"] | None
 
 
+class ObjectionOut(BaseModel):
+    purpose: str
+    at: datetime = Field(description="When the objection was made")
+    absolute: bool = Field(description="Direct marketing (GDPR Art. 21(3)): no grounds can override the objection")
+    in_force: bool = Field(
+        description="False once an operator recorded compelling legitimate grounds (Art. 21(1)): processing goes on"
+    )
+
+
 class StatusOut(BaseModel):
     state: Literal["active", "restricted", "pending_deletion", "purged"]
     purge_at: datetime | None
     reason: str | None
     restriction: RestrictionOut | None = Field(
         default=None, description="Processing restricted (GDPR Art. 18): data kept, only what is required goes on"
+    )
+    objections: list[ObjectionOut] = Field(
+        default_factory=list, description="Your objections (GDPR Art. 21), by purpose; none while not active"
     )
 
 

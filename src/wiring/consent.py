@@ -74,12 +74,15 @@ def purposes() -> "dict[str, PurposesOut]":
     """The catalog as GET /consent/purposes serves it, per language of the policy (all built at once: a handful,
     and all of them in the SnapStart snapshot). A catalog file holds one language: the policy's default."""
     from api.consent_schemas import PurposeOut, PurposesOut
+    from domain.standing.rules import objectable
     from policy.catalog import to_purpose_catalog
 
     def served(current: "PurposeCatalog") -> PurposesOut:
         return PurposesOut(
             policy_version=current.policy_version,
-            purposes=[PurposeOut(**purpose.model_dump()) for purpose in current.purposes],
+            purposes=[
+                PurposeOut(**purpose.model_dump(), objectable=objectable(purpose)) for purpose in current.purposes
+            ],
         )
 
     active = policy()

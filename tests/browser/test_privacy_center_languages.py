@@ -17,7 +17,7 @@ from tests.support import ROOT
 
 LANGUAGES = ["en", "ro", "de", "fr", "es", "it"]
 LOCALES = {"en": "en-GB", "ro": "ro-RO", "de": "de-DE", "fr": "fr-FR", "es": "es-ES", "it": "it-IT"}
-PARTS = ["center", "consents", "account", "requests", "parent"]
+PARTS = ["center", "consents", "account", "requests", "restriction", "objection", "parent"]
 WORDS = {
     lang: {k: v for part in PARTS for k, v in json.loads((ROOT / f"web/i18n/{part}/{lang}.json").read_text()).items()}
     for lang in LANGUAGES

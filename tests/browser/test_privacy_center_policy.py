@@ -1,5 +1,5 @@
 """The privacy center's policy section (issue #18, deliverable 5; GDPR Art. 13/15): from GET /policy, in the page's
-language, the user's rights, how long each kind of record is kept (in words), who receives the data, the
+language, the user's rights, how long each kind of record is kept (in words), a link to who receives the data, the
 controller's contact and the right to complain to the supervisory authority. Its words load only when it is opened."""
 
 import json
@@ -70,13 +70,15 @@ def test_the_policy_section_shows_rights_retention_recipients_contact_and_compla
     expect(retention).to_contain_text(words["untilDeletion"])
     expect(retention).not_to_contain_text(dated["period"])
     expect(retention).not_to_contain_text("until_account_deletion")
-    # And who receives the data
-    recipients = section.get_by_role("table", name=words["policyRecipients"])
+    assert_no_axe_violations(page, f"center-{lang}-policy")
+    screenshot(page)
+    # And who receives the data: listed once, in the recipients section the policy links to
+    section.get_by_role("link", name=words["recipientsSee"]).click()
+    recipients = page.get_by_role("table", name=words["policyRecipients"])
     expect(recipients.get_by_role("row")).to_have_count(len(policy["recipients"]) + 1)
     expect(recipients).to_contain_text(policy["recipients"][0]["name"])
     expect(recipients).to_contain_text(words[f"role_{policy['recipients'][0]['role']}"])
-    assert_no_axe_violations(page, f"center-{lang}-policy")
-    screenshot(page)
+    expect(page.locator("#recipients-title")).to_be_focused()
 
 
 def test_the_policy_section_follows_a_change_of_language(page, cloud):

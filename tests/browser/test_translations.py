@@ -17,7 +17,7 @@ I18N = WEB / "i18n"
 LANGUAGES = ["en", "ro", "de", "fr", "es", "it"]
 LIMIT = 3 * 1024
 BANNER = "banner"
-CENTER_PARTS = ["center", "consents", "account", "requests", "parent", "policy"]
+CENTER_PARTS = ["center", "consents", "account", "requests", "restriction", "objection", "parent", "policy"]
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 
@@ -91,6 +91,7 @@ def test_every_value_the_api_sends_has_its_words():
     expected |= {f"right_{right}" for right in _enum("PolicyView", "rights", items=True)}
     expected |= {f"role_{role}" for role in _enum("RecipientView", "role")}
     expected |= {f"sg_{safeguard}" for safeguard in _enum("RecipientView", "safeguard")}
+    expected |= {f"{key}_{grounds}" for grounds in _enum("RestrictionOut", "grounds") for key in ("g", "gd")}
     expected |= {f"src_{source}" for source in ["banner", "settings", "api", "gpc", "unsubscribe", "claim", "parent"]}
     assert expected - keys == set()
 

@@ -172,6 +172,17 @@ def test_purposes_list_the_catalog_with_its_policy_version(aws, context):
         assert {"id", "title", "legal_basis", "required", "gpc_opt_out"} <= purpose.keys()
 
 
+def test_the_catalog_says_which_purposes_an_objection_applies_to(aws, context):
+    # When the privacy center asks for the catalog
+    status, body = invoke(load_event("consent_api/get_purposes.json"), context)
+    # Then direct marketing is marked and objectable; consent and contract purposes are not objectable
+    assert status == 200
+    by_id = {purpose["id"]: purpose for purpose in body["purposes"]}
+    assert (by_id["marketing_emails"]["direct_marketing"], by_id["marketing_emails"]["objectable"]) == (True, True)
+    assert (by_id["analytics"]["direct_marketing"], by_id["analytics"]["objectable"]) == (False, False)
+    assert by_id["account"]["objectable"] is False  # required (contract): nothing to object to
+
+
 def _purposes(context: Any, **headers: str) -> dict[str, Any]:
     event = load_event("consent_api/get_purposes.json")
     event.setdefault("headers", {}).update(headers)

@@ -162,6 +162,11 @@ def test_an_objection_to_marketing_is_absolute_and_other_purposes_are_refused_wi
         "allowed": False,
         "reason": "objected",
     }
+    # And the subject sees their objection in their status
+    _, seen = me(context, subject_id, "GET /me/status")
+    assert [(o["purpose"], o["absolute"], o["in_force"]) for o in seen["objections"]] == [
+        ("marketing_emails", True, True)
+    ]
     # And compelling grounds cannot override it
     path = f"/admin/requests/{request['request_id']}/compelling-grounds"
     route = "POST /admin/requests/{request_id}/compelling-grounds"
@@ -197,3 +202,17 @@ def test_a_restriction_is_kept_in_the_partition_and_shown_in_the_export(context)
     assert should_export(values)
     assert category_of(values) == "standing"
     assert public_view(values)["standing"]["restriction"]["grounds"] == "unlawful_processing"
+
+
+def test_objections_are_hidden_while_the_account_is_pending_deletion_and_come_back_with_a_restore(context):
+    # Given a subject who objected to marketing e-mails
+    subject_id = signed_up()
+    me(context, subject_id, "POST /me/requests", {"type": "objection", "purposes": ["marketing_emails"]})
+    # When they delete their account, Then the status is the deletion's, with no objection to show
+    assert me(context, subject_id, "DELETE /me")[0] == 202
+    _, seen = me(context, subject_id, "GET /me/status")
+    assert (seen["state"], seen["objections"]) == ("pending_deletion", [])
+    # When they restore it, Then the objection is there again, still in force
+    assert me(context, subject_id, "POST /me/restore")[0] == 200
+    _, seen = me(context, subject_id, "GET /me/status")
+    assert [(o["purpose"], o["in_force"]) for o in seen["objections"]] == [("marketing_emails", True)]

@@ -158,6 +158,7 @@ def test_deletion_makes_the_subject_unavailable_and_status_explains_it(aws, cont
         "purge_at": deleted["purge_at"],
         "reason": "user_request",
         "restriction": None,  # a pending deletion takes precedence over a restriction
+        "objections": [],  # and hides the objections: nothing is processed any more
     }
 
 

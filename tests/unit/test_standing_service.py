@@ -86,7 +86,7 @@ def test_an_operator_lift_is_announced_and_the_restriction_ends_at_lift_at_witho
     assert service.permissions("s-1", ["marketing_emails"])["marketing_emails"].reason == "restricted"
     clock.advance(days=7)
     assert service.permissions("s-1", ["marketing_emails"])["marketing_emails"].reason == "consent"
-    assert service.status("s-1")[1] is None
+    assert service.status("s-1").restriction is None
     assert [name for name, _ in store.published] == ["SubjectRestricted", "RestrictionLiftAnnounced"]
 
 

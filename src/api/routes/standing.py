@@ -44,8 +44,7 @@ def submit_standing_request(subject_id: str, body: RequestIn) -> RequestOut:
 def post_lift() -> StatusOut:
     subject_id = _me()
     standing().lift(subject_id)
-    status, restriction = standing().status(subject_id)
-    return status_out(status, restriction)
+    return status_out(standing().status(subject_id))
 
 
 @router.get(

@@ -205,7 +205,7 @@ def get_status() -> StatusOut:
     from wiring.standing import standing
 
     # One read of the partition: the account state and the restriction the permission rule sees (domain/standing).
-    return status_out(*standing().status(_me()))
+    return status_out(standing().status(_me()))
 
 
 @router.get(

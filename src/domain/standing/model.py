@@ -85,6 +85,16 @@ class SubjectFacts:
     country: str | None = None
 
 
+@dataclass(frozen=True, kw_only=True)
+class SubjectStanding:
+    """What GET /me/status tells the subject: the account state, the restriction in force, and their objections
+    (each, for purposes based on legitimate interests, perhaps overridden by compelling grounds)."""
+
+    status: SubjectStatus
+    restriction: Restriction | None
+    objections: tuple[Objection, ...] = ()
+
+
 class NotRestricted(Conflict):
     default_code = "not_restricted"
 

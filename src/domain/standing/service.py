@@ -23,6 +23,7 @@ from domain.standing.model import (
     RestrictionGrounds,
     Standing,
     SubjectFacts,
+    SubjectStanding,
 )
 from domain.standing.ports import StandingStore
 from domain.standing.rules import Permission, PermissionRules, objection_targets, permission
@@ -48,14 +49,15 @@ class StandingService:
     def facts(self, subject_id: str) -> SubjectFacts:
         return self.store.facts(subject_id)
 
-    def status(self, subject_id: str) -> tuple[SubjectStatus, Restriction | None]:
-        """GET /me/status: the account state and the restriction in force, from the facts `permission` reads. A
-        pending deletion past its purge time is purged (as ErasureService.status says)."""
+    def status(self, subject_id: str) -> SubjectStanding:
+        """GET /me/status: the account state, the restriction in force and the objections, from the facts
+        `permission` reads. A pending deletion past its purge time is purged (as ErasureService.status says)."""
         facts, now = self.store.facts(subject_id), self.clock.now()
         status = facts.status
         if status.state == "pending_deletion" and status.gone_at(now):
             status = SubjectStatus(state="purged", purge_at=status.purge_at, reason=status.reason)
-        return status, facts.standing.restriction_at(now)
+        objections = tuple(sorted(facts.standing.objections.values(), key=lambda objection: objection.purpose))
+        return SubjectStanding(status=status, restriction=facts.standing.restriction_at(now), objections=objections)
 
     def ensure_available(self, subject_id: str) -> None:
         self._available(subject_id)
