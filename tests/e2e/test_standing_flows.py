@@ -81,3 +81,35 @@ def test_a_parent_restricts_their_child_and_nothing_is_deleted(cloud):
     stranger = _person(cloud, given_name="Other")
     refused = cloud.call("POST", path, stranger["access_token"], json={"grounds": "objection_pending"})
     assert refused.status_code == 404
+
+
+def test_only_the_parent_lifts_the_restriction_they_placed_on_their_child(cloud):
+    # Given a child whose parent restricted the processing of their data
+    app, parent = _host_app(cloud), _person(cloud, given_name="Dad")
+    asked = _ask_parent(cloud, app)
+    assert _confirm(cloud, asked["token"]).status_code == 200
+    child = _child_of(cloud, asked)
+    link = {"child_subject_id": child["sub"], "parent_subject_id": parent["sub"]}
+    assert cloud.call("POST", f"/app/minors/consent-requests/{asked['request_id']}/link", app, json=link).ok
+    restriction = f"/parents/me/children/{child['sub']}/restriction"
+    assert cloud.call("POST", restriction, parent["access_token"], json={"grounds": "unlawful_processing"}).ok
+    # When the child tries to lift it, directly or by restricting again first
+    again = cloud.call(
+        "POST", "/me/requests", child["access_token"], json={"type": "restriction", "grounds": "legal_claims"}
+    )
+    assert again.status_code == 202, again.text
+    refused = cloud.call("POST", "/me/restriction/lift", child["access_token"])
+    # Then it is refused and the restriction holds
+    assert refused.status_code == 403, refused.text
+    assert refused.json()["error"] == "restriction_by_parent"
+    assert _permission(cloud, app, child["sub"], "analytics") == {"allowed": False, "reason": "restricted"}
+    # And another parent cannot lift it either
+    stranger = _person(cloud, given_name="Other")
+    assert cloud.call("POST", f"{restriction}/lift", stranger["access_token"]).status_code == 404
+    assert _permission(cloud, app, child["sub"], "analytics") == {"allowed": False, "reason": "restricted"}
+    # But the parent can, and processing follows the child's consents again
+    lifted = cloud.call("POST", f"{restriction}/lift", parent["access_token"])
+    assert lifted.status_code == 200, lifted.text
+    assert lifted.json()["state"] == "active"
+    assert _permission(cloud, app, child["sub"], "analytics")["reason"] != "restricted"
+    assert cloud.call("GET", "/me/status", child["access_token"]).json()["state"] == "active"

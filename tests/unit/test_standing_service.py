@@ -11,7 +11,7 @@ from domain.clock import FixedClock
 from domain.consent.model import ConsentState
 from domain.erasure.model import SubjectStatus
 from domain.requests.model import DataRequest
-from domain.standing.model import NotRestricted, ObjectionAbsolute, Standing, SubjectFacts
+from domain.standing.model import NotRestricted, ObjectionAbsolute, RestrictionHeldByParent, Standing, SubjectFacts
 from domain.standing.service import StandingService
 from tests.unit.test_standing_rules import CATALOG, RULES, decision
 
@@ -106,3 +106,34 @@ def test_a_new_restriction_cancels_an_announced_lift() -> None:
     service.restrict(replace(a_request(clock, "restriction"), request_id="r" * 32), "unlawful_processing", by="parent")
     assert store.standing.restriction is not None
     assert store.standing.restriction.lift_at is None
+
+
+def test_a_child_cannot_lift_the_restriction_their_parent_placed_but_the_parent_can() -> None:
+    # The attack: the child lifts what the parent decided, so collection resumes
+    service, store, clock = service_at()
+    service.restrict(a_request(clock, "restriction"), "unlawful_processing", by="parent")
+    with pytest.raises(RestrictionHeldByParent):
+        service.lift("s-1")
+    assert service.permissions("s-1", ["marketing_emails"])["marketing_emails"].reason == "restricted"
+    service.lift("s-1", by="parent")
+    assert store.standing.restriction is None
+    assert store.published[-1] == ("RestrictionLifted", {"subject_id": "s-1", "lifted_by": "parent"})
+    assert store.audited[-1].actor == "parent"
+
+
+def test_a_child_asking_again_does_not_take_over_the_parents_restriction() -> None:
+    # The attack's second route: restrict again as the subject (restricted_by would become the child's), then lift
+    service, store, clock = service_at()
+    service.restrict(a_request(clock, "restriction"), "unlawful_processing", by="parent")
+    service.restrict(replace(a_request(clock, "restriction"), request_id="r" * 32), "accuracy_contested", by="subject")
+    assert store.standing.restriction is not None
+    assert store.standing.restriction.restricted_by == "parent"
+    with pytest.raises(RestrictionHeldByParent):
+        service.lift("s-1")
+
+
+def test_a_parent_may_lift_a_restriction_the_child_asked_for_themselves() -> None:
+    service, store, clock = service_at()
+    service.restrict(a_request(clock, "restriction"), "accuracy_contested", by="subject")
+    service.lift("s-1", by="parent")
+    assert store.standing.restriction is None

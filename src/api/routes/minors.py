@@ -29,7 +29,7 @@ from api.minors_schemas import (
 )
 from api.parameters import REQUEST_ID
 from api.standing_schemas import ChildRestrictionIn
-from api.subject_schemas import DownloadOut, ProfileOut, RequestOut
+from api.subject_schemas import DownloadOut, ProfileOut, RequestOut, StatusOut
 from domain.minors.model import SUBJECT_ID_PATTERN
 from domain.minors.use_cases import ChildView
 from observability import logger
@@ -212,6 +212,23 @@ def post_child_restriction(child_id: SUBJECT_ID, body: ChildRestrictionIn) -> Re
 
     parents().linked(_me(), child_id)
     return RequestOut.of(restrict(requests(), standing(), child_id, body.grounds, by="parent"))
+
+
+@router.post(
+    "/parents/me/children/<child_id>/restriction/lift",
+    summary="Lift the restriction of your child's data (now): collection may resume as their consents allow",
+    description="Only a parent lifts a restriction a parent placed (the child's own lift is refused, 403 "
+    "`restriction_by_parent`). 409 `not_restricted`: processing of the child's data is not restricted.",
+    tags=TAGS,
+    security=BEARER,
+)
+def post_child_restriction_lift(child_id: SUBJECT_ID) -> StatusOut:
+    from api.standing_schemas import status_out
+    from wiring.standing import standing
+
+    parents().linked(_me(), child_id)
+    standing().lift(child_id, by="parent")
+    return status_out(standing().status(child_id))
 
 
 # ---------------------------------------------------------------- operators

@@ -37,7 +37,8 @@ def submit_standing_request(subject_id: str, body: RequestIn) -> RequestOut:
 @router.post(
     "/me/restriction/lift",
     summary="Lift the restriction of processing you asked for (now)",
-    description="409 `not_restricted`: processing of your data is not restricted.",
+    description="409 `not_restricted`: processing of your data is not restricted. 403 `restriction_by_parent`: "
+    "your parent restricted it, and only they can lift it.",
     tags=TAGS,
     security=BEARER,
 )

@@ -12,7 +12,7 @@ from typing import Literal
 
 from domain.consent.model import ConsentState
 from domain.erasure.model import SubjectStatus
-from domain.errors import Conflict, DomainError
+from domain.errors import Conflict, DomainError, Forbidden
 
 RestrictionGrounds = Literal["accuracy_contested", "unlawful_processing", "legal_claims", "objection_pending"]
 RestrictedBy = Literal["subject", "parent", "admin"]
@@ -97,6 +97,10 @@ class SubjectStanding:
 
 class NotRestricted(Conflict):
     default_code = "not_restricted"
+
+
+class RestrictionHeldByParent(Forbidden):
+    default_code = "restriction_by_parent"
 
 
 class ObjectionNotApplicable(DomainError):

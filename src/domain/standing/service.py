@@ -5,6 +5,7 @@ service; this service changes the standing, with its audit record and event in t
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import timedelta
+from typing import Literal
 
 from domain.audit.model import Actor, AuditEntry, DetailValue
 from domain.clock import Clock
@@ -21,6 +22,7 @@ from domain.standing.model import (
     RestrictedBy,
     Restriction,
     RestrictionGrounds,
+    RestrictionHeldByParent,
     Standing,
     SubjectFacts,
     SubjectStanding,
@@ -81,14 +83,17 @@ class StandingService:
 
     # ------------------------------------------------------------------ restriction
     def restrict(self, request: DataRequest, grounds: RestrictionGrounds, *, by: RestrictedBy) -> Standing:
-        """In force at once. A restriction asked again replaces the grounds and cancels an announced lift."""
+        """In force at once. A restriction asked again replaces the grounds and cancels an announced lift. A
+        parent's restriction stays the parent's when the child asks again (else the child could take it over and
+        lift it: see `lift`)."""
         subject_id, now = request.subject_id, self.clock.now()
         current = self._available(subject_id)
         in_force = current.restriction_at(now)
+        held_by_parent = in_force is not None and in_force.restricted_by == "parent"
         restriction = Restriction(
             grounds=grounds,
             since=in_force.since if in_force else now,
-            restricted_by=by,
+            restricted_by="parent" if held_by_parent else by,
             request_id=request.request_id,
         )
         event: dict[str, object] = {"subject_id": subject_id, "request_id": request.request_id, "grounds": grounds}
@@ -99,16 +104,23 @@ class StandingService:
             ("SubjectRestricted", event),
         )
 
-    def lift(self, subject_id: str) -> Standing:
-        """The subject's own lift: immediate."""
+    def lift(self, subject_id: str, *, by: Literal["subject", "parent"] = "subject") -> Standing:
+        """The subject's own lift, or their parent's: immediate.
+
+        Security invariant: a restriction a parent placed ("stop the further collection or use" of the child's
+        data) is lifted by the parent only. The child's own lift is refused (403 `restriction_by_parent`), so a
+        child cannot undo what the parent decided for them."""
         current = self.store.facts(subject_id).standing
-        if current.restriction_at(self.clock.now()) is None:
-            raise NotRestricted("Processing of your data is not restricted.")
-        event: dict[str, object] = {"subject_id": subject_id, "lifted_by": "subject"}
+        restriction = current.restriction_at(self.clock.now())
+        if restriction is None:
+            raise NotRestricted("Processing of this data is not restricted.")
+        if restriction.restricted_by == "parent" and by != "parent":
+            raise RestrictionHeldByParent("Your parent restricted the processing of your data; only they can lift it.")
+        event: dict[str, object] = {"subject_id": subject_id, "lifted_by": by}
         return self._save(
             subject_id,
             replace(current, restriction=None),
-            self._audit("standing.restriction_lifted", "subject"),
+            self._audit("standing.restriction_lifted", by),
             ("RestrictionLifted", event),
         )
 
