@@ -5,7 +5,7 @@ from typing import Annotated, Literal, Self
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from api.subject_schemas import ProfileOut
+from api.subject_schemas import ProfileOut, RestrictionOut
 from domain.countries import ISO_COUNTRIES
 from domain.erasure.model import SubjectStatus
 from domain.minors.mail import Language
@@ -107,6 +107,14 @@ class ChildOut(BaseModel):
     profile: ProfileOut | None
     consents: dict[str, bool] = Field(description="Purpose -> granted, for every purpose decided")
     collected: dict[str, int] = Field(description="How many items of each kind are held about the child")
+    restricted: bool = Field(
+        description="Whether the processing of the child's data is restricted (GDPR Art. 18): always false unless "
+        "`state` is active"
+    )
+    restriction: RestrictionOut | None = Field(
+        description="The restriction in force: its grounds, since when, and who placed it (`restricted_by`: "
+        "`parent` is you, and only you can lift it)"
+    )
 
 
 class ChildrenOut(BaseModel):

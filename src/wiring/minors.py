@@ -115,6 +115,7 @@ def parents() -> "ParentsOfChildren":
     from wiring.consent import catalog, consents
     from wiring.erasure import erasure, underage
     from wiring.requests import requests
+    from wiring.standing import standing
 
     return ParentsOfChildren(
         parental=parental(),
@@ -124,6 +125,7 @@ def parents() -> "ParentsOfChildren":
         requests=requests(),
         consents=consents,
         catalog=catalog,
+        standing=standing,
         underage=underage,
         clock=clock(),
         minimum_consent_age=settings().minimum_consent_age,

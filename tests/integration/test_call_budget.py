@@ -270,6 +270,39 @@ def host_permissions(stack: Any) -> Callable[[], Any]:
     return warm(run, consents=True)
 
 
+def parent_with_child() -> str:
+    """A parent whose account is linked to one child's (the link as the host application's POST .../link leaves it
+    in the parent's partition); the child decided consents."""
+    from adapters.aws import dynamodb
+
+    parent, child, now = subject(), subject(consents=True), datetime.now(UTC).isoformat()
+    link = {"child_subject_id": child, "child_reference": "signup-budget", "request_id": uuid.uuid4().hex}
+    item = {"pk": f"SUBJECT#{parent}", "sk": f"CHILD#{child}", **link, "approved_at": now, "linked_at": now}
+    dynamodb().put_item(
+        TableName=wiring.requests.settings().subjects_table, Item={key: {"S": value} for key, value in item.items()}
+    )
+    return parent
+
+
+def parents_children(stack: Any) -> Callable[[], Any]:
+    from handlers import minors_api
+
+    def run(parent: str) -> Any:
+        return answered(minors_api, as_subject_event("minors_api/get_children.json", parent))
+
+    run(parent_with_child())
+    measured = parent_with_child()
+    return lambda: run(measured)
+
+
+def as_subject_event(relative: str, subject_id: str) -> dict[str, Any]:
+    from tests.support import as_subject
+
+    event = as_subject(_event(relative), subject_id)
+    event["requestContext"]["authorizer"]["jwt"]["claims"].pop("cognito:groups", None)
+    return event
+
+
 def delete_me(stack: Any) -> Callable[[], Any]:
     return warm(_subject_api("DELETE /me"))
 
@@ -480,6 +513,18 @@ CASES = [
         "subject_api/put_record.json (GET /app/subjects/{subject_id}/permissions)",
         ("dynamodb.BatchGetItem",),  # PROFILE, CONSENTS, TOMBSTONE, STANDING (a second only for unprocessed keys)
         host_permissions,
+    ),
+    Case(
+        "GET /parents/me/children (one child)",
+        "minors_api/get_children.json",
+        (
+            "dynamodb.BatchGetItem",  # the parent's own account is available
+            "dynamodb.Query",  # the parent's links (CHILD# items)
+            # per child: the profile (of age? then not listed); the state and the restriction in force, from the
+            # one read of the partition the host's permission question makes; the consent state; what is held
+            *("dynamodb.GetItem", "dynamodb.BatchGetItem", "dynamodb.GetItem", "dynamodb.Query"),
+        ),
+        parents_children,
     ),
     Case(
         "DELETE /me",

@@ -610,6 +610,68 @@ def test_a_parent_sees_the_child_and_what_is_held(aws, context):
     assert item["collected"]["parent"] == 1
 
 
+def children_of(parent: str, context: Any) -> list[dict[str, Any]]:
+    status, body = invoke(as_caller(load_event("minors_api/get_children.json"), parent), context)
+    assert status == 200, body
+    return body["items"]  # type: ignore[no-any-return]
+
+
+def on_child_restriction(parent: str, child: str, action: str = "", body: Any = None) -> dict[str, Any]:
+    """The parent's POST .../restriction (with `body`) or .../restriction/lift (action "/lift")."""
+    route = f"POST /parents/me/children/{{child_id}}/restriction{action}"
+    event = routed(as_parent("minors_api/post_child_withdraw.json", parent, child), route)
+    at_path(event, f"/parents/me/children/{child}/restriction{action}", child_id=child)
+    return with_body(event, body) if body is not None else event
+
+
+def test_a_parent_sees_whether_their_childs_processing_is_restricted_and_that_they_placed_it(aws, context):
+    # Given a linked child whose processing is not restricted
+    parent, child, _ = linked_family(context)
+    (before,) = children_of(parent, context)
+    assert (before["restricted"], before["restriction"]) == (False, None)
+    # When the parent restricts it
+    assert invoke(on_child_restriction(parent, child, body={"grounds": "legal_claims"}), context)[0] == 202
+    # Then the listing says so: the grounds, since when, and that the parent placed it
+    (restricted,) = children_of(parent, context)
+    assert (restricted["state"], restricted["restricted"]) == ("active", True)
+    assert (restricted["restriction"]["grounds"], restricted["restriction"]["restricted_by"]) == (
+        "legal_claims",
+        "parent",
+    )
+    assert restricted["restriction"]["since"]
+    # And once the parent lifts it, the listing says it is not restricted any more
+    status, lifted = invoke(on_child_restriction(parent, child, "/lift"), context)
+    assert (status, lifted["state"], lifted["restriction"]) == (200, "active", None)
+    (after,) = children_of(parent, context)
+    assert (after["restricted"], after["restriction"]) == (False, None)
+
+
+def test_a_restriction_the_child_placed_shows_as_the_childs(aws, context):
+    # Given a linked child who restricted the processing of their own data
+    parent, child, _ = linked_family(context)
+    event = routed(as_subject(load_event("subject_api/post_activity.json"), child), "POST /me/requests")
+    response = subject_api.lambda_handler(
+        with_body(event, {"type": "restriction", "grounds": "accuracy_contested"}), context
+    )
+    assert response["statusCode"] == 202, response["body"]
+    # When the parent lists their children
+    (item,) = children_of(parent, context)
+    # Then the child's restriction is shown as the child's
+    assert item["restricted"] is True
+    assert (item["restriction"]["grounds"], item["restriction"]["restricted_by"]) == ("accuracy_contested", "subject")
+
+
+def test_a_child_pending_deletion_is_not_shown_as_restricted(aws, context):
+    # Given a restricted child whose parent then had their data deleted
+    parent, child, _ = linked_family(context)
+    assert invoke(on_child_restriction(parent, child, body={"grounds": "objection_pending"}), context)[0] == 202
+    assert invoke(as_parent("minors_api/post_child_erasure.json", parent, child), context)[0] == 202
+    # When the parent lists their children
+    (item,) = children_of(parent, context)
+    # Then the deletion is what the listing says, as the child's own status does (pending takes precedence)
+    assert (item["state"], item["restricted"], item["restriction"]) == ("pending_deletion", False, None)
+
+
 def test_another_parent_sees_no_child_and_gets_404_on_its_routes(aws, context):
     _, child, _ = linked_family(context)
     stranger = str(uuid.uuid4())

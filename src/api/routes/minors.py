@@ -28,7 +28,7 @@ from api.minors_schemas import (
     WithdrawOut,
 )
 from api.parameters import REQUEST_ID
-from api.standing_schemas import ChildRestrictionIn
+from api.standing_schemas import ChildRestrictionIn, restriction_out
 from api.subject_schemas import DownloadOut, ProfileOut, RequestOut, StatusOut
 from domain.minors.model import SUBJECT_ID_PATTERN
 from domain.minors.use_cases import ChildView
@@ -125,6 +125,8 @@ def _child_out(view: ChildView) -> ChildOut:
         profile=ProfileOut(**asdict(view.profile)) if view.profile else None,
         consents=view.consents,
         collected=view.collected,
+        restricted=view.restriction is not None,
+        restriction=restriction_out(view.restriction),
     )
 
 

@@ -26,11 +26,18 @@ from domain.requests.service import RequestService
 if TYPE_CHECKING:
     from domain.consent.catalog import PurposeCatalog
     from domain.consent.service import ConsentService, RequestContext
+    from domain.standing.model import Restriction, SubjectStanding
 
 
 class CollectedPort(Protocol):
     def collected(self, subject_id: str) -> dict[str, int]:
         """How many items of each category the subject's partition holds (keys only: no personal data read)."""
+        ...
+
+
+class StandingPort(Protocol):
+    def status(self, subject_id: str) -> "SubjectStanding":
+        """The account state with the restriction in force, from one read of the subject's partition."""
         ...
 
 
@@ -42,10 +49,12 @@ class UnderagePort(Protocol):
 
 @dataclass(frozen=True)
 class ChildView:
-    """A linked child as the parent sees it: the state of the account, and while it is active, what is held."""
+    """A linked child as the parent sees it: the state of the account, and while it is active, what is held and
+    the restriction of its processing in force (whoever placed it)."""
 
     link: ChildLink
     status: SubjectStatus
+    restriction: "Restriction | None" = None
     profile: Profile | None = None
     consents: dict[str, bool] = field(default_factory=dict)
     collected: dict[str, int] = field(default_factory=dict)
@@ -68,6 +77,7 @@ class ParentsOfChildren:
         requests: RequestService,
         consents: "Callable[[], ConsentService]",
         catalog: "Callable[[], PurposeCatalog]",
+        standing: Callable[[], StandingPort],
         underage: Callable[[], UnderagePort],
         clock: Clock,
         minimum_consent_age: int,
@@ -81,6 +91,7 @@ class ParentsOfChildren:
         self.requests = requests
         self.consents = consents
         self.catalog = catalog
+        self.standing = standing
         self.underage = underage
         self.clock = clock
         self.minimum_consent_age = minimum_consent_age
@@ -148,7 +159,10 @@ class ParentsOfChildren:
 
     def _view(self, link: ChildLink, found: Profile | None) -> ChildView:
         child = link.child_subject_id
-        status = self.erasure.status(child)
+        # The state and the restriction from one read (the one the host's permission question makes): knowing the
+        # restriction costs the listing no AWS call.
+        standing = self.standing().status(child)
+        status = standing.status
         if status.state != "active":  # a child pending deletion is unavailable to everyone, the parent included
             return ChildView(link=link, status=status)
         from domain.consent.ports import Owner  # here: the host's routes (age checks, requests) never need consent
@@ -157,6 +171,7 @@ class ParentsOfChildren:
         return ChildView(
             link=link,
             status=status,
+            restriction=standing.restriction,
             profile=found,
             consents={purpose: view.granted for purpose, view in views.items() if view.decided},
             collected=self.parental_store.collected(child),
