@@ -826,11 +826,20 @@
       }
     };
     const active = child.state === 'active';
+    const restriction = active && child.restricted ? child.restriction : null;
     return el(
       'section',
       { class: 'child', id, 'aria-labelledby': `${id}-name` },
       el('h3', { id: `${id}-name`, tabindex: '-1', text: name }),
       el('p', { class: 'child-state', text: state }),
+      restriction &&
+        el(
+          'p',
+          { class: 'child-restricted' },
+          ...withDate(t('childRestricted'), restriction.since),
+          ` ${t('stateGrounds', { grounds: t(`pg_${restriction.grounds}`) })}`,
+          restriction.restricted_by === 'subject' ? ` ${t('childByChild')}` : null,
+        ),
       el('p', { text: t('childHeld', { count: total }) }),
       el('p', { text: t('childConsents', { list: chosen.join(', ') || t('childNone') }) }),
       active &&
@@ -840,10 +849,47 @@
           el('p', { text: t('copyWhat') }),
           el('button', { type: 'button', 'data-child-copy': child.child_subject_id }, t('copyStart')),
         ),
+      active && (restriction ? childLift(id, act) : childRestrict(id, act)),
       active && confirmable(t('withdrawWhat'), t('withdrawStart'), t('withdrawYes'), act('withdraw', undefined, (a) => t('withdrawn', { date: day(a.purge_at) }))),
       active && confirmable(t('eraseWhat'), t('eraseStart'), t('eraseYes'), act('erasure', undefined, (a) => t('erased', { date: day(a.purge_at) }))),
       note.text && el('p', { class: 'child-note' }, note.text, note.url ? ' ' : null, note.url ? el('a', { href: note.url, class: 'button-link', text: t('copyLink') }) : null),
     );
+  }
+
+  // Restriction (GDPR Art. 18) of a child's processing: said before what it does, confirmed after. Nothing is
+  // deleted, so nothing is asked twice; the child cannot lift what the parent placed (the API refuses it).
+  function childRestrict(id, act) {
+    const what = el('p', { id: `${id}-restrict-what`, text: t('restrictChildWhat') });
+    const error = el('p', { id: `${id}-grounds-error`, class: 'field-error' });
+    const grounds = el(
+      'fieldset',
+      { class: 'group', 'aria-describedby': `${id}-grounds-error` },
+      el('legend', { text: t('childWhy') }),
+      ...GROUNDS.map((ground) =>
+        el(
+          'div',
+          { class: 'purpose' },
+          el('input', { type: 'radio', id: `${id}-ground-${ground}`, name: `${id}-grounds`, value: ground }),
+          el('label', { for: `${id}-ground-${ground}`, text: t(`pg_${ground}`) }),
+        ),
+      ),
+    );
+    const start = el('button', { type: 'submit', 'aria-describedby': `${id}-restrict-what` }, t('restrictChildStart'));
+    const form = el('form', { class: 'child-action', novalidate: true }, what, grounds, error, start);
+    form.addEventListener('submit', (event) => {
+      event.preventDefault();
+      const chosen = form.querySelector('input:checked');
+      error.textContent = chosen ? '' : t('childChoose');
+      if (!chosen) return form.querySelector('input').focus();
+      return act('restriction', { grounds: chosen.value }, () => t('restrictedChild'))();
+    });
+    return form;
+  }
+
+  function childLift(id, act) {
+    const lift = el('button', { type: 'button', 'aria-describedby': `${id}-lift-what` }, t('liftChildStart'));
+    lift.addEventListener('click', act('restriction/lift', undefined, () => t('liftedChild')));
+    return el('div', { class: 'child-action' }, el('p', { id: `${id}-lift-what`, text: t('liftChildWhat') }), lift);
   }
 
   async function startChildCopy(button) {
@@ -1019,7 +1065,11 @@
     $('account-lift').hidden = !liftAt;
     $('account-lift').replaceChildren(...(liftAt ? withDate(t('stateLiftAt'), liftAt) : []));
     $('restriction-form').hidden = !!restriction && !liftAt;
-    $('restriction-lift').hidden = !restriction;
+    // A restriction a parent placed is lifted by that parent only: the child is told so, and offered no lift.
+    const byParent = !!restriction && restriction.restricted_by === 'parent';
+    $('restriction-lift').hidden = !restriction || byParent;
+    $('restriction-parent').hidden = !byParent;
+    $('restriction-text').hidden = byParent; // "You can lift it at any time" is not true of theirs
     const chosen = (document.querySelector('input[name="grounds"]:checked') || {}).value;
     $('grounds').replaceChildren(
       $('grounds').querySelector('legend'),

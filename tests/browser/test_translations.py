@@ -91,7 +91,8 @@ def test_every_value_the_api_sends_has_its_words():
     expected |= {f"right_{right}" for right in _enum("PolicyView", "rights", items=True)}
     expected |= {f"role_{role}" for role in _enum("RecipientView", "role")}
     expected |= {f"sg_{safeguard}" for safeguard in _enum("RecipientView", "safeguard")}
-    expected |= {f"{key}_{grounds}" for grounds in _enum("RestrictionOut", "grounds") for key in ("g", "gd")}
+    # g: the subject's own words for the grounds, gd: what they mean; pg: a parent's, for their child (ChildOut)
+    expected |= {f"{key}_{grounds}" for grounds in _enum("RestrictionOut", "grounds") for key in ("g", "gd", "pg")}
     expected |= {f"src_{source}" for source in ["banner", "settings", "api", "gpc", "unsubscribe", "claim", "parent"]}
     assert expected - keys == set()
 
