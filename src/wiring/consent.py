@@ -3,7 +3,6 @@ parent's withdrawal)."""
 
 import uuid
 from datetime import timedelta
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from config import ConfigurationError, Settings
@@ -19,7 +18,6 @@ if TYPE_CHECKING:
 
 class ConsentSettings(Settings):
     token_secret_arn: str
-    consent_catalog_path: str | None = None  # a deployment's own catalog; the bundled default otherwise
     consent_max_age_days: int = 396
     unsubscribe_token_days: int = 60
     # How long a visitor's audit records and anchors are kept after the change they record: the consent record's
@@ -37,13 +35,8 @@ def settings() -> ConsentSettings:
 
 @provider
 def catalog() -> "PurposeCatalog":
-    """The policy's purposes, worded in its default language (the wording hash every decision records), or a
-    deployment's own catalog file where CONSENT_CATALOG_PATH names one (tests publish a new version so)."""
-    path = settings().consent_catalog_path
-    if path:
-        from domain.consent.catalog import load_catalog
-
-        return load_catalog(Path(path))
+    """The policy's purposes, worded in its default language (the wording hash every decision records). A new
+    catalog version is a new policy version (wiring.policy.policy)."""
     from policy.catalog import to_purpose_catalog
 
     return to_purpose_catalog(policy())
@@ -72,7 +65,7 @@ def consents() -> "ConsentService":
 @provider
 def purposes() -> "dict[str, PurposesOut]":
     """The catalog as GET /consent/purposes serves it, per language of the policy (all built at once: a handful,
-    and all of them in the SnapStart snapshot). A catalog file holds one language: the policy's default."""
+    and all of them in the SnapStart snapshot)."""
     from api.consent_schemas import PurposeOut, PurposesOut
     from policy.catalog import to_purpose_catalog
 
@@ -83,6 +76,4 @@ def purposes() -> "dict[str, PurposesOut]":
         )
 
     active = policy()
-    if settings().consent_catalog_path:
-        return {active.default_language: served(catalog())}
     return {language: served(to_purpose_catalog(active, language)) for language in active.languages}

@@ -1,5 +1,7 @@
-"""The product's policy this stack enforces (the POLICY setting, template parameter Policy)."""
+"""The product's policy this stack enforces (the POLICY setting, template parameter Policy): the one source of its
+purposes catalog and record categories."""
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from wiring import provider
@@ -14,10 +16,12 @@ if TYPE_CHECKING:
 @provider
 def policy() -> "Policy":
     """Parsed and validated once per container: an invalid document stops the function at cold start (SnapStart
-    priming builds it), with the reason."""
+    priming builds it), with the reason. The bundled document, or POLICY_DOCUMENTS' where the deployment names a
+    directory (a new policy version, validated the same way)."""
     from policy.loader import load_policy
 
-    return load_policy(settings().policy)
+    config = settings()
+    return load_policy(config.policy, Path(config.policy_documents) if config.policy_documents else None)
 
 
 @provider

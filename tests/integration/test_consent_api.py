@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 import boto3
 import pytest
 
+import wiring
 import wiring.consent
 import wiring.erasure
 import wiring.shared
@@ -21,7 +22,7 @@ from domain.consent.ports import Owner
 from domain.consent.unsubscribe import issue_token, verify_token
 from domain.profile import new_profile
 from handlers import consent_api, purge_worker
-from tests.support import as_subject, at_path, load_event, with_body
+from tests.support import as_subject, at_path, load_event, publish_policy_version, with_body
 
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
 VISITOR_ID = "3f2a9c1e-7b4d-4e8a-9c2f-1a2b3c4d5e6f"
@@ -622,17 +623,9 @@ def reword(aws, tmp_path, monkeypatch) -> Callable[[str], str]:
     """Deploys a new policy version that rewords one purpose (as the e2e tests do); returns the new version."""
 
     def deploy(purpose_id: str) -> str:
-        catalog = json.loads(wiring.consent.catalog().model_dump_json())
-        catalog["policy_version"] = "2099-01-01"
-        for purpose in catalog["purposes"]:
-            purpose.pop("wording_hash", None)
-            if purpose["id"] == purpose_id:
-                purpose["description"] += " We now also measure page load times."
-        path = tmp_path / "purposes.json"
-        path.write_text(json.dumps(catalog))
-        monkeypatch.setenv("CONSENT_CATALOG_PATH", str(path))
-        for cached in (wiring.consent.settings, wiring.consent.catalog, wiring.consent.consents):
-            cached.cache_clear()
+        publish_policy_version(tmp_path, wiring.shared.settings().policy, "2099-01-01", reword=purpose_id)
+        monkeypatch.setenv("POLICY_DOCUMENTS", str(tmp_path))
+        wiring.reset(secrets=False)  # the deployment's functions start again (cold), with the new version
         return "2099-01-01"
 
     return deploy
