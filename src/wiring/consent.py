@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from config import ConfigurationError, Settings
 from wiring import provider
-from wiring.policy import policy
+from wiring.policy import consent_max_age, policy
 from wiring.shared import audit_log, clock, now_epoch
 
 if TYPE_CHECKING:
@@ -18,19 +18,27 @@ if TYPE_CHECKING:
 
 class ConsentSettings(Settings):
     token_secret_arn: str
-    consent_max_age_days: int = 396
     unsubscribe_token_days: int = 60
     # How long a visitor's audit records and anchors are kept after the change they record: the consent record's
-    # lifetime (consent_max_age_days) plus the accountability period (docs/architecture.md, "Visitors' chains").
+    # lifetime (wiring.policy.consent_max_age) plus the accountability period (docs/architecture.md, "Visitors' chains").
     visitor_audit_retention_days: int = 1491
 
 
 @provider
 def settings() -> ConsentSettings:
-    config = ConsentSettings.from_env()
-    if config.visitor_audit_retention_days < config.consent_max_age_days:
-        raise ConfigurationError("VISITOR_AUDIT_RETENTION_DAYS must not be less than CONSENT_MAX_AGE_DAYS")
-    return config
+    return ConsentSettings.from_env()
+
+
+@provider
+def visitor_accountability() -> timedelta:
+    """How long a visitor's audit chain outlives their consent record (which expires consent_max_age after its last
+    change): VISITOR_AUDIT_RETENTION_DAYS less that lifetime, which it must cover."""
+    retention, lifetime = timedelta(days=settings().visitor_audit_retention_days), consent_max_age()
+    if retention < lifetime:
+        raise ConfigurationError(
+            f"VISITOR_AUDIT_RETENTION_DAYS must not be less than the consent lifetime ({lifetime.days} days)"
+        )
+    return retention - lifetime
 
 
 @provider
@@ -55,9 +63,9 @@ def consents() -> "ConsentService":
         catalog(),
         clock(),
         new_id=lambda: uuid.uuid4().hex,
-        max_age=timedelta(days=config.consent_max_age_days),
+        max_age=consent_max_age(),
         token_secret=lambda: signing_keys(config.token_secret_arn),
-        visitor_accountability=timedelta(days=config.visitor_audit_retention_days - config.consent_max_age_days),
+        visitor_accountability=visitor_accountability(),
         minors=subject_ages(),
     )
 

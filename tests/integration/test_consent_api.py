@@ -17,6 +17,7 @@ import wiring
 import wiring.consent
 import wiring.erasure
 import wiring.shared
+from config import ConfigurationError
 from domain.audit.model import AuditEntry, pseudonym_of
 from domain.consent.ports import Owner
 from domain.consent.unsubscribe import issue_token, verify_token
@@ -552,6 +553,32 @@ def test_visitor_records_expire_after_the_consent_max_age(aws, context, ddb):
     # Then it carries a TTL about 396 days ahead (the 13 months a cookie choice may be relied upon)
     expected = (datetime.now(UTC) + timedelta(days=396)).timestamp()
     assert abs(int(item["expires_at"]["N"]) - expected) < 120
+
+
+def test_a_consent_lifetime_longer_than_the_policys_stops_the_consent_api_at_cold_start(aws, context, monkeypatch):
+    # Given a stack whose CONSENT_MAX_AGE_DAYS would rely on a decision a day past the policy's 396 days
+    monkeypatch.setenv("CONSENT_MAX_AGE_DAYS", "397")
+    wiring.reset()
+    # When the consent service is built, Then it refuses, naming the setting and the policy
+    with pytest.raises(ConfigurationError, match="CONSENT_MAX_AGE_DAYS 397 exceeds the imind policy's 396 days"):
+        wiring.consent.consents()
+    # And no decision is recorded under it: the request fails
+    assert invoke(visitor_put(uuid.uuid4().hex, {"analytics": True}), context)[0] == 500
+
+
+def test_a_shorter_consent_lifetime_is_applied_as_configured(aws, context, ddb, monkeypatch):
+    # Given a stack that asks again after 180 days, sooner than the policy requires
+    monkeypatch.setenv("CONSENT_MAX_AGE_DAYS", "180")
+    wiring.reset()
+    visitor_id = uuid.uuid4().hex
+    # When a visitor records a decision
+    assert invoke(visitor_put(visitor_id, {"analytics": True}), context)[0] == 200
+    # Then the visitor's record expires 180 days ahead
+    item = ddb.get_item(
+        TableName=aws.physical_ids["SubjectsTable"],
+        Key={"pk": {"S": f"VISITOR#{visitor_id}"}, "sk": {"S": "CONSENTS"}},
+    )["Item"]
+    assert abs(int(item["expires_at"]["N"]) - (datetime.now(UTC) + timedelta(days=180)).timestamp()) < 120
 
 
 # ---------------------------------------------------------------- claim
