@@ -467,6 +467,7 @@ def test_a_restore_window_longer_than_the_policys_stops_the_function_at_cold_sta
     from wiring.erasure import erasure_grace
 
     monkeypatch.setenv("POLICY", "mindomo")  # purged at once: no restore window
+    monkeypatch.setenv("PROMISED_DELETION_DAYS", "30")  # and everything gone within 30 days, as its stack deploys
     monkeypatch.setenv("ERASURE_GRACE_DAYS", "1")
     wiring.reset()
     with pytest.raises(ConfigurationError, match="ERASURE_GRACE_DAYS 1 exceeds the mindomo policy's restore window"):
