@@ -25,7 +25,7 @@ from localcloud.functions import FunctionError, FunctionPool, FunctionSpec
 from localcloud.moto_dynamodb import isolate_dynamodb_requests
 from localcloud.provision import Provisioner, function_environment
 from localcloud.routes import Wiring
-from localcloud.template import ACCOUNT_ID, REGION, ROOT, Stack
+from localcloud.template import ACCOUNT_ID, REGION, Stack, policy_document
 
 CREDENTIALS = {"AWS_ACCESS_KEY_ID": "localcloud", "AWS_SECRET_ACCESS_KEY": "localcloud", "AWS_DEFAULT_REGION": REGION}
 
@@ -38,13 +38,16 @@ def free_port() -> int:
 
 def policy_parameters(parameters: dict[str, Any]) -> dict[str, Any]:
     """The parameters a product's deployment gives with its Policy (as its samconfig environment does): the restore
-    window and the deletion bound the policy states, unless given too."""
+    window, the deletion bound and the consent lifetime the policy states, unless given too."""
     name = parameters.get("Policy")
     if not name:
         return parameters
-    document = json.loads((ROOT / "src" / "policy" / "documents" / f"{name}.json").read_text(encoding="utf-8"))
+    document = policy_document(name)
     erasure = document["erasure"]
-    derived = {"ErasureGraceDays": str(erasure["restore_window_days"])}
+    derived = {
+        "ErasureGraceDays": str(erasure["restore_window_days"]),
+        "ConsentMaxAgeDays": str(document["consent"]["max_age_days"]),
+    }
     if erasure["purge_within_days"] in (30, 60, 90):
         derived["PromisedDeletionDays"] = str(erasure["purge_within_days"])
     return {**derived, **parameters}

@@ -1,10 +1,9 @@
 """The user pool's Lambda triggers as Cognito runs them around a sign-up (moto runs none): which function the
 template names for each, the events they get, and what a refusal looks like to the one signing up."""
 
-import json
 from typing import Any
 
-from localcloud.template import REGION, ROOT, Stack
+from localcloud.template import REGION, Stack, policy_document
 
 # What /_local/login gives a new user without a birth date where the policy requires one at sign-up: an adult, so a
 # login with a user name alone keeps signing in an adult whatever the product.
@@ -31,8 +30,7 @@ def trigger_function(stack: Stack, trigger: str) -> str | None:
 def birth_date_required(stack: Stack) -> bool:
     """Whether the stack's policy (its Policy parameter) refuses a sign-up without a birth date."""
     name = stack.parameters.get("Policy") or "imind"
-    document = json.loads((ROOT / "src" / "policy" / "documents" / f"{name}.json").read_text(encoding="utf-8"))
-    return bool(document["minors"].get("birth_date_at_sign_up") == "required")
+    return bool(policy_document(name)["minors"].get("birth_date_at_sign_up") == "required")
 
 
 def with_default_birth_date(stack: Stack, attributes: dict[str, str]) -> dict[str, str]:

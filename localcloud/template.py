@@ -1,5 +1,7 @@
 """template.yaml read as data: CloudFormation short-form tags, parameters and the intrinsics we need."""
 
+import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,6 +17,13 @@ STACK_NAME = "privacy-local"
 # and signs in through /_local/login, so it deploys no S3 + CloudFront hosting and no hosted-UI client.
 LOCAL_PARAMETERS = {"DeployPrivacyCenter": "false"}
 NO_VALUE = object()  # !Ref AWS::NoValue: the list item or property it stands for is left out
+
+
+def policy_document(name: str) -> dict[str, Any]:
+    """Policy `name` as the functions read it: from POLICY_DOCUMENTS where the environment names a directory (a new
+    version published without a build), else the bundled document."""
+    documents = os.environ.get("POLICY_DOCUMENTS") or ROOT / "src" / "policy" / "documents"
+    return json.loads((Path(documents) / f"{name}.json").read_text(encoding="utf-8"))  # type: ignore[no-any-return]
 
 
 class _CfnLoader(yaml.SafeLoader):

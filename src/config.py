@@ -35,6 +35,9 @@ class Settings:
 
     stage: str = "dev"
     policy: str = "imind"  # the product's policy document (src/policy/documents/<policy>.json)
+    # A directory holding <policy>.json in place of the bundled documents: a new policy version without a new build
+    # (tests publish one so). Validated as a bundled document is; unset in a normal deployment.
+    policy_documents: str | None = None
     subjects_table: str
     audit_table: str
     event_bus_name: str
@@ -57,19 +60,21 @@ class Settings:
                 continue
             values[field.name] = _parsed(field, hints[field.name], raw)
         settings = cls(**values)
-        _check_policy_name(settings.policy)
+        _check_policy_name(settings.policy, settings.policy_documents)
         return settings
 
 
-def _check_policy_name(name: str) -> None:
-    """Every function stops at cold start on a policy that is not bundled, without loading one (a worker that needs
-    no rule of it does not pay for parsing it); the functions that read it validate the whole document."""
+def _check_policy_name(name: str, directory: str | None) -> None:
+    """Every function stops at cold start on a policy that is not there (bundled, or in POLICY_DOCUMENTS), without
+    loading one (a worker that needs no rule of it does not pay for parsing it); the functions that read it validate
+    the whole document."""
     from pathlib import Path
 
-    documents = Path(__file__).resolve().parent / "policy" / "documents"
+    documents = Path(directory) if directory else Path(__file__).resolve().parent / "policy" / "documents"
     known = sorted(path.stem for path in documents.glob("*.json"))
     if name not in known:
-        raise ConfigurationError(f"POLICY {name[:40]!r} is not a bundled policy: choose one of {', '.join(known)}")
+        where = "in POLICY_DOCUMENTS" if directory else "a bundled policy"
+        raise ConfigurationError(f"POLICY {name[:40]!r} is not {where}: choose one of {', '.join(known) or 'none'}")
 
 
 dataclasses.dataclass(frozen=True, kw_only=True)(Settings)

@@ -6,11 +6,24 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 EVENTS = ROOT / "events"
+POLICY_DOCUMENTS = ROOT / "src" / "policy" / "documents"
 
 
 def load_event(relative: str) -> dict[str, Any]:
     """A sample event from events/ (the files `sam local invoke -e` takes)."""
     return json.loads((EVENTS / relative).read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+
+
+def publish_policy_version(directory: Path, name: str, version: str, *, reword: str) -> None:
+    """Writes policy `name` into `directory` (what POLICY_DOCUMENTS names) as a new version, with purpose `reword`'s
+    description changed in the policy's default language (the wording every decision's hash is taken from): what a
+    deployment of a new policy version does to the catalog."""
+    document = json.loads((POLICY_DOCUMENTS / f"{name}.json").read_text(encoding="utf-8"))
+    document["version"] = version
+    language = document.get("default_language", "en")
+    purpose = next(purpose for purpose in document["purposes"] if purpose["id"] == reword)
+    purpose["description"][language] += " We now also measure page load times."
+    (directory / f"{name}.json").write_text(json.dumps(document), encoding="utf-8")
 
 
 class LambdaContext:

@@ -1,18 +1,15 @@
 """Records the host application holds about a subject and registers here, so export, erasure and legal holds
-cover them. Categories are configuration: a description and an optional retention rule."""
+cover them. Categories are configuration, the active product policy's (policy.catalog.to_record_categories): a
+description and an optional retention rule."""
 
 import json
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import lru_cache
-from pathlib import Path
 
 from domain.errors import DomainError, TooLarge
-from domain.values import from_jsonable
 
 MAX_DOCUMENT_BYTES = 350 * 1024  # DynamoDB's item limit is 400 KB; the rest is keys and bookkeeping
-DEFAULT_CATEGORIES_PATH = Path(__file__).parent / "data" / "record_categories.json"
 CATEGORY_ID = re.compile(r"^[a-z][a-z0-9_]{1,40}$")  # also a file name inside export archives
 
 
@@ -96,12 +93,6 @@ class RecordCategories:
                 return category
         known = [c.id for c in self.categories]
         raise UnknownCategory(f"'{category_id[:40]}' is not a configured record category.", details=[{"known": known}])
-
-
-@lru_cache(maxsize=4)
-def load_categories(path: Path = DEFAULT_CATEGORIES_PATH) -> RecordCategories:
-    """The deployment's categories (configuration: a malformed file stops the function with the reason)."""
-    return from_jsonable(RecordCategories, json.loads(path.read_bytes()))
 
 
 def encode_document(document: dict[str, object]) -> str:

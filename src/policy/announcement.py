@@ -22,6 +22,7 @@ SECTIONS = (
     "erasure",
     "inactivity",
     "minors",
+    "consent",
     "signals",
     "export",
     "unsubscribe",

@@ -1,5 +1,5 @@
-"""A policy's purposes and record categories in the shapes today's consumers load (domain.consent.catalog's
-PurposeCatalog, domain.records' RecordCategories), so switching their source is one line."""
+"""A policy's purposes and record categories in the shapes the domain applies (domain.consent.catalog's
+PurposeCatalog, domain.records' RecordCategories): the policy is their only source."""
 
 from domain.consent.catalog import LegalBasis, Purpose, PurposeCatalog
 from domain.minors.rules import AgeOfConsentTable
@@ -35,8 +35,8 @@ def to_purpose_catalog(policy: Policy, language: str | None = None) -> PurposeCa
 
 
 def to_record_categories(policy: Policy) -> RecordCategories:
-    """The policy's record categories as domain.records loads them from data/record_categories.json: a category
-    kept for a period from a record's date gets a RetentionRule; one kept while the account exists gets none."""
+    """The policy's record categories as domain.records applies them: a category kept for a period from a record's
+    date gets a RetentionRule; one kept while the account exists gets none."""
     categories = []
     for category in policy.record_categories:
         retention = category.retention

@@ -56,7 +56,7 @@ def _read(name: str, directory: Path) -> Policy:
         raise InvalidPolicy(_describe(name, error)) from None
     if policy.product != name:
         raise InvalidPolicy(f"policy {name!r} is invalid: product: is {policy.product!r}, must be its file name")
-    try:  # the purpose and retention rules today's consumers apply (one place for them: domain)
+    try:  # the purpose and retention rules the domain applies (one place for them: domain)
         to_purpose_catalog(policy)
         to_record_categories(policy)
     except (ValidationError, ValueError) as error:

@@ -1,7 +1,7 @@
 """A product's privacy policy as one validated document: every rule its published policy promises and the backend
-enforces (purposes, retention, erasure, inactivity, minors, signals, export, unsubscribe) comes from here, each value
-with its source (policy.sources). The documents are src/policy/documents/<product>.json; docs/policy.md explains
-them and docs/policy.schema.json is this model's JSON Schema."""
+enforces (purposes, retention, erasure, inactivity, minors, consent validity, signals, export, unsubscribe) comes from
+here, each value with its source (policy.sources). The documents are src/policy/documents/<product>.json;
+docs/policy.md explains them and docs/policy.schema.json is this model's JSON Schema."""
 
 from collections import Counter
 from collections.abc import Iterable
@@ -24,6 +24,7 @@ from policy.public import (
 )
 from policy.sections import (
     Commitments,
+    ConsentValidity,
     Controller,
     Erasure,
     Export,
@@ -76,6 +77,7 @@ class Policy(BaseModel):
     erasure: Erasure
     inactivity: Inactivity
     minors: Minors
+    consent: ConsentValidity
     signals: Signals
     export: Export
     unsubscribe: Unsubscribe
@@ -152,6 +154,7 @@ class Policy(BaseModel):
             self.erasure,
             self.inactivity,
             self.minors,
+            self.consent,
             self.signals.gpc,
             self.signals.dnt,
             self.export,

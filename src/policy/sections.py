@@ -188,6 +188,16 @@ class Minors(_Section):
         return self
 
 
+class ConsentValidity(_Section):
+    """How long a consent decision is relied on: older, it is stale and the user is asked again (GDPR Art. 7(1):
+    consent must stay informed; EU regulators' guidance relies on a cookie choice for at most 13 months)."""
+
+    max_age_days: int = Field(
+        ge=30, le=396, description="Days a decision holds; an older one is stale and asked again (at most 13 months)"
+    )
+    sources: Sources
+
+
 class Signal(_Section):
     honoured: bool
     sources: Sources

@@ -3,12 +3,11 @@ parent's withdrawal)."""
 
 import uuid
 from datetime import timedelta
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from config import ConfigurationError, Settings
 from wiring import provider
-from wiring.policy import policy
+from wiring.policy import consent_max_age, policy
 from wiring.shared import audit_log, clock, now_epoch
 
 if TYPE_CHECKING:
@@ -19,31 +18,33 @@ if TYPE_CHECKING:
 
 class ConsentSettings(Settings):
     token_secret_arn: str
-    consent_catalog_path: str | None = None  # a deployment's own catalog; the bundled default otherwise
-    consent_max_age_days: int = 396
     unsubscribe_token_days: int = 60
     # How long a visitor's audit records and anchors are kept after the change they record: the consent record's
-    # lifetime (consent_max_age_days) plus the accountability period (docs/architecture.md, "Visitors' chains").
+    # lifetime (wiring.policy.consent_max_age) plus the accountability period (docs/architecture.md, "Visitors' chains").
     visitor_audit_retention_days: int = 1491
 
 
 @provider
 def settings() -> ConsentSettings:
-    config = ConsentSettings.from_env()
-    if config.visitor_audit_retention_days < config.consent_max_age_days:
-        raise ConfigurationError("VISITOR_AUDIT_RETENTION_DAYS must not be less than CONSENT_MAX_AGE_DAYS")
-    return config
+    return ConsentSettings.from_env()
+
+
+@provider
+def visitor_accountability() -> timedelta:
+    """How long a visitor's audit chain outlives their consent record (which expires consent_max_age after its last
+    change): VISITOR_AUDIT_RETENTION_DAYS less that lifetime, which it must cover."""
+    retention, lifetime = timedelta(days=settings().visitor_audit_retention_days), consent_max_age()
+    if retention < lifetime:
+        raise ConfigurationError(
+            f"VISITOR_AUDIT_RETENTION_DAYS must not be less than the consent lifetime ({lifetime.days} days)"
+        )
+    return retention - lifetime
 
 
 @provider
 def catalog() -> "PurposeCatalog":
-    """The policy's purposes, worded in its default language (the wording hash every decision records), or a
-    deployment's own catalog file where CONSENT_CATALOG_PATH names one (tests publish a new version so)."""
-    path = settings().consent_catalog_path
-    if path:
-        from domain.consent.catalog import load_catalog
-
-        return load_catalog(Path(path))
+    """The policy's purposes, worded in its default language (the wording hash every decision records). A new
+    catalog version is a new policy version (wiring.policy.policy)."""
     from policy.catalog import to_purpose_catalog
 
     return to_purpose_catalog(policy())
@@ -62,9 +63,9 @@ def consents() -> "ConsentService":
         catalog(),
         clock(),
         new_id=lambda: uuid.uuid4().hex,
-        max_age=timedelta(days=config.consent_max_age_days),
+        max_age=consent_max_age(),
         token_secret=lambda: signing_keys(config.token_secret_arn),
-        visitor_accountability=timedelta(days=config.visitor_audit_retention_days - config.consent_max_age_days),
+        visitor_accountability=visitor_accountability(),
         minors=subject_ages(),
     )
 
@@ -72,7 +73,7 @@ def consents() -> "ConsentService":
 @provider
 def purposes() -> "dict[str, PurposesOut]":
     """The catalog as GET /consent/purposes serves it, per language of the policy (all built at once: a handful,
-    and all of them in the SnapStart snapshot). A catalog file holds one language: the policy's default."""
+    and all of them in the SnapStart snapshot)."""
     from api.consent_schemas import PurposeOut, PurposesOut
     from domain.standing.rules import objectable
     from policy.catalog import to_purpose_catalog
@@ -86,6 +87,4 @@ def purposes() -> "dict[str, PurposesOut]":
         )
 
     active = policy()
-    if settings().consent_catalog_path:
-        return {active.default_language: served(catalog())}
     return {language: served(to_purpose_catalog(active, language)) for language in active.languages}

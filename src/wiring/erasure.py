@@ -22,6 +22,9 @@ if TYPE_CHECKING:
 
 class ErasureSettings(Settings):
     erasure_grace_days: int | None = None  # the policy's restore window unless set; never longer than it
+    # The bound the template's rules hold the restore window plus the backups' age to (PromisedDeletionDays); never
+    # longer than the policy's where the policy promises its backups age out within it.
+    promised_deletion_days: int | None = None
 
 
 class PurgeSettings(Settings):
@@ -60,13 +63,21 @@ def erasure() -> "ErasureService":
 @provider
 def erasure_grace() -> timedelta:
     """How long an erased subject can still be restored: the policy's restore window, or ERASURE_GRACE_DAYS where the
-    deployment sets one. A grace longer than the policy's window would keep deleted data past what the policy
+    deployment sets one. A grace longer than the policy's window, or a PROMISED_DELETION_DAYS (the bound the template
+    holds grace plus backups to) longer than the policy's bound, would keep deleted data past what the policy
     promises, so the function refuses to start."""
-    configured = ErasureSettings.from_env().erasure_grace_days
-    window = policy().erasure.restore_window_days
+    config, rule = ErasureSettings.from_env(), policy().erasure
+    configured, window = config.erasure_grace_days, rule.restore_window_days
     if configured is not None and configured > window:
         raise ConfigurationError(
             f"ERASURE_GRACE_DAYS {configured} exceeds the {policy().product} policy's restore window of {window} days"
+        )
+    promised = config.promised_deletion_days
+    if rule.backups == "within_bound" and promised is not None and promised > rule.purge_within_days:
+        # The template's rules let backups live until PromisedDeletionDays: past the policy's bound, a purged
+        # subject would stay in them longer than the policy promises.
+        raise ConfigurationError(
+            f"PROMISED_DELETION_DAYS {promised} exceeds the {policy().product} policy's {rule.purge_within_days} days"
         )
     return timedelta(days=window if configured is None else configured)
 

@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING
 
 from config import Settings, setting
 from wiring import provider
-from wiring.policy import policy
+from wiring.policy import consent_max_age, policy
 from wiring.shared import audit_log, clock, now_epoch
 from wiring.shared import settings as shared_settings
 
@@ -16,7 +16,6 @@ if TYPE_CHECKING:
 
 
 class StandingSettings(Settings):
-    consent_max_age_days: int = setting(default=396, minimum=1)
     minimum_consent_age: int = setting(default=0, minimum=0, maximum=18)  # 0: the age table decides alone
     # Art. 18(3): an operator's lift is announced this many days before it takes effect (RestrictionLiftNoticeDays).
     restriction_lift_notice_days: int = setting(default=7, minimum=1, maximum=90)
@@ -42,7 +41,7 @@ def permission_rules() -> "PermissionRules":
 
     config = settings()
     return PermissionRules(
-        max_consent_age=timedelta(days=config.consent_max_age_days),
+        max_consent_age=consent_max_age(),
         age_table=age_table(),
         minimum_age=config.minimum_consent_age or None,
     )

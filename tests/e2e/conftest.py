@@ -1,6 +1,7 @@
 """The local cloud started as `make run` starts it, on a free port, driven over HTTP with real tokens."""
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -13,7 +14,7 @@ from typing import Any
 import pytest
 import requests
 
-from tests.support import ROOT
+from tests.support import POLICY_DOCUMENTS, ROOT
 
 pytestmark = pytest.mark.e2e
 
@@ -104,22 +105,21 @@ def stop_cloud(cloud: Cloud) -> None:
         cloud.process.kill()
 
 
-BUNDLED_CATALOG = ROOT / "src" / "domain" / "data" / "purposes.json"
+@pytest.fixture(scope="session")
+def policy_documents(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The policy documents the functions read (POLICY_DOCUMENTS: copies of the bundled ones, so a test can publish a
+    new policy version and restart the functions)."""
+    directory = tmp_path_factory.mktemp("policies")
+    for document in POLICY_DOCUMENTS.glob("*.json"):
+        shutil.copyfile(document, directory / document.name)
+    return directory
 
 
 @pytest.fixture(scope="session")
-def catalog_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The purposes catalog the functions read (a copy, so a test can publish a new policy version)."""
-    path = tmp_path_factory.mktemp("catalog") / "purposes.json"
-    path.write_bytes(BUNDLED_CATALOG.read_bytes())
-    return path
-
-
-@pytest.fixture(scope="session")
-def cloud(tmp_path_factory: pytest.TempPathFactory, catalog_file: Path) -> Iterator[Cloud]:
+def cloud(tmp_path_factory: pytest.TempPathFactory, policy_documents: Path) -> Iterator[Cloud]:
     running = start_cloud(
         tmp_path_factory.mktemp("localcloud") / "localcloud.log",
-        env_overrides={"CONSENT_CATALOG_PATH": str(catalog_file)},
+        env_overrides={"POLICY_DOCUMENTS": str(policy_documents)},
     )
     yield running
     stop_cloud(running)

@@ -1,6 +1,5 @@
 """Consent management end to end: real tokens, the local cloud, the local clock."""
 
-import json
 import threading
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -9,6 +8,7 @@ import pytest
 
 from localcloud.template import Stack
 from tests.e2e.helpers import aws_client
+from tests.support import publish_policy_version
 
 pytestmark = pytest.mark.e2e
 GRACE_DAYS = int(Stack.from_template().parameters["ErasureGraceDays"])  # the restore window the local cloud deploys
@@ -54,20 +54,20 @@ def test_grant_then_withdraw_is_recorded_with_receipts(cloud):
 def test_gpc_blocks_a_grant_of_a_gpc_covered_purpose_but_not_of_others(cloud):
     # Given a browser sending Sec-GPC: 1
     token = _user(cloud)
-    # When it grants targeted advertising and analytics
-    answer = _put(cloud, token, {"targeted_advertising": True, "analytics": True}, source="banner", headers={})
+    # When it grants affiliate tracking and analytics
+    answer = _put(cloud, token, {"affiliate_tracking": True, "analytics": True}, source="banner", headers={})
     answer = cloud.call(
         "PUT",
         "/me/consents",
         token,
-        json={"decisions": {"targeted_advertising": True, "analytics": True}, "source": "banner"},
+        json={"decisions": {"affiliate_tracking": True, "analytics": True}, "source": "banner"},
         headers={"Sec-GPC": "1"},
     )
-    # Then advertising is recorded as refused by GPC, analytics as granted
+    # Then affiliate tracking is recorded as refused by GPC, analytics as granted
     consents = _consents(cloud, token)
     assert answer.status_code == 200
-    assert consents["targeted_advertising"]["granted"] is False
-    assert consents["targeted_advertising"]["source"] == "gpc"
+    assert consents["affiliate_tracking"]["granted"] is False
+    assert consents["affiliate_tracking"]["source"] == "gpc"
     assert consents["analytics"]["granted"] is True
 
 
@@ -77,10 +77,10 @@ def test_an_acknowledged_gpc_conflict_records_the_explicit_grant(cloud):
         "PUT",
         "/me/consents",
         token,
-        json={"decisions": {"targeted_advertising": True}, "source": "banner", "gpc_conflict_acknowledged": True},
+        json={"decisions": {"affiliate_tracking": True}, "source": "banner", "gpc_conflict_acknowledged": True},
         headers={"Sec-GPC": "1"},
     )
-    assert _consents(cloud, token)["targeted_advertising"]["granted"] is True
+    assert _consents(cloud, token)["affiliate_tracking"]["granted"] is True
 
 
 def test_consent_goes_stale_after_thirteen_months(cloud):
@@ -97,19 +97,16 @@ def test_consent_goes_stale_after_thirteen_months(cloud):
         cloud.local("POST", "clock", {"reset": True})
 
 
-def test_consent_goes_stale_when_a_new_policy_version_rewords_the_purpose(cloud, catalog_file):
+def test_consent_goes_stale_when_a_new_policy_version_rewords_the_purpose(cloud, policy_documents):
     # Given a grant of analytics and of surveys under the current policy
     token = _user(cloud)
     _put(cloud, token, {"analytics": True, "surveys": True})
-    original = catalog_file.read_bytes()
+    product = cloud.call("GET", "/policy").json()["product"]  # the policy the shared local cloud runs
+    active = policy_documents / f"{product}.json"
+    original = active.read_bytes()
     try:
         # When a new policy version rewords analytics and is deployed
-        catalog = json.loads(original)
-        catalog["policy_version"] = "2027-01-01"
-        for purpose in catalog["purposes"]:
-            if purpose["id"] == "analytics":
-                purpose["description"] += " We now also measure page load times."
-        catalog_file.write_text(json.dumps(catalog))
+        publish_policy_version(policy_documents, product, "2027-01-01", reword="analytics")
         cloud.local("POST", "restart")
         consents = cloud.call("GET", "/me/consents", token).json()
         # Then analytics is stale, surveys (unchanged wording) is not
@@ -117,7 +114,7 @@ def test_consent_goes_stale_when_a_new_policy_version_rewords_the_purpose(cloud,
         assert consents["consents"]["analytics"]["stale"] is True
         assert consents["consents"]["surveys"]["stale"] is False
     finally:
-        catalog_file.write_bytes(original)
+        active.write_bytes(original)
         cloud.local("POST", "restart")
 
 

@@ -13,15 +13,17 @@ from urllib.parse import urlencode
 import boto3
 import pytest
 
+import wiring
 import wiring.consent
 import wiring.erasure
 import wiring.shared
+from config import ConfigurationError
 from domain.audit.model import AuditEntry, pseudonym_of
 from domain.consent.ports import Owner
 from domain.consent.unsubscribe import issue_token, verify_token
 from domain.profile import new_profile
 from handlers import consent_api, purge_worker
-from tests.support import as_subject, at_path, load_event, with_body
+from tests.support import as_subject, at_path, load_event, publish_policy_version, with_body
 
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
 VISITOR_ID = "3f2a9c1e-7b4d-4e8a-9c2f-1a2b3c4d5e6f"
@@ -564,6 +566,32 @@ def test_visitor_records_expire_after_the_consent_max_age(aws, context, ddb):
     assert abs(int(item["expires_at"]["N"]) - expected) < 120
 
 
+def test_a_consent_lifetime_longer_than_the_policys_stops_the_consent_api_at_cold_start(aws, context, monkeypatch):
+    # Given a stack whose CONSENT_MAX_AGE_DAYS would rely on a decision a day past the policy's 396 days
+    monkeypatch.setenv("CONSENT_MAX_AGE_DAYS", "397")
+    wiring.reset()
+    # When the consent service is built, Then it refuses, naming the setting and the policy
+    with pytest.raises(ConfigurationError, match="CONSENT_MAX_AGE_DAYS 397 exceeds the imind policy's 396 days"):
+        wiring.consent.consents()
+    # And no decision is recorded under it: the request fails
+    assert invoke(visitor_put(uuid.uuid4().hex, {"analytics": True}), context)[0] == 500
+
+
+def test_a_shorter_consent_lifetime_is_applied_as_configured(aws, context, ddb, monkeypatch):
+    # Given a stack that asks again after 180 days, sooner than the policy requires
+    monkeypatch.setenv("CONSENT_MAX_AGE_DAYS", "180")
+    wiring.reset()
+    visitor_id = uuid.uuid4().hex
+    # When a visitor records a decision
+    assert invoke(visitor_put(visitor_id, {"analytics": True}), context)[0] == 200
+    # Then the visitor's record expires 180 days ahead
+    item = ddb.get_item(
+        TableName=aws.physical_ids["SubjectsTable"],
+        Key={"pk": {"S": f"VISITOR#{visitor_id}"}, "sk": {"S": "CONSENTS"}},
+    )["Item"]
+    assert abs(int(item["expires_at"]["N"]) - (datetime.now(UTC) + timedelta(days=180)).timestamp()) < 120
+
+
 # ---------------------------------------------------------------- claim
 
 
@@ -633,17 +661,9 @@ def reword(aws, tmp_path, monkeypatch) -> Callable[[str], str]:
     """Deploys a new policy version that rewords one purpose (as the e2e tests do); returns the new version."""
 
     def deploy(purpose_id: str) -> str:
-        catalog = json.loads(wiring.consent.catalog().model_dump_json())
-        catalog["policy_version"] = "2099-01-01"
-        for purpose in catalog["purposes"]:
-            purpose.pop("wording_hash", None)
-            if purpose["id"] == purpose_id:
-                purpose["description"] += " We now also measure page load times."
-        path = tmp_path / "purposes.json"
-        path.write_text(json.dumps(catalog))
-        monkeypatch.setenv("CONSENT_CATALOG_PATH", str(path))
-        for cached in (wiring.consent.settings, wiring.consent.catalog, wiring.consent.consents):
-            cached.cache_clear()
+        publish_policy_version(tmp_path, wiring.shared.settings().policy, "2099-01-01", reword=purpose_id)
+        monkeypatch.setenv("POLICY_DOCUMENTS", str(tmp_path))
+        wiring.reset(secrets=False)  # the deployment's functions start again (cold), with the new version
         return "2099-01-01"
 
     return deploy

@@ -467,10 +467,29 @@ def test_a_restore_window_longer_than_the_policys_stops_the_function_at_cold_sta
     from wiring.erasure import erasure_grace
 
     monkeypatch.setenv("POLICY", "mindomo")  # purged at once: no restore window
+    monkeypatch.setenv("PROMISED_DELETION_DAYS", "30")  # and everything gone within 30 days, as its stack deploys
     monkeypatch.setenv("ERASURE_GRACE_DAYS", "1")
     wiring.reset()
     with pytest.raises(ConfigurationError, match="ERASURE_GRACE_DAYS 1 exceeds the mindomo policy's restore window"):
         erasure_grace()
+    monkeypatch.setenv("ERASURE_GRACE_DAYS", "0")
+    wiring.reset()
+    assert erasure_grace() == timedelta(0)
+
+
+def test_a_deletion_bound_longer_than_the_policys_stops_the_function_at_cold_start(aws, monkeypatch):
+    import wiring
+    from config import ConfigurationError
+    from wiring.erasure import erasure_grace
+
+    # Given iMind's policy (backups age out within 60 days) and a stack whose bound would let them live 90
+    monkeypatch.setenv("PROMISED_DELETION_DAYS", "90")
+    wiring.reset()
+    # When a function that schedules deletions starts, Then it refuses
+    with pytest.raises(ConfigurationError, match="PROMISED_DELETION_DAYS 90 exceeds the imind policy's 60 days"):
+        erasure_grace()
+    # And Imocloud's policy, whose backups are isolated until deleted, bounds only the purge, which the grace keeps
+    monkeypatch.setenv("POLICY", "imocloud")
     monkeypatch.setenv("ERASURE_GRACE_DAYS", "0")
     wiring.reset()
     assert erasure_grace() == timedelta(0)

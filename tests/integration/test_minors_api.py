@@ -175,8 +175,10 @@ def _check_under(policy_name, birth_date, country, context, monkeypatch):
     import wiring
 
     monkeypatch.setenv("POLICY", policy_name)
-    # A stack deployed with that policy, with its restore window (samconfig.toml: 0 days but for iMind's)
+    # A stack deployed with that policy, with its restore window and deletion bound (samconfig.toml: 0 and 30 days but
+    # for iMind's 30 and 60)
     monkeypatch.setenv("ERASURE_GRACE_DAYS", "30" if policy_name == "imind" else "0")
+    monkeypatch.setenv("PROMISED_DELETION_DAYS", "60" if policy_name == "imind" else "30")
     wiring.reset()
     event = load_event("minors_api/post_check.json")
     with_body(event, {"birth_date": birth_date.isoformat(), "country": country})

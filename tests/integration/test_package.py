@@ -55,7 +55,10 @@ def test_every_module_ships_with_bytecode_python_3_13_loads_without_reading_the_
 
 def test_the_package_holds_the_code_and_the_pinned_requirements_for_arm64_and_nothing_else(package):
     assert (package / "handlers" / "platform_api.py").is_file()
-    assert (package / "domain" / "data" / "purposes.json").is_file()
+    # Every product's policy (the only source of its catalog and record categories) and the law's age table
+    bundled = sorted(path.name for path in (ROOT / "src" / "policy" / "documents").glob("*.json"))
+    assert sorted(path.name for path in (package / "policy" / "documents").glob("*.json")) == bundled
+    assert (package / "domain" / "data" / "age_of_consent.json").is_file()
     pinned = dict(
         re.findall(r"^([\w-]+)==([\w.]+)$", (ROOT / "src" / "requirements.txt").read_text(encoding="utf-8"), re.M)
     )

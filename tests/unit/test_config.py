@@ -3,6 +3,7 @@
 import pytest
 
 from config import ConfigurationError, Settings, setting
+from tests.support import POLICY_DOCUMENTS
 
 BASE = {
     "SUBJECTS_TABLE": "subjects",
@@ -56,3 +57,13 @@ def test_a_function_deployed_with_an_unknown_policy_does_not_start():
     assert Settings.from_env({**environ, "POLICY": "mindomo"}).policy == "mindomo"
     with pytest.raises(ConfigurationError, match="POLICY 'acme' is not a bundled policy: choose one of imind"):
         Settings.from_env({**environ, "POLICY": "acme"})
+
+
+def test_policy_documents_replace_the_bundled_ones_and_must_hold_the_policy(tmp_path):
+    # Given a directory holding a new version of iMind's policy only (how a new version is published without a build)
+    (tmp_path / "imind.json").write_bytes((POLICY_DOCUMENTS / "imind.json").read_bytes())
+    environ = {**BASE, "POLICY_DOCUMENTS": str(tmp_path)}
+    # Then a function on iMind's policy starts, and one on a policy the directory does not hold does not
+    assert Settings.from_env({**environ, "POLICY": "imind"}).policy_documents == str(tmp_path)
+    with pytest.raises(ConfigurationError, match=r"POLICY 'mindomo' is not in POLICY_DOCUMENTS: choose one of imind$"):
+        Settings.from_env({**environ, "POLICY": "mindomo"})

@@ -1,11 +1,12 @@
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
 from pydantic import ValidationError
 
-from domain.consent.catalog import LegalBasis, Purpose, PurposeCatalog, UnknownPurpose, load_catalog
+from domain.consent.catalog import LegalBasis, Purpose, PurposeCatalog, UnknownPurpose
+from policy.catalog import to_purpose_catalog
+from policy.loader import load_policy
 
 PurposeFactory = Callable[..., dict[str, Any]]
 
@@ -22,7 +23,12 @@ COOKIE_CATEGORIES = {
     "affiliate_tracking",
     "social_media_buttons",
 }
-PROCESSING_PURPOSES = {"marketing_emails", "third_party_sharing", "targeted_advertising", "sale_or_share"}
+PROCESSING_PURPOSES = {"marketing_emails", "third_party_sharing"}
+
+
+def imind_catalog() -> PurposeCatalog:
+    """The catalog a stack running iMind's policy records decisions against (its only source: the policy)."""
+    return to_purpose_catalog(load_policy("imind"))
 
 
 @pytest.fixture
@@ -45,44 +51,36 @@ def purpose_data() -> PurposeFactory:
     return make
 
 
-def test_shipped_catalog_loads_with_its_policy_version() -> None:
-    # Given the catalog bundled with the code
-    # When it is loaded
-    catalog = load_catalog()
-    # Then it validates and carries the current policy version
-    assert catalog.policy_version == "2026-11-01"
+def test_the_catalog_carries_the_policy_version_every_decision_records() -> None:
+    # Given iMind's policy
+    policy = load_policy("imind")
+    # When its purposes are taken as the consent catalog
+    catalog = to_purpose_catalog(policy)
+    # Then the catalog is versioned with the policy: a new policy version is a new catalog version
+    assert catalog.policy_version == policy.version
 
 
-def test_shipped_catalog_is_parsed_once_per_process() -> None:
-    # Given the bundled catalog was loaded once
-    first = load_catalog()
-    # When it is loaded again
-    second = load_catalog()
-    # Then the cached instance is returned
-    assert second is first
-
-
-def test_shipped_catalog_covers_every_cookie_category() -> None:
-    # Given the bundled catalog
-    catalog = load_catalog()
+def test_imind_catalog_covers_every_cookie_category() -> None:
+    # Given iMind's catalog
+    catalog = imind_catalog()
     # When we collect its cookie purposes
     cookie_ids = {p.id for p in catalog.purposes if p.category == "cookie"}
     # Then every cookie category of the policy is present
     assert cookie_ids == COOKIE_CATEGORIES
 
 
-def test_shipped_catalog_covers_the_processing_purposes() -> None:
-    # Given the bundled catalog
-    catalog = load_catalog()
+def test_imind_catalog_covers_the_processing_purposes() -> None:
+    # Given iMind's catalog
+    catalog = imind_catalog()
     # When we collect its processing purposes
     processing_ids = {p.id for p in catalog.purposes if p.category == "processing"}
-    # Then mailing list, third-party sharing, targeted ads and sale/share are present
+    # Then the mailing list and third-party sharing are present (iMind neither sells data nor targets ads)
     assert processing_ids == PROCESSING_PURPOSES
 
 
-def test_shipped_consent_purposes_are_not_pre_ticked() -> None:
-    # Given the bundled catalog
-    catalog = load_catalog()
+def test_imind_consent_purposes_are_not_pre_ticked() -> None:
+    # Given iMind's catalog
+    catalog = imind_catalog()
     # When we look at purposes relying on consent
     consent_purposes = [p for p in catalog.purposes if p.legal_basis is LegalBasis.CONSENT]
     # Then none of them defaults to granted
@@ -90,29 +88,27 @@ def test_shipped_consent_purposes_are_not_pre_ticked() -> None:
     assert not [p.id for p in consent_purposes if p.default]
 
 
-def test_shipped_required_purposes_are_the_strictly_necessary_ones() -> None:
-    # Given the bundled catalog
-    catalog = load_catalog()
+def test_imind_required_purposes_are_the_strictly_necessary_ones() -> None:
+    # Given iMind's catalog
+    catalog = imind_catalog()
     # When we collect required purposes
     required = {p.id for p in catalog.purposes if p.required}
     # Then exactly account, login, order processing and forms cannot be refused
     assert required == {"account", "login", "order_processing", "forms"}
 
 
-def test_shipped_gpc_covers_sale_sharing_advertising_and_marketing() -> None:
-    # Given the bundled catalog
-    catalog = load_catalog()
+def test_imind_gpc_covers_sale_sharing_advertising_and_marketing() -> None:
+    # Given iMind's catalog
+    catalog = imind_catalog()
     # When we collect purposes a GPC signal opts out of
     gpc_covered = {p.id for p in catalog.purposes if p.gpc_opt_out}
-    # Then they are the sale/share, advertising, sharing and marketing purposes, and not analytics
+    # Then they are the sharing and marketing purposes, and not analytics
     assert gpc_covered == {
         "newsletters",
         "marketing_emails",
         "affiliate_tracking",
         "social_media_buttons",
         "third_party_sharing",
-        "targeted_advertising",
-        "sale_or_share",
     }
 
 
@@ -180,8 +176,8 @@ def test_dumped_purpose_loads_again(purpose_data: PurposeFactory) -> None:
 
 
 def test_get_of_unknown_purpose_raises_unknown_purpose() -> None:
-    # Given the bundled catalog
-    catalog = load_catalog()
+    # Given iMind's catalog
+    catalog = imind_catalog()
     # When a purpose it does not hold is requested
     with pytest.raises(UnknownPurpose) as raised:
         catalog.get("telepathy")
@@ -189,16 +185,3 @@ def test_get_of_unknown_purpose_raises_unknown_purpose() -> None:
     assert raised.value.code == "unknown_purpose"
     assert raised.value.details == [{"purpose": "telepathy"}]
     assert "telepathy" not in raised.value.message
-
-
-def test_load_catalog_reads_the_given_path(tmp_path: Path, purpose_data: PurposeFactory) -> None:
-    # Given a catalog file elsewhere on disk
-    path = tmp_path / "purposes.json"
-    path.write_text(
-        PurposeCatalog.model_validate({"policy_version": "v9", "purposes": [purpose_data()]}).model_dump_json()
-    )
-    # When it is loaded by path
-    catalog = load_catalog(path)
-    # Then that file is used instead of the bundled one
-    assert catalog.policy_version == "v9"
-    assert [p.id for p in catalog.purposes] == ["analytics"]

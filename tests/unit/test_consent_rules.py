@@ -7,7 +7,6 @@ from pydantic import ValidationError
 from domain.consent.catalog import LegalBasis, Purpose, PurposeCatalog, UnknownPurpose
 from domain.consent.model import ConsentChange, ConsentChangeRequest, ConsentSource, ConsentState, Decision
 from domain.consent.rules import (
-    DEFAULT_MAX_CONSENT_AGE,
     RequiredPurposeRefused,
     merge_states,
     plan_change,
@@ -17,6 +16,7 @@ from domain.consent.rules import (
 )
 
 NOW = datetime(2026, 11, 5, 12, 0, tzinfo=UTC)
+MAX_AGE = timedelta(days=396)  # 13 months: what every policy states (consent.max_age_days)
 DESCRIPTIONS = {
     "login": "Keeps you signed in.",
     "analytics": "We measure how the site is used.",
@@ -265,7 +265,7 @@ def test_change_request_forbids_extra_fields() -> None:
 def test_undecided_purpose_shows_its_default(catalog: PurposeCatalog) -> None:
     # Given a visitor who has decided nothing
     # When the consents are viewed
-    views = view_consents(ConsentState(), catalog=catalog, now=NOW)
+    views = view_consents(ConsentState(), catalog=catalog, now=NOW, max_age=MAX_AGE)
     # Then each purpose shows its catalog default, undecided and not stale
     assert {pid: (v.granted, v.decided, v.stale) for pid, v in views.items()} == {
         "login": (True, False, False),
@@ -279,7 +279,7 @@ def test_decision_becomes_stale_when_the_purpose_is_reworded(make_catalog: Catal
     state = _apply(ConsentState(), {"analytics": True}, catalog=make_catalog()).new_state
     # When the policy rewords analytics
     reworded = make_catalog("2027-01-01", analytics="We measure how the site is used and by whom.")
-    views = view_consents(state, catalog=reworded, now=NOW)
+    views = view_consents(state, catalog=reworded, now=NOW, max_age=MAX_AGE)
     # Then the grant is shown as stale and no longer permits processing; other purposes are unaffected
     assert (views["analytics"].granted, views["analytics"].stale) == (True, True)
     assert views["analytics"].permits_processing is False
@@ -289,8 +289,8 @@ def test_decision_becomes_stale_when_the_purpose_is_reworded(make_catalog: Catal
 def test_decision_is_not_stale_after_twelve_months(catalog: PurposeCatalog) -> None:
     # Given analytics granted 12 months ago
     state = _apply(ConsentState(), {"analytics": True}, catalog=catalog, now=NOW - timedelta(days=365)).new_state
-    # When the consents are viewed today with the default maximum age
-    views = view_consents(state, catalog=catalog, now=NOW, max_age=DEFAULT_MAX_CONSENT_AGE)
+    # When the consents are viewed today with a 13-month maximum age
+    views = view_consents(state, catalog=catalog, now=NOW, max_age=MAX_AGE)
     # Then the grant is still valid
     assert views["analytics"].stale is False
     assert views["analytics"].permits_processing is True
@@ -299,8 +299,8 @@ def test_decision_is_not_stale_after_twelve_months(catalog: PurposeCatalog) -> N
 def test_decision_is_stale_after_thirteen_months(catalog: PurposeCatalog) -> None:
     # Given analytics granted a little over 13 months ago
     state = _apply(ConsentState(), {"analytics": True}, catalog=catalog, now=NOW - timedelta(days=397)).new_state
-    # When the consents are viewed today with the default maximum age
-    views = view_consents(state, catalog=catalog, now=NOW, max_age=DEFAULT_MAX_CONSENT_AGE)
+    # When the consents are viewed today with a 13-month maximum age
+    views = view_consents(state, catalog=catalog, now=NOW, max_age=MAX_AGE)
     # Then the grant must be asked again
     assert views["analytics"].stale is True
 
@@ -310,7 +310,7 @@ def test_required_purpose_is_always_granted_and_never_stale(make_catalog: Catalo
     old = NOW - timedelta(days=1000)
     state = _apply(ConsentState(), {"login": True}, catalog=make_catalog(), now=old).new_state
     # When the consents are viewed against the reworded catalog
-    views = view_consents(state, catalog=make_catalog(login="Keeps you signed in securely."), now=NOW)
+    views = view_consents(state, catalog=make_catalog(login="Keeps you signed in securely."), now=NOW, max_age=MAX_AGE)
     # Then login is still granted, decided and not stale
     assert (views["login"].granted, views["login"].decided, views["login"].stale) == (True, True, False)
 
@@ -370,7 +370,7 @@ def test_a_claimed_grant_made_under_old_wording_stays_stale(make_catalog: Catalo
     # When the claim is planned and the subject's consents are viewed
     change = _claim(given.new_state.decisions, catalog=reworded)
     assert change is not None
-    views = view_consents(change.new_state, catalog=reworded, now=NOW)
+    views = view_consents(change.new_state, catalog=reworded, now=NOW, max_age=MAX_AGE)
     # Then the grant keeps its own time and policy version, and is stale
     assert (views["analytics"].granted, views["analytics"].stale, views["analytics"].source) == (True, True, "claim")
     assert (views["analytics"].at, views["analytics"].policy_version) == (NOW - timedelta(days=30), "2026-11-01")
@@ -382,7 +382,7 @@ def test_a_claimed_year_old_choice_is_stale_thirteen_months_after_it_was_made(ca
     change = _claim(given.new_state.decisions, catalog=catalog)
     assert change is not None
     # When the subject's consents are viewed 40 days after the claim
-    views = view_consents(change.new_state, catalog=catalog, now=NOW + timedelta(days=40))
+    views = view_consents(change.new_state, catalog=catalog, now=NOW + timedelta(days=40), max_age=MAX_AGE)
     # Then the grant is stale (13 months since it was made), not fresh for 13 months from the claim
     assert views["analytics"].stale is True
 

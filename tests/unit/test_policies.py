@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 
-from domain.consent.catalog import load_catalog
 from policy.catalog import to_purpose_catalog, to_record_categories
 from policy.loader import DOCUMENTS, InvalidPolicy, UnknownPolicy, available_policies, load_policy
 from policy.model import ADVERTISING_PURPOSES, SALE_PURPOSES, Policy
@@ -270,19 +269,39 @@ def test_the_key_rules_of_imind_are_quoted_from_its_policy_not_defaulted() -> No
         assert any(isinstance(source, SeedQuote) for source in section.sources), type(section).__name__
 
 
-# ---------------------------------------------------------------------------- today's consumers
+# ---------------------------------------------------------------------------- the catalog and categories
 
 
-def test_imind_as_a_catalog_keeps_todays_purposes_field_for_field() -> None:
-    # Given today's catalog (data/purposes.json) and iMind's policy converted to a catalog
-    today = {purpose.id: purpose for purpose in load_catalog().purposes}
-    converted = to_purpose_catalog(load_policy("imind"))
-    # Then every purpose the policy has is today's, fields and wording hash included, and the version is today's
-    assert converted.policy_version == load_catalog().policy_version
-    for purpose in converted.purposes:
-        assert purpose.model_dump() == today[purpose.id].model_dump()
+def test_imind_as_a_catalog_keeps_each_purposes_rules_and_its_default_wording() -> None:
+    # Given iMind's policy, converted to the catalog decisions are recorded against
+    policy = load_policy("imind")
+    catalog = to_purpose_catalog(policy)
+    # Then the catalog has the policy's version and each purpose's rules, worded in the default language
+    assert catalog.policy_version == policy.version
+    rules = ("legal_basis", "required", "default", "gpc_opt_out", "category", "direct_marketing", "for_minors")
+    for stated, purpose in zip(policy.purposes, catalog.purposes, strict=True):
+        assert purpose.id == stated.id
+        assert {rule: getattr(purpose, rule) for rule in rules} == stated.model_dump(include=set(rules))
+        assert (purpose.title, purpose.description) == (
+            stated.title[policy.default_language],
+            stated.description[policy.default_language],
+        )
     # And what it leaves out is what iMind's policy rules out ("does not sell"; it describes no targeted advertising)
-    assert set(today) - {p.id for p in converted.purposes} == {"sale_or_share", "targeted_advertising"}
+    assert not {p.id for p in catalog.purposes} & {"sale_or_share", "targeted_advertising"}
+
+
+def test_rewording_a_purpose_in_the_default_language_changes_only_its_wording_hash(
+    imind_document: Document, write_policy: WritePolicy
+) -> None:
+    # Given iMind's policy, and a new version of it that rewords analytics
+    before = {p.id: p.wording_hash for p in to_purpose_catalog(load_policy("imind")).purposes}
+    reworded = copy.deepcopy(imind_document)
+    reworded["version"] = "2099-01-01"
+    next(p for p in reworded["purposes"] if p["id"] == "analytics")["description"]["en"] += " And load times."
+    # When the new version is loaded
+    after = {p.id: p.wording_hash for p in to_purpose_catalog(load_policy("imind", write_policy(reworded))).purposes}
+    # Then only analytics' decisions go stale
+    assert [purpose for purpose in before if before[purpose] != after[purpose]] == ["analytics"]
 
 
 @pytest.mark.parametrize("name", PRODUCTS)

@@ -1,5 +1,6 @@
 """Retention of host records: a record of a category with a retention rule carries the date it counts from, and
-the purge keeps it until then (or, its date unreadable, for the rule's full period from when it was stored)."""
+the purge keeps it until then (or, its date unreadable, for the rule's full period from when it was stored). The
+categories are iMind's policy's (its invoices: 7 years under the Estonian Accounting Act)."""
 
 import json
 from datetime import UTC, datetime
@@ -8,19 +9,25 @@ import pytest
 
 from domain.erasure.model import hold_until
 from domain.errors import DomainError
-from domain.records import load_categories
+from domain.records import RecordCategories
+from policy.catalog import to_record_categories
+from policy.loader import load_policy
 
 STORED = datetime(2026, 3, 12, 9, 30, tzinfo=UTC)
 
 
-def test_an_invoice_is_held_ten_years_from_its_date() -> None:
+def load_categories() -> RecordCategories:
+    return to_record_categories(load_policy("imind"))
+
+
+def test_an_invoice_is_held_seven_years_from_its_date() -> None:
     # Given an invoice dated 31 January 2026
     document = {"invoice_date": "2026-01-31", "total": 10}
     # When the purge asks until when it must be kept
     until, basis = hold_until("invoices", document, load_categories(), {}, stored_at=STORED) or (None, "")
-    # Then it is ten years from that date, under the tax-law basis
-    assert until == datetime(2036, 1, 31, tzinfo=UTC)
-    assert basis.startswith("Tax law")
+    # Then it is seven years from that date, under the accounting-law basis the policy states
+    assert until == datetime(2033, 1, 31, tzinfo=UTC)
+    assert basis.startswith("Legal obligation: Estonian Accounting Act")
 
 
 def test_an_invoice_date_with_an_offset_is_converted_to_utc_not_relabelled() -> None:
@@ -28,9 +35,9 @@ def test_an_invoice_date_with_an_offset_is_converted_to_utc_not_relabelled() -> 
     document = {"invoice_date": "2026-01-31T23:30:00-05:00"}
     # When the purge asks until when it must be kept
     held = hold_until("invoices", document, load_categories(), {}, stored_at=STORED)
-    # Then the hold ends ten years after that very moment
+    # Then the hold ends seven years after that very moment
     assert held is not None
-    assert held[0] == datetime(2036, 2, 1, 4, 30, tzinfo=UTC)
+    assert held[0] == datetime(2033, 2, 1, 4, 30, tzinfo=UTC)
 
 
 @pytest.mark.parametrize("document", [{"total": 10}, {"invoice_date": "31/01/2026"}, {"invoice_date": 2026}])
@@ -40,9 +47,9 @@ def test_an_invoice_whose_date_is_unreadable_is_held_for_the_full_period_from_wh
     # Given an invoice whose date is missing or unreadable (stored before dates were checked)
     # When the purge asks until when it must be kept
     held = hold_until("invoices", document, load_categories(), {}, stored_at=STORED)
-    # Then it is kept, not deleted: ten years from when it was stored, and the basis says why
+    # Then it is kept, not deleted: seven years from when it was stored, and the basis says why
     assert held is not None
-    assert held[0] == datetime(2036, 3, 12, 9, 30, tzinfo=UTC)
+    assert held[0] == datetime(2033, 3, 12, 9, 30, tzinfo=UTC)
     assert "invoice_date" in held[1]
 
 

@@ -1,6 +1,7 @@
 """The purposes catalog: what we process, on which legal basis, and how it is worded to the user.
 
-The catalog is data (data/purposes.json) so that legal and copy changes do not need code changes. Every
+The catalog is data, the active product policy's purposes (policy.catalog.to_purpose_catalog), so that legal and
+copy changes do not need code changes. Every
 purpose carries a hash of its wording: when the title or description changes, decisions taken on the old
 wording become stale and must be asked again (GDPR Art. 7(1): consent must be specific and informed).
 """
@@ -9,15 +10,11 @@ import hashlib
 from collections import Counter
 from collections.abc import Iterable
 from enum import StrEnum
-from functools import lru_cache
-from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field, model_validator
 
 from domain.errors import DomainError
-
-DEFAULT_CATALOG_PATH = Path(__file__).resolve().parent.parent / "data" / "purposes.json"
 
 PurposeCategory = Literal["cookie", "processing"]
 
@@ -124,22 +121,3 @@ class PurposeCatalog(BaseModel):
     def unknown_ids(self, purpose_ids: Iterable[str]) -> list[str]:
         known = {purpose.id for purpose in self.purposes}
         return [purpose_id for purpose_id in purpose_ids if purpose_id not in known]
-
-
-def load_catalog(path: Path | None = None) -> PurposeCatalog:
-    """The catalog at `path`, or the bundled one (parsed once per process) when `path` is None.
-
-    Choosing a path (e.g. from CONSENT_CATALOG_PATH) is the caller's configuration job.
-    """
-    if path is None:
-        return _load_bundled_catalog()
-    return _read_catalog(path)
-
-
-@lru_cache(maxsize=1)
-def _load_bundled_catalog() -> PurposeCatalog:
-    return _read_catalog(DEFAULT_CATALOG_PATH)
-
-
-def _read_catalog(path: Path) -> PurposeCatalog:
-    return PurposeCatalog.model_validate_json(path.read_bytes())

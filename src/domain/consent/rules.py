@@ -11,7 +11,6 @@ Refusals, and purposes not covered by GPC (e.g. analytics), are never changed by
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Final
 
 from domain.consent.catalog import Purpose, PurposeCatalog, UnknownPurpose
 from domain.consent.model import (
@@ -26,9 +25,6 @@ from domain.consent.model import (
     ReceiptPurpose,
 )
 from domain.errors import DomainError
-
-# 13 months: the CNIL's and other EU regulators' guidance on how long a cookie choice may be relied upon.
-DEFAULT_MAX_CONSENT_AGE: Final = timedelta(days=396)
 
 
 class RequiredPurposeRefused(DomainError):
@@ -234,12 +230,12 @@ def view_consents(
     *,
     catalog: PurposeCatalog,
     now: datetime,
-    max_age: timedelta = DEFAULT_MAX_CONSENT_AGE,
+    max_age: timedelta,
 ) -> dict[str, ConsentView]:
     """The current choice for every catalog purpose, flagging decisions that must be asked again.
 
     A decision is stale when the purpose's wording changed since (its hash differs) or when it is older
-    than `max_age`. Undecided purposes show the catalog default. Required purposes are always granted.
+    than `max_age` (the policy's consent lifetime). Undecided purposes show the catalog default. Required purposes are always granted.
     """
     _require_aware(now)
     return {

@@ -80,7 +80,7 @@ class ConsentService:
         max_age: timedelta,
         token_secret: Callable[[], Keys],
         pause: Callable[[int], None] = jittered_pause,
-        visitor_accountability: timedelta = timedelta(days=1095),
+        visitor_accountability: timedelta,
         minors: MinorPort | None = None,
     ) -> None:
         self.store = store

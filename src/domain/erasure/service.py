@@ -121,7 +121,7 @@ class ErasureService:
         now = self.clock.now()
         audit = AuditEntry(action="deletion.restored", actor=actor, at=now, details=details or {})
         # A restore is the subject's activity today: an account restored from an inactivity removal must be swept
-        # again 180 days from now, and the day it was last active before has already been swept.
+        # again the policy's inactivity period from now, and the day it was last active before has been swept.
         activity = activity_keys(subject_id, now.date())
         if self.deletions.restore(subject_id, audit=audit, now=now, activity=activity, reasons=CANCELLABLE_BY_SUBJECT):
             return SubjectStatus(state="active")
