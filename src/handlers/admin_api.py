@@ -11,7 +11,7 @@ from api.snapstart import prime_on_snapshot
 from observability import logger
 from wiring.audit import audit
 from wiring.erasure import erasure, holds
-from wiring.requests import rectification, requests
+from wiring.requests import operator_desk, rectification, requests
 
 app = build_app()
 app.include_router(router)
@@ -23,5 +23,5 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
 
 
 prime_on_snapshot(
-    app, requests, rectification, erasure, holds, audit
+    app, requests, operator_desk, rectification, erasure, holds, audit
 )  # SnapStart: what the published version's snapshot holds

@@ -15,7 +15,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from adapters.publisher import publish
 from observability import logger
 from wiring.policy import announcements, policy
-from wiring.requests import requests
+from wiring.requests import operator_desk
 from wiring.shared import clock, settings
 
 metrics = Metrics()
@@ -24,7 +24,7 @@ metrics = Metrics()
 @metrics.log_metrics
 @logger.inject_lambda_context(clear_state=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    overdue = requests().overdue()
+    overdue = operator_desk().overdue()
     for request in overdue:
         publish(
             settings().event_bus_name,

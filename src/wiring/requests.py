@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from adapters.request_store import DynamoRequestStore
     from domain.export_disclosure import PolicyDisclosure
     from domain.requests.export_job import ExportJob
+    from domain.requests.operator import OperatorDesk
     from domain.requests.rectification import RectificationService
     from domain.requests.service import RequestService
 
@@ -96,6 +97,14 @@ def requests() -> "RequestService":
         systems=config.connected_systems,
         export_cooldown=timedelta(hours=config.export_cooldown_hours),
     )
+
+
+@provider
+def operator_desk() -> "OperatorDesk":
+    """The operators' side of requests: the queue, extensions, rejections, connected systems, the overdue list."""
+    from domain.requests.operator import OperatorDesk
+
+    return OperatorDesk(request_store(), clock(), systems=settings().connected_systems)
 
 
 @provider

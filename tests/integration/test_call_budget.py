@@ -437,7 +437,7 @@ def overdue_sweep_day(stack: Any) -> Callable[[], Any]:
     from handlers import overdue_sweep
 
     closed = wiring.requests.requests().submit(subject(), "access")  # a closed request: its partition is never read
-    wiring.requests.requests().reject(closed.request_id, "manifestly unfounded", admin="op")
+    wiring.requests.operator_desk().reject(closed.request_id, "manifestly unfounded", admin="op")
 
     def run() -> Any:
         return answered(overdue_sweep, _event("overdue_sweep/daily.json"))

@@ -310,7 +310,7 @@ def test_a_failed_request_past_its_deadline_is_reported_overdue(aws, context, lo
     report = overdue_sweep(context)
     # Then it is reported (published and counted), so the alarm pages someone
     assert report == {"overdue": 1}
-    assert [r.request_id for r in wiring.requests.requests().overdue()] == [request.request_id]
+    assert [r.request_id for r in wiring.requests.operator_desk().overdue()] == [request.request_id]
 
 
 def test_the_overdue_sweep_reads_only_the_open_and_failed_requests(aws, context, local_clock, monkeypatch):

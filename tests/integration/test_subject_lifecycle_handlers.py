@@ -85,7 +85,7 @@ def test_an_idempotency_key_replays_the_first_answer_even_after_the_request_clos
     import wiring.requests
     import wiring.shared
 
-    wiring.requests.requests().reject(first["request_id"], "manifestly unfounded", admin="op")
+    wiring.requests.operator_desk().reject(first["request_id"], "manifestly unfounded", admin="op")
     # When the client retries with the same key, and later asks again without one
     _, replay = _call(_api("subject_api/post_request.json"), context)
     fresh_event = _api("subject_api/post_request.json")
@@ -354,7 +354,7 @@ def test_a_completed_erasure_request_is_never_reported_overdue(aws, context, loc
     local_clock(45)
 
     # Then the overdue sweep finds nothing
-    assert wiring.requests.requests().overdue() == []
+    assert wiring.requests.operator_desk().overdue() == []
 
 
 def test_a_restore_leaves_no_erasure_request_open(aws, context):

@@ -13,6 +13,7 @@ from domain.errors import NotFound
 from domain.profile import Profile
 from domain.profile_changes import ProfilePatch
 from domain.requests.model import DataRequest
+from domain.requests.operator import OperatorDesk
 from domain.requests.rectification import (
     NothingToRectify,
     RectificationOpen,
@@ -74,7 +75,7 @@ def a_profile() -> Profile:
     return Profile(subject_id=SUBJECT, email="ada@example.org", family_name="Byron", created_at=NOW, updated_at=NOW)
 
 
-def service_with(fakes: Fakes, systems: list[str]) -> tuple[RectificationService, RequestService]:
+def service_with(fakes: Fakes, systems: list[str]) -> tuple[RectificationService, OperatorDesk]:
     ids = iter(f"{n:032x}" for n in range(1, 100))
     requests = RequestService(
         fakes,  # type: ignore[arg-type]
@@ -85,7 +86,8 @@ def service_with(fakes: Fakes, systems: list[str]) -> tuple[RectificationService
         export_lifetime=timedelta(days=7),
         systems=systems,
     )
-    return RectificationService(requests, fakes, fakes, FixedClock(NOW)), requests
+    desk = OperatorDesk(fakes, FixedClock(NOW), systems=systems)  # type: ignore[arg-type]
+    return RectificationService(requests, fakes, fakes, FixedClock(NOW)), desk
 
 
 def rectify(service: RectificationService, **changes: object) -> DataRequest:
@@ -124,14 +126,14 @@ def test_the_audit_trail_and_the_request_hold_field_names_never_values() -> None
 def test_the_request_stays_in_progress_until_every_connected_system_has_reported() -> None:
     # Given two connected systems
     fakes = Fakes(a_profile())
-    service, requests = service_with(fakes, systems=["crm", "mailer"])
+    service, desk = service_with(fakes, systems=["crm", "mailer"])
     # When the rectification is recorded, then one system reports
     request = rectify(service, family_name="Lovelace")
     assert (request.status, request.systems_pending) == ("in_progress", ["crm", "mailer"])
-    after_one = requests.system_done(request.request_id, "crm", admin="op")
+    after_one = desk.system_done(request.request_id, "crm", admin="op")
     # Then it is still in progress; it completes when the other has reported too
     assert after_one.status == "in_progress"
-    assert requests.system_done(request.request_id, "mailer", admin="op").status == "completed"
+    assert desk.system_done(request.request_id, "mailer", admin="op").status == "completed"
 
 
 def test_a_correction_that_changes_nothing_notifies_no_one_and_completes_at_once() -> None:
@@ -156,8 +158,8 @@ def test_a_second_rectification_while_one_waits_for_systems_is_refused() -> None
 def test_a_request_recorded_but_never_applied_is_resumed() -> None:
     # Given a rectification request recorded whose correction was never applied (a crash in between)
     fakes = Fakes(a_profile())
-    service, requests = service_with(fakes, systems=[])
-    recorded = requests.submit(SUBJECT, "rectification", origin="admin", verified_by="call")
+    service, _ = service_with(fakes, systems=[])
+    recorded = service.requests.submit(SUBJECT, "rectification", origin="admin", verified_by="call")
     # When the operator records it again
     request = rectify(service, family_name="Lovelace")
     # Then the correction is applied under that request

@@ -7,8 +7,8 @@ import pytest
 
 from domain.clock import FixedClock
 from domain.requests.model import DataRequest
+from domain.requests.operator import OperatorDesk
 from domain.requests.rules import ExtensionTooLate
-from domain.requests.service import RequestService
 
 RECEIVED = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
 
@@ -60,21 +60,13 @@ class OneRequest:
         return request
 
 
-def service_at(moment: datetime, store: OneRequest) -> RequestService:
-    return RequestService(
-        store,  # type: ignore[arg-type]
-        FixedClock(moment),
-        profiles=None,  # type: ignore[arg-type]
-        new_id=lambda: "n" * 32,
-        retention=timedelta(days=1095),
-        export_lifetime=timedelta(days=7),
-        systems=[],
-    )
+def desk_at(moment: datetime, store: OneRequest) -> OperatorDesk:
+    return OperatorDesk(store, FixedClock(moment), systems=[])  # type: ignore[arg-type]
 
 
 def test_a_request_is_extended_up_to_its_due_moment() -> None:
     store = OneRequest(a_request())
-    extended = service_at(store.request.due_at, store).extend("r" * 32, "complex request", admin="op")
+    extended = desk_at(store.request.due_at, store).extend("r" * 32, "complex request", admin="op")
     assert extended.extended is True
 
 
@@ -82,5 +74,5 @@ def test_an_extension_after_the_due_moment_is_too_late() -> None:
     store = OneRequest(a_request())
     late = store.request.due_at + timedelta(seconds=1)
     with pytest.raises(ExtensionTooLate):
-        service_at(late, store).extend("r" * 32, "complex request", admin="op")
+        desk_at(late, store).extend("r" * 32, "complex request", admin="op")
     assert store.request.extended is False

@@ -30,7 +30,7 @@ from api.subject_schemas import StatusOut
 from domain.requests.model import DataRequest, RequestStatus
 from wiring.audit import audit
 from wiring.erasure import erasure, holds
-from wiring.requests import rectification, requests
+from wiring.requests import operator_desk, rectification, requests
 from wiring.shared import audit_log
 
 router = build_router()
@@ -77,7 +77,7 @@ def list_admin_requests(
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
     cursor: Annotated[str | None, Query(max_length=1000)] = None,
 ) -> AdminRequestListOut:
-    items, next_cursor = requests().queue(status, overdue=overdue, limit=limit, cursor=cursor)
+    items, next_cursor = operator_desk().queue(status, overdue=overdue, limit=limit, cursor=cursor)
     return AdminRequestListOut(items=[_out(r) for r in items], next=next_cursor)
 
 
@@ -89,7 +89,7 @@ def list_admin_requests(
     middlewares=[ADMIN],
 )
 def get_admin_request(request_id: REQUEST_ID) -> AdminRequestOut:
-    return _out(requests().find(request_id))
+    return _out(operator_desk().find(request_id))
 
 
 @router.post(
@@ -100,7 +100,7 @@ def get_admin_request(request_id: REQUEST_ID) -> AdminRequestOut:
     middlewares=[ADMIN],
 )
 def extend_request(request_id: REQUEST_ID, body: ReasonIn) -> AdminRequestOut:
-    return _out(requests().extend(request_id, body.reason, admin=_admin()))
+    return _out(operator_desk().extend(request_id, body.reason, admin=_admin()))
 
 
 @router.post(
@@ -111,7 +111,7 @@ def extend_request(request_id: REQUEST_ID, body: ReasonIn) -> AdminRequestOut:
     middlewares=[ADMIN],
 )
 def reject_request(request_id: REQUEST_ID, body: ReasonIn) -> AdminRequestOut:
-    return _out(requests().reject(request_id, body.reason, admin=_admin()))
+    return _out(operator_desk().reject(request_id, body.reason, admin=_admin()))
 
 
 @router.post(
@@ -124,7 +124,7 @@ def reject_request(request_id: REQUEST_ID, body: ReasonIn) -> AdminRequestOut:
 def complete_system(
     request_id: REQUEST_ID, system: Annotated[str, Path(pattern=r"^[a-z0-9_-]{1,64}$")]
 ) -> AdminRequestOut:
-    return _out(requests().system_done(request_id, system, admin=_admin()))
+    return _out(operator_desk().system_done(request_id, system, admin=_admin()))
 
 
 @router.post(
@@ -251,6 +251,6 @@ def post_compelling_grounds(request_id: REQUEST_ID, body: CompellingGroundsIn) -
     from wiring.shared import clock
     from wiring.standing import standing
 
-    request = requests().find(request_id)
+    request = operator_desk().find(request_id)
     updated = standing().compelling_grounds(request, body.purpose, body.reason, admin=_admin())
     return standing_out(request.subject_id, updated, updated.restriction_at(clock().now()))

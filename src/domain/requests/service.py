@@ -1,29 +1,25 @@
-"""Request use cases: submit (idempotent while open), track, export lifecycle, download, admin actions."""
+"""Request use cases of the subject (submit, idempotent while open; track; download) and of the workers that act on
+requests (exports, erasure, the changes other rights make). The operators' side is the OperatorDesk (operator.py)."""
 
 from collections.abc import Callable
-from dataclasses import replace
 from datetime import datetime, timedelta
 
 from domain.audit.model import Actor, AuditEntry
 from domain.clock import Clock, epoch_seconds
-from domain.deadlines import Jurisdiction, due_at, ensure_can_extend, jurisdiction_for
+from domain.deadlines import due_at, jurisdiction_for
 from domain.errors import NotFound
 from domain.requests.model import (
-    UNFINISHED_STATUSES,
     DataRequest,
     ExportFormat,
     Origin,
-    RequestStatus,
     RequestType,
 )
 from domain.requests.ports import ProfileStore, RequestStore
+from domain.requests.recording import request_audit, save_progress
 from domain.requests.rules import (
     SUBJECT_PURGED,
     ExportExpired,
     ExportNotReady,
-    ExtensionTooLate,
-    RequestClosed,
-    UnknownSystem,
     ensure_not_repeated,
     summary,
 )
@@ -188,70 +184,6 @@ class RequestService:
         started = request.started(self.clock.now())
         return self._complete_if_done(started, action, actor or request.origin, **details)
 
-    # ------------------------------------------------------------------ admin side
-    def find(self, request_id: str) -> DataRequest:
-        return self._found(request_id).as_seen_at(self.clock.now())
-
-    def queue(
-        self, status: RequestStatus, *, overdue: bool, limit: int, cursor: str | None
-    ) -> tuple[list[DataRequest], str | None]:
-        """The admin queue: requests of one status, soonest due first (`overdue`: only those past due)."""
-        now = self.clock.now()
-        due_before = now.isoformat() if overdue else None
-        # `expired` is a completed request seen after its export's lifetime (DataRequest.as_seen_at): both are stored
-        # as completed, and told apart here, so a page may hold fewer than `limit` (the cursor goes on).
-        stored = "completed" if status == "expired" else status
-        page, next_cursor = self.store.list_by_status(stored, due_before=due_before, limit=limit, cursor=cursor)
-        seen = [request.as_seen_at(now) for request in page]
-        return [request for request in seen if request.status == status], next_cursor
-
-    def extend(self, request_id: str, reason: str, *, admin: str) -> DataRequest:
-        request = self._open(request_id)
-        ensure_can_extend(request.extended)
-        if self.clock.now() > request.due_at:
-            # GDPR Art. 12(3) (CCPA likewise): the subject is told of an extension within the first period.
-            raise ExtensionTooLate(
-                "The deadline has passed: a request can be extended only before it is due.",
-                details=[{"due_at": request.due_at.isoformat()}],
-            )
-        deadline = due_at(request.received_at, Jurisdiction(request.jurisdiction), extended=True)
-        assert deadline is not None  # only an open pause leaves it undefined, and requests are never paused here
-        extended = request.changed(self.clock.now(), extended=True, extension_reason=reason, due_at=deadline)
-        audit = self._audit("request.extended", "admin", extended, admin=admin)
-        return self.store.update(extended, audit=audit, event=("DataSubjectRequestExtended", summary(extended)))
-
-    def reject(self, request_id: str, reason: str, *, admin: str) -> DataRequest:
-        # Also a failed request: the overdue sweep reports it daily until an operator closes it, with the reason.
-        request = self._open(request_id, or_failed=True)
-        rejected = request.closed(self.clock.now(), "rejected", rejection_reason=reason)
-        audit = self._audit("request.rejected", "admin", rejected, admin=admin)
-        return self.store.update(rejected, audit=audit, event=("DataSubjectRequestRejected", summary(rejected)))
-
-    def system_done(self, request_id: str, system: str, *, admin: str) -> DataRequest:
-        if system not in self.systems:
-            raise UnknownSystem(f"'{system}' is not a registered connected system.", details=[{"known": self.systems}])
-        request = self._open(request_id)
-        if system in request.systems_done:
-            return request
-        updated = request.changed(
-            self.clock.now(),
-            systems_pending=[s for s in request.systems_pending if s != system],
-            systems_done=[*request.systems_done, system],
-        )
-        return self._complete_if_done(updated, "request.system_completed", "admin", admin=admin, system=system)
-
-    def overdue(self, *, limit: int = 1000) -> list[DataRequest]:
-        now_key = self.clock.now().isoformat()
-        found: list[DataRequest] = []
-        for status in UNFINISHED_STATUSES:  # never the completed or rejected partitions, which only grow
-            cursor = None
-            while len(found) < limit:
-                page, cursor = self.store.list_by_status(status, due_before=now_key, limit=100, cursor=cursor)
-                found += page
-                if cursor is None:
-                    break
-        return found[:limit]
-
     # ------------------------------------------------------------------ helpers
     def _owned(self, subject_id: str, request_id: str) -> DataRequest:
         # Another subject's id is "not found", never "forbidden": no oracle for what exists.
@@ -260,34 +192,10 @@ class RequestService:
             raise NotFound("No request with this id.")
         return request
 
-    def _found(self, request_id: str) -> DataRequest:
-        request = self.store.find(request_id)
-        if request is None:
-            raise NotFound("No request with this id.")
-        return request
-
-    def _open(self, request_id: str, *, or_failed: bool = False) -> DataRequest:
-        request = self._found(request_id)
-        if not (request.is_open or (or_failed and request.status == "failed")):
-            raise RequestClosed(f"The request is already {request.status}.")
-        return request
-
     def _complete_if_done(self, request: DataRequest, action: str, actor: Actor, **details: str) -> DataRequest:
-        export_done = not request.is_export or request.export_key is not None
-        if export_done and not request.systems_pending:
-            request = replace(request, status="completed", completed_at=self.clock.now())
-            audit = self._audit("request.completed", actor, request, **details)
-            return self.store.update(request, audit=audit, event=("DataSubjectRequestCompleted", summary(request)))
-        return self.store.update(request, audit=self._audit(action, actor, request, **details))
+        return save_progress(self.store, request, action, actor, now=self.clock.now(), **details)
 
     def _audit(
         self, action: str, actor: Actor, request: DataRequest, correlation_id: str | None = None, **details: str
     ) -> AuditEntry:
-        return AuditEntry(
-            action=action,
-            actor=actor,
-            at=self.clock.now(),
-            request_id=request.request_id,
-            correlation_id=correlation_id,
-            details={"type": request.type, "status": request.status, **details},
-        )
+        return request_audit(action, actor, request, at=self.clock.now(), correlation_id=correlation_id, **details)
