@@ -1,7 +1,7 @@
 """Audit use cases: an operator reads a subject's chain, verified against its anchors, with a signed statement of
 what the verification found; and a deletion certificate with the exact message its signature covers."""
 
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass
 
 from domain.audit.model import AuditRecord, ChainVerification, StoredCertificate, verify_chain
 from domain.audit.ports import AnchorStore, CertificateStore, ChainStore, SignPort
@@ -24,21 +24,14 @@ class VerifiedChain:
     head_signature: SignedStatement | None
 
 
+@dataclass(eq=False)
 class AuditService:
-    def __init__(
-        self,
-        chains: ChainStore,
-        anchors: AnchorStore,
-        certificates: CertificateStore,
-        clock: Clock,
-        *,
-        signer: SignPort | None,
-    ) -> None:
-        self.chains = chains
-        self.anchors = anchors
-        self.certificates = certificates
-        self.clock = clock
-        self.signer = signer
+    chains: ChainStore
+    anchors: AnchorStore
+    certificates: CertificateStore
+    clock: Clock
+    _: KW_ONLY
+    signer: SignPort | None
 
     def chain(self, pseudonym: str) -> VerifiedChain:
         # Anchors first: a record appended meanwhile is then in the chain read after them, never missing from it.

@@ -1,7 +1,7 @@
 """Erasure use cases: schedule deletion (account deletion, erasure request, inactivity), restore, status; and the
 legal holds an operator places on a subject's records (domain.erasure.model, "legal holds")."""
 
-from dataclasses import replace
+from dataclasses import KW_ONLY, dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from domain.activity import activity_keys
@@ -43,11 +43,12 @@ class DeletionNotCancellable(Conflict):
 TAKE_OVER_ATTEMPTS = 5
 
 
+@dataclass(eq=False)
 class ErasureService:
-    def __init__(self, deletions: DeletionStore, clock: Clock, *, grace: timedelta) -> None:
-        self.deletions = deletions
-        self.clock = clock
-        self.grace = grace
+    deletions: DeletionStore
+    clock: Clock
+    _: KW_ONLY
+    grace: timedelta
 
     def status(self, subject_id: str) -> SubjectStatus:
         status = self.deletions.status(subject_id)

@@ -66,37 +66,21 @@ class Withdrawal:
     receipt_id: str | None
 
 
+@dataclass(eq=False, kw_only=True)
 class ParentsOfChildren:
-    def __init__(
-        self,
-        *,
-        parental: ParentalService,
-        parental_store: CollectedPort,
-        profiles: ProfileStore,
-        erasure: ErasureService,
-        requests: RequestService,
-        consents: "Callable[[], ConsentService]",
-        catalog: "Callable[[], PurposeCatalog]",
-        standing: Callable[[], StandingPort],
-        underage: Callable[[], UnderagePort],
-        clock: Clock,
-        minimum_consent_age: int,
-        age_table: AgeOfConsentTable,
-        parental_path: bool = True,
-    ) -> None:
-        self.parental = parental
-        self.parental_store = parental_store
-        self.profiles = profiles
-        self.erasure = erasure
-        self.requests = requests
-        self.consents = consents
-        self.catalog = catalog
-        self.standing = standing
-        self.underage = underage
-        self.clock = clock
-        self.minimum_consent_age = minimum_consent_age
-        self.age_table = age_table  # the law's ages, raised where the product's policy is stricter
-        self.parental_path = parental_path  # whether the policy lets a parent consent for a child under the age
+    parental: ParentalService
+    parental_store: CollectedPort
+    profiles: ProfileStore
+    erasure: ErasureService
+    requests: RequestService
+    consents: "Callable[[], ConsentService]"
+    catalog: "Callable[[], PurposeCatalog]"
+    standing: Callable[[], StandingPort]
+    underage: Callable[[], UnderagePort]
+    clock: Clock
+    minimum_consent_age: int
+    age_table: AgeOfConsentTable  # the law's ages, raised where the product's policy is stricter
+    parental_path: bool = True  # whether the policy lets a parent consent for a child under the age
 
     # ------------------------------------------------------------ the age check (nothing stored)
     def ask_parent(self, parent_email: str, country: str, child_reference: str, *, language: Language) -> IssuedRequest:

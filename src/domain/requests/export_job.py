@@ -48,21 +48,13 @@ class ExportOutcome:
     counts: dict[str, int] = field(default_factory=dict)
 
 
+@dataclass(eq=False, kw_only=True)
 class ExportJob:
-    def __init__(
-        self,
-        *,
-        requests: RequestService,
-        store: RequestStore,
-        archives: ArchiveStore,
-        deletions: StatusReader,
-        clock: Clock,
-    ) -> None:
-        self.requests = requests
-        self.store = store
-        self.archives = archives
-        self.deletions = deletions
-        self.clock = clock
+    requests: RequestService
+    store: RequestStore
+    archives: ArchiveStore
+    deletions: StatusReader
+    clock: Clock
 
     def run(self, subject_id: str, request_id: str) -> ExportOutcome:
         request = self.store.get(subject_id, request_id)

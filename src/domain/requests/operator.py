@@ -1,6 +1,8 @@
 """The operators' desk: the request queue, a request's facts, and what an operator decides about it (extend, reject,
 mark a connected system done); and the overdue list the daily sweep reports."""
 
+from dataclasses import KW_ONLY, dataclass
+
 from domain.clock import Clock
 from domain.deadlines import Jurisdiction, due_at, ensure_can_extend
 from domain.errors import NotFound
@@ -10,11 +12,12 @@ from domain.requests.recording import request_audit, save_progress
 from domain.requests.rules import ExtensionTooLate, RequestClosed, UnknownSystem, summary
 
 
+@dataclass(eq=False)
 class OperatorDesk:
-    def __init__(self, store: RequestStore, clock: Clock, *, systems: list[str]) -> None:
-        self.store = store
-        self.clock = clock
-        self.systems = systems
+    store: RequestStore
+    clock: Clock
+    _: KW_ONLY
+    systems: list[str]
 
     def find(self, request_id: str) -> DataRequest:
         return self._found(request_id).as_seen_at(self.clock.now())

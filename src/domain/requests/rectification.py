@@ -13,7 +13,7 @@ The request is closed like the others (RequestService.acted_on): completed once 
 A correction that changes nothing (the profile already says so) has nothing to notify: it completes at once.
 """
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from domain.audit.model import AuditEntry
 from domain.clock import Clock
@@ -41,12 +41,12 @@ def fields_to_rectify(patch: ProfilePatch) -> list[str]:
     return sorted(patch.model_fields_set)
 
 
+@dataclass(eq=False)
 class RectificationService:
-    def __init__(self, requests: RequestService, profiles: ProfileWriter, subjects: StatusPort, clock: Clock) -> None:
-        self.requests = requests
-        self.profiles = profiles
-        self.subjects = subjects
-        self.clock = clock
+    requests: RequestService
+    profiles: ProfileWriter
+    subjects: StatusPort
+    clock: Clock
 
     def rectify(
         self,

@@ -2,6 +2,7 @@
 requests (exports, erasure, the changes other rights make). The operators' side is the OperatorDesk (operator.py)."""
 
 from collections.abc import Callable
+from dataclasses import KW_ONLY, dataclass
 from datetime import datetime, timedelta
 
 from domain.audit.model import Actor, AuditEntry
@@ -25,27 +26,17 @@ from domain.requests.rules import (
 )
 
 
+@dataclass(eq=False)
 class RequestService:
-    def __init__(
-        self,
-        store: RequestStore,
-        clock: Clock,
-        *,
-        profiles: ProfileStore,
-        new_id: Callable[[], str],
-        retention: timedelta,
-        export_lifetime: timedelta,
-        systems: list[str],
-        export_cooldown: timedelta = timedelta(0),
-    ) -> None:
-        self.store = store
-        self.profiles = profiles
-        self.clock = clock
-        self.new_id = new_id
-        self.retention = retention
-        self.export_lifetime = export_lifetime
-        self.systems = systems
-        self.export_cooldown = export_cooldown
+    store: RequestStore
+    clock: Clock
+    _: KW_ONLY
+    profiles: ProfileStore
+    new_id: Callable[[], str]
+    retention: timedelta
+    export_lifetime: timedelta
+    systems: list[str]
+    export_cooldown: timedelta = timedelta(0)
 
     # ------------------------------------------------------------------ subject side
     def submit(

@@ -3,7 +3,7 @@ record compelling grounds, and the host's permission question. Requests are open
 service; this service changes the standing, with its audit record and event in the same write."""
 
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import KW_ONLY, dataclass, replace
 from datetime import timedelta
 from typing import Literal
 
@@ -31,21 +31,14 @@ from domain.standing.ports import StandingStore
 from domain.standing.rules import Permission, PermissionRules, objection_targets, permission
 
 
+@dataclass(eq=False)
 class StandingService:
-    def __init__(
-        self,
-        store: StandingStore,
-        clock: Clock,
-        *,
-        catalog: Callable[[], PurposeCatalog],
-        rules: Callable[[], PermissionRules],
-        lift_notice: timedelta,
-    ) -> None:
-        self.store = store
-        self.clock = clock
-        self.catalog = catalog
-        self.rules = rules
-        self.lift_notice = lift_notice
+    store: StandingStore
+    clock: Clock
+    _: KW_ONLY
+    catalog: Callable[[], PurposeCatalog]
+    rules: Callable[[], PermissionRules]
+    lift_notice: timedelta
 
     # ------------------------------------------------------------------ reads
     def facts(self, subject_id: str) -> SubjectFacts:
