@@ -23,7 +23,8 @@ TOMBSTONE_SECONDS = 30 * 86_400
 _STATUS_FIELDS = ("state", "purge_at", "deletion_reason", "deletion_requested_at", "deletion_request_id")
 
 
-def _status_of(values: dict[str, Any]) -> SubjectStatus:
+def status_of(values: dict[str, Any]) -> SubjectStatus:
+    """A subject's deletion status from its profile item's values (an absent state is active)."""
     return SubjectStatus(
         state=values.get("state", "active"),
         purge_at=values.get("purge_at"),
@@ -53,7 +54,7 @@ class DynamoDeletionStore:
         )
         items = {item["sk"]["S"]: from_item(item) for item in answer.get("Responses", {}).get(self.table, [])}
         if PROFILE_SK in items:
-            return _status_of(items[PROFILE_SK])
+            return status_of(items[PROFILE_SK])
         if TOMBSTONE_SK in items:
             return SubjectStatus(state="purged", purge_at=items[TOMBSTONE_SK].get("purge_at"))
         return SubjectStatus(state="active")

@@ -17,7 +17,7 @@ from typing import Any
 from adapters.audit_log import AuditLog
 from adapters.aws import dynamodb, query_pages
 from adapters.certificate_issuer import issue_certificate
-from adapters.deletion_store import DynamoDeletionStore
+from adapters.deletion_store import DynamoDeletionStore, status_of
 from adapters.dynamo_json import from_item
 from adapters.hold_store import HOLD_PREFIX
 from adapters.keys import CHILD_PREFIX, PARENT_PREFIX, PROFILE_SK, subject_pk
@@ -91,14 +91,7 @@ class Purger:
         )
         if not item:
             return None
-        values = from_item(item)
-        return SubjectStatus(
-            state=values.get("state", "active"),
-            purge_at=values.get("purge_at"),
-            reason=values.get("deletion_reason"),
-            requested_at=values.get("deletion_requested_at"),
-            request_id=values.get("deletion_request_id"),
-        )
+        return status_of(from_item(item))
 
     def purge(self, subject_id: str, status: SubjectStatus, now: datetime) -> DeletionCertificate:
         pseudonym = self.audit.pseudonym(subject_id)

@@ -10,7 +10,7 @@ from typing import Any
 
 from adapters.aws import dynamodb
 from adapters.consent_store import STATE_SK
-from adapters.deletion_store import TOMBSTONE_SK, _status_of
+from adapters.deletion_store import TOMBSTONE_SK, status_of
 from adapters.dynamo_json import from_item, to_item
 from adapters.keys import LIVE_PROFILE_CONDITION, PROFILE_SK, subject_pk
 from adapters.live_item import SubjectsTableStore
@@ -34,7 +34,7 @@ class DynamoStandingStore(SubjectsTableStore):
         live = {sk: item for sk, item in items.items() if int(item.get("expires_at", {}).get("N", now + 1)) > now}
         profile = from_item(items[PROFILE_SK]) if PROFILE_SK in items else None  # pending: its TTL is the purge time
         if profile is not None:
-            status = _status_of(profile)
+            status = status_of(profile)
         elif TOMBSTONE_SK in items:
             status = SubjectStatus(state="purged", purge_at=from_item(items[TOMBSTONE_SK]).get("purge_at"))
         else:
