@@ -66,11 +66,6 @@ def test_a_certificate_answered_for_another_id_is_not_shown_as_verified(page, pu
     expect(verdict).to_contain_text(f"for certificate {certificate_id}, not for the certificate {asked}")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="audit: request.js always promises 'two months later' (GDPR) before an extension; a CCPA request "
-    "moves 45 days, and the API does not expose the jurisdiction for the console to say so",
-)
 def test_the_extension_dialog_says_how_far_the_deadline_of_a_ccpa_request_moves(page, cloud):
     # Given a request of a subject living in the US (CCPA: 45 days, extendable once by 45 more)
     login = cloud.login(f"us-{uuid.uuid4().hex[:8]}", country="US")

@@ -21,7 +21,7 @@ async function recordRequest(event) {
   const yes = await confirmAction(
     'Record this request?',
     `A ${TYPES[body.type].toLowerCase()} request (${body.format.toUpperCase()}) for subject ${body.subject_id || '(none given)'} ` +
-      `joins the queue with its legal deadline counted from now (one month under the GDPR), and the export starts. ` +
+      `joins the queue with its legal deadline counted from now under the rule of the subject's country, and the export starts. ` +
       `Verification recorded with it: “${body.verified_by || '(none given)'}”.`,
     'Yes, record it',
   );
