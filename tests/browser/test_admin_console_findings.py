@@ -6,7 +6,6 @@ import json
 import uuid
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from playwright.sync_api import expect
 
 from tests.browser.console import admin, apply_filters, confirm, operator_sign_in, queue_row, subject_request
@@ -87,11 +86,6 @@ def test_the_extension_dialog_says_how_far_the_deadline_of_a_ccpa_request_moves(
     assert "two months" not in promise, f"the dialog promised two months; the deadline moved {moved_days} days"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="audit: queue.js 'Open' lists received and in_progress only; a failed request past due, which the "
-    "service counts as overdue (UNFINISHED_STATUSES) and reports daily, is missing from 'Overdue only'",
-)
 def test_overdue_only_lists_a_failed_request_the_service_reports_as_overdue(page):
     # Given an API whose failed requests hold one past its deadline (the local cloud has no way to fail an export)
     now = datetime.now(UTC)

@@ -103,7 +103,9 @@ export const STATUSES = {
   rejected: 'Rejected',
   expired: 'Expired',
 };
-const UNFINISHED = ['received', 'in_progress', 'failed'];
+// Not done, so overdue once past due (the service's UNFINISHED_STATUSES): a failed request too, until an operator
+// closes it.
+export const UNFINISHED = ['received', 'in_progress', 'failed'];
 
 /**
  * Where a request stands against its deadline at `nowMs` (the server's time):
