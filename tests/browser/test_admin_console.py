@@ -219,7 +219,7 @@ def test_an_intake_for_an_unknown_subject_shows_the_apis_message(page):
     page.get_by_role("button", name="Record the request…").click()
     confirm(page, "Yes, record it")
     # Then the API's message is shown, and nothing is claimed to be recorded
-    expect(page.get_by_role("alert")).not_to_be_empty()
+    expect(page.get_by_role("alert")).to_have_text("No subject with this id.")
     expect(page.locator("#intake-result")).to_be_hidden()
 
 

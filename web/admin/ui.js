@@ -25,10 +25,10 @@ export function say(message) {
 /** Shows an error (an assertive live region), with the API's message and the fields it names. */
 export function complain(message, details = []) {
   $('status').textContent = '';
-  $('alert').replaceChildren(
-    el('p', { text: message }),
-    details.length ? el('ul', {}, ...details.map((d) => el('li', { text: d }))) : null,
-  );
+  // replaceChildren writes a null as the text "null": only the nodes there are.
+  const shown = [el('p', { text: message })];
+  if (details.length) shown.push(el('ul', {}, ...details.map((d) => el('li', { text: d }))));
+  $('alert').replaceChildren(...shown);
 }
 
 export function report(error) {
