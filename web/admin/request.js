@@ -13,6 +13,7 @@ import {
   el,
   facts,
   flagged,
+  oneAtATime,
   report,
   say,
   shortId,
@@ -141,19 +142,23 @@ export async function showRequest(requestId) {
   });
 }
 
-async function act({ title, text, yes, call, done }) {
-  if (!current) return;
-  if (!(await confirmAction(title, text, yes))) return say('Nothing was changed.');
-  try {
-    const request = await call();
-    render(request);
-    say(done(request));
-    const focused = document.activeElement;
-    if (!focused || focused === document.body || focused.closest('[hidden]')) $('request-title').focus();
-    await loadAudit(request).catch(() => {});
-  } catch (error) {
-    report(error);
-  }
+function act({ title, text, yes, call, done }) {
+  if (!current) return undefined;
+  // One action at a time on this page: the button pressed again while its call is under way sends nothing.
+  return oneAtATime($('screen-request'), async () => {
+    if (!(await confirmAction(title, text, yes))) return say('Nothing was changed.');
+    try {
+      const request = await call();
+      render(request);
+      say(done(request));
+      const focused = document.activeElement;
+      if (!focused || focused === document.body || focused.closest('[hidden]')) $('request-title').focus();
+      await loadAudit(request).catch(() => {});
+    } catch (error) {
+      report(error);
+    }
+    return undefined;
+  });
 }
 
 function reasonOf(id) {

@@ -74,6 +74,26 @@ export function confirmAction(title, text, yesLabel) {
   });
 }
 
+// ---------------------------------------------------------------- one action at a time
+const busy = new WeakSet();
+
+/**
+ * Runs `work` (a confirmation, then its call) unless work started in `scope` is still under way: a second press while
+ * the first is asked or sent does nothing, so a double submit never sends two calls. The scope's buttons say so with
+ * aria-disabled meanwhile (not `disabled`, which would take the focus away from the button just pressed).
+ */
+export async function oneAtATime(scope, work) {
+  if (busy.has(scope)) return undefined;
+  busy.add(scope);
+  for (const button of scope.querySelectorAll('button')) button.setAttribute('aria-disabled', 'true');
+  try {
+    return await work();
+  } finally {
+    busy.delete(scope);
+    for (const button of scope.querySelectorAll('button')) button.removeAttribute('aria-disabled');
+  }
+}
+
 // ---------------------------------------------------------------- formats
 const UTC = new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' });
 const UTC_DATE = new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeZone: 'UTC' });
