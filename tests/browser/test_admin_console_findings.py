@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from playwright.sync_api import expect
 
+from tests.browser.axe import assert_no_axe_violations
 from tests.browser.console import admin, apply_filters, confirm, operator_sign_in, queue_row, subject_request
 from tests.browser.test_admin_console_audit import purged  # noqa: F401  (the module-scoped fixture, reused)
 
@@ -43,6 +44,7 @@ def test_a_signed_head_of_another_chain_is_not_shown_as_verified(page, cloud):
     # And says what differs
     expect(facts).to_contain_text("NOT a statement about this chain")
     expect(facts).to_contain_text(f'subject: signed "{other["subject"]}", shown "{shown}"')
+    assert_no_axe_violations(page, "console-audit-head-of-another-chain")
 
 
 def test_a_certificate_answered_for_another_id_is_not_shown_as_verified(page, purged):  # noqa: F811
@@ -63,6 +65,7 @@ def test_a_certificate_answered_for_another_id_is_not_shown_as_verified(page, pu
     # Then the console does not call it verified: what was signed is not the certificate that was asked for
     expect(verdict).not_to_contain_text("Verified")
     expect(verdict).to_contain_text(f"for certificate {certificate_id}, not for the certificate {asked}")
+    assert_no_axe_violations(page, "console-certificate-of-another-id")
 
 
 def test_the_extension_dialog_says_how_far_the_deadline_of_a_ccpa_request_moves(page, cloud):
@@ -74,6 +77,8 @@ def test_the_extension_dialog_says_how_far_the_deadline_of_a_ccpa_request_moves(
     # When an operator asks to extend it
     operator_sign_in(page)
     page.goto(f"/admin/#/requests/{request['request_id']}")
+    expect(page.locator("#extend-note")).to_contain_text("45 days later")
+    assert_no_axe_violations(page, "console-request-ccpa")
     page.get_by_label("Reason for the extension").fill("Several connected systems hold the data")
     page.get_by_role("button", name="Extend the deadline…").click()
     promise = page.get_by_role("dialog").inner_text()
@@ -84,6 +89,7 @@ def test_the_extension_dialog_says_how_far_the_deadline_of_a_ccpa_request_moves(
     moved_days = (moved - datetime.fromisoformat(request["due_at"])).days
     assert moved_days == 45
     assert "two months" not in promise, f"the dialog promised two months; the deadline moved {moved_days} days"
+    assert f"45 days later, to {moved.day} {moved:%b %Y}" in promise
 
 
 def test_overdue_only_lists_a_failed_request_the_service_reports_as_overdue(page):
@@ -126,3 +132,6 @@ def test_overdue_only_lists_a_failed_request_the_service_reports_as_overdue(page
     apply_filters(page)
     # Then the overdue failed request is among them, waiting for an operator to close it
     expect(queue_row(page, failed)).to_be_visible()
+    # And it says it failed, in words
+    expect(queue_row(page, failed).locator("td").nth(3)).to_have_text("Failed needs an operator")
+    assert_no_axe_violations(page, "console-queue-failed")
