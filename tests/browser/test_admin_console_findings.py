@@ -47,6 +47,33 @@ def test_a_signed_head_of_another_chain_is_not_shown_as_verified(page, cloud):
     assert_no_axe_violations(page, "console-audit-head-of-another-chain")
 
 
+def test_a_signed_head_of_the_same_chain_before_its_newest_record_is_not_shown_as_verified(page, cloud):
+    # Given a subject's chain with its signed head, then one more record in that chain
+    login, request = subject_request(cloud)
+    name = admin(cloud, "GET", f"/admin/requests/{request['request_id']}")["subject_pseudonym"]
+    before = admin(cloud, "GET", f"/admin/audit/{name}")
+    answer = cloud.call("POST", "/me/requests", login["access_token"], json={"type": "portability"})
+    assert answer.status_code == 202, answer.text
+    now = admin(cloud, "GET", f"/admin/audit/{name}")["verification"]["length"]
+    assert now > before["verification"]["length"]
+
+    def with_the_earlier_head(route):
+        response = route.fetch()
+        chain = response.json()
+        chain["head_signature"] = before["head_signature"]
+        route.fulfill(response=response, body=json.dumps(chain))
+
+    operator_sign_in(page)
+    page.route(f"**/admin/audit/{name}", with_the_earlier_head)
+    # When the operator looks up the chain, answered with its earlier (genuinely signed) head
+    page.goto(f"/admin/#/audit/{name}")
+    facts = page.locator("#audit-facts")
+    expect(facts).to_contain_text("Signed head")
+    # Then the browser does not vouch for it, and says the signed head states fewer records than are shown
+    expect(facts).not_to_contain_text("Signature verified offline")
+    expect(facts).to_contain_text(f"number of records: signed {before['verification']['length']}, shown {now}")
+
+
 def test_a_certificate_answered_for_another_id_is_not_shown_as_verified(page, purged):  # noqa: F811
     # Given a genuine signed certificate, answered when the operator opens a different certificate id
     _, certificate_id = purged
