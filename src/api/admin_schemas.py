@@ -7,6 +7,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationInfo
 
 from api.subject_schemas import RequestOut
 from domain.audit.model import AuditRecord, ChainVerification
+from domain.deadlines import Jurisdiction
 from domain.erasure.model import LegalHold
 from domain.profile_changes import ProfilePatch
 from domain.requests.model import DataRequest
@@ -61,7 +62,26 @@ class ReasonIn(BaseModel):
     reason: Reason
 
 
+class ExtensionOut(BaseModel):
+    """What extending the request does, by the deadline rule of its jurisdiction."""
+
+    months: Annotated[int, Field(description="Calendar months the extension adds (GDPR: 2)")]
+    days: Annotated[int, Field(description="Calendar days the extension adds (CCPA: 45)")]
+    due_at: Annotated[datetime, Field(description="The deadline once extended (counted from receipt)")]
+
+
 class AdminRequestOut(RequestOut):
+    jurisdiction: Annotated[
+        Jurisdiction,
+        Field(
+            description="Whose deadline rule applies, from the subject's country when the request was received: "
+            "gdpr (one month, extendable once by two) or ccpa (45 days, extendable once by 45)"
+        ),
+    ]
+    extension: Annotated[
+        ExtensionOut | None,
+        Field(description="What an extension would do; null once the request has been extended (only once)"),
+    ] = None
     subject_id: str
     subject_pseudonym: Annotated[
         str, Field(description="The subject's audit pseudonym: GET /admin/audit/{subject_pseudonym} holds its records")
@@ -77,8 +97,16 @@ class AdminRequestOut(RequestOut):
     def of_request(cls, request: DataRequest, pseudonym: str) -> "AdminRequestOut":
         base = RequestOut.of(request).model_dump()
         extra = ("subject_id", "origin", "verified_by", "extension_reason", "rejection_reason")
+        period = request.extension_period
+        extension = (
+            None
+            if request.extended
+            else ExtensionOut(months=period.months, days=period.days, due_at=request.extended_due_at())
+        )
         return cls(
             **base,
+            jurisdiction=Jurisdiction(request.jurisdiction),
+            extension=extension,
             subject_pseudonym=pseudonym,
             **{name: getattr(request, name) for name in extra},
             systems_pending=list(request.systems_pending),

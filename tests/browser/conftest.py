@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import Cloud, start_cloud, stop_cloud
+from tests.e2e.conftest import CONNECTED_SYSTEMS, Cloud, start_cloud, stop_cloud
 from tests.support import ROOT
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -87,6 +87,19 @@ def cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cloud]:
     stop_cloud(running)
 
 
+@pytest.fixture(scope="module")
+def systems_cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cloud]:
+    """A local cloud of the module's own deployed with connected systems (ConnectedSystems=crm,mailer): every request
+    then waits for both to report."""
+    running = start_cloud(
+        tmp_path_factory.mktemp("browser-cloud-systems") / "localcloud.log",
+        "--parameter",
+        f"ConnectedSystems={','.join(CONNECTED_SYSTEMS)}",
+    )
+    yield running
+    stop_cloud(running)
+
+
 def _new_page(browser: Any, cloud: Cloud, init_script: str | None = None, **options: Any) -> Iterator[Any]:
     settings = {"viewport": {"width": 1100, "height": 900}, "locale": "en-GB", **options}
     context = browser.new_context(base_url=cloud.url, **settings)
@@ -105,6 +118,12 @@ def _new_page(browser: Any, cloud: Cloud, init_script: str | None = None, **opti
 def page(browser: Any, cloud: Cloud) -> Iterator[Any]:
     """A fresh browser context (no cookies, no storage) and one page in it."""
     yield from _new_page(browser, cloud)
+
+
+@pytest.fixture
+def systems_page(browser: Any, systems_cloud: Cloud) -> Iterator[Any]:
+    """A fresh browser context on the local cloud with connected systems (`systems_cloud`)."""
+    yield from _new_page(browser, systems_cloud)
 
 
 @pytest.fixture

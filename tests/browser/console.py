@@ -66,3 +66,12 @@ def apply_filters(page: Any) -> None:
     """Applies the queue's filters and waits for the new rows (the table is aria-busy while they load)."""
     page.get_by_role("button", name="Apply filters").click()
     expect(page.locator("#queue-table")).not_to_have_attribute("aria-busy", "true")
+
+
+def wait_until(page: Any, condition: Any, seconds: int = 15) -> None:
+    """Lets the page run (route handlers included, which run only while Playwright is called) until `condition()`."""
+    for _ in range(seconds * 10):
+        if condition():
+            return
+        page.wait_for_timeout(100)
+    raise AssertionError(f"still not so after {seconds} s")

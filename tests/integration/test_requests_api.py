@@ -4,6 +4,7 @@ the admin queue and the overdue sweep."""
 import json
 import uuid
 from dataclasses import replace
+from datetime import UTC, datetime
 
 import pytest
 
@@ -31,10 +32,10 @@ def local_clock(aws, tmp_path, monkeypatch):
     return advance
 
 
-def signed_up() -> str:
+def signed_up(country: str = "DE") -> str:
     subject_id = str(uuid.uuid4())
     now = wiring.shared.clock().now()
-    profile = Profile(subject_id=subject_id, email="ada@example.org", country="DE", created_at=now, updated_at=now)
+    profile = Profile(subject_id=subject_id, email="ada@example.org", country=country, created_at=now, updated_at=now)
     wiring.shared.store().create_profile(profile, audit=AuditEntry(action="profile.created", actor="system", at=now))
     return subject_id
 
@@ -142,6 +143,38 @@ def test_a_request_is_extended_within_its_first_period(aws, context, local_clock
     assert status == 200
     assert body["extended"] is True
     assert body["due_at"] > request.due_at.isoformat()
+
+
+def admin_get(context, request_id):
+    path = f"/admin/requests/{request_id}"
+    return admin_call(context, "GET /admin/requests/{request_id}", path, request_id=request_id)
+
+
+@pytest.mark.parametrize(
+    ("country", "jurisdiction", "months", "days", "extended_due"),
+    [
+        ("US", "ccpa", 0, 45, "2026-05-02T23:59:59.999999Z"),
+        ("DE", "gdpr", 2, 0, "2026-05-01T23:59:59.999999Z"),
+    ],
+)
+def test_an_operator_is_told_what_an_extension_will_do_and_it_does_that(
+    aws, context, local_clock, country, jurisdiction, months, days, extended_due
+):
+    # Given a request received on 1 February 2026 from a subject living in `country`
+    local_clock((datetime(2026, 2, 1, 9, tzinfo=UTC) - wiring.shared.clock().now()).total_seconds() / 86_400)
+    request = wiring.requests.requests().submit(signed_up(country), "access")
+    # When an operator reads it
+    status, body = admin_get(context, request.request_id)
+    # Then they see whose rule applies and where an extension moves the deadline (CCPA: 45 + 45 days; GDPR: 1 + 2
+    # months, both counted from receipt)
+    assert status == 200, body
+    assert body["jurisdiction"] == jurisdiction
+    assert body["extension"] == {"months": months, "days": days, "due_at": extended_due}
+    # When they extend it
+    status, extended = extend(context, request.request_id)
+    # Then the deadline is where they were told, and no further extension is offered
+    assert status == 200, extended
+    assert (extended["due_at"], extended["extension"]) == (extended_due, None)
 
 
 def test_an_overdue_request_can_no_longer_be_extended(aws, context, local_clock):

@@ -30,10 +30,38 @@ function anchorsText(v) {
   return `Records 1–${through} are anchored in the write-once store; ${through + 1}–${v.length}, written in the last seconds, are checked by their links alone.`;
 }
 
+// What the signed head states, against the chain shown: a genuine signature about another chain (another subject,
+// or this one before records were added) proves nothing about this one.
+const HEAD_FACTS = [
+  ['subject', 'subject', (chain) => chain.subject],
+  ['length', 'number of records', (chain) => chain.verification.length],
+  ['head_hash', 'head hash', (chain) => chain.verification.head_hash],
+  ['valid', 'verdict', (chain) => chain.verification.valid],
+  ['anchored_through', 'anchored records', (chain) => chain.verification.anchored_through],
+];
+
+function headDifferences(chain, message) {
+  let statement;
+  try {
+    statement = JSON.parse(message);
+  } catch {
+    return ['the signed message is not JSON'];
+  }
+  if (!statement || typeof statement !== 'object') return ['the signed message is not a statement'];
+  return HEAD_FACTS.filter(([key, , shown]) => (statement[key] ?? null) !== (shown(chain) ?? null)).map(
+    ([key, name, shown]) => `${name}: signed ${JSON.stringify(statement[key] ?? null)}, shown ${JSON.stringify(shown(chain) ?? null)}`,
+  );
+}
+
 async function headText(chain) {
   if (!chain.head_signature) return 'Not signed (the chain is empty, or no signing key is configured).';
   const result = await verifySigned(await signingKey(), chain.head_signature);
-  return result.ok ? 'Signature verified offline in this browser with the published key.' : `Signature FAILED: ${result.problem}`;
+  if (!result.ok) return `Signature FAILED: ${result.problem}`;
+  const differences = headDifferences(chain, chain.head_signature.signed_message);
+  if (differences.length) {
+    return `NOT a statement about this chain: the signature holds, but what it signed differs from the chain shown (${differences.join('; ')}).`;
+  }
+  return 'Signature verified offline in this browser with the published key; it states this chain: its subject, records, head hash, verdict and anchors.';
 }
 
 export async function showChain(pseudonym) {
@@ -113,12 +141,18 @@ export async function showCertificate(id) {
   $('certificate-facts').replaceChildren();
   if (!CERTIFICATE.test(id)) return report(new Error('A certificate id is 32 hexadecimal characters (0-9, a-f).'));
   const [signed, key] = await Promise.all([api('GET', `/admin/certificates/${id}`), signingKey()]);
-  const result = await verifySigned(key, signed, { body: signed.certificate });
+  const signature = await verifySigned(key, signed, { body: signed.certificate });
+  // A genuine certificate answered for another id proves nothing about the one opened.
+  const shownId = signed.certificate && signed.certificate.certificate_id;
+  const result =
+    signature.ok && shownId !== id
+      ? { ok: false, problem: `The signature holds, but for certificate ${shownId}, not for the certificate ${id} that was opened.` }
+      : signature;
   verdict(
     $('certificate-verdict'),
     result.ok,
     result.ok
-      ? ` offline: the signature was checked in this browser with the published key ${String(key.key_id).split('/').pop()}, and the certificate shown is exactly what was signed.`
+      ? ` offline: the signature was checked in this browser with the published key ${String(key.key_id).split('/').pop()}, and the certificate shown is exactly what was signed, under the id opened.`
       : ` ${result.problem}`,
   );
   facts($('certificate-facts'), certificateFacts(signed.certificate));

@@ -1,6 +1,6 @@
 /* Intake of a request received by e-mail (POST /admin/requests) and legal holds (/admin/subjects/{id}/holds). */
 import { api } from './session.js';
-import { $, TYPES, confirmAction, el, report, say, shortId, timeEl, when } from './ui.js';
+import { $, TYPES, confirmAction, el, oneAtATime, report, say, shortId, timeEl, when } from './ui.js';
 
 // ---------------------------------------------------------------- intake
 function verification() {
@@ -10,8 +10,13 @@ function verification() {
   return note ? `${chosen.value}: ${note}` : chosen.value;
 }
 
-async function recordRequest(event) {
+function recordRequest(event) {
   event.preventDefault();
+  // A second press while the request is asked for or sent records nothing more.
+  return oneAtATime($('intake-form'), recordOnce);
+}
+
+async function recordOnce() {
   const body = {
     subject_id: $('intake-subject').value.trim(),
     type: document.querySelector('input[name="type"]:checked').value,
@@ -21,7 +26,7 @@ async function recordRequest(event) {
   const yes = await confirmAction(
     'Record this request?',
     `A ${TYPES[body.type].toLowerCase()} request (${body.format.toUpperCase()}) for subject ${body.subject_id || '(none given)'} ` +
-      `joins the queue with its legal deadline counted from now (one month under the GDPR), and the export starts. ` +
+      `joins the queue with its legal deadline counted from now under the rule of the subject's country, and the export starts. ` +
       `Verification recorded with it: “${body.verified_by || '(none given)'}”.`,
     'Yes, record it',
   );
@@ -94,8 +99,12 @@ async function findHolds(event) {
   }
 }
 
-async function placeHold(event) {
+function placeHold(event) {
   event.preventDefault();
+  return oneAtATime($('screen-holds'), placeOnce);
+}
+
+async function placeOnce() {
   const date = $('hold-until').value;
   const body = {
     category: $('hold-category').value.trim(),
@@ -120,10 +129,13 @@ async function placeHold(event) {
   }
 }
 
-async function liftHold(event) {
+function liftHold(event) {
   const button = event.target.closest('button[data-category]');
-  if (!button) return;
-  const { category, until } = button.dataset;
+  if (!button) return undefined;
+  return oneAtATime($('screen-holds'), () => liftOnce(button.dataset));
+}
+
+async function liftOnce({ category, until }) {
   const yes = await confirmAction(
     'Lift this legal hold?',
     `The hold on the ${category} records of subject ${holdsSubject} (until ${when(until)}) ends now: a later erasure ` +

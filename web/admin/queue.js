@@ -1,12 +1,14 @@
 /* The request queue: GET /admin/requests (one status per call, soonest due first, paged by `next`).
  *
- * "Open" is two statuses (received, in progress): their pages are merged by due date, taking a request only while
- * every status that has more has a loaded one to compare with, so the merged list is in order across pages too.
+ * "Unfinished" is the statuses the service counts as not done, and reports daily once past due (domain
+ * UNFINISHED_STATUSES): received, in progress, and failed until an operator closes it. Their pages are merged by due
+ * date, taking a request only while every status that has more has a loaded one to compare with, so the merged list
+ * is in order across pages too.
  * Type and "due within N days" filter what the pages hold: since they come soonest due first, the first request past
  * the horizon ends the list.
  */
 import { api, clockNote, now, syncClock } from './session.js';
-import { $, DAY, ORIGINS, STATUSES, TYPES, deadline, deadlineCell, el, report, shortId, timeEl } from './ui.js';
+import { $, DAY, ORIGINS, STATUSES, TYPES, UNFINISHED, deadline, deadlineCell, el, report, shortId, timeEl } from './ui.js';
 
 const PAGE = 25; // rows shown per "Show more"
 const FETCH = 50; // requests asked per call
@@ -63,6 +65,12 @@ async function take(listing, count) {
   return { rows, more: !listing.ended && streams.some((s) => s.buffer.length || !s.done) };
 }
 
+/** A failed request waits for an operator (to close it with a reason): said in words, not only by its place. */
+function statusCell(request) {
+  if (request.status !== 'failed') return el('td', { text: STATUSES[request.status] || request.status });
+  return el('td', {}, el('strong', { class: 'flag bad', text: 'Failed' }), ' needs an operator');
+}
+
 function row(request) {
   const state = deadline(request, now());
   const pending = request.systems_pending.length ? request.systems_pending.join(', ') : 'None';
@@ -81,7 +89,7 @@ function row(request) {
     ),
     el('td', { text: TYPES[request.type] || request.type }),
     el('td', { text: ORIGINS[request.origin] || request.origin }),
-    el('td', { text: STATUSES[request.status] || request.status }),
+    statusCell(request),
     el('td', {}, timeEl(request.due_at)),
     deadlineCell(request, now()),
     el('td', { text: request.extended ? 'Extended' : 'No' }),
@@ -113,7 +121,7 @@ export async function loadQueue() {
   const query = filters();
   const listing = {
     query,
-    streams: (query.status === 'open' ? ['received', 'in_progress'] : [query.status]).map((status) => ({
+    streams: (query.status === 'unfinished' ? UNFINISHED : [query.status]).map((status) => ({
       status,
       cursor: null,
       buffer: [],

@@ -13,6 +13,7 @@ import {
   el,
   facts,
   flagged,
+  oneAtATime,
   report,
   say,
   shortId,
@@ -21,7 +22,20 @@ import {
 } from './ui.js';
 
 const OPEN = ['received', 'in_progress'];
+// Names of the laws whose deadline rule the API applies (AdminRequestOut.jurisdiction); the rule itself, and what an
+// extension does under it, comes from the API (AdminRequestOut.extension), never from here.
+const LAWS = { gdpr: 'GDPR Art. 12(3)', ccpa: 'CCPA, Cal. Civ. Code § 1798.130' };
+const NUMBERS = ['no', 'one', 'two', 'three'];
 let current = null;
+
+const lawOf = (request) => LAWS[request.jurisdiction] || String(request.jurisdiction || 'unknown').toUpperCase();
+const count = (n, unit) => `${NUMBERS[n] || n} ${unit}${n === 1 ? '' : 's'}`;
+
+/** "two months later, to 5 Apr 2027" (GDPR) or "45 days later, to 20 Mar 2027" (CCPA), as the API computed it. */
+function extensionText({ months, days, due_at: dueAt }) {
+  const period = [months ? count(months, 'month') : null, days ? count(days, 'day') : null].filter(Boolean).join(' and ');
+  return `${period} later, to ${when(dueAt)}`;
+}
 
 function render(request) {
   current = request;
@@ -33,6 +47,7 @@ function render(request) {
     ['Status', STATUSES[request.status] || request.status],
     ['Arrived by', ORIGINS[request.origin] || request.origin],
     ['Verification', request.verified_by],
+    ['Deadline rule', lawOf(request)],
     ['Received', timeEl(request.received_at)],
     ['Due', timeEl(request.due_at)],
     [
@@ -51,10 +66,10 @@ function render(request) {
   ]);
 
   const open = OPEN.includes(request.status);
-  const extendable = open && !request.extended && state.kind !== 'overdue';
+  const extendable = open && !request.extended && !!request.extension && state.kind !== 'overdue';
   $('extend-form').hidden = !extendable;
   $('extend-note').textContent = extendable
-    ? 'Once per request, before it is due: the deadline moves two months later (GDPR Art. 12(3)). Tell the subject why within the first month.'
+    ? `Once per request, before it is due: the deadline moves ${extensionText(request.extension)} (${lawOf(request)}). Tell the subject why before the current deadline.`
     : request.extended
       ? 'This request has been extended already: a request can be extended only once.'
       : open
@@ -127,19 +142,23 @@ export async function showRequest(requestId) {
   });
 }
 
-async function act({ title, text, yes, call, done }) {
-  if (!current) return;
-  if (!(await confirmAction(title, text, yes))) return say('Nothing was changed.');
-  try {
-    const request = await call();
-    render(request);
-    say(done(request));
-    const focused = document.activeElement;
-    if (!focused || focused === document.body || focused.closest('[hidden]')) $('request-title').focus();
-    await loadAudit(request).catch(() => {});
-  } catch (error) {
-    report(error);
-  }
+function act({ title, text, yes, call, done }) {
+  if (!current) return undefined;
+  // One action at a time on this page: the button pressed again while its call is under way sends nothing.
+  return oneAtATime($('screen-request'), async () => {
+    if (!(await confirmAction(title, text, yes))) return say('Nothing was changed.');
+    try {
+      const request = await call();
+      render(request);
+      say(done(request));
+      const focused = document.activeElement;
+      if (!focused || focused === document.body || focused.closest('[hidden]')) $('request-title').focus();
+      await loadAudit(request).catch(() => {});
+    } catch (error) {
+      report(error);
+    }
+    return undefined;
+  });
 }
 
 function reasonOf(id) {
@@ -155,7 +174,8 @@ export function wireRequest() {
     act({
       title: 'Extend the deadline?',
       text:
-        `Request ${shortId(id)} is due ${when(current.due_at)}. Extending moves its deadline two months later. ` +
+        `Request ${shortId(id)} is due ${when(current.due_at)}. Extending moves its deadline ${extensionText(current.extension)} ` +
+        `(${lawOf(current)}). ` +
         `This can be done only once, and is recorded in the audit trail with the reason: “${reason}”.`,
       yes: 'Yes, extend the deadline',
       call: () => api('POST', `/admin/requests/${id}/extend`, { reason }),

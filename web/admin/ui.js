@@ -25,10 +25,10 @@ export function say(message) {
 /** Shows an error (an assertive live region), with the API's message and the fields it names. */
 export function complain(message, details = []) {
   $('status').textContent = '';
-  $('alert').replaceChildren(
-    el('p', { text: message }),
-    details.length ? el('ul', {}, ...details.map((d) => el('li', { text: d }))) : null,
-  );
+  // replaceChildren writes a null as the text "null": only the nodes there are.
+  const shown = [el('p', { text: message })];
+  if (details.length) shown.push(el('ul', {}, ...details.map((d) => el('li', { text: d }))));
+  $('alert').replaceChildren(...shown);
 }
 
 export function report(error) {
@@ -74,6 +74,26 @@ export function confirmAction(title, text, yesLabel) {
   });
 }
 
+// ---------------------------------------------------------------- one action at a time
+const busy = new WeakSet();
+
+/**
+ * Runs `work` (a confirmation, then its call) unless work started in `scope` is still under way: a second press while
+ * the first is asked or sent does nothing, so a double submit never sends two calls. The scope's buttons say so with
+ * aria-disabled meanwhile (not `disabled`, which would take the focus away from the button just pressed).
+ */
+export async function oneAtATime(scope, work) {
+  if (busy.has(scope)) return undefined;
+  busy.add(scope);
+  for (const button of scope.querySelectorAll('button')) button.setAttribute('aria-disabled', 'true');
+  try {
+    return await work();
+  } finally {
+    busy.delete(scope);
+    for (const button of scope.querySelectorAll('button')) button.removeAttribute('aria-disabled');
+  }
+}
+
 // ---------------------------------------------------------------- formats
 const UTC = new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' });
 const UTC_DATE = new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeZone: 'UTC' });
@@ -103,7 +123,9 @@ export const STATUSES = {
   rejected: 'Rejected',
   expired: 'Expired',
 };
-const UNFINISHED = ['received', 'in_progress', 'failed'];
+// Not done, so overdue once past due (the service's UNFINISHED_STATUSES): a failed request too, until an operator
+// closes it.
+export const UNFINISHED = ['received', 'in_progress', 'failed'];
 
 /**
  * Where a request stands against its deadline at `nowMs` (the server's time):

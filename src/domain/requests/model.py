@@ -8,6 +8,8 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Literal
 
+from domain.deadlines import RULES, Jurisdiction, Period, due_at
+
 RequestType = Literal["access", "portability", "erasure", "restriction", "objection", "rectification"]
 ExportFormat = Literal["json", "csv"]
 RequestStatus = Literal["received", "in_progress", "completed", "failed", "rejected", "expired"]
@@ -53,6 +55,17 @@ class DataRequest:
     @property
     def is_export(self) -> bool:
         return self.type in ("access", "portability")
+
+    @property
+    def extension_period(self) -> Period:
+        """How much later an extension moves the deadline, by the rule of the request's jurisdiction."""
+        return RULES[Jurisdiction(self.jurisdiction)].extension
+
+    def extended_due_at(self) -> datetime:
+        """The due moment once extended: the extended period counted from receipt (domain/deadlines.py)."""
+        deadline = due_at(self.received_at, Jurisdiction(self.jurisdiction), extended=True)
+        assert deadline is not None  # only an open pause leaves it undefined, and requests are never paused
+        return deadline
 
     def as_seen_at(self, now: datetime) -> "DataRequest":
         """The request as reported at `now`: a completed export past its lifetime is `expired` (the bucket's

@@ -4,7 +4,7 @@ mark a connected system done); and the overdue list the daily sweep reports."""
 from dataclasses import KW_ONLY, dataclass
 
 from domain.clock import Clock
-from domain.deadlines import Jurisdiction, due_at, ensure_can_extend
+from domain.deadlines import ensure_can_extend
 from domain.errors import NotFound
 from domain.requests.model import UNFINISHED_STATUSES, DataRequest, RequestStatus
 from domain.requests.ports import RequestStore
@@ -45,9 +45,7 @@ class OperatorDesk:
                 "The deadline has passed: a request can be extended only before it is due.",
                 details=[{"due_at": request.due_at.isoformat()}],
             )
-        deadline = due_at(request.received_at, Jurisdiction(request.jurisdiction), extended=True)
-        assert deadline is not None  # only an open pause leaves it undefined, and requests are never paused here
-        extended = request.changed(now, extended=True, extension_reason=reason, due_at=deadline)
+        extended = request.changed(now, extended=True, extension_reason=reason, due_at=request.extended_due_at())
         audit = request_audit("request.extended", "admin", extended, at=now, admin=admin)
         return self.store.update(extended, audit=audit, event=("DataSubjectRequestExtended", summary(extended)))
 
