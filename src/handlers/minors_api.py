@@ -12,7 +12,7 @@ from api.snapstart import prime_on_snapshot
 from observability import logger
 from wiring.consent import catalog, consents
 from wiring.erasure import erasure, underage
-from wiring.minors import parental, parents
+from wiring.minors import age_check, parental, parents
 from wiring.requests import requests
 from wiring.shared import store
 
@@ -26,5 +26,5 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
 
 
 prime_on_snapshot(
-    app, requests, erasure, store, parental, consents, underage, catalog, parents
+    app, requests, erasure, store, parental, consents, underage, catalog, parents, age_check
 )  # SnapStart: what the published version's snapshot holds

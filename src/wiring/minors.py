@@ -15,7 +15,7 @@ from wiring.shared import settings as shared_settings
 
 if TYPE_CHECKING:
     from adapters.parental_store import DynamoParentalStore
-    from domain.minors.ages import SubjectAges
+    from domain.minors.ages import AgeCheck, SubjectAges
     from domain.minors.rules import AgeOfConsentTable
     from domain.minors.service import ParentalService
     from domain.minors.sign_up import SignUpRules
@@ -70,6 +70,19 @@ def subject_ages() -> "SubjectAges":
     from domain.minors.ages import SubjectAges
 
     return SubjectAges(store(), clock(), table=age_table(), minimum_age=age_settings().minimum_consent_age)
+
+
+@provider
+def age_check() -> "AgeCheck":
+    """The host application's age check: the age rules alone (no store, mailer or secret is built to answer it)."""
+    from domain.minors.ages import AgeCheck
+
+    return AgeCheck(
+        clock=clock(),
+        age_table=age_table(),
+        minimum_age=age_settings().minimum_consent_age,
+        parental_path=policy().minors.parental_consent,
+    )
 
 
 @provider

@@ -76,6 +76,35 @@ def test_a_route_declared_for_the_host_application_refuses_a_plain_user_before_a
     assert parents.calls == []
 
 
+def test_the_host_applications_age_check_answers_from_the_age_rules_without_building_the_parental_flows():
+    # Why: it is the sign-up's hot path, which reads nothing from AWS; building the parental flows (mailer, stores,
+    # the erasure and request services) cost the minors function about 100 ms of cold start (docs/performance.md).
+    from domain.clock import FixedClock
+    from domain.minors.ages import AgeCheck
+    from domain.minors.rules import load_age_table
+    from handlers import minors_api
+
+    def unreachable() -> Any:
+        raise AssertionError("the age check built the parental flows")
+
+    for flows in (wiring.minors.parents, wiring.minors.parental, wiring.minors.parental_store):
+        wiring.dependency_overrides[flows] = unreachable
+    rules = AgeCheck(clock=FixedClock(NOW), age_table=load_age_table(), minimum_age=0, parental_path=False)
+    wiring.dependency_overrides[wiring.minors.age_check] = lambda: rules
+    # When the host application checks a 13-year-old in Germany (the age of digital consent is 16 there)
+    answer = minors_api.lambda_handler(load_event("minors_api/post_check.json"), LambdaContext())
+    # Then the answer comes from the age rules alone: a parent's consent is needed, and without a parental path in
+    # the policy the person may not sign up at all
+    body = json.loads(answer["body"])
+    assert answer["statusCode"] == 200, body
+    assert (body["parental_consent_required"], body["age_of_consent"], body["age"], body["allowed"]) == (
+        True,
+        16,
+        13,
+        False,
+    )
+
+
 # ---------------------------------------------------------------------------------------------- a worker
 @dataclass
 class FakeInactivity:

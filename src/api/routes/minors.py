@@ -33,7 +33,7 @@ from api.subject_schemas import DownloadOut, ProfileOut, RequestOut, StatusOut
 from domain.minors.model import SUBJECT_ID_PATTERN
 from domain.minors.use_cases import ChildView
 from observability import logger
-from wiring.minors import parental, parents, settings
+from wiring.minors import age_check, parental, parents, settings
 from wiring.requests import download_url
 from wiring.shared import clock
 
@@ -55,12 +55,13 @@ def _me() -> str:
     middlewares=[HOST_APP_OR_MINORS_SCOPE],
 )
 def post_check(body: MinorCheckIn) -> MinorCheckOut:
-    result = parents().check(body.birth_date, body.country)
+    ages = age_check()
+    result = ages.check(body.birth_date, body.country)
     return MinorCheckOut(
         parental_consent_required=result.parental_consent_required,
         age_of_consent=result.age_of_consent,
         age=result.age,
-        allowed=parents().allowed(result),
+        allowed=ages.allowed(result),
     )
 
 

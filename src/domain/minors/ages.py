@@ -2,12 +2,13 @@
 before a purpose closed to minors is granted or offered (domain.consent.ports.MinorPort), and what a subject's own
 correction of their birth date or country may not change (check_self_correction)."""
 
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from domain.clock import Clock
 from domain.errors import Forbidden
 from domain.minors.ports import ProfileStore
-from domain.minors.rules import AgeOfConsentTable, InvalidBirthDate, check_minor
+from domain.minors.rules import AgeOfConsentTable, InvalidBirthDate, MinorCheck, check_minor
 from domain.profile import AGE_FIELDS, Profile
 
 
@@ -55,6 +56,31 @@ def check_self_correction(
         return
     if not is_minor(corrected.birth_date, corrected.country, now, table=table, minimum_age=minimum_age):
         raise AgeCorrectionNeedsVerification([f for f in AGE_FIELDS if getattr(stored, f) != getattr(corrected, f)])
+
+
+@dataclass(eq=False, kw_only=True)
+class AgeCheck:
+    """The host application's age check at sign-up (POST /minors/checks): the product's age rules and the clock only,
+    nothing stored and nothing read from AWS, so the minors function builds none of the parental flows to answer it."""
+
+    clock: Clock
+    age_table: AgeOfConsentTable  # the law's ages, raised where the product's policy is stricter
+    minimum_age: int
+    parental_path: bool  # whether the policy lets a parent consent for a child under the age
+
+    def check(self, birth_date: date, country: str | None) -> MinorCheck:
+        # Ages are counted on the earliest date on Earth: never overestimated (domain.minors.rules).
+        try:
+            return check_minor(
+                birth_date, country, self.clock.now(), table=self.age_table, minimum_age=self.minimum_age
+            )
+        except InvalidBirthDate:
+            raise InvalidBirthDate("The birth date is in the future.") from None  # without the date in the answer
+
+    def allowed(self, check: MinorCheck) -> bool:
+        """Whether this person may have an account at all: of age, or under it where the policy lets a parent
+        consent (Imocloud's 17-year-old may not; Mindomo's 12-year-old in the US may, with a parent)."""
+        return not check.parental_consent_required or self.parental_path
 
 
 class SubjectAges:

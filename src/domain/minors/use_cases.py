@@ -7,7 +7,7 @@ requests) never need it, so the minors function imports it only for the routes t
 
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Protocol
 
 from domain.audit.model import AuditEntry
@@ -17,7 +17,7 @@ from domain.erasure.service import ErasureService
 from domain.minors.mail import Language
 from domain.minors.model import ChildLink, IssuedRequest, NoParentalPath, ParentalRightsEnded, parental_rights_apply
 from domain.minors.ports import ProfileStore
-from domain.minors.rules import AgeOfConsentTable, InvalidBirthDate, MinorCheck, check_minor
+from domain.minors.rules import AgeOfConsentTable
 from domain.minors.service import ParentalService
 from domain.profile import Profile
 from domain.requests.model import DataRequest, ExportFormat, RequestType
@@ -82,26 +82,12 @@ class ParentsOfChildren:
     age_table: AgeOfConsentTable  # the law's ages, raised where the product's policy is stricter
     parental_path: bool = True  # whether the policy lets a parent consent for a child under the age
 
-    # ------------------------------------------------------------ the age check (nothing stored)
+    # ------------------------------------------------------------ asking a parent
     def ask_parent(self, parent_email: str, country: str, child_reference: str, *, language: Language) -> IssuedRequest:
         """A parent's consent is asked only where the policy has a parental path: elsewhere nobody is e-mailed."""
         if not self.parental_path:
             raise NoParentalPath
         return self.parental.request(parent_email, country, child_reference, language=language)
-
-    def allowed(self, check: MinorCheck) -> bool:
-        """Whether this person may have an account at all: of age, or under it where the policy lets a parent
-        consent (Imocloud's 17-year-old may not; Mindomo's 12-year-old in the US may, with a parent)."""
-        return not check.parental_consent_required or self.parental_path
-
-    def check(self, birth_date: date, country: str | None) -> MinorCheck:
-        # Ages are counted on the earliest date on Earth: never overestimated (domain.minors.rules).
-        try:
-            return check_minor(
-                birth_date, country, self.clock.now(), table=self.age_table, minimum_age=self.minimum_consent_age
-            )
-        except InvalidBirthDate:
-            raise InvalidBirthDate("The birth date is in the future.") from None  # without the date in the answer
 
     # ------------------------------------------------------------ who the parent may act for
     def linked(self, parent: str, child: str) -> ChildLink:
