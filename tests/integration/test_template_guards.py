@@ -167,6 +167,27 @@ def test_the_visitor_chain_rule_never_refuses_a_chain_within_its_bounds(consent,
         assert "VisitorChainWithinAccountability" not in broken, (consent, accountability, chain)
 
 
+# ---------------------------------------------------------------- the export cooldown against the export's lifetime
+def test_the_default_cooldown_ends_before_the_default_archive_expires():
+    assert STACK.parameters["ExportCooldownHours"] <= STACK.parameters["ExportExpiryDays"] * 24
+
+
+def test_a_cooldown_is_counted_in_hours_up_to_a_day_then_in_whole_days_up_to_the_longest_archive_lifetime():
+    expiry = STACK.template["Parameters"]["ExportExpiryDays"]
+    longest = int(expiry["MaxValue"]) * 24
+    assert _allowed("ExportCooldownHours") == [*range(0, 25), *range(48, longest + 1, 24)]
+
+
+@pytest.mark.parametrize("cooldown", _allowed("ExportCooldownHours"))
+def test_a_cooldown_longer_than_the_archive_lives_is_refused(cooldown):
+    expiry = STACK.template["Parameters"]["ExportExpiryDays"]
+    for days in range(int(expiry["MinValue"]), int(expiry["MaxValue"]) + 1):
+        # Given a cooldown and the days an archive is kept
+        broken = broken_rules(ExportCooldownHours=cooldown, ExportExpiryDays=days)
+        # Then the stack is refused exactly when a subject could be held back while having no copy any more
+        assert ("ExportCooldownWithinExportLifetime" in broken) == (cooldown > days * 24), (cooldown, days)
+
+
 # ---------------------------------------------------------------- least privilege, as deployed (item 9)
 SAM_PYTHON = ROOT / ".venv-sam" / "bin" / "python"
 STREAM_AND_QUEUE_READS = {
