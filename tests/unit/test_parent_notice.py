@@ -7,6 +7,7 @@ import json
 from datetime import timedelta
 from itertools import count
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -74,11 +75,11 @@ def test_a_language_the_policy_does_not_offer_is_refused_and_nobody_is_mailed() 
     assert store.pending_items == {}
 
 
-def _document(name: str) -> dict:  # type: ignore[type-arg]
+def _document(name: str) -> dict[str, Any]:
     return copy.deepcopy(json.loads((DOCUMENTS / f"{name}.json").read_text(encoding="utf-8")))
 
 
-def _write(tmp_path: Path, document: dict) -> Path:  # type: ignore[type-arg]
+def _write(tmp_path: Path, document: dict[str, Any]) -> Path:
     (tmp_path / f"{document['product']}.json").write_text(json.dumps(document), encoding="utf-8")
     return tmp_path
 
@@ -101,3 +102,17 @@ def test_a_policy_without_a_parental_path_needs_no_notice() -> None:
     policy = load_policy("imocloud")
     assert (policy.minors.parental_consent, policy.minors.parent_notice) == (False, None)
     assert to_parent_notice(policy) is None
+
+
+def test_a_policy_language_the_parents_mail_is_not_written_in_does_not_load(tmp_path: Path) -> None:
+    # Given Mindomo's policy offered in Portuguese too, every text of it included, but no mail wording in Portuguese
+    document = _document("mindomo")
+    document["languages"].append("pt")
+    for purpose in document["purposes"]:
+        for field in ("title", "description"):
+            purpose[field]["pt"] = purpose[field]["en"]
+    for field in ("collected", "why"):
+        document["minors"]["parent_notice"][field]["pt"] = document["minors"]["parent_notice"][field]["en"]
+    # Then it does not load: a parent could be asked for in a language no mail exists in
+    with pytest.raises(InvalidPolicy, match=r"parent's mail has no wording in pt"):
+        load_policy("mindomo", _write(tmp_path, document))
