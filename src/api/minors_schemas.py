@@ -8,7 +8,6 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from api.subject_schemas import ProfileOut, RestrictionOut
 from domain.countries import ISO_COUNTRIES
 from domain.erasure.model import SubjectStatus
-from domain.minors.mail import Language
 from domain.minors.model import CHILD_REFERENCE_PATTERN, SUBJECT_ID_PATTERN, Decision
 from domain.minors.rules import normalize_country
 from domain.profile import EMAIL_PATTERN
@@ -57,7 +56,11 @@ class ConsentRequestIn(BaseModel):
     child_reference: Annotated[str, Field(pattern=CHILD_REFERENCE_PATTERN)] = Field(
         description="The host application's opaque id of the sign-up attempt (no personal data)"
     )
-    language: Language = Field(default="en", description="The language of the e-mail to the parent")
+    language: Annotated[str, Field(pattern=r"^[a-z]{2}$")] = Field(
+        default="en",
+        description="The language of the e-mail to the parent (ISO 639-1): one of the policy's `languages`, else 422 "
+        "`language_not_offered`",
+    )
 
 
 class ConsentRequestOut(BaseModel):

@@ -54,6 +54,8 @@ ERROR_DESCRIPTIONS = {
     "415": "The body is not JSON: send it as `application/json` (a charset parameter or a `+json` type is accepted; "
     "a body without Content-Type is read as JSON)",
     "422": "The request does not match this operation's schema; `details` names the fields, never their values",
+    "429": "`export_cooldown`: the same access or portability export was completed less than ExportCooldownHours ago "
+    "and its archive is still there (GDPR Art. 12(5), repetitive requests); `details` names it, to download again",
     "500": "A fault on our side; nothing was half-applied and the request may be retried",
 }
 # Public links whose account may be gone: they answer 410 `subject_gone` (no date, no id), and write nothing.
@@ -82,6 +84,13 @@ GONE_OPERATIONS = frozenset(
         ("post", "/admin/requests"),  # a rectification of a subject pending deletion or purged
     }
 )
+# Where a subject or a parent asks for an export: the same one completed within ExportCooldownHours is refused for
+# now (domain.requests.rules.ensure_not_repeated). An operator's request is not held back.
+EXPORT_REQUEST_OPERATIONS = frozenset({("post", "/me/requests"), ("post", "/parents/me/children/{child_id}/requests")})
+COOLDOWN_RETRY_AFTER = {
+    "description": "Seconds until the cooldown ends, or the archive expires if that is sooner",
+    "schema": {"type": "integer", "minimum": 1},
+}
 # The document's own operation answers this very document; powertools calls its `Response[str]` a string.
 SELF_OPERATION = ("/openapi.json", "get")
 SELF_SCHEMA = {"type": "object", "title": "OpenAPI", "description": "This document (OpenAPI 3.1)"}
@@ -104,6 +113,8 @@ def error_statuses(method: str, path: str, secured: bool, has_body: bool) -> lis
     gone = (method, path) in GONE_OPERATIONS or path in GONE_SUBJECT_PATHS
     if path == "/me" or path.startswith(("/me/", "/parents/", "/admin/subjects/")) or gone:
         statuses.add("410")
+    if (method, path) in EXPORT_REQUEST_OPERATIONS:
+        statuses.add("429")
     return sorted(statuses)
 
 
@@ -121,6 +132,8 @@ def _error_response(status: str, idempotent: bool, path: str = "", method: str =
     if status == "409" and idempotent:
         answer["description"] += "; `request_in_progress`: a request with this Idempotency-Key is still being handled"
         answer["headers"] = {"Retry-After": RETRY_AFTER}
+    if status == "429":
+        answer["headers"] = {"Retry-After": COOLDOWN_RETRY_AFTER}
     return answer
 
 

@@ -2,6 +2,7 @@
 PurposeCatalog, domain.records' RecordCategories): the policy is their only source."""
 
 from domain.consent.catalog import LegalBasis, Purpose, PurposeCatalog
+from domain.minors.mail import ParentNotice, offered_languages
 from domain.minors.rules import AgeOfConsentTable
 from domain.records import RecordCategories, RetentionRule
 from domain.records import RecordCategory as StoredCategory
@@ -71,3 +72,16 @@ def to_age_table(policy: Policy, statutory: AgeOfConsentTable) -> AgeOfConsentTa
     return AgeOfConsentTable(
         source=[*statutory.source, f"policy {policy.product} {policy.version}"], default=default, ages=ages
     )
+
+
+def to_parent_notice(policy: Policy) -> ParentNotice | None:
+    """What the parent's consent mail says is collected and why (None: the policy has no parental path). Every
+    language of the policy must be one the mail is written in, or a parent could be asked in words we cannot send."""
+    section = policy.minors.parent_notice
+    if section is None:
+        return None
+    notice = ParentNotice(collected=dict(section.collected), why=dict(section.why))
+    unwritten = sorted(set(policy.languages) - set(offered_languages(notice)))
+    if unwritten:
+        raise ValueError(f"minors.parent_notice: the parent's mail has no wording in {', '.join(unwritten)}")
+    return notice

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from policy.catalog import to_purpose_catalog, to_record_categories
+from policy.catalog import to_parent_notice, to_purpose_catalog, to_record_categories
 from policy.model import Policy
 
 DOCUMENTS = Path(__file__).resolve().parent / "documents"
@@ -56,9 +56,10 @@ def _read(name: str, directory: Path) -> Policy:
         raise InvalidPolicy(_describe(name, error)) from None
     if policy.product != name:
         raise InvalidPolicy(f"policy {name!r} is invalid: product: is {policy.product!r}, must be its file name")
-    try:  # the purpose and retention rules the domain applies (one place for them: domain)
+    try:  # the purpose, retention and parental-mail rules the domain applies (one place for them: domain)
         to_purpose_catalog(policy)
         to_record_categories(policy)
+        to_parent_notice(policy)
     except (ValidationError, ValueError) as error:
         raise InvalidPolicy(f"policy {name!r} is invalid: {_first_line(error)}") from None
     return policy

@@ -90,14 +90,21 @@ class Policy(BaseModel):
         if self.default_language not in self.languages:
             raise ValueError(f"default_language '{self.default_language}' is not one of the policy's languages")
         wanted = set(self.languages)
-        for purpose in self.purposes:
-            for field, texts in (("title", purpose.title), ("description", purpose.description)):
-                if set(texts) != wanted:
-                    missing, extra = sorted(wanted - set(texts)), sorted(set(texts) - wanted)
-                    raise ValueError(
-                        f"purpose '{purpose.id}' {field}: languages must be exactly the policy's "
-                        f"(missing {missing or 'none'}, not listed {extra or 'none'})"
-                    )
+        texts: list[tuple[str, dict[str, str]]] = [
+            (f"purpose '{purpose.id}' {field}", getattr(purpose, field))
+            for purpose in self.purposes
+            for field in ("title", "description")
+        ]
+        notice = self.minors.parent_notice  # the parent's mail, in any language the policy offers
+        if notice is not None:
+            texts += [("minors.parent_notice collected", notice.collected), ("minors.parent_notice why", notice.why)]
+        for what, localized in texts:
+            if set(localized) != wanted:
+                missing, extra = sorted(wanted - set(localized)), sorted(set(localized) - wanted)
+                raise ValueError(
+                    f"{what}: languages must be exactly the policy's "
+                    f"(missing {missing or 'none'}, not listed {extra or 'none'})"
+                )
         return self
 
     @model_validator(mode="after")
@@ -154,6 +161,7 @@ class Policy(BaseModel):
             self.erasure,
             self.inactivity,
             self.minors,
+            *([self.minors.parent_notice] if self.minors.parent_notice else []),
             self.consent,
             self.signals.gpc,
             self.signals.dnt,

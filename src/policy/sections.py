@@ -161,6 +161,15 @@ class Inactivity(_Section):
         return self
 
 
+class ParentNotice(_Section):
+    """What the parent's consent mail says about the child's data (GDPR Art. 8 and 13, COPPA's direct notice): what
+    is collected and why, as the product's policy says it, in each of the policy's languages."""
+
+    collected: LocalizedText = Field(description="What is collected about the child if the parent agrees")
+    why: LocalizedText = Field(description="What it is used for")
+    sources: Sources
+
+
 class Minors(_Section):
     """The age of digital consent (Art. 8). The age applied is never below the law's for the subject's country
     (domain/data/age_of_consent.json): a policy can only be stricter.
@@ -179,12 +188,18 @@ class Minors(_Section):
         description="required: a sign-up without a birth date is refused (the policy promises no one under the age "
         "signs up alone); optional: the age rules apply only where a birth date is given"
     )
+    parent_notice: ParentNotice | None = Field(
+        default=None,
+        description="What the parent's consent mail says is collected and why; required with a parental path",
+    )
     sources: Sources
 
     @model_validator(mode="after")
     def _country_ages_only_when_listed(self) -> Self:
         if (self.ages == "listed") != bool(self.country_ages):
             raise ValueError("country_ages are given exactly when ages is 'listed'")
+        if self.parental_consent != (self.parent_notice is not None):
+            raise ValueError("parent_notice is given exactly when parental_consent is true: the parent's mail says it")
         return self
 
 

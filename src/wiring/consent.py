@@ -5,7 +5,7 @@ import uuid
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from config import ConfigurationError, Settings
+from config import ConfigurationError, Settings, setting
 from wiring import provider
 from wiring.policy import consent_max_age, policy
 from wiring.shared import audit_log, clock, now_epoch
@@ -22,6 +22,8 @@ class ConsentSettings(Settings):
     # How long a visitor's audit records and anchors are kept after the change they record: the consent record's
     # lifetime (wiring.policy.consent_max_age) plus the accountability period (docs/architecture.md, "Visitors' chains").
     visitor_audit_retention_days: int = 1491
+    # The accountability period (RequestRecordRetentionDays): how long a visitor's chain may outlive the consent record.
+    request_retention_days: int = setting(default=1095, minimum=365)
 
 
 @provider
@@ -32,11 +34,20 @@ def settings() -> ConsentSettings:
 @provider
 def visitor_accountability() -> timedelta:
     """How long a visitor's audit chain outlives their consent record (which expires consent_max_age after its last
-    change): VISITOR_AUDIT_RETENTION_DAYS less that lifetime, which it must cover."""
-    retention, lifetime = timedelta(days=settings().visitor_audit_retention_days), consent_max_age()
+    change): VISITOR_AUDIT_RETENTION_DAYS less that lifetime. It must cover the lifetime, and outlive it by no more
+    than the accountability period (REQUEST_RETENTION_DAYS, issue 16 §2): the function refuses to start otherwise."""
+    config = settings()
+    retention, lifetime = timedelta(days=config.visitor_audit_retention_days), consent_max_age()
     if retention < lifetime:
         raise ConfigurationError(
             f"VISITOR_AUDIT_RETENTION_DAYS must not be less than the consent lifetime ({lifetime.days} days)"
+        )
+    bound = lifetime + timedelta(days=config.request_retention_days)
+    if retention > bound:
+        raise ConfigurationError(
+            f"VISITOR_AUDIT_RETENTION_DAYS {retention.days} exceeds the consent lifetime ({lifetime.days} days) plus "
+            f"the accountability period (REQUEST_RETENTION_DAYS {config.request_retention_days}): a visitor's chain "
+            f"may outlive the consent record by that period at most ({bound.days} days)"
         )
     return retention - lifetime
 

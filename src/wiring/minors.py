@@ -104,6 +104,7 @@ def parental() -> "ParentalService":
     from adapters.parent_mail import SesParentMailer
     from adapters.secrets import signing_keys
     from domain.minors.service import ParentalService
+    from policy.catalog import to_parent_notice
 
     config = settings()
     return ParentalService(
@@ -116,6 +117,7 @@ def parental() -> "ParentalService":
         confirm_url=config.parental_confirm_url,
         profiles=store(),
         age_table=age_table(),
+        notice=to_parent_notice(policy()),
         minimum_consent_age=config.minimum_consent_age,
     )
 

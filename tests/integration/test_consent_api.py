@@ -578,8 +578,10 @@ def test_a_consent_lifetime_longer_than_the_policys_stops_the_consent_api_at_col
 
 
 def test_a_shorter_consent_lifetime_is_applied_as_configured(aws, context, ddb, monkeypatch):
-    # Given a stack that asks again after 180 days, sooner than the policy requires
+    # Given a stack that asks again after 180 days, sooner than the policy requires (and keeps a visitor's chain that
+    # lifetime plus the accountability period: 180 + 1095)
     monkeypatch.setenv("CONSENT_MAX_AGE_DAYS", "180")
+    monkeypatch.setenv("VISITOR_AUDIT_RETENTION_DAYS", "1275")
     wiring.reset()
     visitor_id = uuid.uuid4().hex
     # When a visitor records a decision

@@ -298,6 +298,36 @@ def test_the_host_application_gets_no_token_and_the_bus_carries_none(aws, ddb, c
     assert all(token not in json.dumps(detail) for detail in outbox(ddb, aws, "ParentalConsentRequested"))
 
 
+def test_the_parents_mail_quotes_mindomos_notice_in_italian(aws, context, monkeypatch):
+    """Issue 16 §1: the mail says what is collected and why as the active policy says it, in any of its languages."""
+    from policy.loader import load_policy
+
+    _check_under("mindomo", _born(30), "DE", context, monkeypatch)  # the policy's container
+    event = with_body(
+        load_event("minors_api/post_consent_request.json"),
+        {"parent_email": PARENT_EMAIL, "country": "IT", "child_reference": CHILD_REFERENCE, "language": "it"},
+    )
+    status, body = invoke(event, context)
+    assert status == 201, body
+    (mail,) = sent_mail(PARENT_EMAIL)
+    notice = load_policy("mindomo").minors.parent_notice
+    assert notice is not None
+    assert notice.collected["it"] in mail["body"]
+    assert notice.why["it"] in mail["body"]
+
+
+def test_a_consent_request_in_a_language_the_policy_does_not_offer_is_refused(aws, ddb, context):
+    event = with_body(
+        load_event("minors_api/post_consent_request.json"),
+        {"parent_email": PARENT_EMAIL, "country": "DE", "child_reference": CHILD_REFERENCE, "language": "ja"},
+    )
+    status, body = invoke(event, context)
+    assert (status, body["error"]) == (422, "language_not_offered")
+    assert "ja" not in body["message"] or "en" in body["message"]
+    assert sent_mail(PARENT_EMAIL) == []
+    assert outbox(ddb, aws, "ParentalConsentRequested") == []
+
+
 def test_an_e_mail_address_as_child_reference_is_refused(aws, context):
     event = with_body(
         load_event("minors_api/post_consent_request.json"),

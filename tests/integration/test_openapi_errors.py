@@ -11,6 +11,8 @@ from api.openapi import API_HANDLER_MODULES, openapi_json, with_error_responses
 DOCUMENT = json.loads(openapi_json())
 OPERATIONS = [(method, path) for path, operations in DOCUMENT["paths"].items() for method in operations]
 ERROR_BODY = {"$ref": "#/components/schemas/ErrorBody"}
+# Where a subject or a parent asks for an export: a repeated one is refused for a while (ExportCooldownHours)
+EXPORT_REQUESTS = {("post", "/me/requests"), ("post", "/parents/me/children/{child_id}/requests")}
 
 
 def _expected(method: str, path: str, secured: bool, has_body: bool) -> set[str]:
@@ -30,6 +32,8 @@ def _expected(method: str, path: str, secured: bool, has_body: bool) -> set[str]
         statuses.add("410")  # no record about a subject pending deletion or purged
     if (method, path) == ("post", "/admin/requests"):
         statuses.add("410")  # no rectification of a subject pending deletion or purged
+    if (method, path) in EXPORT_REQUESTS:
+        statuses.add("429")  # the same export completed within ExportCooldownHours (GDPR Art. 12(5))
     return statuses
 
 
@@ -108,3 +112,13 @@ def test_the_purposes_catalog_documents_its_revalidation_and_language_negotiatio
     headers = {p["name"]: (p["in"], p["required"]) for p in operation["parameters"]}
     assert headers == {"if-none-match": ("header", False), "accept-language": ("header", False)}
     assert "304" in operation["responses"]
+
+
+@pytest.mark.parametrize(("method", "path"), sorted(EXPORT_REQUESTS))
+def test_an_export_request_documents_its_429_with_retry_after(method, path):
+    answer = DOCUMENT["paths"][path][method]["responses"]["429"]
+    assert answer["content"]["application/json"]["schema"] == ERROR_BODY
+    assert "export_cooldown" in answer["description"]
+    assert answer["headers"]["Retry-After"]["schema"] == {"type": "integer", "minimum": 1}
+    # And the operators' route, which the cooldown does not hold back, does not
+    assert "429" not in DOCUMENT["paths"]["/admin/requests"]["post"]["responses"]

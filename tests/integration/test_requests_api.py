@@ -498,6 +498,40 @@ def test_the_cooldown_is_the_template_parameter(aws, context, local_clock, monke
     assert post_request(context, subject_id, {"type": "access"})[0] == 202
 
 
+def _cooldown_and_lifetime(monkeypatch, cooldown_hours: int, expiry_days: int) -> None:
+    monkeypatch.setenv("EXPORT_COOLDOWN_HOURS", str(cooldown_hours))
+    monkeypatch.setenv("EXPORT_EXPIRY_DAYS", str(expiry_days))
+    wiring.requests.settings.cache_clear()
+    wiring.requests.requests.cache_clear()
+
+
+def test_an_export_whose_archive_has_expired_does_not_hold_back_a_new_one(aws, context, local_clock, monkeypatch):
+    # Given a 72-hour cooldown, archives kept one day, and an access export completed 30 hours ago
+    _cooldown_and_lifetime(monkeypatch, 72, 1)
+    subject_id = signed_up()
+    done = exported(subject_id)
+    local_clock(30 / 24)
+    assert wiring.requests.requests().get(subject_id, done.request_id).status == "expired"
+    # When the subject, who has no copy any more, asks again, then a new export is made
+    status, body, _ = post_request(context, subject_id, {"type": "access"})
+    assert (status, body["status"]) == (202, "received")
+    assert body["request_id"] != done.request_id
+
+
+def test_a_repeated_export_may_be_asked_again_when_the_archive_expires_if_that_is_sooner(
+    aws, context, local_clock, monkeypatch
+):
+    # Given a 72-hour cooldown, archives kept one day, and an access export completed an hour ago
+    _cooldown_and_lifetime(monkeypatch, 72, 1)
+    subject_id = signed_up()
+    exported(subject_id)
+    local_clock(1 / 24)
+    # When the subject asks again, then it is refused for now, but only until the archive is gone (23 hours)
+    status, body, headers = post_request(context, subject_id, {"type": "access"})
+    assert (status, body["error"]) == (429, "export_cooldown")
+    assert 22 * 3600 < int(headers["Retry-After"]) <= 23 * 3600
+
+
 def test_the_cooldown_leaves_other_kinds_of_request_alone(aws, context):
     # Given an access export just completed
     subject_id = signed_up()

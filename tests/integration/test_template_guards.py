@@ -136,6 +136,58 @@ def test_a_grace_period_that_backups_would_carry_past_the_promise_is_refused(pro
         assert refused == (grace + backup > promise), (grace, backup, promise)
 
 
+# ---------------------------------------------------------------- a visitor's chain against its consent record (§2)
+def test_the_default_visitor_chain_is_the_consent_lifetime_plus_the_accountability_period():
+    parameters = STACK.parameters
+    assert (
+        parameters["VisitorAuditRetentionDays"]
+        == parameters["ConsentMaxAgeDays"] + parameters["RequestRecordRetentionDays"]
+    )
+
+
+@pytest.mark.parametrize(
+    ("consent", "accountability"), [(396, 365), (396, 730), (396, 1094), (180, 1095), (30, 1095), (395, 1095)]
+)
+def test_the_default_visitor_chain_is_refused_when_a_period_it_covers_is_shortened(consent, accountability):
+    # Given the default visitor chain (1491 days) and a shorter consent lifetime or accountability period
+    broken = broken_rules(ConsentMaxAgeDays=consent, RequestRecordRetentionDays=accountability)
+    # Then the chain would outlive the consent record by more than the accountability period: the stack is refused
+    assert consent + accountability < 1491
+    assert "VisitorChainWithinAccountability" in broken
+
+
+@pytest.mark.parametrize("consent", [30, 180, 395, 396])
+@pytest.mark.parametrize("accountability", [365, 1094, 1095, 1200, 1461, 2000])
+@pytest.mark.parametrize("chain", [30, 395, 396, 1275, 1491, 1825])
+def test_the_visitor_chain_rule_never_refuses_a_chain_within_its_bounds(consent, accountability, chain):
+    broken = broken_rules(
+        ConsentMaxAgeDays=consent, RequestRecordRetentionDays=accountability, VisitorAuditRetentionDays=chain
+    )
+    if consent <= chain <= consent + accountability:
+        assert "VisitorChainWithinAccountability" not in broken, (consent, accountability, chain)
+
+
+# ---------------------------------------------------------------- the export cooldown against the export's lifetime
+def test_the_default_cooldown_ends_before_the_default_archive_expires():
+    assert STACK.parameters["ExportCooldownHours"] <= STACK.parameters["ExportExpiryDays"] * 24
+
+
+def test_a_cooldown_is_counted_in_hours_up_to_a_day_then_in_whole_days_up_to_the_longest_archive_lifetime():
+    expiry = STACK.template["Parameters"]["ExportExpiryDays"]
+    longest = int(expiry["MaxValue"]) * 24
+    assert _allowed("ExportCooldownHours") == [*range(0, 25), *range(48, longest + 1, 24)]
+
+
+@pytest.mark.parametrize("cooldown", _allowed("ExportCooldownHours"))
+def test_a_cooldown_longer_than_the_archive_lives_is_refused(cooldown):
+    expiry = STACK.template["Parameters"]["ExportExpiryDays"]
+    for days in range(int(expiry["MinValue"]), int(expiry["MaxValue"]) + 1):
+        # Given a cooldown and the days an archive is kept
+        broken = broken_rules(ExportCooldownHours=cooldown, ExportExpiryDays=days)
+        # Then the stack is refused exactly when a subject could be held back while having no copy any more
+        assert ("ExportCooldownWithinExportLifetime" in broken) == (cooldown > days * 24), (cooldown, days)
+
+
 # ---------------------------------------------------------------- least privilege, as deployed (item 9)
 SAM_PYTHON = ROOT / ".venv-sam" / "bin" / "python"
 STREAM_AND_QUEUE_READS = {

@@ -3,11 +3,14 @@ accountability period (VisitorAuditRetentionDays = the consent record's lifetime
 the table's TTL, its anchor an Object Lock retention of the same moment, and the TTL's removal is no tampering."""
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import boto3
+import pytest
 
+import wiring
 import wiring.consent
+from config import ConfigurationError
 from handlers import audit_anchor, consent_api
 from tests.support import at_path, load_event, stream_event, with_body
 
@@ -92,3 +95,53 @@ def test_the_ttl_removing_an_expired_visitor_record_is_not_tampering(aws, contex
     assert audit_anchor.lambda_handler(event, context) == {"batchItemFailures": []}
     # Then it is not counted as tampering
     assert '"AuditTampering"' not in capsys.readouterr().out
+
+
+# ---------------------------------------------------------------- the bound, checked at cold start and by the template
+def test_the_consent_api_is_told_the_accountability_period():
+    from localcloud.template import Stack
+
+    variables = Stack.from_template().resources["ConsentApiFunction"]["Properties"]["Environment"]["Variables"]
+    assert variables["REQUEST_RETENTION_DAYS"] == {"Ref": "RequestRecordRetentionDays"}
+    assert variables["VISITOR_AUDIT_RETENTION_DAYS"] == {"Ref": "VisitorAuditRetentionDays"}
+
+
+@pytest.mark.parametrize(
+    ("consent_days", "accountability_days"),
+    [("180", None), (None, "365")],  # a shorter consent lifetime, or a shorter accountability period
+)
+def test_a_visitor_chain_kept_longer_than_the_consent_record_plus_the_accountability_period_stops_the_consent_api(
+    aws, context, monkeypatch, consent_days, accountability_days
+):
+    # Given a stack that keeps a visitor's chain 1491 days (the default) but shortens one of the two periods it covers
+    for name, value in (("CONSENT_MAX_AGE_DAYS", consent_days), ("REQUEST_RETENTION_DAYS", accountability_days)):
+        if value is not None:
+            monkeypatch.setenv(name, value)
+    wiring.reset()
+    # When the consent service is built, Then it refuses to start, naming the settings and the bound
+    bound = int(consent_days or 396) + int(accountability_days or 1095)
+    with pytest.raises(ConfigurationError, match=rf"VISITOR_AUDIT_RETENTION_DAYS 1491 exceeds .* \({bound} days\)"):
+        wiring.consent.consents()
+    # And no visitor's choice is recorded under it
+    visitor_id = str(uuid.uuid4())
+    event = at_path(
+        load_event("consent_api/put_visitor_consents.json"), f"/visitors/{visitor_id}/consents", visitor_id=visitor_id
+    )
+    answer = consent_api.lambda_handler(
+        with_body(event, {"decisions": {"analytics": True}, "source": "banner"}), context
+    )
+    assert answer["statusCode"] == 500
+
+
+def test_a_chain_set_to_a_shorter_consent_lifetime_plus_the_accountability_period_starts(aws, context, monkeypatch):
+    # Given a stack that asks again after 180 days and keeps a visitor's chain 180 + 1095 days
+    monkeypatch.setenv("CONSENT_MAX_AGE_DAYS", "180")
+    monkeypatch.setenv("VISITOR_AUDIT_RETENTION_DAYS", "1275")
+    wiring.reset()
+    # Then a visitor's chain outlives the consent record by the accountability period exactly
+    assert wiring.consent.visitor_accountability() == timedelta(days=1095)
+    visitor_id = str(uuid.uuid4())
+    _visitor_put(visitor_id, context)
+    audit = wiring.consent.consents().store.audit  # type: ignore[attr-defined]
+    (record,) = audit.chain(audit.pseudonym(f"visitor:{visitor_id}"))
+    assert record.expires_at == int(_visitor_item(aws, visitor_id)["expires_at"]["N"]) + 1095 * 86_400

@@ -35,6 +35,8 @@ from domain.minors.ports import Audit, BindingMoved, ChainMoved, Event, RequestE
 from domain.minors.rules import check_minor, load_age_table, minimum_age_override
 from domain.minors.service import ParentalService
 from domain.profile import Profile
+from policy.catalog import to_parent_notice
+from policy.loader import load_policy
 
 SECRET = b"parental-secret-with-enough-entropy-0123456789"
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
@@ -291,6 +293,7 @@ class FakeMailer:
 
 
 CONFIRM_URL = "https://privacy.example/"
+NOTICE = to_parent_notice(load_policy("mindomo"))
 
 
 @pytest.fixture
@@ -316,6 +319,7 @@ def service(store: FakeStore, mailer: FakeMailer) -> ParentalService:
         confirm_url=CONFIRM_URL,
         profiles=store,
         age_table=load_age_table(),
+        notice=NOTICE,
     )
 
 
@@ -365,7 +369,7 @@ def test_each_language_has_its_own_wording():
     from domain.minors.mail import consent_request_mail
 
     bodies = {
-        language: consent_request_mail("p@example.org", language=language, link="L", expires_at=NOW).body
+        language: consent_request_mail("p@example.org", language=language, link="L", expires_at=NOW, notice=NOTICE).body
         for language in LANGUAGES
     }
     assert len(set(bodies.values())) == len(LANGUAGES) >= 3

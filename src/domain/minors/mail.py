@@ -1,51 +1,72 @@
 """The e-mail that asks a parent for consent (GDPR Art. 8, COPPA), one wording per language.
 
 The policy (Mindomo's "How we protect children's privacy" and "Parent rights") promises the parent an e-mail that
-explains what is collected about the child, how it is used, and the parent's rights over it. The confirmation
-token is in the link only: this mail is the one place it goes (never the host application's answer, never an
-event), so only whoever reads the parent's mailbox can answer for the parent.
+explains what is collected about the child, how it is used, and the parent's rights over it. What is collected and
+why are the product's policy's own words (its `minors.parent_notice`, a ParentNotice here); the rest of the mail is
+the same for every product. The confirmation token is in the link only: this mail is the one place it goes (never
+the host application's answer, never an event), so only whoever reads the parent's mailbox can answer for the parent.
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Final, Literal
+from typing import Final
 
-Language = Literal["en", "de", "fr", "es"]
-LANGUAGES: Final[tuple[Language, ...]] = ("en", "de", "fr", "es")
+from domain.errors import DomainError
+
+LANGUAGES: Final[tuple[str, ...]] = ("en", "ro", "de", "fr", "es", "it")  # the project's UI languages
 LINK_PARAMETER: Final = "parental_consent"
 
 
 @dataclass(frozen=True)
 class ParentMail:
     to: str
-    language: Language
+    language: str
     subject: str
     body: str
     sections: dict[str, str] = field(default_factory=dict)  # what the body explains, by topic (for review and tests)
 
 
 @dataclass(frozen=True)
+class ParentNotice:
+    """What the product's policy says is collected about the child, and why, by language (policy.catalog builds it
+    from the policy's `minors.parent_notice`)."""
+
+    collected: Mapping[str, str]
+    why: Mapping[str, str]
+
+    @property
+    def languages(self) -> list[str]:
+        return [language for language in self.collected if language in self.why]
+
+
+class LanguageNotOffered(DomainError):
+    """A consent mail asked for in a language the product's policy does not offer (422)."""
+
+    default_code = "language_not_offered"
+
+    def __init__(self, offered: list[str]) -> None:
+        super().__init__(
+            f"The parent's mail can be sent in the policy's languages only: {', '.join(offered)}.",
+            details=[{"field": "language", "offered": offered}],
+        )
+
+
+@dataclass(frozen=True)
 class _Wording:
     subject: str
     greeting: str
-    collected: str
-    why: str
     rights: str
     answer: str  # {link}, {expires}
     closing: str
 
 
-_WORDINGS: Final[dict[Language, _Wording]] = {
+_WORDINGS: Final[dict[str, _Wording]] = {
     "en": _Wording(
         subject="Your consent is needed for your child's account",
         greeting="Hello,\n\nYour child has asked to create an account with us. Because of their age, the law "
         "(GDPR, COPPA) requires your consent first. Until you answer, we keep nothing about your child: only your "
         "e-mail address, to ask you.",
-        collected="What we collect if you agree: the e-mail address or user name and the password your child "
-        "chose, their name, birth date and country, what they create in the service, and usage data (pages viewed, "
-        "IP address, browser type and language).",
-        why="Why: to provide the service to your child, to keep their account secure, and to understand how the "
-        "service is used so that we can improve it. We never sell this data.",
         rights="Your rights: at any time you can see what we hold about your child, get a copy of it, have it "
         "corrected or deleted, and withdraw your consent, which stops any further collection and use.",
         answer="To agree or refuse, open this link (it works once, until {expires} UTC):\n{link}\n\nIf we have no "
@@ -57,11 +78,6 @@ _WORDINGS: Final[dict[Language, _Wording]] = {
         greeting="Guten Tag,\n\nIhr Kind möchte ein Konto bei uns anlegen. Wegen seines Alters verlangt das Gesetz "
         "(DSGVO, COPPA) zuerst Ihre Einwilligung. Bis zu Ihrer Antwort speichern wir nichts über Ihr Kind, nur Ihre "
         "E-Mail-Adresse, um Sie zu fragen.",
-        collected="Was wir mit Ihrer Zustimmung erheben: die E-Mail-Adresse oder den Benutzernamen und das Passwort, "
-        "die Ihr Kind gewählt hat, Name, Geburtsdatum und Land, was es im Dienst erstellt, sowie Nutzungsdaten "
-        "(aufgerufene Seiten, IP-Adresse, Browsertyp und -sprache).",
-        why="Wozu: um Ihrem Kind den Dienst bereitzustellen, sein Konto zu schützen und zu verstehen, wie der Dienst "
-        "genutzt wird, damit wir ihn verbessern können. Wir verkaufen diese Daten nie.",
         rights="Ihre Rechte: Sie können jederzeit einsehen, was wir über Ihr Kind speichern, eine Kopie erhalten, "
         "die Daten berichtigen oder löschen lassen und Ihre Einwilligung widerrufen; dann endet jede weitere "
         "Erhebung und Nutzung.",
@@ -74,11 +90,6 @@ _WORDINGS: Final[dict[Language, _Wording]] = {
         greeting="Bonjour,\n\nVotre enfant souhaite créer un compte chez nous. En raison de son âge, la loi (RGPD, "
         "COPPA) exige d'abord votre consentement. Tant que vous n'avez pas répondu, nous ne gardons rien sur votre "
         "enfant : seulement votre adresse e-mail, pour vous le demander.",
-        collected="Ce que nous collectons si vous acceptez : l'adresse e-mail ou le nom d'utilisateur et le mot de "
-        "passe choisis par votre enfant, ses nom, date de naissance et pays, ce qu'il crée dans le service, et des "
-        "données d'utilisation (pages vues, adresse IP, type et langue du navigateur).",
-        why="Pourquoi : pour fournir le service à votre enfant, protéger son compte et comprendre comment le service "
-        "est utilisé afin de l'améliorer. Nous ne vendons jamais ces données.",
         rights="Vos droits : à tout moment, vous pouvez voir ce que nous détenons sur votre enfant, en obtenir une "
         "copie, le faire rectifier ou supprimer, et retirer votre consentement, ce qui arrête toute collecte et "
         "utilisation.",
@@ -92,16 +103,36 @@ _WORDINGS: Final[dict[Language, _Wording]] = {
         greeting="Hola:\n\nSu hijo o hija quiere crear una cuenta con nosotros. Por su edad, la ley (RGPD, COPPA) "
         "exige antes su consentimiento. Hasta que responda, no guardamos nada sobre su hijo o hija: solo su "
         "dirección de correo, para preguntarle.",
-        collected="Qué recogemos si acepta: la dirección de correo o el nombre de usuario y la contraseña que eligió "
-        "su hijo o hija, su nombre, fecha de nacimiento y país, lo que crea en el servicio y datos de uso (páginas "
-        "vistas, dirección IP, tipo e idioma del navegador).",
-        why="Para qué: para prestarle el servicio, proteger su cuenta y entender cómo se usa el servicio para "
-        "mejorarlo. Nunca vendemos estos datos.",
         rights="Sus derechos: en cualquier momento puede ver qué guardamos sobre su hijo o hija, obtener una copia, "
         "pedir que se corrija o se borre, y retirar su consentimiento, lo que detiene toda recogida y uso.",
         answer="Para aceptar o rechazar, abra este enlace (válido una vez, hasta el {expires} UTC):\n{link}\n\n"
         "Si no recibimos respuesta para entonces, borramos su dirección de correo y todo lo de la inscripción.",
         closing="Si no esperaba este correo, ignórelo: no se guardará nada.",
+    ),
+    "ro": _Wording(
+        subject="Este nevoie de acordul dumneavoastră pentru contul copilului",
+        greeting="Bună ziua,\n\nCopilul dumneavoastră dorește să își creeze un cont la noi. Din cauza vârstei sale, "
+        "legea (GDPR, COPPA) cere mai întâi acordul dumneavoastră. Până la răspunsul dumneavoastră nu păstrăm nimic "
+        "despre copil: doar adresa dumneavoastră de e-mail, pentru a vă întreba.",
+        rights="Drepturile dumneavoastră: oricând puteți vedea ce păstrăm despre copil, puteți primi o copie, puteți "
+        "cere corectarea sau ștergerea datelor și vă puteți retrage acordul, ceea ce oprește orice colectare și "
+        "utilizare ulterioară.",
+        answer="Pentru a accepta sau a refuza, deschideți acest link (valabil o singură dată, până la {expires} UTC):"
+        "\n{link}\n\nDacă nu primim un răspuns până atunci, ștergem adresa dumneavoastră de e-mail și tot ce ține "
+        "de înscrierea copilului.",
+        closing="Dacă nu vă așteptați la acest e-mail, ignorați-l: nu se va păstra nimic.",
+    ),
+    "it": _Wording(
+        subject="Serve il suo consenso per l'account di suo figlio o sua figlia",
+        greeting="Buongiorno,\n\nSuo figlio o sua figlia vuole creare un account presso di noi. Per la sua età, la "
+        "legge (GDPR, COPPA) richiede prima il suo consenso. Finché non risponde, non conserviamo nulla sul minore: "
+        "solo il suo indirizzo e-mail, per chiederglielo.",
+        rights="I suoi diritti: in qualsiasi momento può vedere cosa conserviamo sul minore, riceverne una copia, "
+        "farlo rettificare o cancellare e revocare il consenso, il che interrompe ogni ulteriore raccolta e uso.",
+        answer="Per accettare o rifiutare, apra questo link (valido una sola volta, fino al {expires} UTC):\n{link}"
+        "\n\nSe non riceviamo risposta entro allora, cancelliamo il suo indirizzo e-mail e tutto ciò che riguarda "
+        "l'iscrizione.",
+        closing="Se non si aspettava questa e-mail, la ignori: non verrà conservato nulla.",
     ),
 }
 
@@ -112,10 +143,24 @@ def confirmation_link(base_url: str, token: str) -> str:
     return f"{base_url}{separator}{LINK_PARAMETER}={token}"
 
 
-def consent_request_mail(to: str, *, language: Language, link: str, expires_at: datetime) -> ParentMail:
+def offered_languages(notice: ParentNotice) -> list[str]:
+    """The languages a parent can be written to: the policy's notice and this mail's wording both exist in them."""
+    return [language for language in notice.languages if language in _WORDINGS]
+
+
+def check_language(notice: ParentNotice, language: str) -> None:
+    if language not in offered_languages(notice):
+        raise LanguageNotOffered(offered_languages(notice))
+
+
+def consent_request_mail(
+    to: str, *, language: str, link: str, expires_at: datetime, notice: ParentNotice
+) -> ParentMail:
+    check_language(notice, language)
     wording = _WORDINGS[language]
+    collected, why = notice.collected[language], notice.why[language]
     expires = expires_at.strftime("%Y-%m-%d %H:%M")
     answer = wording.answer.format(link=link, expires=expires)
-    body = "\n\n".join([wording.greeting, wording.collected, wording.why, wording.rights, answer, wording.closing])
-    sections = {"collected": wording.collected, "why": wording.why, "rights": wording.rights}
+    body = "\n\n".join([wording.greeting, collected, why, wording.rights, answer, wording.closing])
+    sections = {"collected": collected, "why": why, "rights": wording.rights}
     return ParentMail(to=to, language=language, subject=wording.subject, body=body + "\n", sections=sections)

@@ -8,13 +8,14 @@ from datetime import datetime, timedelta
 from domain.audit.model import Actor, AuditEntry
 from domain.clock import Clock, epoch_seconds
 from domain.errors import Conflict, NotFound
-from domain.minors.mail import Language, confirmation_link, consent_request_mail
+from domain.minors.mail import ParentNotice, check_language, confirmation_link, consent_request_mail
 from domain.minors.model import (
     ApprovedRequest,
     ChildLink,
     ConfirmationTokenUsed,
     Decision,
     IssuedRequest,
+    NoParentalPath,
     NotLinked,
     PendingRequest,
     check_bound_child,
@@ -61,6 +62,7 @@ class ParentalService:
         confirm_url: str,
         profiles: ProfileStore,
         age_table: AgeOfConsentTable,
+        notice: ParentNotice | None,
         minimum_consent_age: int = 0,
     ) -> None:
         self.store = store
@@ -73,14 +75,17 @@ class ParentalService:
         self.profiles = profiles
         self.age_table = age_table
         self.minimum_consent_age = minimum_consent_age
+        self.notice = notice  # the policy's words on what is collected and why; None: the policy has no parental path
 
     # ------------------------------------------------------------------ host application
-    def request(
-        self, parent_email: str, country: str, child_reference: str, *, language: Language = "en"
-    ) -> IssuedRequest:
+    def request(self, parent_email: str, country: str, child_reference: str, *, language: str = "en") -> IssuedRequest:
         """Stores the pending request, then e-mails the parent the link with the single-use token. The caller gets
         the request id only: whoever can answer for the parent must read the parent's mailbox. (If the mail service
-        refuses, the request stays pending without a link and expires; the host application asks again.)"""
+        refuses, the request stays pending without a link and expires; the host application asks again.) A language
+        the policy does not offer is refused before anything is stored."""
+        if self.notice is None:
+            raise NoParentalPath
+        check_language(self.notice, language)
         now = self.clock.now()
         expires_at = datetime.fromtimestamp(epoch_seconds(now + self.expiry), tz=now.tzinfo)
         request = PendingRequest(
@@ -96,7 +101,10 @@ class ParentalService:
         )
         self.store.create(request, event=("ParentalConsentRequested", {"request_id": request.request_id}))
         link = confirmation_link(self.confirm_url, token)
-        self.mailer.send(consent_request_mail(parent_email, language=language, link=link, expires_at=expires_at))
+        mail = consent_request_mail(
+            parent_email, language=language, link=link, expires_at=expires_at, notice=self.notice
+        )
+        self.mailer.send(mail)
         return IssuedRequest(request_id=request.request_id, expires_at=expires_at)
 
     def link(self, request_id: str, child_subject_id: str, parent_subject_id: str | None = None) -> ChildLink:

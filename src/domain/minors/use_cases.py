@@ -14,7 +14,6 @@ from domain.audit.model import AuditEntry
 from domain.clock import Clock
 from domain.erasure.model import CANCELLABLE_BY_SUBJECT, DeletionReason, SubjectStatus, SubjectUnavailable
 from domain.erasure.service import ErasureService
-from domain.minors.mail import Language
 from domain.minors.model import ChildLink, IssuedRequest, NoParentalPath, ParentalRightsEnded, parental_rights_apply
 from domain.minors.ports import ProfileStore
 from domain.minors.rules import AgeOfConsentTable
@@ -83,7 +82,7 @@ class ParentsOfChildren:
     parental_path: bool = True  # whether the policy lets a parent consent for a child under the age
 
     # ------------------------------------------------------------ asking a parent
-    def ask_parent(self, parent_email: str, country: str, child_reference: str, *, language: Language) -> IssuedRequest:
+    def ask_parent(self, parent_email: str, country: str, child_reference: str, *, language: str) -> IssuedRequest:
         """A parent's consent is asked only where the policy has a parental path: elsewhere nobody is e-mailed."""
         if not self.parental_path:
             raise NoParentalPath

@@ -38,13 +38,15 @@ def ensure_not_repeated(
     requests: Iterable[DataRequest], type_: RequestType, format_: ExportFormat, *, now: datetime, cooldown: timedelta
 ) -> None:
     """GDPR Art. 12(5): the same export completed less than `cooldown` ago is a repetitive request. It is refused
-    for now (429, Retry-After), naming the export already made, which the subject may download again."""
+    for now (429, Retry-After), naming the export already made, which the subject may download again. An export whose
+    archive has expired holds nothing back (the subject has no copy any more), and the wait ends when the archive
+    does if that is sooner."""
     recent = [
         request
-        for request in requests
+        for request in (request.as_seen_at(now) for request in requests)
         if request.type == type_
         and request.format == format_
-        and request.status == "completed"
+        and request.status == "completed"  # `expired` once the archive is gone
         and request.completed_at is not None
         and request.completed_at > now - cooldown
     ]
@@ -52,9 +54,12 @@ def ensure_not_repeated(
         return
     latest = max(recent, key=lambda request: request.completed_at or now)
     assert latest.completed_at is not None
+    ends = latest.completed_at + cooldown
+    if latest.export_expires_at is not None:
+        ends = min(ends, latest.export_expires_at)
     raise ExportCooldown(
         "The same export was completed recently: download that one, or ask again after the Retry-After seconds.",
-        retry_after=math.ceil((latest.completed_at + cooldown - now).total_seconds()),
+        retry_after=math.ceil((ends - now).total_seconds()),
         details=[{"request_id": latest.request_id, "completed_at": latest.completed_at.isoformat()}],
     )
 
