@@ -17,8 +17,10 @@ from domain.minors.model import (
     IssuedRequest,
     NotLinked,
     PendingRequest,
+    address_digest,
     check_bound_child,
     check_child_of_link,
+    check_parent_is_addressee,
     issue_confirmation_token,
     parent_of_link,
     verify_confirmation_token,
@@ -32,6 +34,7 @@ from domain.minors.ports import (
     RequestEnded,
     SubjectMissing,
     TokenSpent,
+    VerifiedEmailPort,
 )
 from domain.minors.rules import AgeOfConsentTable
 from domain.signed_tokens import Keys
@@ -61,6 +64,8 @@ class ParentalService:
         confirm_url: str,
         profiles: ProfileStore,
         age_table: AgeOfConsentTable,
+        address_key: Callable[[], bytes],
+        verified_emails: VerifiedEmailPort,
         minimum_consent_age: int = 0,
     ) -> None:
         self.store = store
@@ -73,6 +78,8 @@ class ParentalService:
         self.profiles = profiles
         self.age_table = age_table
         self.minimum_consent_age = minimum_consent_age
+        self.address_key = address_key  # keys the digest of the mailed address that recognises the parent's account
+        self.verified_emails = verified_emails
 
     # ------------------------------------------------------------------ host application
     def request(
@@ -100,6 +107,9 @@ class ParentalService:
         return IssuedRequest(request_id=request.request_id, expires_at=expires_at)
 
     def link(self, request_id: str, child_subject_id: str, parent_subject_id: str | None = None) -> ChildLink:
+        """Links the bound child to the parent: the account whose verified e-mail address received the consent mail
+        (else ParentNotAddressee), whichever account the host application names."""
+        verified: dict[str, str | None] = {}  # the identity provider is asked once per parent, not once per retry
         for _ in range(LINK_ATTEMPTS):
             approved = self.store.approved(request_id)
             if approved is None:
@@ -120,6 +130,9 @@ class ParentalService:
                 table=self.age_table,
                 minimum_age=self.minimum_consent_age,
             )
+            if parent not in verified:
+                verified[parent] = self.verified_emails.verified_email(parent)
+            check_parent_is_addressee(approved, verified[parent], self.address_key())
             link = ChildLink(
                 parent_subject_id=parent,
                 child_subject_id=child_subject_id,
@@ -184,6 +197,7 @@ class ParentalService:
             country=request.country,
             approved_at=now,
             expires_at=now + self.expiry,  # the time the host application has to link the accounts
+            parent_email_digest=address_digest(self.address_key(), request.parent_email),
         )
 
     # ------------------------------------------------------------------ parent, signed in
