@@ -1013,3 +1013,21 @@ def test_a_purge_removes_the_link_from_the_other_partition(aws, ddb, context):
     chain = wiring.shared.store().audit.chain(wiring.shared.store().audit.pseudonym(parent))
     assert chain[-1].action == "parental.link_removed"
     assert child not in json.dumps(chain[-1].details)
+
+
+def test_a_parents_purge_leaves_no_item_of_the_child_naming_the_parent(aws, ddb, context):
+    # Given a parent and a child linked, then the parent's deletion due
+    parent, child, _ = linked_family(context)
+    wiring.erasure.erasure().schedule_deletion(parent, "user_request", actor="subject", grace=timedelta(0))
+    event = load_event("inactivity_worker/subject_inactive.json")  # an SQS record; the purge queue's body
+    event["Records"][0]["body"] = json.dumps({"subject_id": parent})
+    event["Records"][0]["eventSourceARN"] = aws.attributes["PurgeQueue"]["Arn"]
+    # When the parent is purged
+    assert purge_worker.lambda_handler(event, context) == {"batchItemFailures": []}
+    # Then nothing in the child's partition names the parent: neither the link nor the binding the link set
+    child_items = items_of(ddb, aws, f"SUBJECT#{child}")
+    assert not [sk for sk in child_items if sk.startswith("PARENT#")]
+    assert parent not in json.dumps(child_items)
+    # And the child keeps its account and its binding to the request
+    assert "PROFILE" in child_items
+    assert "PARENTAL_BINDING" in child_items
