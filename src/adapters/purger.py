@@ -11,6 +11,7 @@ redelivery, the stream's retry) runs the purge again and every step, idempotent,
 
 import json
 from collections import Counter
+from contextlib import suppress
 from datetime import UTC, datetime
 from typing import Any
 
@@ -22,6 +23,7 @@ from adapters.dynamo_json import from_item
 from adapters.hold_store import HOLD_PREFIX
 from adapters.keys import CHILD_PREFIX, PARENT_PREFIX, PROFILE_SK, subject_pk
 from adapters.logins import CognitoLogins
+from adapters.parental_binding import BINDING_SK
 from adapters.partition import delete_keys, subject_item_pages
 from adapters.s3_archive import delete_objects, list_keys
 from domain.audit.model import AuditEntry
@@ -220,6 +222,7 @@ class Purger:
         sort_key = str(values["sk"])
         if sort_key.startswith(CHILD_PREFIX):
             other, other_sk = sort_key.removeprefix(CHILD_PREFIX), f"{PARENT_PREFIX}{subject_id}"
+            self._clear_binding(other, subject_id)
         else:
             other, other_sk = sort_key.removeprefix(PARENT_PREFIX), f"{CHILD_PREFIX}{subject_id}"
         entry = AuditEntry(
@@ -235,6 +238,19 @@ class Purger:
             "ConditionExpression": "attribute_exists(pk)",
         }
         self.audit.commit(lambda: [{"Delete": delete}, self.audit.prepare(other, entry)])
+
+    def _clear_binding(self, child: str, parent: str) -> None:
+        """The child's binding to its consent request stops naming the purged parent (before the link goes: a resumed
+        run finds the link again, and this finds nothing left to clear)."""
+        ddb = dynamodb()
+        with suppress(ddb.exceptions.ConditionalCheckFailedException):
+            ddb.update_item(
+                TableName=self.table,
+                Key={"pk": {"S": subject_pk(child)}, "sk": {"S": BINDING_SK}},
+                UpdateExpression="REMOVE parent_subject_id, linked_at",
+                ConditionExpression="parent_subject_id = :parent",
+                ExpressionAttributeValues={":parent": {"S": parent}},
+            )
 
     def _left_behind(self, subject_id: str) -> int:
         """How many items of the partition are neither kept (requests), nor the profile, nor the tombstone."""

@@ -29,6 +29,8 @@ class MinorsSettings(Settings):
     parental_consent_expiry_days: int = setting(default=7, minimum=1, maximum=30)
     minimum_consent_age: int = setting(default=0, minimum=0, maximum=18)  # 0: the age table decides alone
     download_url_ttl_seconds: int = 900
+    # The pool whose logins' verified addresses decide who may be linked as a parent (none: no parent can be linked).
+    user_pool_id: str | None = None
 
 
 class AgeSettings(Settings):
@@ -102,7 +104,8 @@ def sign_up_rules() -> "SignUpRules":
 @provider
 def parental() -> "ParentalService":
     from adapters.parent_mail import SesParentMailer
-    from adapters.secrets import signing_keys
+    from adapters.secrets import secret_bytes, signing_keys
+    from adapters.verified_emails import CognitoVerifiedEmails
     from domain.minors.service import ParentalService
     from policy.catalog import to_parent_notice
 
@@ -119,6 +122,9 @@ def parental() -> "ParentalService":
         age_table=age_table(),
         notice=to_parent_notice(policy()),
         minimum_consent_age=config.minimum_consent_age,
+        # The pseudonym key: stable (never rotated), and read by the same routes for their audit records anyway.
+        address_key=lambda: secret_bytes(shared_settings().pseudonym_secret_arn),
+        verified_emails=CognitoVerifiedEmails(config.user_pool_id or None),
     )
 
 

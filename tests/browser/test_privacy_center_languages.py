@@ -193,7 +193,7 @@ def _parent_with_child(cloud):
     parent_name = f"parent-{tag}"
     parent = cloud.login(parent_name, given_name="Mum")
     app = cloud.token(f"host-{tag}", ["privacy-app"])
-    parent_email = f"mum-{tag}@example.org"
+    parent_email = str(parent["username"])  # the mail goes to the parent's login: only that account can be linked
     asked = cloud.call(
         "POST",
         "/minors/consent-requests",

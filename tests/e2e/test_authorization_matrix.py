@@ -325,11 +325,11 @@ def world(cloud) -> tuple[SubjectA, dict[str, str | None]]:
             "POST",
             "/minors/consent-requests",
             app,
-            json={"parent_email": f"matrix-parent-{tag}@example.org", "country": "DE", "child_reference": tag},
+            json={"parent_email": f"matrix-a-{tag}@example.org", "country": "DE", "child_reference": tag},
         ),
         201,
     )
-    confirm = {"token": mailed_token(cloud, f"matrix-parent-{tag}@example.org"), "decision": "approve"}
+    confirm = {"token": mailed_token(cloud, f"matrix-a-{tag}@example.org"), "decision": "approve"}
     _created(cloud.call("POST", "/minors/consent-requests/confirm", json=confirm))
     child = cloud.login(
         f"matrix-child-{tag}@example.org",

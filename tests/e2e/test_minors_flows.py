@@ -19,10 +19,12 @@ def _person(cloud, **attributes):
     return cloud.login(f"minors-{uuid.uuid4().hex[:8]}@example.org", **attributes)
 
 
-def _ask_parent(cloud, app):
-    """The host app asks; the token is then read from the parent's e-mail (`GET /_local/mail`), never the answer."""
+def _ask_parent(cloud, app, parent=None):
+    """The host app asks; the token is then read from the parent's e-mail (`GET /_local/mail`), never the answer.
+    Mailed to `parent`'s login address when given: only that account can then be linked as the parent."""
     tag = uuid.uuid4().hex[:12]
-    reference, parent_email = f"signup-{tag}", f"mum-{tag}@example.org"
+    reference = f"signup-{tag}"
+    parent_email = str(parent["username"]) if parent else f"mum-{tag}@example.org"
     cloud.seeded.add(parent_email)
     answer = cloud.call(
         "POST",
@@ -69,7 +71,7 @@ def test_a_user_token_cannot_ask_the_age_check(cloud):
 def test_a_parent_approves_the_accounts_are_linked_and_the_parent_exports_the_childs_data(cloud):
     # Given the host app asks a parent (who has an account) for consent to a child's sign-up
     app, parent = _host_app(cloud), _person(cloud, given_name="Mum")
-    asked = _ask_parent(cloud, app)
+    asked = _ask_parent(cloud, app, parent)
     requested = [
         e for e in events_of(cloud, "ParentalConsentRequested") if e["detail"]["request_id"] == asked["request_id"]
     ]
@@ -177,7 +179,7 @@ def test_an_underage_account_is_purged_at_once_without_a_restore_window(cloud):
 def test_a_child_cannot_undo_their_parents_withdrawal(cloud):
     # Given a child linked to their parent, who withdraws consent
     app, parent = _host_app(cloud), _person(cloud, given_name="Mum")
-    asked = _ask_parent(cloud, app)
+    asked = _ask_parent(cloud, app, parent)
     assert _confirm(cloud, asked["token"]).status_code == 200
     child = _child_of(cloud, asked)
     link = {"child_subject_id": child["sub"], "parent_subject_id": parent["sub"]}
@@ -236,7 +238,7 @@ def test_a_host_credential_cannot_take_over_an_account_through_parental_consent(
 
 def test_an_of_age_sign_up_bound_to_the_request_cannot_be_linked(cloud):
     app, parent = _host_app(cloud), _person(cloud)
-    asked = _ask_parent(cloud, app)
+    asked = _ask_parent(cloud, app, parent)
     adult = _child_of(cloud, asked, birth_date="2000-01-01")
     assert _confirm(cloud, asked["token"]).status_code == 200
     link = {"child_subject_id": adult["sub"], "parent_subject_id": parent["sub"]}

@@ -59,7 +59,7 @@ def test_an_objection_to_marketing_wins_over_the_grant(cloud):
 def test_a_parent_restricts_their_child_and_nothing_is_deleted(cloud):
     # Given a child linked to their parent
     app, parent = _host_app(cloud), _person(cloud, given_name="Mum")
-    asked = _ask_parent(cloud, app)
+    asked = _ask_parent(cloud, app, parent)
     assert _confirm(cloud, asked["token"]).status_code == 200
     child = _child_of(cloud, asked)
     link = {"child_subject_id": child["sub"], "parent_subject_id": parent["sub"]}
@@ -86,7 +86,7 @@ def test_a_parent_restricts_their_child_and_nothing_is_deleted(cloud):
 def test_only_the_parent_lifts_the_restriction_they_placed_on_their_child(cloud):
     # Given a child whose parent restricted the processing of their data
     app, parent = _host_app(cloud), _person(cloud, given_name="Dad")
-    asked = _ask_parent(cloud, app)
+    asked = _ask_parent(cloud, app, parent)
     assert _confirm(cloud, asked["token"]).status_code == 200
     child = _child_of(cloud, asked)
     link = {"child_subject_id": child["sub"], "parent_subject_id": parent["sub"]}

@@ -78,6 +78,18 @@ def sign_up(subject_id: str, **attributes: str) -> None:
     assert wiring.shared.store().create_profile(profile, audit=audit)
 
 
+def sign_up_parent(email: str = PARENT_EMAIL, *, verified: bool = True, **attributes: str) -> str:
+    """A parent who signed up with `email` (their login in the stack's user pool, verified or not, and their profile):
+    their subject id, the login's `sub`."""
+    cognito, pool = boto3.client("cognito-idp"), os.environ["USER_POOL_ID"]
+    login = [{"Name": "email", "Value": email}, {"Name": "email_verified", "Value": str(verified).lower()}]
+    cognito.admin_create_user(UserPoolId=pool, Username=email, UserAttributes=login, MessageAction="SUPPRESS")
+    user = cognito.admin_get_user(UserPoolId=pool, Username=email)
+    parent = next(a["Value"] for a in user["UserAttributes"] if a["Name"] == "sub")
+    sign_up(parent, email=email, **attributes)
+    return parent
+
+
 def sign_up_bound(
     context: Any, subject_id: str, request_id: str, birthdate: str | None = "2014-03-01", **attributes: str
 ) -> None:
@@ -101,16 +113,16 @@ def mailed_token(address: str = PARENT_EMAIL) -> str:
     return found.group(1)
 
 
-def request_consent(context: Any, reference: str = CHILD_REFERENCE) -> dict[str, Any]:
+def request_consent(context: Any, reference: str = CHILD_REFERENCE, parent_email: str = PARENT_EMAIL) -> dict[str, Any]:
     """The host application asks; the token is then read from the parent's mail (the answer has none)."""
     event = with_body(
         load_event("minors_api/post_consent_request.json"),
-        {"parent_email": PARENT_EMAIL, "country": "DE", "child_reference": reference},
+        {"parent_email": parent_email, "country": "DE", "child_reference": reference},
     )
     status, body = invoke(event, context)
     assert status == 201, body
     assert "token" not in body
-    return body | {"token": mailed_token()}  # type: ignore[no-any-return]
+    return body | {"token": mailed_token(parent_email)}  # type: ignore[no-any-return]
 
 
 def confirm(context: Any, token: str, decision: str = "approve") -> tuple[int, Any]:
@@ -127,8 +139,7 @@ def link(context: Any, request_id: str, child: str, parent: str | None = None) -
 
 def linked_family(context: Any, birthdate: str = "2014-03-01") -> tuple[str, str, str]:
     """A parent and a child (in Germany), both signed up, linked by an approved request: (parent, child, request id)."""
-    parent, child = str(uuid.uuid4()), str(uuid.uuid4())
-    sign_up(parent, given_name="Ada")
+    parent, child = sign_up_parent(given_name="Ada"), str(uuid.uuid4())
     issued = request_consent(context)
     sign_up_bound(context, child, issued["request_id"], birthdate, given_name="Kid", country="DE")
     assert confirm(context, issued["token"])[0] == 200
@@ -515,9 +526,9 @@ def test_a_password_reset_or_a_second_sign_up_cannot_bind_an_existing_account(aw
 
 def approved_request(context: Any) -> tuple[str, str]:
     """A request the parent approved from the e-mailed link, and the parent's account: (request id, parent)."""
-    parent = str(uuid.uuid4())
-    sign_up(parent, given_name="Ada")
-    issued = request_consent(context)
+    address = f"parent-{uuid.uuid4().hex[:8]}@example.org"  # one login per address: a test may ask more than once
+    parent = sign_up_parent(address, given_name="Ada")
+    issued = request_consent(context, parent_email=address)
     assert confirm(context, issued["token"])[0] == 200
     return issued["request_id"], parent
 
@@ -607,6 +618,56 @@ def test_the_account_takeover_path_fails_at_every_step(aws, ddb, context):
     )
     assert (erase[0], export[0]) == (404, 404)
     assert wiring.erasure.erasure().status(victim).state == "active"
+
+
+def test_the_host_application_cannot_link_the_child_to_an_account_that_was_not_mailed(aws, ddb, context):
+    """Issue #16: the real parent approved from the mailed link, then the host names another account as the parent."""
+    # Given the mailed parent, another account with its own verified address, and the child bound to the approved request
+    parent = sign_up_parent()
+    other = sign_up_parent("someone.else@example.org")
+    issued = request_consent(context)
+    child = str(uuid.uuid4())
+    sign_up_bound(context, child, issued["request_id"], country="DE")
+    assert confirm(context, issued["token"])[0] == 200
+    # When the host application links the child to the other account
+    status, body = link(context, issued["request_id"], child, other)
+    # Then it is refused, nothing is linked, and that account cannot act for the child
+    assert (status, body["error"]) == (409, "parent_not_addressee"), body
+    assert not [sk for sk in items_of(ddb, aws, f"SUBJECT#{child}") if sk.startswith("PARENT#")]
+    assert not [sk for sk in items_of(ddb, aws, f"SUBJECT#{other}") if sk.startswith("CHILD#")]
+    assert "parent_subject_id" not in items_of(ddb, aws, f"SUBJECT#{child}")["PARENTAL_BINDING"]
+    assert invoke(as_caller(load_event("minors_api/get_children.json"), other), context)[1] == {"items": []}
+    assert invoke(as_parent("minors_api/post_child_erasure.json", other, child), context)[0] == 404
+    # And the parent the mail went to can still be linked
+    status, body = link(context, issued["request_id"], child, parent)
+    assert (status, body["parent_subject_id"]) == (200, parent), body
+
+
+@pytest.mark.parametrize("login", ["unverified", "none"])
+def test_a_parent_whose_address_is_not_verified_cannot_be_linked(aws, context, login):
+    # Given an account holding the mailed address unverified, or with no login at all, and an approved request
+    if login == "unverified":
+        parent = sign_up_parent(verified=False)
+    else:
+        parent = str(uuid.uuid4())
+        sign_up(parent, email=PARENT_EMAIL)
+    issued = request_consent(context)
+    child = str(uuid.uuid4())
+    sign_up_bound(context, child, issued["request_id"], country="DE")
+    assert confirm(context, issued["token"])[0] == 200
+    # When the host application links the child to it
+    status, body = link(context, issued["request_id"], child, parent)
+    # Then it is refused
+    assert (status, body["error"]) == (409, "parent_not_addressee"), body
+
+
+def test_the_mailed_address_matches_the_login_whatever_its_case(aws, context):
+    parent = sign_up_parent("parent@example.org")
+    issued = request_consent(context, parent_email="Parent@Example.ORG")
+    child = str(uuid.uuid4())
+    sign_up_bound(context, child, issued["request_id"], country="DE")
+    assert confirm(context, issued["token"])[0] == 200
+    assert link(context, issued["request_id"], child, parent)[0] == 200
 
 
 def test_linking_an_unknown_child_is_not_found(aws, context):
@@ -982,3 +1043,21 @@ def test_a_purge_removes_the_link_from_the_other_partition(aws, ddb, context):
     chain = wiring.shared.store().audit.chain(wiring.shared.store().audit.pseudonym(parent))
     assert chain[-1].action == "parental.link_removed"
     assert child not in json.dumps(chain[-1].details)
+
+
+def test_a_parents_purge_leaves_no_item_of_the_child_naming_the_parent(aws, ddb, context):
+    # Given a parent and a child linked, then the parent's deletion due
+    parent, child, _ = linked_family(context)
+    wiring.erasure.erasure().schedule_deletion(parent, "user_request", actor="subject", grace=timedelta(0))
+    event = load_event("inactivity_worker/subject_inactive.json")  # an SQS record; the purge queue's body
+    event["Records"][0]["body"] = json.dumps({"subject_id": parent})
+    event["Records"][0]["eventSourceARN"] = aws.attributes["PurgeQueue"]["Arn"]
+    # When the parent is purged
+    assert purge_worker.lambda_handler(event, context) == {"batchItemFailures": []}
+    # Then nothing in the child's partition names the parent: neither the link nor the binding the link set
+    child_items = items_of(ddb, aws, f"SUBJECT#{child}")
+    assert not [sk for sk in child_items if sk.startswith("PARENT#")]
+    assert parent not in json.dumps(child_items)
+    # And the child keeps its account and its binding to the request
+    assert "PROFILE" in child_items
+    assert "PARENTAL_BINDING" in child_items

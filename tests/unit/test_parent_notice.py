@@ -17,7 +17,7 @@ from domain.minors.rules import load_age_table
 from domain.minors.service import ParentalService
 from policy.catalog import to_parent_notice
 from policy.loader import DOCUMENTS, InvalidPolicy, load_policy
-from tests.unit.test_parental import CONFIRM_URL, NOW, SECRET, FakeMailer, FakeStore
+from tests.unit.test_parental import ADDRESS_KEY, CONFIRM_URL, NOW, SECRET, FakeMailer, FakeStore, FakeVerifiedEmails
 
 PARENTAL_POLICIES = ["imind", "intermind", "mindomo"]
 
@@ -35,6 +35,8 @@ def _service(name: str, store: FakeStore, mailer: FakeMailer) -> ParentalService
         profiles=store,
         age_table=load_age_table(),
         notice=to_parent_notice(load_policy(name)),
+        address_key=lambda: ADDRESS_KEY,
+        verified_emails=FakeVerifiedEmails(),
     )
 
 

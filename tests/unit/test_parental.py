@@ -1,6 +1,8 @@
 """Parental consent: confirmation tokens, the age check at its boundaries, and the use cases on a fake store."""
 
 import base64
+import hashlib
+import hmac
 import json
 import re
 from datetime import UTC, date, datetime, time, timedelta
@@ -25,6 +27,7 @@ from domain.minors.model import (
     InvalidConfirmationToken,
     LinkConflict,
     ParentalConsentNotRequired,
+    ParentNotAddressee,
     PendingRequest,
     issue_confirmation_token,
     parent_of_link,
@@ -40,6 +43,7 @@ from policy.loader import load_policy
 
 SECRET = b"parental-secret-with-enough-entropy-0123456789"
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
+ADDRESS_KEY = b"pseudonym-key-with-enough-entropy-0123456789"
 EXPIRES_AT = NOW + timedelta(days=7)
 REQUEST_ID = "0b7f3c2a9d8e4f1a6b5c4d3e2f1a0b9c"
 
@@ -296,6 +300,23 @@ CONFIRM_URL = "https://privacy.example/"
 NOTICE = to_parent_notice(load_policy("mindomo"))
 
 
+class FakeVerifiedEmails:
+    """The identity provider's verified address of each login (a login without one is absent)."""
+
+    def __init__(self) -> None:
+        self.addresses: dict[str, str] = {"parent-1": "parent@example.org"}
+        self.asked: list[str] = []
+
+    def verified_email(self, subject_id: str) -> str | None:
+        self.asked.append(subject_id)
+        return self.addresses.get(subject_id)
+
+
+@pytest.fixture
+def verified_emails() -> FakeVerifiedEmails:
+    return FakeVerifiedEmails()
+
+
 @pytest.fixture
 def store() -> FakeStore:
     return FakeStore()
@@ -307,7 +328,7 @@ def mailer() -> FakeMailer:
 
 
 @pytest.fixture
-def service(store: FakeStore, mailer: FakeMailer) -> ParentalService:
+def service(store: FakeStore, mailer: FakeMailer, verified_emails: FakeVerifiedEmails) -> ParentalService:
     ids = count(1)
     return ParentalService(
         store,
@@ -320,6 +341,8 @@ def service(store: FakeStore, mailer: FakeMailer) -> ParentalService:
         profiles=store,
         age_table=load_age_table(),
         notice=NOTICE,
+        address_key=lambda: ADDRESS_KEY,
+        verified_emails=verified_emails,
     )
 
 
@@ -545,3 +568,58 @@ def test_a_bound_child_under_the_age_of_consent_is_linked_once(service, store, a
     link = service.link(approved_request, "child-1", "parent-1")
     assert service.link(approved_request, "child-1", "parent-1").request_id == link.request_id  # a retry: the same
     assert store.bindings["child-1"].parent_subject_id == "parent-1"
+
+
+# ---------------------------------------------------------------- the parent is the one the mail went to
+def test_the_approval_keeps_a_keyed_digest_of_the_mailed_address_not_the_address(service, store, approved_request):
+    approved = store.approved(approved_request)
+    assert approved is not None
+    assert approved.parent_email_digest
+    assert "parent@example.org" not in approved.model_dump_json()
+    # keyed: without the pseudonym key, the digest cannot be tried against guessed addresses
+    assert approved.parent_email_digest == hmac.new(ADDRESS_KEY, b"parent@example.org", hashlib.sha256).hexdigest()
+
+
+def test_an_account_that_did_not_get_the_mail_cannot_be_linked_as_the_parent(
+    service, store, verified_emails, approved_request
+):
+    # Given the bound child, and another account whose verified address is not the one the mail went to
+    store.sign_up("child-1", born=CHILD_BORN, bound_to=approved_request)
+    store.sign_up("parent-2")
+    verified_emails.addresses["parent-2"] = "someone.else@example.org"
+    # When the host application names that account as the parent
+    with pytest.raises(ParentNotAddressee) as refused:
+        service.link(approved_request, "child-1", "parent-2")
+    # Then it is refused as a conflict, nothing is linked, and the mailed parent still can be
+    assert (refused.value.code, store.links) == ("parent_not_addressee", {})
+    assert isinstance(refused.value, Conflict)
+    assert service.link(approved_request, "child-1", "parent-1").parent_subject_id == "parent-1"
+
+
+def test_an_account_without_a_verified_address_cannot_be_linked_as_the_parent(
+    service, store, verified_emails, approved_request
+):
+    store.sign_up("child-1", born=CHILD_BORN, bound_to=approved_request)
+    del verified_emails.addresses["parent-1"]  # the address is not verified (or there is no login)
+    with pytest.raises(ParentNotAddressee):
+        service.link(approved_request, "child-1", "parent-1")
+    assert store.links == {}
+
+
+@pytest.mark.parametrize("address", ["Parent@Example.ORG", "  parent@example.org "])
+def test_the_mailed_address_matches_whatever_its_case_and_surrounding_spaces(service, store, mailer, address):
+    issued = service.request(address, "DE", "signup-10")
+    service.confirm(mailer.token_to(address), "approve")
+    store.sign_up("parent-1")
+    store.sign_up("child-1", born=CHILD_BORN, bound_to=issued.request_id)
+    assert service.link(issued.request_id, "child-1", "parent-1").parent_subject_id == "parent-1"
+
+
+def test_an_approval_recorded_without_a_digest_links_no_one(service, store, approved_request):
+    # Given an approval recorded before digests were kept
+    store.sign_up("child-1", born=CHILD_BORN, bound_to=approved_request)
+    approved = store.approved(approved_request)
+    assert approved is not None
+    store.approved_items[approved_request] = approved.model_copy(update={"parent_email_digest": None})
+    with pytest.raises(ParentNotAddressee):
+        service.link(approved_request, "child-1", "parent-1")

@@ -97,7 +97,9 @@ def post_confirm(body: ConfirmIn) -> ConfirmOut:
     summary="Link an approved request's child account to the parent (host application only)",
     description="Only the account whose own sign-up named this request (client metadata `parental_request_id`) can "
     "be linked, while its birth date needs a parent's consent and it has no other parent; otherwise 409 "
-    "`child_not_bound`, `parental_consent_not_required`, `child_already_linked` or `link_conflict`.",
+    "`child_not_bound`, `parental_consent_not_required`, `child_already_linked` or `link_conflict`. The parent must "
+    "be the account whose Cognito-verified e-mail address is the one the consent mail went to (compared by a keyed "
+    "digest, case and surrounding spaces ignored); any other account answers 409 `parent_not_addressee`.",
     tags=TAGS,
     security=BEARER,
     middlewares=[HOST_APP_OR_MINORS_SCOPE],

@@ -7,6 +7,8 @@ approval is linked to the child's account once it exists, and from then on the p
 child's rights.
 """
 
+import hashlib
+import hmac
 from datetime import UTC, date, datetime
 from typing import Annotated, Final, Literal
 
@@ -68,6 +70,18 @@ class ChildNotBound(Conflict):
 
     def __init__(self) -> None:
         super().__init__("This account was not bound to this consent request by its own sign-up; it cannot be linked.")
+
+
+class ParentNotAddressee(Conflict):
+    """Only the account whose verified e-mail address received the consent mail may be linked as the parent."""
+
+    default_code = "parent_not_addressee"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "The consent mail went to another address: only an account whose verified e-mail address is the one the "
+            "mail was sent to can be linked as the parent."
+        )
 
 
 class ParentalConsentNotRequired(Conflict):
@@ -137,7 +151,8 @@ class PendingRequest(BaseModel):
 
 
 class ApprovedRequest(BaseModel):
-    """A parent said yes; the e-mail address is gone, the link to the accounts is still to be made.
+    """A parent said yes; the e-mail address is gone (only its keyed digest is kept, to recognise the parent's
+    account), the link to the accounts is still to be made.
 
     `child_subject_id`: the one child the approval admits, set once, when that child's sign-up is bound to it (or
     when the link is made): no other sign-up may present it, no other account be linked by it."""
@@ -151,6 +166,7 @@ class ApprovedRequest(BaseModel):
     expires_at: datetime
     parent_subject_id: str | None = None
     child_subject_id: str | None = None
+    parent_email_digest: str | None = None  # address_digest of the address the consent mail went to
 
 
 class ChildBinding(BaseModel):
@@ -196,6 +212,21 @@ def parent_of_link(approved: ApprovedRequest, given: str | None) -> str:
     if not parent:
         raise InvalidRequest("The approval names no parent account: send parent_subject_id.", code="parent_required")
     return parent
+
+
+def address_digest(key: bytes, address: str) -> str:
+    """A keyed digest (HMAC-SHA256) of an e-mail address, trimmed and lower-cased: compares addresses, reveals none."""
+    return hmac.new(key, address.strip().lower().encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def check_parent_is_addressee(approved: ApprovedRequest, verified_email: str | None, key: bytes) -> None:
+    """The parent's account must hold, verified, the very address the consent mail went to: whoever answered it read
+    that mailbox. An approval without a digest (recorded before digests were kept) links no one."""
+    expected = approved.parent_email_digest
+    if not expected or verified_email is None:
+        raise ParentNotAddressee()
+    if not hmac.compare_digest(address_digest(key, verified_email), expected):
+        raise ParentNotAddressee()
 
 
 def check_child_of_link(approved: ApprovedRequest, child_subject_id: str, parent_subject_id: str) -> None:

@@ -39,6 +39,13 @@ class ParentMailPort(Protocol):
         ...
 
 
+class VerifiedEmailPort(Protocol):
+    def verified_email(self, subject_id: str) -> str | None:
+        """The e-mail address of the subject's login if the identity provider verified it; None if there is no such
+        login, no address, or it is not verified. Never logs the address."""
+        ...
+
+
 class ProfileStore(Protocol):
     """The child's profile, read for the birth date and country that decide whether a parent still acts."""
 

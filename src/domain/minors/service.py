@@ -18,8 +18,10 @@ from domain.minors.model import (
     NoParentalPath,
     NotLinked,
     PendingRequest,
+    address_digest,
     check_bound_child,
     check_child_of_link,
+    check_parent_is_addressee,
     issue_confirmation_token,
     parent_of_link,
     verify_confirmation_token,
@@ -33,6 +35,7 @@ from domain.minors.ports import (
     RequestEnded,
     SubjectMissing,
     TokenSpent,
+    VerifiedEmailPort,
 )
 from domain.minors.rules import AgeOfConsentTable
 from domain.signed_tokens import Keys
@@ -63,6 +66,8 @@ class ParentalService:
         profiles: ProfileStore,
         age_table: AgeOfConsentTable,
         notice: ParentNotice | None,
+        address_key: Callable[[], bytes],
+        verified_emails: VerifiedEmailPort,
         minimum_consent_age: int = 0,
     ) -> None:
         self.store = store
@@ -76,6 +81,8 @@ class ParentalService:
         self.age_table = age_table
         self.minimum_consent_age = minimum_consent_age
         self.notice = notice  # the policy's words on what is collected and why; None: the policy has no parental path
+        self.address_key = address_key  # keys the digest of the mailed address that recognises the parent's account
+        self.verified_emails = verified_emails
 
     # ------------------------------------------------------------------ host application
     def request(self, parent_email: str, country: str, child_reference: str, *, language: str = "en") -> IssuedRequest:
@@ -108,6 +115,9 @@ class ParentalService:
         return IssuedRequest(request_id=request.request_id, expires_at=expires_at)
 
     def link(self, request_id: str, child_subject_id: str, parent_subject_id: str | None = None) -> ChildLink:
+        """Links the bound child to the parent: the account whose verified e-mail address received the consent mail
+        (else ParentNotAddressee), whichever account the host application names."""
+        verified: dict[str, str | None] = {}  # the identity provider is asked once per parent, not once per retry
         for _ in range(LINK_ATTEMPTS):
             approved = self.store.approved(request_id)
             if approved is None:
@@ -128,6 +138,9 @@ class ParentalService:
                 table=self.age_table,
                 minimum_age=self.minimum_consent_age,
             )
+            if parent not in verified:
+                verified[parent] = self.verified_emails.verified_email(parent)
+            check_parent_is_addressee(approved, verified[parent], self.address_key())
             link = ChildLink(
                 parent_subject_id=parent,
                 child_subject_id=child_subject_id,
@@ -192,6 +205,7 @@ class ParentalService:
             country=request.country,
             approved_at=now,
             expires_at=now + self.expiry,  # the time the host application has to link the accounts
+            parent_email_digest=address_digest(self.address_key(), request.parent_email),
         )
 
     # ------------------------------------------------------------------ parent, signed in
