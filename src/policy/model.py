@@ -140,6 +140,8 @@ class Policy(BaseModel):
             covered = sorted(p.id for p in self.purposes if p.gpc_opt_out)
             if covered:
                 raise ValueError(f"GPC is not honoured, so no purpose can be opted out of by it: {', '.join(covered)}")
+        if self.signals.dnt.honoured and not any(p.gpc_opt_out for p in self.purposes):
+            raise ValueError("DNT is honoured, so some purpose must be opted out of by it (gpc_opt_out)")
         return self
 
     def seed_quotes(self) -> list[SeedQuote]:

@@ -205,7 +205,9 @@ class Signal(_Section):
 
 class Signals(_Section):
     gpc: Signal = Field(description="Global Privacy Control (Sec-GPC: 1) opts out of the purposes with gpc_opt_out")
-    dnt: Signal = Field(description="Do Not Track (DNT: 1)")
+    dnt: Signal = Field(
+        description="Do Not Track (DNT: 1): where honoured, opts out of the purposes with gpc_opt_out (source dnt)"
+    )
 
 
 class Commitments(_Section):

@@ -160,6 +160,15 @@ def test_gpc_covered_purposes_need_gpc_to_be_honoured(imind_document: Document, 
         load_policy("imind", write_policy(imind_document))
 
 
+def test_honouring_dnt_needs_a_purpose_it_opts_out_of(write_policy: WritePolicy) -> None:
+    # Given Imocloud (no GPC-covered purpose) claiming to honour Do Not Track
+    document = copy.deepcopy(_raw("imocloud"))
+    document["signals"]["dnt"]["honoured"] = True
+    # Then the promise is refused: DNT would opt out of nothing
+    with pytest.raises(InvalidPolicy, match=r"DNT is honoured, so some purpose must be opted out of by it"):
+        load_policy("imocloud", write_policy(document))
+
+
 def test_a_purpose_naming_an_unknown_recipient_is_refused(imind_document: Document, write_policy: WritePolicy) -> None:
     imind_document["purposes"][6]["recipients"] = ["Nobody Ltd"]
     with pytest.raises(InvalidPolicy, match=r"names recipients not in `recipients`: Nobody Ltd"):
