@@ -210,7 +210,11 @@ class Policy(BaseModel):
                 after_days=self.inactivity.after_days,
                 grace_days=self.inactivity.grace_days,
             ),
-            minors=MinorsView(minimum_age=self.minors.minimum_age, parental_consent=self.minors.parental_consent),
+            minors=MinorsView(
+                minimum_age=self.minors.minimum_age,
+                parental_consent=self.minors.parental_consent,
+                underage_account=self.minors.underage_account,
+            ),
             signals=SignalsView(gpc=self.signals.gpc.honoured, dnt=self.signals.dnt.honoured),
             rights=[right.id for right in self.rights],
         )

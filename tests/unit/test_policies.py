@@ -343,9 +343,19 @@ def test_the_public_view_has_the_contracts_fields(name: str) -> None:
     assert {tuple(sorted(r)) for r in view["recipients"]} <= {("country", "name", "purpose", "role", "safeguard")}
     assert set(view["erasure"]) == {"restore_window_days", "purge_within_days"}
     assert set(view["inactivity"]) == {"enabled", "after_days", "grace_days"}
-    assert set(view["minors"]) == {"minimum_age", "parental_consent"}
+    assert set(view["minors"]) >= {"minimum_age", "parental_consent"}  # the contract's, plus what GET /policy adds
     assert set(view["signals"]) == {"gpc", "dnt"}
     assert view["rights"]
+
+
+@pytest.mark.parametrize(("name", "underage_account"), [("imocloud", "deactivate_and_delete"), ("imind", "delete")])
+def test_the_public_view_says_what_happens_to_an_account_under_the_minimum_age(
+    name: str, underage_account: str
+) -> None:
+    # Given a product's policy (Imocloud: "we will deactivate the account and ... promptly delete such data")
+    view = load_policy(name).public_view().model_dump(mode="json")
+    # Then GET /policy tells users what happens to an under-age account
+    assert view["minors"]["underage_account"] == underage_account
 
 
 def test_the_public_view_speaks_the_asked_language_or_falls_back_to_english() -> None:
