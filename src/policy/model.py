@@ -26,6 +26,7 @@ from policy.sections import (
     Commitments,
     ConsentValidity,
     Controller,
+    DataSource,
     Erasure,
     Export,
     Inactivity,
@@ -74,6 +75,7 @@ class Policy(BaseModel):
     purposes: list[PolicyPurpose] = Field(min_length=1)
     recipients: list[Recipient]
     record_categories: list[RecordCategory]
+    data_sources: list[DataSource] = Field(min_length=1, description="Where the data comes from (Art. 15(1)(g))")
     erasure: Erasure
     inactivity: Inactivity
     minors: Minors
@@ -153,6 +155,7 @@ class Policy(BaseModel):
             *self.purposes,
             *self.recipients,
             *self.record_categories,
+            *self.data_sources,
             self.erasure,
             self.inactivity,
             self.minors,
