@@ -356,6 +356,7 @@
     standing = status;
     show('active');
     renderRestriction();
+    showDeletionTerms().catch(report);
     const loads = [loadConsents(), loadHistory(true), loadRequests(), loadChildren()];
     if (!$('policy').hidden) loads.push(loadPolicy());
     if (!$('recipients').hidden) loads.push(loadRecipients());
@@ -384,6 +385,7 @@
     await need('account').catch(report);
     show('pending');
     $('pending-title').focus();
+    await showDeletionTerms();
     let purgeAt = data && (data.purge_at || data.restore_until);
     if (!purgeAt) {
       try {
@@ -927,11 +929,36 @@
   }
 
   // ---------------------------------------------------------------- deletion and restore
+  // A policy without a restore window (erasure.restore_window_days 0) purges at once: nothing promises or offers a
+  // restore, and the deletion is said to be immediate and final. Asked once (GET /policy is public and cacheable).
+  let finalDeletion = null;
+  async function deletionIsFinal() {
+    if (finalDeletion === null) {
+      finalDeletion = await api('GET', '/policy')
+        .then((policy) => policy.erasure.restore_window_days === 0)
+        .catch(() => null);
+    }
+    return finalDeletion === true;
+  }
+
+  function reword(node, key) {
+    node.dataset.i18n = key;
+    node.textContent = t(key);
+  }
+
+  async function showDeletionTerms() {
+    const final = await deletionIsFinal();
+    reword($('delete-text'), final ? 'deleteTextFinal' : 'deleteText');
+    reword($('pending-restore'), final ? 'pendingFinal' : 'pendingRestore');
+    $('restore').hidden = final;
+    return final;
+  }
+
   async function deleteAccount() {
     try {
       const answer = await api('DELETE', '/me');
       await showPending(answer);
-      say(t('deleted'));
+      say((await showDeletionTerms()) ? t('deletedFinal') : t('deleted'));
     } catch (error) {
       if (error.status === 404 || error.status === 405) {
         complain(t('deleteMissing'));

@@ -19,6 +19,8 @@ def request_context(event: APIGatewayProxyEventV2) -> RequestContext:
     country = headers.get("cloudfront-viewer-country", "").strip()
     return RequestContext(
         gpc_signal=headers.get("sec-gpc", "").strip() == "1",
+        # Passed on as sent: whether DNT counts is the policy's (PurposeCatalog.honours_dnt), decided in the domain.
+        dnt_signal=headers.get("dnt", "").strip() == "1",
         user_agent_family=user_agent_family(headers.get("user-agent")),
         jurisdiction=country.upper() if _COUNTRY.fullmatch(country) else None,
         correlation_id=correlation_id_of(event.raw_event),

@@ -17,6 +17,7 @@ def to_purpose_catalog(policy: Policy, language: str | None = None) -> PurposeCa
     lang = policy.language_or_default(language)
     return PurposeCatalog(
         policy_version=policy.version,
+        honours_dnt=policy.signals.dnt.honoured,
         purposes=[
             Purpose(
                 id=purpose.id,

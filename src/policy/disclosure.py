@@ -17,6 +17,9 @@ def policy_document(policy: Policy, language: str | None = None) -> dict[str, An
         recipient.model_dump(mode="json", include={"name", "role", "purpose", "country", "safeguard"})
         for recipient in policy.recipients
     ]
+    document["data_sources"] = [
+        source.model_dump(mode="json", include={"origin", "description"}) for source in policy.data_sources
+    ]
     return document
 
 
@@ -39,7 +42,7 @@ def to_export_disclosure(policy: Policy, language: str | None = None) -> PolicyD
             )
             for c in policy.record_categories
         ],
-        source=None,  # the policy model has no source field: the standard sentence applies
+        source="\n".join(f"- {source.description}" for source in policy.data_sources),
         rights=[right.id for right in policy.rights],
         authority_name=policy.supervisory_authority.name,
         authority_url=policy.supervisory_authority.url,

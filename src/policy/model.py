@@ -26,6 +26,7 @@ from policy.sections import (
     Commitments,
     ConsentValidity,
     Controller,
+    DataSource,
     Erasure,
     Export,
     Inactivity,
@@ -74,6 +75,7 @@ class Policy(BaseModel):
     purposes: list[PolicyPurpose] = Field(min_length=1)
     recipients: list[Recipient]
     record_categories: list[RecordCategory]
+    data_sources: list[DataSource] = Field(min_length=1, description="Where the data comes from (Art. 15(1)(g))")
     erasure: Erasure
     inactivity: Inactivity
     minors: Minors
@@ -147,6 +149,8 @@ class Policy(BaseModel):
             covered = sorted(p.id for p in self.purposes if p.gpc_opt_out)
             if covered:
                 raise ValueError(f"GPC is not honoured, so no purpose can be opted out of by it: {', '.join(covered)}")
+        if self.signals.dnt.honoured and not any(p.gpc_opt_out for p in self.purposes):
+            raise ValueError("DNT is honoured, so some purpose must be opted out of by it (gpc_opt_out)")
         return self
 
     def seed_quotes(self) -> list[SeedQuote]:
@@ -158,6 +162,7 @@ class Policy(BaseModel):
             *self.purposes,
             *self.recipients,
             *self.record_categories,
+            *self.data_sources,
             self.erasure,
             self.inactivity,
             self.minors,
@@ -216,7 +221,11 @@ class Policy(BaseModel):
                 after_days=self.inactivity.after_days,
                 grace_days=self.inactivity.grace_days,
             ),
-            minors=MinorsView(minimum_age=self.minors.minimum_age, parental_consent=self.minors.parental_consent),
+            minors=MinorsView(
+                minimum_age=self.minors.minimum_age,
+                parental_consent=self.minors.parental_consent,
+                underage_account=self.minors.underage_account,
+            ),
             signals=SignalsView(gpc=self.signals.gpc.honoured, dnt=self.signals.dnt.honoured),
             rights=[right.id for right in self.rights],
         )

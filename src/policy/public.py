@@ -62,6 +62,11 @@ class InactivityView(_View):
 class MinorsView(_View):
     minimum_age: int
     parental_consent: bool
+    underage_account: Literal["delete", "deactivate_and_delete"] = Field(
+        description="What happens to an account found to belong to someone under the minimum age without a parent's "
+        "consent: delete (unavailable at once, purged with no restore window) or deactivate_and_delete (deactivated "
+        "at once, its data then promptly deleted, with no restore window)"
+    )
 
 
 class SignalsView(_View):

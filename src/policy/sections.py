@@ -213,6 +213,17 @@ class ConsentValidity(_Section):
     sources: Sources
 
 
+class DataSource(_Section):
+    """Where personal data comes from (GDPR Art. 14(2)(f), 15(1)(g)), in the export's words."""
+
+    origin: Literal["you", "automatic", "third_party"] = Field(
+        description="you: the person gave it; automatic: recorded while they use the product; third_party: "
+        "received from someone else (named in the description)"
+    )
+    description: str = Field(min_length=1, description="One sentence the export's README.txt shows (English)")
+    sources: Sources
+
+
 class Signal(_Section):
     honoured: bool
     sources: Sources
@@ -220,7 +231,9 @@ class Signal(_Section):
 
 class Signals(_Section):
     gpc: Signal = Field(description="Global Privacy Control (Sec-GPC: 1) opts out of the purposes with gpc_opt_out")
-    dnt: Signal = Field(description="Do Not Track (DNT: 1)")
+    dnt: Signal = Field(
+        description="Do Not Track (DNT: 1): where honoured, opts out of the purposes with gpc_opt_out (source dnt)"
+    )
 
 
 class Commitments(_Section):

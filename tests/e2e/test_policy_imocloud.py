@@ -42,7 +42,11 @@ def test_no_parent_is_asked_to_consent_for_a_minor(product_cloud):
 def test_the_policy_says_dnt_is_not_honoured_and_a_dnt_signal_changes_no_choice(product_cloud):
     policy = product_cloud.call("GET", "/policy").json()
     assert policy["signals"]["dnt"] is False
-    assert policy["minors"] == {"minimum_age": 18, "parental_consent": False}
+    assert policy["minors"] == {
+        "minimum_age": 18,
+        "parental_consent": False,
+        "underage_account": "deactivate_and_delete",
+    }
     # A visitor whose browser sends DNT: 1 and who grants marketing e-mails keeps that grant
     visitor = uuid.uuid4().hex
     chosen = product_cloud.call(

@@ -253,6 +253,33 @@ def test_the_archive_tells_the_active_policys_purposes_recipients_retention_and_
     assert manifest["files"]["policy.json"]["sha256"] == hashlib.sha256(archive.read("policy.json")).hexdigest()
 
 
+@pytest.mark.parametrize("policy_name", ["imind", "mindomo"])
+def test_the_archive_says_where_the_data_came_from_as_the_active_policy_states_it(
+    aws, ddb, s3, context, monkeypatch, policy_name
+):
+    import wiring
+    from policy.loader import load_policy
+
+    # Given a stack deployed with a product's policy (GDPR Art. 15(1)(g): the source of the data), and an access request
+    monkeypatch.setenv("POLICY", policy_name)
+    wiring.reset()
+    expected = load_policy(policy_name)
+    request = submit(seed_subject(ddb, aws, {"analytics": True}))
+    # When it is exported
+    archive = exported(aws, s3, context, request)
+    # Then README.txt names each source the policy states, under "Where the data comes from"
+    readme = archive.read("README.txt").decode()
+    section = readme.split("Where the data comes from:", 1)[1].split("Your rights", 1)[0]
+    assert expected.data_sources
+    for source in expected.data_sources:
+        assert source.description in section
+    # And policy.json lists them, without the policy's own sources (seed quotes)
+    document = json.loads(archive.read("policy.json"))
+    assert document["data_sources"] == [
+        {"origin": source.origin, "description": source.description} for source in expected.data_sources
+    ]
+
+
 def test_bookkeeping_items_and_attributes_are_not_exported(aws, ddb, s3, context):
     # Given a subject whose partition holds an open-request marker and items with outbox attributes and versions
     subject_id = seed_subject(ddb, aws)

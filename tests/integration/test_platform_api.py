@@ -91,12 +91,17 @@ def test_the_policy_is_public_and_shows_what_a_subject_is_told(aws, context, mon
 
 
 @pytest.mark.parametrize(
-    ("name", "minimum_age", "parental"), [("mindomo", 16, True), ("imocloud", 18, False), ("intermind", 16, True)]
+    ("name", "minimum_age", "parental", "underage"),
+    [
+        ("mindomo", 16, True, "delete"),
+        ("imocloud", 18, False, "deactivate_and_delete"),
+        ("intermind", 16, True, "delete"),
+    ],
 )
-def test_each_product_shows_its_own_policy(aws, context, monkeypatch, name, minimum_age, parental):
+def test_each_product_shows_its_own_policy(aws, context, monkeypatch, name, minimum_age, parental, underage):
     body = json.loads(_policy(context, monkeypatch, name)["body"])
     assert body["product"] == name
-    assert body["minors"] == {"minimum_age": minimum_age, "parental_consent": parental}
+    assert body["minors"] == {"minimum_age": minimum_age, "parental_consent": parental, "underage_account": underage}
 
 
 def test_mindomo_asks_no_consent_for_advertising_it_says_it_never_does(aws, context, monkeypatch):

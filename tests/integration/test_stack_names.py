@@ -75,3 +75,24 @@ def test_every_name_property_of_the_template_is_classified():
         for key in resource.get("Properties", {}):
             if key.endswith("Name") or key == "Domain":
                 assert key in UNIQUE_NAMES.get(kind, ()) or (kind, key) in SCOPED_NAMES, f"{kind}.{key}"
+
+
+def test_a_second_product_can_reuse_the_accounts_parental_mail_identity_instead_of_colliding_on_it():
+    # Given one product that created the SES identity of the sender, and a second one with the same sender
+    sender = {"ParentalMailSender": "privacy@group.example"}
+    first = Stack.from_template(overrides=sender, stack_name="imind-prod")
+    second = Stack.from_template(overrides={**sender, "CreateParentalMailIdentity": "false"}, stack_name="mindomo-prod")
+    # Then only the first creates the identity (SES names it by the address: a second would collide)
+    assert first.created("ParentalMailIdentity")
+    assert not second.created("ParentalMailIdentity")
+    # And the second's minors function may still send from that identity, and from nothing else
+    statements = [
+        statement
+        for policy in second.resources["MinorsApiFunction"]["Properties"]["Policies"]
+        if isinstance(policy, dict) and "Statement" in policy
+        for statement in policy["Statement"]
+        if statement.get("Sid") == "MailParentsFromTheSenderIdentityOnly"
+    ]
+    assert [second.resolve(statement["Resource"]) for statement in statements] == [
+        "arn:aws:ses:us-east-1:123456789012:identity/privacy@group.example"
+    ]

@@ -72,6 +72,7 @@ def _apply(
     catalog: PurposeCatalog,
     now: datetime = NOW,
     gpc_signal: bool = False,
+    dnt_signal: bool = False,
     acknowledged: bool = False,
     source_override: ConsentSource | None = None,
 ) -> ConsentChange:
@@ -84,6 +85,7 @@ def _apply(
         receipt_id="rcpt-1",
         subject_ref="visitor:v-1",
         gpc_signal=gpc_signal,
+        dnt_signal=dnt_signal,
         jurisdiction="FR",
         user_agent_family="Firefox",
         source_override=source_override,
@@ -173,6 +175,29 @@ def test_gpc_does_not_block_purposes_it_does_not_cover(catalog: PurposeCatalog) 
     # Then the grant is recorded as submitted
     decision = change.new_state.decisions["analytics"]
     assert (decision.granted, decision.source) == (True, "banner")
+
+
+def test_dnt_refuses_a_covered_grant_as_dnt_where_the_policy_honours_dnt(catalog: PurposeCatalog) -> None:
+    # Given a policy that honours Do Not Track, and a browser sending DNT: 1 (and no GPC)
+    honouring = catalog.model_copy(update={"honours_dnt": True})
+    # When the user grants marketing e-mails without acknowledging the conflict
+    change = _apply(ConsentState(), {"marketing_emails": True}, catalog=honouring, dnt_signal=True)
+    # Then a refusal is recorded as the DNT signal's, and the receipt names DNT, not GPC
+    decision = change.new_state.decisions["marketing_emails"]
+    assert (decision.granted, decision.source) == (False, "dnt")
+    assert (change.events[0].decision, change.events[0].source) == (False, "dnt")
+    assert (change.receipt.dnt_signal, change.receipt.gpc_signal) == (True, False)
+
+
+def test_dnt_changes_nothing_where_the_policy_does_not_honour_it(catalog: PurposeCatalog) -> None:
+    # Given a policy that does not respond to Do Not Track (Imocloud), and a browser sending DNT: 1
+    assert catalog.honours_dnt is False
+    # When the user grants marketing e-mails
+    change = _apply(ConsentState(), {"marketing_emails": True}, catalog=catalog, dnt_signal=True)
+    # Then the grant is recorded as submitted, and the receipt does not claim a signal that was not acted on
+    decision = change.new_state.decisions["marketing_emails"]
+    assert (decision.granted, decision.source) == (True, "banner")
+    assert change.receipt.dnt_signal is False
 
 
 def test_acknowledged_gpc_conflict_records_the_explicit_grant(catalog: PurposeCatalog) -> None:

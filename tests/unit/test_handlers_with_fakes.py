@@ -34,9 +34,11 @@ class FakeParents:
     """The minors use cases, answering a withdrawal as scheduled for deletion."""
 
     calls: list[tuple[str, ...]] = field(default_factory=list)
+    contexts: list[Any] = field(default_factory=list)
 
     def withdraw(self, parent: str, child: str, context: Any) -> Withdrawal:
         self.calls.append(("withdraw", parent, child))
+        self.contexts.append(context)
         status = SubjectStatus(state="pending_deletion", purge_at=NOW + timedelta(days=30), reason="parent_request")
         return Withdrawal(status=status, receipt_id="r" * 32)
 
@@ -57,6 +59,21 @@ def test_a_parents_withdrawal_is_one_call_of_the_use_case_for_the_tokens_parent_
     body = json.loads(answer["body"])
     assert answer["statusCode"] == 200, body
     assert (body["state"], body["reason"], body["receipt_id"]) == ("pending_deletion", "parent_request", "r" * 32)
+
+
+def test_a_parents_withdrawal_hands_the_browsers_dnt_signal_to_the_use_case_without_reading_the_policy():
+    # Given the minors use cases replaced by a fake, and a parent's browser sending DNT: 1
+    from handlers import minors_api
+
+    parents = FakeParents()
+    wiring.dependency_overrides[wiring.minors.parents] = lambda: parents
+    event = load_event("minors_api/post_child_withdraw.json")
+    event["headers"] = {**(event.get("headers") or {}), "dnt": "1"}
+    # When the parent withdraws consent for the child
+    answer = minors_api.lambda_handler(event, LambdaContext())
+    # Then the route passed the signal on as the request's (whether it counts is the policy's, in the use case)
+    assert answer["statusCode"] == 200, answer["body"]
+    assert [(context.dnt_signal, context.gpc_signal) for context in parents.contexts] == [(True, False)]
 
 
 def test_a_route_declared_for_the_host_application_refuses_a_plain_user_before_any_use_case():

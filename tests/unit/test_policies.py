@@ -160,6 +160,15 @@ def test_gpc_covered_purposes_need_gpc_to_be_honoured(imind_document: Document, 
         load_policy("imind", write_policy(imind_document))
 
 
+def test_honouring_dnt_needs_a_purpose_it_opts_out_of(write_policy: WritePolicy) -> None:
+    # Given Imocloud (no GPC-covered purpose) claiming to honour Do Not Track
+    document = copy.deepcopy(_raw("imocloud"))
+    document["signals"]["dnt"]["honoured"] = True
+    # Then the promise is refused: DNT would opt out of nothing
+    with pytest.raises(InvalidPolicy, match=r"DNT is honoured, so some purpose must be opted out of by it"):
+        load_policy("imocloud", write_policy(document))
+
+
 def test_a_purpose_naming_an_unknown_recipient_is_refused(imind_document: Document, write_policy: WritePolicy) -> None:
     imind_document["purposes"][6]["recipients"] = ["Nobody Ltd"]
     with pytest.raises(InvalidPolicy, match=r"names recipients not in `recipients`: Nobody Ltd"):
@@ -334,9 +343,19 @@ def test_the_public_view_has_the_contracts_fields(name: str) -> None:
     assert {tuple(sorted(r)) for r in view["recipients"]} <= {("country", "name", "purpose", "role", "safeguard")}
     assert set(view["erasure"]) == {"restore_window_days", "purge_within_days"}
     assert set(view["inactivity"]) == {"enabled", "after_days", "grace_days"}
-    assert set(view["minors"]) == {"minimum_age", "parental_consent"}
+    assert set(view["minors"]) >= {"minimum_age", "parental_consent"}  # the contract's, plus what GET /policy adds
     assert set(view["signals"]) == {"gpc", "dnt"}
     assert view["rights"]
+
+
+@pytest.mark.parametrize(("name", "underage_account"), [("imocloud", "deactivate_and_delete"), ("imind", "delete")])
+def test_the_public_view_says_what_happens_to_an_account_under_the_minimum_age(
+    name: str, underage_account: str
+) -> None:
+    # Given a product's policy (Imocloud: "we will deactivate the account and ... promptly delete such data")
+    view = load_policy(name).public_view().model_dump(mode="json")
+    # Then GET /policy tells users what happens to an under-age account
+    assert view["minors"]["underage_account"] == underage_account
 
 
 def test_the_public_view_speaks_the_asked_language_or_falls_back_to_english() -> None:

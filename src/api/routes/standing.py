@@ -52,7 +52,7 @@ def post_lift() -> StatusOut:
     "/app/subjects/<subject_id>/permissions",
     summary="May this subject's data be processed for these purposes now? (host application only)",
     description="One answer per purpose: `allowed` and why (`consent`, `refused`, `withdrawn`, `restricted`, "
-    "`objected`, `minor`, `gpc`, `pending_deletion`, `purged`, `required`). 1 to 50 `purpose` parameters; 422 "
+    "`objected`, `minor`, `gpc`, `dnt`, `pending_deletion`, `purged`, `required`). 1 to 50 `purpose` parameters; 422 "
     "`unknown_purpose`, `no_purpose`.",
     tags=TAGS,
     security=BEARER,

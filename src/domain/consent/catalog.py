@@ -99,6 +99,8 @@ class PurposeCatalog(BaseModel):
 
     policy_version: str = Field(min_length=1)
     purposes: list[Purpose] = Field(min_length=1)
+    # The policy's signals.dnt.honoured: DNT: 1 then refuses the purposes GPC covers (gpc_opt_out), as source "dnt".
+    honours_dnt: bool = False
 
     @model_validator(mode="after")
     def _check_unique_ids(self) -> "PurposeCatalog":

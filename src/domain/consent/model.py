@@ -12,7 +12,7 @@ from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
 from domain.consent.catalog import LegalBasis
 
-ConsentSource = Literal["banner", "settings", "api", "gpc", "unsubscribe", "claim", "parent"]
+ConsentSource = Literal["banner", "settings", "api", "gpc", "dnt", "unsubscribe", "claim", "parent"]
 # Where a receipt's `jurisdiction` came from. "client_claim": the request's `cloudfront-viewer-country` header,
 # which the client sets itself on a direct call to the API: what the client claimed, not a verified location.
 JurisdictionSource = Literal["client_claim"]
@@ -109,6 +109,8 @@ class ConsentReceipt(BaseModel):
     purposes: list[ReceiptPurpose]
     gpc_signal: bool
     gpc_conflict_acknowledged: bool
+    # DNT: 1 on a request under a policy that honours it (False on older receipts, and where DNT is not honoured).
+    dnt_signal: bool = False
 
 
 PurposeId = Annotated[str, Field(min_length=1, max_length=100)]

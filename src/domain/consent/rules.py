@@ -6,6 +6,10 @@ of any purpose with `gpc_opt_out` is therefore recorded as a refusal with source
 showed the user that their choice conflicts with their GPC signal and the user confirmed it
 (`gpc_conflict_acknowledged`, §7025(c)(3)); then the explicit grant is recorded with the request's source.
 Refusals, and purposes not covered by GPC (e.g. analytics), are never changed by the signal.
+
+Do Not Track (`DNT: 1`) counts only where the policy honours it (`PurposeCatalog.honours_dnt`; Imocloud's "does not
+respond to Do Not Track" does not): it then refuses the same purposes as GPC, recorded with source "dnt", and the
+receipt's `dnt_signal` says so. Where both signals are sent, the refusal is GPC's.
 """
 
 from collections.abc import Iterable
@@ -49,6 +53,7 @@ def plan_change(
     receipt_id: str,
     subject_ref: str,
     gpc_signal: bool,
+    dnt_signal: bool = False,
     jurisdiction: str | None = None,
     user_agent_family: str | None = None,
     source_override: ConsentSource | None = None,
@@ -61,16 +66,18 @@ def plan_change(
     _require_aware(now)
     _check_request_against_catalog(request, catalog)
     request_source: ConsentSource = source_override or request.source
+    dnt_honoured = dnt_signal and catalog.honours_dnt
+    signal = _signal_source(gpc_signal, dnt_honoured)
     choices: list[_Choice] = []
     acknowledgement_used = False
     for purpose_id, wanted in request.decisions.items():
         purpose = catalog.get(purpose_id)
-        conflicts_with_gpc = gpc_signal and purpose.gpc_opt_out and wanted
-        acknowledgement_used |= conflicts_with_gpc and request.gpc_conflict_acknowledged
+        conflicts_with_signal = signal is not None and purpose.gpc_opt_out and wanted
+        acknowledgement_used |= conflicts_with_signal and request.gpc_conflict_acknowledged
         granted = wanted
         source: ConsentSource = request_source
-        if conflicts_with_gpc and not request.gpc_conflict_acknowledged:
-            granted, source = False, "gpc"
+        if signal is not None and conflicts_with_signal and not request.gpc_conflict_acknowledged:
+            granted, source = False, signal
         choices.append(_Choice(purpose, granted, source, now, catalog.policy_version, purpose.wording_hash))
     return _assemble(
         state,
@@ -85,8 +92,16 @@ def plan_change(
             gpc_signal=gpc_signal,
             # True only when the acknowledgement actually let a grant through, so the receipt proves that case.
             gpc_conflict_acknowledged=acknowledgement_used,
+            dnt_signal=dnt_honoured,
         ),
     )
+
+
+def _signal_source(gpc_signal: bool, dnt_honoured: bool) -> ConsentSource | None:
+    """The signal that refuses a covered grant: GPC's where sent, else DNT's where the policy honours it."""
+    if gpc_signal:
+        return "gpc"
+    return "dnt" if dnt_honoured else None
 
 
 def plan_claim(
@@ -98,6 +113,7 @@ def plan_claim(
     receipt_id: str,
     subject_ref: str,
     gpc_signal: bool,
+    dnt_signal: bool = False,
     jurisdiction: str | None = None,
     user_agent_family: str | None = None,
 ) -> ConsentChange | None:
@@ -112,13 +128,15 @@ def plan_claim(
     refuses a GPC-covered grant, as a new decision (source "gpc", dated now), as in `plan_change`.
     """
     _require_aware(now)
+    dnt_honoured = dnt_signal and catalog.honours_dnt
+    signal = _signal_source(gpc_signal, dnt_honoured)
     choices: list[_Choice] = []
     for purpose_id, decision in claimed.items():
         purpose = catalog.find(purpose_id)
         if purpose is None or (purpose.required and not decision.granted):
             continue
-        if gpc_signal and purpose.gpc_opt_out and decision.granted:
-            choices.append(_Choice(purpose, False, "gpc", now, catalog.policy_version, purpose.wording_hash))
+        if signal is not None and purpose.gpc_opt_out and decision.granted:
+            choices.append(_Choice(purpose, False, signal, now, catalog.policy_version, purpose.wording_hash))
         else:
             choices.append(
                 _Choice(purpose, decision.granted, "claim", decision.at, decision.policy_version, decision.wording_hash)
@@ -137,6 +155,7 @@ def plan_claim(
             subject_ref=subject_ref,
             gpc_signal=gpc_signal,
             gpc_conflict_acknowledged=False,
+            dnt_signal=dnt_honoured,
         ),
     )
 
@@ -161,6 +180,7 @@ class _ReceiptContext:
     subject_ref: str
     gpc_signal: bool
     gpc_conflict_acknowledged: bool
+    dnt_signal: bool
 
 
 def _assemble(
@@ -221,6 +241,7 @@ def _assemble(
             purposes=receipt_purposes,
             gpc_signal=receipt.gpc_signal,
             gpc_conflict_acknowledged=receipt.gpc_conflict_acknowledged,
+            dnt_signal=receipt.dnt_signal,
         ),
     )
 

@@ -64,6 +64,7 @@ class RequestContext:
     """How a change reached us: proof of consent records this, never a raw IP address."""
 
     gpc_signal: bool = False
+    dnt_signal: bool = False  # DNT: 1 as sent; it counts only where the catalog (the policy) honours it
     user_agent_family: str | None = None
     jurisdiction: str | None = None
     correlation_id: str | None = None
@@ -134,6 +135,7 @@ class ConsentService:
                 receipt_id=receipt_id,
                 subject_ref=owner.reference,
                 gpc_signal=context.gpc_signal,
+                dnt_signal=context.dnt_signal,
                 jurisdiction=context.jurisdiction,
                 user_agent_family=context.user_agent_family,
                 source_override=source_override,
@@ -236,6 +238,7 @@ class ConsentService:
                 receipt_id=receipt_id,
                 subject_ref=subject.reference,
                 gpc_signal=context.gpc_signal,
+                dnt_signal=context.dnt_signal,
                 jurisdiction=context.jurisdiction,
                 user_agent_family=context.user_agent_family,
             )

@@ -24,6 +24,7 @@ PermissionReason = Literal[
     "objected",
     "minor",
     "gpc",
+    "dnt",
     "pending_deletion",
     "purged",
     "required",

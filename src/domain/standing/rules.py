@@ -10,7 +10,7 @@ Precedence, first match wins:
 5. minor: a purpose closed to minors (`for_minors: false`) for a subject under the age of consent (`check_minor`).
 6. A purpose not based on consent (contract, legal obligation, vital or legitimate interests) that is not objected
    is allowed with reason "required": it needs no consent.
-7. consent-based: "gpc" for a refusal recorded from a GPC signal; "consent" for a grant that is not stale (same
+7. consent-based: "gpc" for a refusal recorded from a GPC signal ("dnt" from a DNT signal the policy honours); "consent" for a grant that is not stale (same
    wording, younger than the consent maximum age); "withdrawn" for a refusal of a purpose granted before
    (`Decision.withdrawn`, set when the refusal is recorded, since the state keeps only the latest decision);
    "refused" otherwise (never asked, refused, or a stale grant that must be asked again).
@@ -59,8 +59,8 @@ def permission(purpose: Purpose, facts: SubjectFacts, now: datetime, rules: Perm
     if decision is None:
         return Permission(purpose.default, "consent" if purpose.default else "refused")
     if not decision.granted:
-        if decision.source == "gpc":
-            return Permission(False, "gpc")
+        if decision.source in ("gpc", "dnt"):
+            return Permission(False, decision.source)
         return Permission(False, "withdrawn" if decision.withdrawn else "refused")
     stale = decision.wording_hash != purpose.wording_hash or now - decision.at > rules.max_consent_age
     return Permission(False, "refused") if stale else Permission(True, "consent")
