@@ -76,7 +76,13 @@ class IdempotencySettings(Settings):
 
 @provider
 def idempotency_store() -> "DynamoDBPersistenceLayer":
-    """Where an Idempotency-Key's first answer is kept; imported only when a request carries the header."""
+    """Where an Idempotency-Key's first answer is kept; imported only when a request carries the header. It talks
+    through the container's one DynamoDB client (its retries and timeouts, primed by SnapStart) instead of making
+    a second one on the first keyed request."""
     from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 
-    return DynamoDBPersistenceLayer(table_name=IdempotencySettings.from_env().idempotency_table)
+    from adapters.aws import dynamodb
+
+    return DynamoDBPersistenceLayer(
+        table_name=IdempotencySettings.from_env().idempotency_table, boto3_client=dynamodb()
+    )

@@ -239,8 +239,9 @@ def open_world(
         injector = FaultInjector(rate=rate, sustained=sustained, seed=seed)
         boto3.setup_default_session(region_name=REGION)
         injector.install(boto3.DEFAULT_SESSION)  # every client the code creates from now on
-        # Powertools' own clients come from sessions of their own, whose models botocore loads anew each time:
-        # they are made once (faults installed) and outlive the "containers"; their caches do not.
+        # Powertools' secrets client comes from a session of its own, whose models botocore loads anew each time:
+        # it is made once (faults installed) and outlives the "containers", as does the idempotency store (on the
+        # first container's DynamoDB client); their caches do not.
         clear_container_state()
         secrets = SecretsProvider()  # what parameters.get_secret would create
         injector.install(secrets.client)
