@@ -129,6 +129,27 @@ def given_up_batch(
     return event
 
 
+def purge_queue_event(aws: Any, subject_id: str) -> dict[str, Any]:
+    """The purge worker's event for one message of the purge queue about `subject_id` (an SQS record; the sample is
+    the inactivity worker's, whose body is the purge queue's)."""
+    event = load_event("inactivity_worker/subject_inactive.json")
+    event["Records"][0]["body"] = json.dumps({"subject_id": subject_id})
+    event["Records"][0]["eventSourceARN"] = aws.attributes["PurgeQueue"]["Arn"]
+    return event
+
+
+def purge_now(aws: Any, context: Any, subject_id: str) -> None:
+    """The subject deletes their account and the purge worker purges it from the queue at once (no restore window);
+    asserts that it did."""
+    from datetime import timedelta
+
+    import wiring.erasure
+    from handlers import purge_worker
+
+    wiring.erasure.erasure().schedule_deletion(subject_id, "user_request", actor="subject", grace=timedelta(0))
+    assert purge_worker.lambda_handler(purge_queue_event(aws, subject_id), context) == {"batchItemFailures": []}
+
+
 def stream_event(aws: Any, table: str, records: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     """The event a stream mapping hands its function: the table's stream records so far (or `records`), in the
     form Lambda delivers them."""

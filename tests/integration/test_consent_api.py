@@ -22,8 +22,8 @@ from domain.audit.model import AuditEntry, pseudonym_of
 from domain.consent.ports import Owner
 from domain.consent.unsubscribe import issue_token, verify_token
 from domain.profile import new_profile
-from handlers import consent_api, purge_worker
-from tests.support import as_subject, at_path, load_event, publish_policy_version, with_body
+from handlers import consent_api
+from tests.support import as_subject, at_path, load_event, publish_policy_version, purge_now, with_body
 
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
 VISITOR_ID = "3f2a9c1e-7b4d-4e8a-9c2f-1a2b3c4d5e6f"
@@ -146,11 +146,7 @@ def subscriber(context: Any) -> str:
 
 def purge(aws: Any, context: Any, sub: str) -> None:
     """The subject deletes their account and the purge runs (the restore window left out)."""
-    wiring.erasure.erasure().schedule_deletion(sub, "user_request", actor="subject", grace=timedelta(0))
-    event = load_event("inactivity_worker/subject_inactive.json")  # an SQS record; the purge queue's body
-    event["Records"][0]["body"] = json.dumps({"subject_id": sub})
-    event["Records"][0]["eventSourceARN"] = aws.attributes["PurgeQueue"]["Arn"]
-    assert purge_worker.lambda_handler(event, context) == {"batchItemFailures": []}
+    purge_now(aws, context, sub)
 
 
 def partition(ddb: Any, table: str, pk: str) -> list[dict[str, Any]]:

@@ -23,7 +23,7 @@ from domain.minors.rules import check_minor, load_age_table
 from domain.profile import new_profile
 from handlers import minors_api, parental_expiry, post_confirmation, purge_worker, subject_api
 from localcloud.mail import sent_mail
-from tests.support import as_subject, at_path, load_event, routed, with_body
+from tests.support import as_subject, at_path, load_event, purge_now, routed, with_body
 
 CHILD_REFERENCE = "signup-7f3a9c21"
 PARENT_EMAIL = "parent@example.org"
@@ -1030,12 +1030,8 @@ def test_a_parent_gets_no_download_link_for_a_purged_childs_export(aws, ddb, con
 def test_a_purge_removes_the_link_from_the_other_partition(aws, ddb, context):
     # Given a parent and a child linked, then the child's deletion due
     parent, child, _ = linked_family(context)
-    wiring.erasure.erasure().schedule_deletion(child, "user_request", actor="subject", grace=timedelta(0))
-    event = load_event("inactivity_worker/subject_inactive.json")  # an SQS record; the purge queue's body
-    event["Records"][0]["body"] = json.dumps({"subject_id": child})
-    event["Records"][0]["eventSourceARN"] = aws.attributes["PurgeQueue"]["Arn"]
     # When the child is purged
-    assert purge_worker.lambda_handler(event, context) == {"batchItemFailures": []}
+    purge_now(aws, context, child)
     # Then neither side of the link is left: not in the child's partition, nor CHILD# in the parent's
     assert not [sk for sk in items_of(ddb, aws, f"SUBJECT#{parent}") if sk.startswith("CHILD#")]
     assert not [sk for sk in items_of(ddb, aws, f"SUBJECT#{child}") if sk.startswith("PARENT#")]
@@ -1048,12 +1044,8 @@ def test_a_purge_removes_the_link_from_the_other_partition(aws, ddb, context):
 def test_a_parents_purge_leaves_no_item_of_the_child_naming_the_parent(aws, ddb, context):
     # Given a parent and a child linked, then the parent's deletion due
     parent, child, _ = linked_family(context)
-    wiring.erasure.erasure().schedule_deletion(parent, "user_request", actor="subject", grace=timedelta(0))
-    event = load_event("inactivity_worker/subject_inactive.json")  # an SQS record; the purge queue's body
-    event["Records"][0]["body"] = json.dumps({"subject_id": parent})
-    event["Records"][0]["eventSourceARN"] = aws.attributes["PurgeQueue"]["Arn"]
     # When the parent is purged
-    assert purge_worker.lambda_handler(event, context) == {"batchItemFailures": []}
+    purge_now(aws, context, parent)
     # Then nothing in the child's partition names the parent: neither the link nor the binding the link set
     child_items = items_of(ddb, aws, f"SUBJECT#{child}")
     assert not [sk for sk in child_items if sk.startswith("PARENT#")]
