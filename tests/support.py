@@ -1,6 +1,7 @@
 """Helpers shared by the test suites."""
 
 import json
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -127,6 +128,21 @@ def given_up_batch(
     event["Records"][0]["body"] = json.dumps(record)
     event["Records"][0]["eventSourceARN"] = aws.attributes[queue]["Arn"]
     return event
+
+
+def sign_up(subject_id: str | None = None, **attributes: str) -> str:
+    """A subject's profile and first audit record as the sign-up trigger creates them, with an e-mail address made of
+    the id unless `attributes` give one: the subject's id (a new one unless given)."""
+    import wiring.shared
+    from domain.audit.model import AuditEntry
+    from domain.profile import new_profile
+
+    subject_id = subject_id or str(uuid.uuid4())
+    now = wiring.shared.clock().now()
+    profile = new_profile(subject_id, {"email": f"{subject_id[:8]}@example.org", **attributes}, now)
+    audit = AuditEntry(action="profile.created", actor="system", at=now)
+    assert wiring.shared.store().create_profile(profile, audit=audit)
+    return subject_id
 
 
 def purge_queue_event(aws: Any, subject_id: str) -> dict[str, Any]:

@@ -18,12 +18,11 @@ import wiring.consent
 import wiring.erasure
 import wiring.shared
 from config import ConfigurationError
-from domain.audit.model import AuditEntry, pseudonym_of
+from domain.audit.model import pseudonym_of
 from domain.consent.ports import Owner
 from domain.consent.unsubscribe import issue_token, verify_token
-from domain.profile import new_profile
 from handlers import consent_api
-from tests.support import as_subject, at_path, load_event, publish_policy_version, purge_now, with_body
+from tests.support import as_subject, at_path, load_event, publish_policy_version, purge_now, sign_up, with_body
 
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
 VISITOR_ID = "3f2a9c1e-7b4d-4e8a-9c2f-1a2b3c4d5e6f"
@@ -125,16 +124,6 @@ def issue_app_token(context: Any, sub: str, purpose: str) -> str:
 def secret_of(aws: Any, logical_id: str) -> bytes:
     secret = boto3.client("secretsmanager").get_secret_value(SecretId=aws.physical_ids[logical_id])
     return secret["SecretString"].encode()  # type: ignore[no-any-return]
-
-
-def sign_up(sub: str) -> str:
-    """The subject's profile, as the sign-up trigger creates it: unsubscribe links are for account holders."""
-    now = wiring.shared.clock().now()
-    profile = new_profile(sub, {"email": f"{sub[:8]}@example.org"}, now)
-    assert wiring.shared.store().create_profile(
-        profile, audit=AuditEntry(action="profile.created", actor="system", at=now)
-    )
-    return sub
 
 
 def subscriber(context: Any) -> str:

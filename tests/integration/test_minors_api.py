@@ -14,16 +14,15 @@ import wiring.consent
 import wiring.erasure
 import wiring.requests
 import wiring.shared
-from domain.audit.model import AuditEntry, pseudonym_of
+from domain.audit.model import pseudonym_of
 from domain.consent.model import ConsentChangeRequest
 from domain.consent.ports import Owner
 from domain.consent.service import RequestContext
 from domain.minors.model import issue_confirmation_token
 from domain.minors.rules import check_minor, load_age_table
-from domain.profile import new_profile
 from handlers import minors_api, parental_expiry, post_confirmation, purge_worker, subject_api
 from localcloud.mail import sent_mail
-from tests.support import as_subject, at_path, load_event, purge_now, routed, with_body
+from tests.support import as_subject, at_path, load_event, purge_now, routed, sign_up, with_body
 
 CHILD_REFERENCE = "signup-7f3a9c21"
 PARENT_EMAIL = "parent@example.org"
@@ -69,13 +68,6 @@ def outbox(ddb: Any, aws: Any, detail_type: str) -> list[dict[str, Any]]:
             if event["detail_type"] == detail_type:
                 found.append(event["detail"])
     return found
-
-
-def sign_up(subject_id: str, **attributes: str) -> None:
-    now = wiring.shared.clock().now()
-    profile = new_profile(subject_id, {"email": f"{subject_id[:8]}@example.org", **attributes}, now)
-    audit = AuditEntry(action="profile.created", actor="system", at=now)
-    assert wiring.shared.store().create_profile(profile, audit=audit)
 
 
 def sign_up_parent(email: str = PARENT_EMAIL, *, verified: bool = True, **attributes: str) -> str:
