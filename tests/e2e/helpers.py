@@ -33,6 +33,17 @@ def mailed_token(cloud: Any, address: str) -> str:
     return found.group(1)
 
 
+def link_child(cloud: Any, app: str, request_id: str, child: dict[str, Any], parent: dict[str, Any]) -> Any:
+    """The host application's link of the child's login to the parent's under consent request `request_id`: the
+    answer."""
+    return cloud.call(
+        "POST",
+        f"/app/minors/consent-requests/{request_id}/link",
+        app,
+        json={"child_subject_id": child["sub"], "parent_subject_id": parent["sub"]},
+    )
+
+
 def approved_child(cloud: Any, birth_date: str, country: str = "DE", **attributes: str) -> dict[str, Any]:
     """A child's login, signed up as the policy admits a child: the host application asks a parent, the parent
     approves from the e-mailed link, and the child's sign-up names the approved request (the pre-sign-up gate)."""

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from tests.e2e.helpers import aws_client, events_of, mailed_token, pseudonym
+from tests.e2e.helpers import aws_client, events_of, link_child, mailed_token, pseudonym
 
 pytestmark = pytest.mark.e2e
 
@@ -48,6 +48,15 @@ def _confirm(cloud, token, decision="approve", **extra):
     return cloud.call("POST", "/minors/consent-requests/confirm", json={"token": token, "decision": decision, **extra})
 
 
+def _linked_child(cloud, app, parent):
+    """A child whose sign-up `parent` approved from the mail, linked to `parent` by the host app."""
+    asked = _ask_parent(cloud, app, parent)
+    assert _confirm(cloud, asked["token"]).status_code == 200
+    child = _child_of(cloud, asked)
+    assert link_child(cloud, app, asked["request_id"], child, parent).ok
+    return child
+
+
 def _request_items(cloud, request_id):
     return aws_client(cloud, "dynamodb").query(
         TableName=cloud.info()["resources"]["SubjectsTable"],
@@ -86,12 +95,7 @@ def test_a_parent_approves_the_accounts_are_linked_and_the_parent_exports_the_ch
     ]
     assert granted[0]["detail"]["child_reference"] == asked["child_reference"]
     child = _child_of(cloud, asked)
-    linked = cloud.call(
-        "POST",
-        f"/app/minors/consent-requests/{asked['request_id']}/link",
-        app,
-        json={"child_subject_id": child["sub"], "parent_subject_id": parent["sub"]},
-    )
+    linked = link_child(cloud, app, asked["request_id"], child, parent)
     assert linked.status_code == 200, linked.text
     # Then the parent sees the child and what is held about it
     children = cloud.call("GET", "/parents/me/children", parent["access_token"]).json()["items"]
@@ -179,11 +183,7 @@ def test_an_underage_account_is_purged_at_once_without_a_restore_window(cloud):
 def test_a_child_cannot_undo_their_parents_withdrawal(cloud):
     # Given a child linked to their parent, who withdraws consent
     app, parent = _host_app(cloud), _person(cloud, given_name="Mum")
-    asked = _ask_parent(cloud, app, parent)
-    assert _confirm(cloud, asked["token"]).status_code == 200
-    child = _child_of(cloud, asked)
-    link = {"child_subject_id": child["sub"], "parent_subject_id": parent["sub"]}
-    assert cloud.call("POST", f"/app/minors/consent-requests/{asked['request_id']}/link", app, json=link).ok
+    child = _linked_child(cloud, app, parent)
     withdrawn = cloud.call("POST", f"/parents/me/children/{child['sub']}/withdraw", parent["access_token"])
     assert withdrawn.json()["reason"] == "parent_request"
     # When the child restores the account, or is active in the host application, with their own token
@@ -220,12 +220,7 @@ def test_a_host_credential_cannot_take_over_an_account_through_parental_consent(
     assert {i["sk"]["S"] for i in _request_items(cloud, asked["request_id"])} == {"PARENTREQ"}
     # Step 3: once the real parent approved from the mail, the victim still cannot be linked to the accomplice
     assert _confirm(cloud, mailed_token(cloud, parent_email)).status_code == 200
-    linked = cloud.call(
-        "POST",
-        f"/app/minors/consent-requests/{asked['request_id']}/link",
-        app,
-        json={"child_subject_id": victim["sub"], "parent_subject_id": accomplice["sub"]},
-    )
+    linked = link_child(cloud, app, asked["request_id"], victim, accomplice)
     assert (linked.status_code, linked.json()["error"]) == (409, "child_not_bound")
     # Step 4: so the accomplice cannot read, export or erase the victim's data
     base = f"/parents/me/children/{victim['sub']}"
@@ -241,6 +236,5 @@ def test_an_of_age_sign_up_bound_to_the_request_cannot_be_linked(cloud):
     asked = _ask_parent(cloud, app, parent)
     adult = _child_of(cloud, asked, birth_date="2000-01-01")
     assert _confirm(cloud, asked["token"]).status_code == 200
-    link = {"child_subject_id": adult["sub"], "parent_subject_id": parent["sub"]}
-    linked = cloud.call("POST", f"/app/minors/consent-requests/{asked['request_id']}/link", app, json=link)
+    linked = link_child(cloud, app, asked["request_id"], adult, parent)
     assert (linked.status_code, linked.json()["error"]) == (409, "parental_consent_not_required")

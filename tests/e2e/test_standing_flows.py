@@ -6,7 +6,7 @@ import uuid
 import pytest
 
 from tests.e2e.helpers import events_of
-from tests.e2e.test_minors_flows import _ask_parent, _child_of, _confirm, _host_app, _person
+from tests.e2e.test_minors_flows import _host_app, _linked_child, _person
 
 pytestmark = pytest.mark.e2e
 
@@ -59,11 +59,7 @@ def test_an_objection_to_marketing_wins_over_the_grant(cloud):
 def test_a_parent_restricts_their_child_and_nothing_is_deleted(cloud):
     # Given a child linked to their parent
     app, parent = _host_app(cloud), _person(cloud, given_name="Mum")
-    asked = _ask_parent(cloud, app, parent)
-    assert _confirm(cloud, asked["token"]).status_code == 200
-    child = _child_of(cloud, asked)
-    link = {"child_subject_id": child["sub"], "parent_subject_id": parent["sub"]}
-    assert cloud.call("POST", f"/app/minors/consent-requests/{asked['request_id']}/link", app, json=link).ok
+    child = _linked_child(cloud, app, parent)
     # When the parent restricts the child's processing
     path = f"/parents/me/children/{child['sub']}/restriction"
     answer = cloud.call("POST", path, parent["access_token"], json={"grounds": "objection_pending"})
@@ -86,11 +82,7 @@ def test_a_parent_restricts_their_child_and_nothing_is_deleted(cloud):
 def test_only_the_parent_lifts_the_restriction_they_placed_on_their_child(cloud):
     # Given a child whose parent restricted the processing of their data
     app, parent = _host_app(cloud), _person(cloud, given_name="Dad")
-    asked = _ask_parent(cloud, app, parent)
-    assert _confirm(cloud, asked["token"]).status_code == 200
-    child = _child_of(cloud, asked)
-    link = {"child_subject_id": child["sub"], "parent_subject_id": parent["sub"]}
-    assert cloud.call("POST", f"/app/minors/consent-requests/{asked['request_id']}/link", app, json=link).ok
+    child = _linked_child(cloud, app, parent)
     restriction = f"/parents/me/children/{child['sub']}/restriction"
     assert cloud.call("POST", restriction, parent["access_token"], json={"grounds": "unlawful_processing"}).ok
     # When the child tries to lift it, directly or by restricting again first
