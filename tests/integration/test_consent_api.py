@@ -884,21 +884,28 @@ def test_an_expired_unsubscribe_token_is_rejected(aws, context):
     assert consents_of(context, sub)["newsletters"]["granted"] is True
 
 
+def post_link_of_a_gone_subject(aws: Any, ddb: Any, context: Any, sub: str, token: str) -> Any:
+    """The unsubscribe link of `sub` posted: asserts that it answers gone (410, subject_gone) and leaves the subject's
+    partition as it was; the answer's body."""
+    table = aws.physical_ids["SubjectsTable"]
+    left = partition(ddb, table, f"SUBJECT#{sub}")
+    status, body = invoke(unsubscribe_post(token), context)
+    assert status == 410
+    assert body["error"] == "subject_gone"
+    assert partition(ddb, table, f"SUBJECT#{sub}") == left
+    return body
+
+
 def test_an_unsubscribe_link_of_a_purged_subject_answers_gone_and_writes_nothing(aws, context, ddb):
     # Given a subscriber with a token from an old newsletter, who then deleted their account and was purged
     sub = subscriber(context)
     token = issue_app_token(context, sub, "newsletters")
     purge(aws, context, sub)
-    table = aws.physical_ids["SubjectsTable"]
-    left = partition(ddb, table, f"SUBJECT#{sub}")
     audit_records = ddb.scan(TableName=aws.physical_ids["AuditTable"])["Items"]
-    # When the link is posted
-    status, body = invoke(unsubscribe_post(token), context)
-    # Then it answers that the account is gone, without a date or an id, and nothing is written
-    assert status == 410
-    assert body["error"] == "subject_gone"
+    # When the link is posted, Then it answers that the account is gone and its partition is left as it was
+    body = post_link_of_a_gone_subject(aws, ddb, context, sub, token)
+    # And the answer has no date or id, and nothing is written to the audit either
     assert sub not in json.dumps(body)
-    assert partition(ddb, table, f"SUBJECT#{sub}") == left
     assert ddb.scan(TableName=aws.physical_ids["AuditTable"])["Items"] == audit_records
 
 
@@ -909,13 +916,8 @@ def test_an_unsubscribe_link_outliving_the_purge_tombstone_still_writes_nothing(
     purge(aws, context, sub)
     table = aws.physical_ids["SubjectsTable"]
     ddb.delete_item(TableName=table, Key={"pk": {"S": f"SUBJECT#{sub}"}, "sk": {"S": "TOMBSTONE"}})
-    left = partition(ddb, table, f"SUBJECT#{sub}")
-    # When the link is posted
-    status, body = invoke(unsubscribe_post(token), context)
-    # Then it answers gone all the same and nothing comes back into the partition
-    assert status == 410
-    assert body["error"] == "subject_gone"
-    assert partition(ddb, table, f"SUBJECT#{sub}") == left
+    # When the link is posted, Then it answers gone all the same and nothing comes back into the partition
+    post_link_of_a_gone_subject(aws, ddb, context, sub, token)
 
 
 def test_get_on_the_unsubscribe_link_of_a_purged_subject_answers_gone_too(aws, context):
@@ -950,14 +952,8 @@ def test_an_unsubscribe_link_of_a_subject_due_for_purge_writes_nothing(aws, cont
     sub = subscriber(context)
     token = issue_app_token(context, sub, "newsletters")
     wiring.erasure.erasure().schedule_deletion(sub, "user_request", actor="subject", grace=timedelta(0))
-    table = aws.physical_ids["SubjectsTable"]
-    left = partition(ddb, table, f"SUBJECT#{sub}")
-    # When the link is posted
-    status, body = invoke(unsubscribe_post(token), context)
-    # Then it answers gone and writes nothing the purge could miss
-    assert status == 410
-    assert body["error"] == "subject_gone"
-    assert partition(ddb, table, f"SUBJECT#{sub}") == left
+    # When the link is posted, Then it answers gone and writes nothing the purge could miss
+    post_link_of_a_gone_subject(aws, ddb, context, sub, token)
 
 
 def test_no_unsubscribe_token_is_issued_for_a_subject_without_a_profile(aws, context):
