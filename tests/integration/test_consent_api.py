@@ -6,7 +6,6 @@ import re
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -623,24 +622,6 @@ def test_claiming_an_unknown_visitor_is_not_found(aws, context):
     assert status == 404
     assert body["error"] == "not_found"
     assert history_of(context, sub) == []
-
-
-class Clock:
-    """The functions' clock, moved the way the local cloud moves it (POST /_local/clock)."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.path.write_text("0")
-
-    def advance_days(self, days: float) -> None:
-        self.path.write_text(str(float(self.path.read_text()) + days * 86_400))
-
-
-@pytest.fixture
-def clock(aws, tmp_path, monkeypatch) -> Clock:
-    monkeypatch.setenv("PRIVACY_LOCAL_CLOUD", "1")
-    monkeypatch.setenv("LOCAL_CLOCK_FILE", str(tmp_path / "clock"))
-    return Clock(tmp_path / "clock")
 
 
 @pytest.fixture

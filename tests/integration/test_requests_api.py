@@ -18,20 +18,6 @@ from tests.support import as_subject, at_path, load_event, routed, with_body
 ADMIN = "op-7"
 
 
-@pytest.fixture
-def local_clock(aws, tmp_path, monkeypatch):
-    """Moves the clock SystemClock reads in local mode: `local_clock(days)` advances it."""
-    monkeypatch.setenv("PRIVACY_LOCAL_CLOUD", "1")
-    monkeypatch.setenv("LOCAL_CLOCK_FILE", str(tmp_path / "clock"))
-    path = tmp_path / "clock"
-    path.write_text("0")
-
-    def advance(days):
-        path.write_text(str(float(path.read_text()) + days * 86_400))
-
-    return advance
-
-
 def signed_up(country: str = "DE") -> str:
     subject_id = str(uuid.uuid4())
     now = wiring.shared.clock().now()
