@@ -129,6 +129,16 @@ def link(context: Any, request_id: str, child: str, parent: str | None = None) -
     return invoke(with_body(event, body), context)
 
 
+def approved_with_bound_child(context: Any, parent_email: str = PARENT_EMAIL) -> tuple[dict[str, Any], str]:
+    """A request the parent at `parent_email` approved, and a child (in Germany) whose sign-up is bound to it, not
+    linked yet: (the request as issued, the child)."""
+    issued = request_consent(context, parent_email=parent_email)
+    child = str(uuid.uuid4())
+    sign_up_bound(context, child, issued["request_id"], country="DE")
+    assert confirm(context, issued["token"])[0] == 200
+    return issued, child
+
+
 def linked_family(context: Any, birthdate: str = "2014-03-01") -> tuple[str, str, str]:
     """A parent and a child (in Germany), both signed up, linked by an approved request: (parent, child, request id)."""
     parent, child = sign_up_parent(given_name="Ada"), str(uuid.uuid4())
@@ -617,10 +627,7 @@ def test_the_host_application_cannot_link_the_child_to_an_account_that_was_not_m
     # Given the mailed parent, another account with its own verified address, and the child bound to the approved request
     parent = sign_up_parent()
     other = sign_up_parent("someone.else@example.org")
-    issued = request_consent(context)
-    child = str(uuid.uuid4())
-    sign_up_bound(context, child, issued["request_id"], country="DE")
-    assert confirm(context, issued["token"])[0] == 200
+    issued, child = approved_with_bound_child(context)
     # When the host application links the child to the other account
     status, body = link(context, issued["request_id"], child, other)
     # Then it is refused, nothing is linked, and that account cannot act for the child
@@ -643,10 +650,7 @@ def test_a_parent_whose_address_is_not_verified_cannot_be_linked(aws, context, l
     else:
         parent = str(uuid.uuid4())
         sign_up(parent, email=PARENT_EMAIL)
-    issued = request_consent(context)
-    child = str(uuid.uuid4())
-    sign_up_bound(context, child, issued["request_id"], country="DE")
-    assert confirm(context, issued["token"])[0] == 200
+    issued, child = approved_with_bound_child(context)
     # When the host application links the child to it
     status, body = link(context, issued["request_id"], child, parent)
     # Then it is refused
@@ -655,10 +659,7 @@ def test_a_parent_whose_address_is_not_verified_cannot_be_linked(aws, context, l
 
 def test_the_mailed_address_matches_the_login_whatever_its_case(aws, context):
     parent = sign_up_parent("parent@example.org")
-    issued = request_consent(context, parent_email="Parent@Example.ORG")
-    child = str(uuid.uuid4())
-    sign_up_bound(context, child, issued["request_id"], country="DE")
-    assert confirm(context, issued["token"])[0] == 200
+    issued, child = approved_with_bound_child(context, parent_email="Parent@Example.ORG")
     assert link(context, issued["request_id"], child, parent)[0] == 200
 
 
