@@ -21,6 +21,7 @@ for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
 os.environ.pop("AWS_ENDPOINT_URL", None)
 os.environ.pop("PRIVACY_LOCAL_CLOUD", None)
 
+from lambda_context import Context  # noqa: E402
 from moto import mock_aws  # noqa: E402
 
 SUBJECTS = 100_000
@@ -29,27 +30,15 @@ INACTIVITY_DAYS = 180
 RESULTS = ROOT / "bench" / "results_inactivity.json"
 
 
-class Context:
-    function_name = "bench"
-    function_version = "$LATEST"
-    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:bench"
-    memory_limit_in_mb = 512
-    aws_request_id = "bench"
-    log_group_name = "/aws/lambda/bench"
-    log_stream_name = "bench"
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 300_000
-
-
-def seed(table: str, today: Any) -> None:
-    """Profiles with their activity keys, written straight with BatchWriteItem (25 a call) for speed."""
+def seed(table: str, today: Any, subjects: int = SUBJECTS) -> None:
+    """`subjects` profiles with their activity keys, written straight with BatchWriteItem (25 a call) for speed
+    (bench/perf_sweep.py seeds its table with this too)."""
     from adapters.aws import dynamodb
     from domain.activity import activity_keys
 
     cutoff = today - timedelta(days=INACTIVITY_DAYS)
     batch: list[dict[str, Any]] = []
-    for index in range(SUBJECTS):
+    for index in range(subjects):
         subject_id = f"{index:08d}-bench-subject"
         # The first CROSSED were last active exactly 180 days ago; the rest within the last 179 days.
         day = cutoff if index < CROSSED else today - timedelta(days=index % (INACTIVITY_DAYS - 1))
@@ -106,7 +95,8 @@ def main() -> dict[str, Any]:
         dynamodb.meta.events.register("after-call.dynamodb.Query", on_query)
         dynamodb.meta.events.register("before-call.dynamodb.Scan", on_scan)
         started = time.perf_counter()
-        result = inactivity_sweep.lambda_handler({"detail-type": "Scheduled Event", "source": "aws.events"}, Context())
+        context = Context(request_id="bench", memory_mb=512, remaining_ms=300_000)
+        result = inactivity_sweep.lambda_handler({"detail-type": "Scheduled Event", "source": "aws.events"}, context)
         seconds = time.perf_counter() - started
 
     found = int(result["queued"])

@@ -25,20 +25,9 @@ import time
 from pathlib import Path
 from typing import Any
 
+from lambda_context import Context
+
 RESULT = "BENCH-RESULT "
-
-
-class Context:
-    function_name = "bench"
-    function_version = "$LATEST"
-    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:bench"
-    memory_limit_in_mb = 1024
-    aws_request_id = "bench-request"
-    log_group_name = "/aws/lambda/bench"
-    log_stream_name = "bench"
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 900_000
 
 
 def substituted(value: Any, mapping: dict[str, str]) -> Any:

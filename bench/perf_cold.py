@@ -19,6 +19,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from lambda_context import Context
 from perf_common import (
     BENCH,
     CLIENT_CONFIG,
@@ -29,6 +30,7 @@ from perf_common import (
     median,
     moto_server,
     set_all_function_env,
+    signed_up,
     write_fragment,
 )
 
@@ -85,23 +87,8 @@ class Seeder:
         import wiring.requests
         import wiring.shared
         from domain.activity import activity_keys
-        from domain.audit.model import AuditEntry
-        from domain.profile import Profile
 
-        subject_id, now = str(uuid.uuid4()), datetime.now(UTC)
-        profile = Profile(
-            subject_id=subject_id,
-            email="ada@example.org",
-            given_name="Ada",
-            family_name="Lovelace",
-            country="DE",
-            preferences={"language": "en"},
-            created_at=now,
-            updated_at=now,
-        )
-        wiring.shared.store().create_profile(
-            profile, audit=AuditEntry(action="profile.created", actor="system", at=now)
-        )
+        subject_id, now = signed_up(family_name="Lovelace", preferences={"language": "en"})
         if last_active is not None:
             wiring.shared.store().record_activity(
                 subject_id, last_active.isoformat(), activity_keys(subject_id, last_active)
@@ -111,7 +98,8 @@ class Seeder:
 
             body = {"decisions": {"analytics": True, "newsletters": False}, "source": "banner"}
             answer = consent_api.lambda_handler(
-                api_event("consent_api/put_my_consents.json", subject_id, body=body), _Context()
+                api_event("consent_api/put_my_consents.json", subject_id, body=body),
+                Context("seed", request_id="seed", memory_mb=512, remaining_ms=60_000),
             )
             assert answer["statusCode"] == 200, answer
         for number in range(records):
@@ -133,19 +121,6 @@ class Seeder:
             TableName=self.table,
             Item={"pk": {"S": f"SWEEP#{sweep}"}, "sk": {"S": "CHECKPOINT"}, "day": {"S": day.isoformat()}},
         )
-
-
-class _Context:
-    function_name = "seed"
-    function_version = "$LATEST"
-    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:seed"
-    memory_limit_in_mb = 512
-    aws_request_id = "seed"
-    log_group_name = "/aws/lambda/seed"
-    log_stream_name = "seed"
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 60_000
 
 
 # ---------------------------------------------------------------------------------------------------- cases

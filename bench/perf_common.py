@@ -1,7 +1,8 @@
 """Shared pieces of the performance suite (bench/bench_performance.py and its perf_*.py phases).
 
 Not a benchmark itself (make bench runs only bench/bench_*.py): moto's server and the provisioned stack, the
-environment a function gets, Lambda context and API event builders, medians.
+environment a function gets, API event builders, a signed-up subject, medians. The Lambda context is
+bench/lambda_context.py (perf_child.py loads it without this module's environment).
 """
 
 import copy
@@ -11,9 +12,11 @@ import os
 import socket
 import statistics
 import sys
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -56,21 +59,6 @@ FUNCTIONS = {
     "ExportWorkerFunction": "handlers.export_worker",
     "AuditAnchorFunction": "handlers.audit_anchor",
 }
-
-
-class Context:
-    """The LambdaContext fields powertools reads."""
-
-    function_name = "bench"
-    function_version = "$LATEST"
-    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:bench"
-    memory_limit_in_mb = 1024
-    aws_request_id = "bench-request"
-    log_group_name = "/aws/lambda/bench"
-    log_stream_name = "bench"
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 900_000
 
 
 def median(values: list[float]) -> float:
@@ -252,6 +240,27 @@ def set_all_function_env(stack: Any) -> None:
 
     for function in stack.of_type("AWS::Serverless::Function"):
         os.environ.update(function_environment(stack, function))
+
+
+def signed_up(**fields: Any) -> tuple[str, datetime]:
+    """A new subject's profile and first audit record as sign-up writes them (Ada, in Germany, and `fields`), through
+    the app's store: the subject's id, and when."""
+    import wiring.shared
+    from domain.audit.model import AuditEntry
+    from domain.profile import Profile
+
+    subject_id, now = str(uuid.uuid4()), datetime.now(UTC)
+    profile = Profile(
+        subject_id=subject_id,
+        email="ada@example.org",
+        given_name="Ada",
+        country="DE",
+        created_at=now,
+        updated_at=now,
+        **fields,
+    )
+    wiring.shared.store().create_profile(profile, audit=AuditEntry(action="profile.created", actor="system", at=now))
+    return subject_id, now
 
 
 def load_event(relative: str) -> dict[str, Any]:

@@ -17,38 +17,14 @@ import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from perf_common import BENCH, Context, fast_query_responses, median, set_all_function_env, write_fragment
+from bench_inactivity_sweep import INACTIVITY_DAYS, seed
+from lambda_context import Context
+from perf_common import BENCH, fast_query_responses, median, set_all_function_env, write_fragment
 
 SUBJECTS = int(os.environ.get("BENCH_SWEEP_SUBJECTS", "20000"))
-CROSSED = 1_000
-INACTIVITY_DAYS = 180
 RUNS = 3
 WRITES = frozenset({"SendMessageBatch", "UpdateItem"})
 ACCOUNT_ID = "123456789012"  # moto's default account
-
-
-def seed(table: str, today: Any) -> None:
-    from adapters.aws import dynamodb
-    from domain.activity import activity_keys
-
-    cutoff = today - timedelta(days=INACTIVITY_DAYS)
-    batch: list[dict[str, Any]] = []
-    for index in range(SUBJECTS):
-        subject_id = f"{index:08d}-bench-subject"
-        day = cutoff if index < CROSSED else today - timedelta(days=index % (INACTIVITY_DAYS - 1))
-        item = {
-            "pk": {"S": f"SUBJECT#{subject_id}"},
-            "sk": {"S": "PROFILE"},
-            "state": {"S": "active"},
-            "last_active_day": {"S": day.isoformat()},
-            **{key: {"S": value} for key, value in activity_keys(subject_id, day).items()},
-        }
-        batch.append({"PutRequest": {"Item": item}})
-        if len(batch) == 25 or index == SUBJECTS - 1:
-            pending: dict[str, Any] = {table: batch}
-            while pending:
-                pending = dynamodb().batch_write_item(RequestItems=pending).get("UnprocessedItems") or {}
-            batch = []
 
 
 def drain_queue_as_filled(queue_name: str, sqs: Any) -> None:
@@ -72,7 +48,7 @@ def measure(stack: Any) -> dict[str, Any]:
     table = stack.physical_ids["SubjectsTable"]
     today = datetime.now(UTC).date()
     started = time.perf_counter()
-    seed(table, today)
+    seed(table, today, SUBJECTS)
     seed_seconds = time.perf_counter() - started
     clients = {"dynamodb": client("dynamodb"), "sqs": client("sqs")}
     drain_queue_as_filled(stack.physical_ids["InactivityQueue"].rsplit("/", 1)[-1], clients["sqs"])

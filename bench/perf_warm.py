@@ -12,13 +12,12 @@ Run alone: PYTHONPATH=src:. .venv/bin/python bench/perf_warm.py
 import copy
 import os
 import time
-import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Any
 
+from lambda_context import Context
 from perf_child import substituted
-from perf_common import REGION, Context, api_event, median, set_all_function_env, write_fragment
+from perf_common import REGION, api_event, median, set_all_function_env, signed_up, write_fragment
 
 ITERATIONS = int(os.environ.get("BENCH_WARM_ITERATIONS", "200"))
 WARMUP = 20
@@ -82,25 +81,9 @@ class Bench:
 
     def subject(self, consents: bool) -> str:
         """A subject as sign-up leaves it (profile and first audit record), with a consent decision if asked."""
-        import wiring.erasure
-        import wiring.requests
-        import wiring.shared
-        from domain.audit.model import AuditEntry
-        from domain.profile import Profile
         from handlers import consent_api
 
-        subject_id, now = str(uuid.uuid4()), datetime.now(UTC)
-        profile = Profile(
-            subject_id=subject_id,
-            email="ada@example.org",
-            given_name="Ada",
-            country="DE",
-            created_at=now,
-            updated_at=now,
-        )
-        wiring.shared.store().create_profile(
-            profile, audit=AuditEntry(action="profile.created", actor="system", at=now)
-        )
+        subject_id, _ = signed_up()
         if consents:
             event = OPERATIONS[1].event(subject_id)
             assert consent_api.lambda_handler(event, Context())["statusCode"] == 200

@@ -123,7 +123,7 @@ class Deliveries:
             answer = streams.get_records(ShardIterator=self._fresh_iterator(stream_arn, shard_id), Limit=1000)
             if answer.get("Records"):
                 self._positions[(stream_arn, shard_id)] = answer["Records"][-1]["dynamodb"]["SequenceNumber"]
-            records = [_stream_record(record, stream_arn) for record in answer.get("Records", [])]
+            records = [stream_record(record, stream_arn) for record in answer.get("Records", [])]
             delivered += len(records)
             for subscription in subscriptions:
                 wanted = [
@@ -266,7 +266,7 @@ def _sqs_record(message: dict[str, Any], queue_arn: str) -> dict[str, Any]:
     }
 
 
-def _stream_record(record: dict[str, Any], stream_arn: str) -> dict[str, Any]:
+def stream_record(record: dict[str, Any], stream_arn: str) -> dict[str, Any]:
     """A record as GetRecords gives it, as the stream mapping hands it to a function."""
     data = dict(record["dynamodb"])
     if "ApproximateCreationDateTime" in data and not isinstance(data["ApproximateCreationDateTime"], int | float):

@@ -1,6 +1,7 @@
 """Helpers shared by the test suites."""
 
 import json
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -127,6 +128,42 @@ def given_up_batch(
     event["Records"][0]["body"] = json.dumps(record)
     event["Records"][0]["eventSourceARN"] = aws.attributes[queue]["Arn"]
     return event
+
+
+def sign_up(subject_id: str | None = None, **attributes: str) -> str:
+    """A subject's profile and first audit record as the sign-up trigger creates them, with an e-mail address made of
+    the id unless `attributes` give one: the subject's id (a new one unless given)."""
+    import wiring.shared
+    from domain.audit.model import AuditEntry
+    from domain.profile import new_profile
+
+    subject_id = subject_id or str(uuid.uuid4())
+    now = wiring.shared.clock().now()
+    profile = new_profile(subject_id, {"email": f"{subject_id[:8]}@example.org", **attributes}, now)
+    audit = AuditEntry(action="profile.created", actor="system", at=now)
+    assert wiring.shared.store().create_profile(profile, audit=audit)
+    return subject_id
+
+
+def purge_queue_event(aws: Any, subject_id: str) -> dict[str, Any]:
+    """The purge worker's event for one message of the purge queue about `subject_id` (an SQS record; the sample is
+    the inactivity worker's, whose body is the purge queue's)."""
+    event = load_event("inactivity_worker/subject_inactive.json")
+    event["Records"][0]["body"] = json.dumps({"subject_id": subject_id})
+    event["Records"][0]["eventSourceARN"] = aws.attributes["PurgeQueue"]["Arn"]
+    return event
+
+
+def purge_now(aws: Any, context: Any, subject_id: str) -> None:
+    """The subject deletes their account and the purge worker purges it from the queue at once (no restore window);
+    asserts that it did."""
+    from datetime import timedelta
+
+    import wiring.erasure
+    from handlers import purge_worker
+
+    wiring.erasure.erasure().schedule_deletion(subject_id, "user_request", actor="subject", grace=timedelta(0))
+    assert purge_worker.lambda_handler(purge_queue_event(aws, subject_id), context) == {"batchItemFailures": []}
 
 
 def stream_event(aws: Any, table: str, records: list[dict[str, Any]] | None = None) -> dict[str, Any]:

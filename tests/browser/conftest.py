@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import CONNECTED_SYSTEMS, Cloud, start_cloud, stop_cloud
+from tests.e2e.conftest import WITH_CONNECTED_SYSTEMS, Cloud, own_cloud
 from tests.support import ROOT
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -82,22 +82,14 @@ def browser() -> Iterator[Any]:
 @pytest.fixture(scope="session")
 def cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cloud]:
     """A local cloud of our own (the e2e `cloud` fixture is not visible here); it also serves web/ at /."""
-    running = start_cloud(tmp_path_factory.mktemp("browser-cloud") / "localcloud.log")
-    yield running
-    stop_cloud(running)
+    yield from own_cloud(tmp_path_factory, "browser-cloud")
 
 
 @pytest.fixture(scope="module")
 def systems_cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cloud]:
     """A local cloud of the module's own deployed with connected systems (ConnectedSystems=crm,mailer): every request
     then waits for both to report."""
-    running = start_cloud(
-        tmp_path_factory.mktemp("browser-cloud-systems") / "localcloud.log",
-        "--parameter",
-        f"ConnectedSystems={','.join(CONNECTED_SYSTEMS)}",
-    )
-    yield running
-    stop_cloud(running)
+    yield from own_cloud(tmp_path_factory, "browser-cloud-systems", *WITH_CONNECTED_SYSTEMS)
 
 
 def _new_page(browser: Any, cloud: Cloud, init_script: str | None = None, **options: Any) -> Iterator[Any]:

@@ -22,23 +22,30 @@ def _chain_of_a_new_subject(cloud):
     return name, chain
 
 
+def _audit_facts_answered_with_head(page, name, head_signature):
+    """The operator signs in and looks up `name`'s audit chain, answered with `head_signature` in place of its own
+    head; the chain's facts once they show a signed head."""
+
+    def with_that_head(route):
+        response = route.fetch()
+        chain = response.json()
+        chain["head_signature"] = head_signature
+        route.fulfill(response=response, body=json.dumps(chain))
+
+    operator_sign_in(page)
+    page.route(f"**/admin/audit/{name}", with_that_head)
+    page.goto(f"/admin/#/audit/{name}")
+    facts = page.locator("#audit-facts")
+    expect(facts).to_contain_text("Signed head")
+    return facts
+
+
 def test_a_signed_head_of_another_chain_is_not_shown_as_verified(page, cloud):
     # Given two subjects' chains, and an answer for the first that carries the second's (genuinely signed) head
     shown, _ = _chain_of_a_new_subject(cloud)
     _, other = _chain_of_a_new_subject(cloud)
-
-    def with_the_other_head(route):
-        response = route.fetch()
-        chain = response.json()
-        chain["head_signature"] = other["head_signature"]
-        route.fulfill(response=response, body=json.dumps(chain))
-
-    operator_sign_in(page)
-    page.route(f"**/admin/audit/{shown}", with_the_other_head)
     # When the operator looks up the first chain
-    page.goto(f"/admin/#/audit/{shown}")
-    facts = page.locator("#audit-facts")
-    expect(facts).to_contain_text("Signed head")
+    facts = _audit_facts_answered_with_head(page, shown, other["head_signature"])
     # Then the browser does not vouch for a signature that is about another subject's chain
     expect(facts).not_to_contain_text("Signature verified offline")
     # And says what differs
@@ -56,19 +63,8 @@ def test_a_signed_head_of_the_same_chain_before_its_newest_record_is_not_shown_a
     assert answer.status_code == 202, answer.text
     now = admin(cloud, "GET", f"/admin/audit/{name}")["verification"]["length"]
     assert now > before["verification"]["length"]
-
-    def with_the_earlier_head(route):
-        response = route.fetch()
-        chain = response.json()
-        chain["head_signature"] = before["head_signature"]
-        route.fulfill(response=response, body=json.dumps(chain))
-
-    operator_sign_in(page)
-    page.route(f"**/admin/audit/{name}", with_the_earlier_head)
     # When the operator looks up the chain, answered with its earlier (genuinely signed) head
-    page.goto(f"/admin/#/audit/{name}")
-    facts = page.locator("#audit-facts")
-    expect(facts).to_contain_text("Signed head")
+    facts = _audit_facts_answered_with_head(page, name, before["head_signature"])
     # Then the browser does not vouch for it, and says the signed head states fewer records than are shown
     expect(facts).not_to_contain_text("Signature verified offline")
     expect(facts).to_contain_text(f"number of records: signed {before['verification']['length']}, shown {now}")

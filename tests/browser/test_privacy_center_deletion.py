@@ -11,17 +11,13 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import _new_page
-from tests.e2e.conftest import Cloud, start_cloud, stop_cloud
+from tests.e2e.conftest import Cloud, own_cloud
 from tests.support import ROOT
 
 
 @pytest.fixture(scope="module")
 def intermind_cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cloud]:
-    running = start_cloud(
-        tmp_path_factory.mktemp("browser-cloud-intermind") / "localcloud.log", "--policy", "intermind"
-    )
-    yield running
-    stop_cloud(running)
+    yield from own_cloud(tmp_path_factory, "browser-cloud-intermind", "--policy", "intermind")
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.axe import assert_no_axe_violations
-from tests.e2e.helpers import mailed_token
+from tests.e2e.helpers import link_child, mailed_token
 from tests.support import ROOT
 
 LANGUAGES = ["en", "ro", "de", "fr", "es", "it"]
@@ -204,12 +204,7 @@ def _parent_with_child(cloud):
     assert cloud.call("POST", "/minors/consent-requests/confirm", json={"token": token, "decision": "approve"}).ok
     metadata = {"parental_request_id": asked["request_id"]}
     child = cloud.login(f"kid-{tag}", given_name="Kid", birth_date="2015-04-02", country="DE", client_metadata=metadata)
-    linked = cloud.call(
-        "POST",
-        f"/app/minors/consent-requests/{asked['request_id']}/link",
-        app,
-        json={"child_subject_id": child["sub"], "parent_subject_id": parent["sub"]},
-    )
+    linked = link_child(cloud, app, asked["request_id"], child, parent)
     assert linked.status_code == 200, linked.text
     return parent_name, child
 

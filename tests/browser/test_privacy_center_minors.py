@@ -2,27 +2,20 @@
 and saving the others works; the banner does the same when the host says the user is a minor (data-minor). A parent
 restricts and lifts the processing of their child's data from the child's card; the child cannot lift it."""
 
-from datetime import UTC, datetime, timedelta
-
 from playwright.sync_api import expect
 
 from tests.browser.axe import assert_no_axe_violations
 from tests.browser.test_privacy_center import _sign_in
 from tests.browser.test_privacy_center_languages import WORDS, _parent_with_child
 from tests.browser.test_privacy_center_languages import _sign_in as _sign_in_as
-from tests.e2e.helpers import approved_child
+from tests.e2e.helpers import approved_child, born
 
 CLOSED_TO_MINORS = ["Newsletters", "Affiliate partners", "Social media buttons", "Marketing e-mails"]
 
 
-def _born(years_ago: int) -> str:
-    today = datetime.now(UTC).date()
-    return (today.replace(year=today.year - years_ago) - timedelta(days=30)).isoformat()
-
-
 def test_a_minor_is_not_offered_the_purposes_closed_to_minors(page, cloud, screenshot):
     # Given a 14-year-old in Germany, signed up with a parent's approval
-    child = approved_child(cloud, _born(14), "DE", given_name="Kid")
+    child = approved_child(cloud, born(14), "DE", given_name="Kid")
     # When they sign in to the privacy center
     _sign_in(page, child["username"])
     # Then the purposes open to minors are offered, and those closed to minors are not

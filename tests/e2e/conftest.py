@@ -105,6 +105,16 @@ def stop_cloud(cloud: Cloud) -> None:
         cloud.process.kill()
 
 
+def own_cloud(
+    tmp_path_factory: pytest.TempPathFactory, folder: str, *extra: str, env_overrides: dict[str, str] | None = None
+) -> Iterator[Cloud]:
+    """For a fixture (`yield from`): a local cloud started with `extra` arguments, its log in a new temporary `folder`,
+    stopped when the fixture's scope ends."""
+    running = start_cloud(tmp_path_factory.mktemp(folder) / "localcloud.log", *extra, env_overrides=env_overrides)
+    yield running
+    stop_cloud(running)
+
+
 @pytest.fixture(scope="session")
 def policy_documents(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The policy documents the functions read (POLICY_DOCUMENTS: copies of the bundled ones, so a test can publish a
@@ -117,12 +127,7 @@ def policy_documents(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def cloud(tmp_path_factory: pytest.TempPathFactory, policy_documents: Path) -> Iterator[Cloud]:
-    running = start_cloud(
-        tmp_path_factory.mktemp("localcloud") / "localcloud.log",
-        env_overrides={"POLICY_DOCUMENTS": str(policy_documents)},
-    )
-    yield running
-    stop_cloud(running)
+    yield from own_cloud(tmp_path_factory, "localcloud", env_overrides={"POLICY_DOCUMENTS": str(policy_documents)})
 
 
 @pytest.fixture(scope="module")
@@ -130,25 +135,18 @@ def product_cloud(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempP
     """A local cloud of its own, started as `make run POLICY=<name>` starts it, for a module whose POLICY names a
     product (tests/e2e/test_policy_*.py)."""
     name = request.module.POLICY
-    running = start_cloud(tmp_path_factory.mktemp(f"localcloud-{name}") / "localcloud.log", "--policy", name)
-    yield running
-    stop_cloud(running)
+    yield from own_cloud(tmp_path_factory, f"localcloud-{name}", "--policy", name)
 
 
 CONNECTED_SYSTEMS = ("crm", "mailer")
+WITH_CONNECTED_SYSTEMS = ("--parameter", f"ConnectedSystems={','.join(CONNECTED_SYSTEMS)}")
 
 
 @pytest.fixture(scope="module")
 def systems_cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cloud]:
     """A local cloud of its own deployed with connected systems (ConnectedSystems=crm,mailer), as a stack whose host
     systems report on each request: every request then waits for both."""
-    running = start_cloud(
-        tmp_path_factory.mktemp("localcloud-systems") / "localcloud.log",
-        "--parameter",
-        f"ConnectedSystems={','.join(CONNECTED_SYSTEMS)}",
-    )
-    yield running
-    stop_cloud(running)
+    yield from own_cloud(tmp_path_factory, "localcloud-systems", *WITH_CONNECTED_SYSTEMS)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -4,6 +4,7 @@ import hashlib
 import hmac
 import re
 import uuid
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
@@ -11,6 +12,27 @@ import boto3
 
 def aws_client(cloud: Any, service: str) -> Any:
     return boto3.client(service, endpoint_url=cloud.info()["moto_url"], region_name="us-east-1")
+
+
+def partition(cloud: Any, pk: str) -> list[dict[str, Any]]:
+    """The items of partition `pk` of the subjects table, read consistently."""
+    return aws_client(cloud, "dynamodb").query(  # type: ignore[no-any-return]
+        TableName=cloud.info()["resources"]["SubjectsTable"],
+        KeyConditionExpression="pk = :pk",
+        ExpressionAttributeValues={":pk": {"S": pk}},
+        ConsistentRead=True,
+    )["Items"]
+
+
+def born(years_ago: int) -> str:
+    """The birth date (ISO) of someone who turned `years_ago` a month ago."""
+    today = datetime.now(UTC).date()
+    return (today.replace(year=today.year - years_ago) - timedelta(days=30)).isoformat()
+
+
+def host_app(cloud: Any) -> str:
+    """The token of a new host application (group privacy-app)."""
+    return cloud.token(f"host-{uuid.uuid4().hex[:8]}", ["privacy-app"])  # type: ignore[no-any-return]
 
 
 def pseudonym(cloud: Any, subject_id: str) -> str:
@@ -31,6 +53,17 @@ def mailed_token(cloud: Any, address: str) -> str:
     found = re.search(r"[?&]parental_consent=([A-Za-z0-9._-]+)", messages[-1]["body"])
     assert found, "the mail holds no consent link"
     return found.group(1)
+
+
+def link_child(cloud: Any, app: str, request_id: str, child: dict[str, Any], parent: dict[str, Any]) -> Any:
+    """The host application's link of the child's login to the parent's under consent request `request_id`: the
+    answer."""
+    return cloud.call(
+        "POST",
+        f"/app/minors/consent-requests/{request_id}/link",
+        app,
+        json={"child_subject_id": child["sub"], "parent_subject_id": parent["sub"]},
+    )
 
 
 def approved_child(cloud: Any, birth_date: str, country: str = "DE", **attributes: str) -> dict[str, Any]:

@@ -36,7 +36,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from tests.e2e.conftest import Cloud, start_cloud, stop_cloud
+from tests.e2e.conftest import Cloud, own_cloud
 from tests.support import ROOT
 
 pytestmark = pytest.mark.e2e
@@ -57,9 +57,7 @@ OPERATIONS = [
 @pytest.fixture(scope="module")
 def fuzz_cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cloud]:
     """A local cloud of its own: the fuzzing deletes accounts and leaves junk that other tests must not see."""
-    running = start_cloud(tmp_path_factory.mktemp("fuzzcloud") / "localcloud.log")
-    yield running
-    stop_cloud(running)
+    yield from own_cloud(tmp_path_factory, "fuzzcloud")
 
 
 @pytest.fixture(scope="module")

@@ -33,7 +33,7 @@ from joserfc import jwt
 from joserfc.jwk import RSAKey
 from moto.utilities.utils import load_resource
 
-from tests.e2e.helpers import aws_client, mailed_token, pseudonym
+from tests.e2e.helpers import aws_client, link_child, mailed_token, pseudonym
 from tests.support import ROOT
 
 pytestmark = pytest.mark.e2e
@@ -338,8 +338,7 @@ def world(cloud) -> tuple[SubjectA, dict[str, str | None]]:
         country="DE",
         client_metadata={"parental_request_id": asked["request_id"]},
     )
-    link = {"child_subject_id": child["sub"], "parent_subject_id": a["sub"]}
-    _created(cloud.call("POST", f"/app/minors/consent-requests/{asked['request_id']}/link", app, json=link))
+    _created(link_child(cloud, app, asked["request_id"], child, a))
     child_request = _created(
         cloud.call("POST", f"/parents/me/children/{child['sub']}/requests", a_token, json={"type": "access"}), 202
     )

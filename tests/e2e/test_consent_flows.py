@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from localcloud.template import Stack
-from tests.e2e.helpers import aws_client
+from tests.e2e.helpers import partition
 from tests.support import publish_policy_version
 
 pytestmark = pytest.mark.e2e
@@ -207,12 +207,7 @@ def test_an_unsubscribe_link_outliving_the_account_changes_nothing(cloud):
     # Then both say the account is gone, and nothing came back into the purged partition
     assert (looked.status_code, looked.json()["error"]) == (410, "subject_gone")
     assert (posted.status_code, posted.json()["error"]) == (410, "subject_gone")
-    left = aws_client(cloud, "dynamodb").query(
-        TableName=cloud.info()["resources"]["SubjectsTable"],
-        KeyConditionExpression="pk = :pk",
-        ExpressionAttributeValues={":pk": {"S": f"SUBJECT#{login['sub']}"}},
-        ConsistentRead=True,
-    )["Items"]
+    left = partition(cloud, f"SUBJECT#{login['sub']}")
     assert {item["sk"]["S"] for item in left} == {"TOMBSTONE"}
 
 

@@ -6,7 +6,7 @@ import uuid
 import pytest
 
 from localcloud.template import Stack
-from tests.e2e.helpers import aws_client, events_of, pseudonym
+from tests.e2e.helpers import aws_client, events_of, partition, pseudonym
 
 pytestmark = pytest.mark.e2e
 
@@ -16,14 +16,7 @@ ACTIVITY_FIELDS = ("last_active_day", "active_pk", "active_sk")  # a restore rec
 
 
 def _items(cloud, subject_id):
-    ddb = aws_client(cloud, "dynamodb")
-    items = ddb.query(
-        TableName=cloud.info()["resources"]["SubjectsTable"],
-        KeyConditionExpression="pk = :pk",
-        ExpressionAttributeValues={":pk": {"S": f"SUBJECT#{subject_id}"}},
-        ConsistentRead=True,
-    )["Items"]
-    return sorted(items, key=lambda i: i["sk"]["S"])
+    return sorted(partition(cloud, f"SUBJECT#{subject_id}"), key=lambda i: i["sk"]["S"])
 
 
 def _snapshot(cloud, subject_id):

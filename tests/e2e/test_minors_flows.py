@@ -6,13 +6,9 @@ from datetime import date
 
 import pytest
 
-from tests.e2e.helpers import aws_client, events_of, mailed_token, pseudonym
+from tests.e2e.helpers import aws_client, events_of, host_app, link_child, mailed_token, partition, pseudonym
 
 pytestmark = pytest.mark.e2e
-
-
-def _host_app(cloud):
-    return cloud.token(f"host-{uuid.uuid4().hex[:8]}", ["privacy-app"])
 
 
 def _person(cloud, **attributes):
@@ -48,13 +44,17 @@ def _confirm(cloud, token, decision="approve", **extra):
     return cloud.call("POST", "/minors/consent-requests/confirm", json={"token": token, "decision": decision, **extra})
 
 
+def _linked_child(cloud, app, parent):
+    """A child whose sign-up `parent` approved from the mail, linked to `parent` by the host app."""
+    asked = _ask_parent(cloud, app, parent)
+    assert _confirm(cloud, asked["token"]).status_code == 200
+    child = _child_of(cloud, asked)
+    assert link_child(cloud, app, asked["request_id"], child, parent).ok
+    return child
+
+
 def _request_items(cloud, request_id):
-    return aws_client(cloud, "dynamodb").query(
-        TableName=cloud.info()["resources"]["SubjectsTable"],
-        KeyConditionExpression="pk = :pk",
-        ExpressionAttributeValues={":pk": {"S": f"PARENTREQ#{request_id}"}},
-        ConsistentRead=True,
-    )["Items"]
+    return partition(cloud, f"PARENTREQ#{request_id}")
 
 
 def test_a_user_token_cannot_ask_the_age_check(cloud):
@@ -62,7 +62,7 @@ def test_a_user_token_cannot_ask_the_age_check(cloud):
     answer = cloud.call("POST", "/minors/checks", user, json={"birth_date": "2014-02-01", "country": "DE"})
     assert answer.status_code == 403
     checked = cloud.call(
-        "POST", "/minors/checks", _host_app(cloud), json={"birth_date": "2014-02-01", "country": "DE"}
+        "POST", "/minors/checks", host_app(cloud), json={"birth_date": "2014-02-01", "country": "DE"}
     ).json()
     assert checked["parental_consent_required"] is True
     assert checked["age_of_consent"] == 16
@@ -70,7 +70,7 @@ def test_a_user_token_cannot_ask_the_age_check(cloud):
 
 def test_a_parent_approves_the_accounts_are_linked_and_the_parent_exports_the_childs_data(cloud):
     # Given the host app asks a parent (who has an account) for consent to a child's sign-up
-    app, parent = _host_app(cloud), _person(cloud, given_name="Mum")
+    app, parent = host_app(cloud), _person(cloud, given_name="Mum")
     asked = _ask_parent(cloud, app, parent)
     requested = [
         e for e in events_of(cloud, "ParentalConsentRequested") if e["detail"]["request_id"] == asked["request_id"]
@@ -86,12 +86,7 @@ def test_a_parent_approves_the_accounts_are_linked_and_the_parent_exports_the_ch
     ]
     assert granted[0]["detail"]["child_reference"] == asked["child_reference"]
     child = _child_of(cloud, asked)
-    linked = cloud.call(
-        "POST",
-        f"/app/minors/consent-requests/{asked['request_id']}/link",
-        app,
-        json={"child_subject_id": child["sub"], "parent_subject_id": parent["sub"]},
-    )
+    linked = link_child(cloud, app, asked["request_id"], child, parent)
     assert linked.status_code == 200, linked.text
     # Then the parent sees the child and what is held about it
     children = cloud.call("GET", "/parents/me/children", parent["access_token"]).json()["items"]
@@ -116,7 +111,7 @@ def test_a_parent_approves_the_accounts_are_linked_and_the_parent_exports_the_ch
 
 def test_an_unanswered_request_expires_and_leaves_nothing_behind(cloud):
     # Given a request nobody answers
-    asked = _ask_parent(cloud, _host_app(cloud))
+    asked = _ask_parent(cloud, host_app(cloud))
     assert _request_items(cloud, asked["request_id"])
     try:
         # When eight days pass (the default expiry is seven) and TTL runs
@@ -137,7 +132,7 @@ def test_an_unanswered_request_expires_and_leaves_nothing_behind(cloud):
 
 
 def test_replayed_and_forged_tokens_change_nothing(cloud):
-    asked = _ask_parent(cloud, _host_app(cloud))
+    asked = _ask_parent(cloud, host_app(cloud))
     assert _confirm(cloud, asked["token"], "approve").status_code == 200
     before = _request_items(cloud, asked["request_id"])
     replayed = _confirm(cloud, asked["token"], "deny")
@@ -178,12 +173,8 @@ def test_an_underage_account_is_purged_at_once_without_a_restore_window(cloud):
 
 def test_a_child_cannot_undo_their_parents_withdrawal(cloud):
     # Given a child linked to their parent, who withdraws consent
-    app, parent = _host_app(cloud), _person(cloud, given_name="Mum")
-    asked = _ask_parent(cloud, app, parent)
-    assert _confirm(cloud, asked["token"]).status_code == 200
-    child = _child_of(cloud, asked)
-    link = {"child_subject_id": child["sub"], "parent_subject_id": parent["sub"]}
-    assert cloud.call("POST", f"/app/minors/consent-requests/{asked['request_id']}/link", app, json=link).ok
+    app, parent = host_app(cloud), _person(cloud, given_name="Mum")
+    child = _linked_child(cloud, app, parent)
     withdrawn = cloud.call("POST", f"/parents/me/children/{child['sub']}/withdraw", parent["access_token"])
     assert withdrawn.json()["reason"] == "parent_request"
     # When the child restores the account, or is active in the host application, with their own token
@@ -197,7 +188,7 @@ def test_a_child_cannot_undo_their_parents_withdrawal(cloud):
 
 def test_a_host_credential_cannot_take_over_an_account_through_parental_consent(cloud):
     """Issue #16: ask, approve without the parent, link a victim, then act for the victim. Every step fails."""
-    app, accomplice = _host_app(cloud), _person(cloud, given_name="Eve")
+    app, accomplice = host_app(cloud), _person(cloud, given_name="Eve")
     victim = _person(cloud, given_name="Vic")  # an adult who never gave a birth date
     # Step 1: the host app asks; the answer and the event carry no token
     tag = uuid.uuid4().hex[:12]
@@ -220,12 +211,7 @@ def test_a_host_credential_cannot_take_over_an_account_through_parental_consent(
     assert {i["sk"]["S"] for i in _request_items(cloud, asked["request_id"])} == {"PARENTREQ"}
     # Step 3: once the real parent approved from the mail, the victim still cannot be linked to the accomplice
     assert _confirm(cloud, mailed_token(cloud, parent_email)).status_code == 200
-    linked = cloud.call(
-        "POST",
-        f"/app/minors/consent-requests/{asked['request_id']}/link",
-        app,
-        json={"child_subject_id": victim["sub"], "parent_subject_id": accomplice["sub"]},
-    )
+    linked = link_child(cloud, app, asked["request_id"], victim, accomplice)
     assert (linked.status_code, linked.json()["error"]) == (409, "child_not_bound")
     # Step 4: so the accomplice cannot read, export or erase the victim's data
     base = f"/parents/me/children/{victim['sub']}"
@@ -237,10 +223,9 @@ def test_a_host_credential_cannot_take_over_an_account_through_parental_consent(
 
 
 def test_an_of_age_sign_up_bound_to_the_request_cannot_be_linked(cloud):
-    app, parent = _host_app(cloud), _person(cloud)
+    app, parent = host_app(cloud), _person(cloud)
     asked = _ask_parent(cloud, app, parent)
     adult = _child_of(cloud, asked, birth_date="2000-01-01")
     assert _confirm(cloud, asked["token"]).status_code == 200
-    link = {"child_subject_id": adult["sub"], "parent_subject_id": parent["sub"]}
-    linked = cloud.call("POST", f"/app/minors/consent-requests/{asked['request_id']}/link", app, json=link)
+    linked = link_child(cloud, app, asked["request_id"], adult, parent)
     assert (linked.status_code, linked.json()["error"]) == (409, "parental_consent_not_required")

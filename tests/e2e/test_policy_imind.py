@@ -3,12 +3,11 @@ unavailable at once, restorable until its purge, and gone, backups included, wit
 for 180 days is scheduled for removal and purged 60 days later."""
 
 import uuid
-from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from localcloud.template import Stack
-from tests.e2e.helpers import approved_child, aws_client
+from tests.e2e.helpers import approved_child, aws_client, born
 
 pytestmark = pytest.mark.e2e
 BACKUP_DAYS = int(Stack.from_template().parameters["BackupRetentionDays"])
@@ -56,15 +55,10 @@ def test_an_account_inactive_for_180_days_is_scheduled_then_purged_60_days_later
     assert cloud.call("GET", "/me/status", login["access_token"]).json()["state"] == "purged"
 
 
-def _born(years_ago: int) -> str:
-    today = datetime.now(UTC).date()
-    return (today.replace(year=today.year - years_ago) - timedelta(days=30)).isoformat()
-
-
 def test_a_14_year_old_in_germany_cannot_grant_marketing_emails_and_is_not_offered_them(imind):
     cloud, _ = imind
     # Given a 14-year-old in Germany (16 there), signed up with a parent's approval
-    child = approved_child(cloud, _born(14), "DE", given_name="Kid")["access_token"]
+    child = approved_child(cloud, born(14), "DE", given_name="Kid")["access_token"]
     # When they grant marketing e-mails
     granted = cloud.call(
         "PUT", "/me/consents", child, json={"decisions": {"marketing_emails": True}, "source": "settings"}

@@ -2,29 +2,19 @@
 Track handling; so no marketing to a minor, who cannot have an account."""
 
 import uuid
-from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.e2e.helpers import aws_client
+from tests.e2e.helpers import aws_client, born, host_app
 
 pytestmark = pytest.mark.e2e
 POLICY = "imocloud"
 
 
-def _born(years_ago: int) -> str:
-    today = datetime.now(UTC).date()
-    return (today.replace(year=today.year - years_ago) - timedelta(days=30)).isoformat()
-
-
-def _host(cloud):
-    return cloud.token(f"host-{uuid.uuid4().hex[:8]}", ["privacy-app"])
-
-
 def test_a_17_year_old_is_refused_and_an_18_year_old_admitted(product_cloud):
-    host = _host(product_cloud)
-    minor = product_cloud.call("POST", "/minors/checks", host, json={"birth_date": _born(17), "country": "US"}).json()
-    adult = product_cloud.call("POST", "/minors/checks", host, json={"birth_date": _born(18), "country": "US"}).json()
+    host = host_app(product_cloud)
+    minor = product_cloud.call("POST", "/minors/checks", host, json={"birth_date": born(17), "country": "US"}).json()
+    adult = product_cloud.call("POST", "/minors/checks", host, json={"birth_date": born(18), "country": "US"}).json()
     assert (minor["allowed"], minor["age_of_consent"]) == (False, 18)
     assert (adult["allowed"], adult["parental_consent_required"]) == (True, False)
 
@@ -33,7 +23,7 @@ def test_no_parent_is_asked_to_consent_for_a_minor(product_cloud):
     answer = product_cloud.call(
         "POST",
         "/minors/consent-requests",
-        _host(product_cloud),
+        host_app(product_cloud),
         json={"parent_email": "probe@example.org", "country": "US", "child_reference": "imocloud-minor"},
     )
     assert (answer.status_code, answer.json()["error"]) == (409, "parental_consent_unavailable")
@@ -72,14 +62,14 @@ def test_a_sign_up_with_a_birth_date_under_18_is_refused_and_creates_no_user(pro
     product_cloud.seeded.add(email)
     answer = product_cloud.http.post(
         f"{product_cloud.url}/_local/login",
-        json={"username": email, "birth_date": _born(17), "country": "US"},
+        json={"username": email, "birth_date": born(17), "country": "US"},
     )
     # Then the sign-up is refused with the rule, and nothing the person sent, in the message
     assert answer.status_code == 400, answer.text
     body = answer.json()
     assert body["error"] == "sign_up_refused"
     assert "not available to anyone under 18" in body["message"]
-    assert _born(17) not in answer.text
+    assert born(17) not in answer.text
     assert email not in answer.text
     # And no account exists
     assert _users_named(product_cloud, email) == []

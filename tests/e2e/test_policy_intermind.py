@@ -2,25 +2,19 @@
 digital consent apply as they are, and an inactive account is never removed for it."""
 
 import uuid
-from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.e2e.helpers import aws_client
+from tests.e2e.helpers import aws_client, born, host_app
 
 pytestmark = pytest.mark.e2e
 POLICY = "intermind"
 
 
-def _born(years_ago: int) -> str:
-    today = datetime.now(UTC).date()
-    return (today.replace(year=today.year - years_ago) - timedelta(days=30)).isoformat()
-
-
 def test_the_law_alone_sets_the_age_a_15_year_old_in_france_consents_alone(product_cloud):
     # France's age of digital consent is 15 (Mindomo's policy would ask a parent there until 16)
-    host = product_cloud.token(f"host-{uuid.uuid4().hex[:8]}", ["privacy-app"])
-    check = product_cloud.call("POST", "/minors/checks", host, json={"birth_date": _born(15), "country": "FR"}).json()
+    host = host_app(product_cloud)
+    check = product_cloud.call("POST", "/minors/checks", host, json={"birth_date": born(15), "country": "FR"}).json()
     assert (check["parental_consent_required"], check["age_of_consent"], check["allowed"]) == (False, 15, True)
 
 

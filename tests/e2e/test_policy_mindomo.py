@@ -3,24 +3,14 @@
 
 import re
 import uuid
-from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.e2e.helpers import aws_client, mailed_token
+from tests.e2e.helpers import born, host_app, mailed_token, partition
 
 pytestmark = pytest.mark.e2e
 POLICY = "mindomo"
 EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[a-z]{2,}")
-
-
-def _born(years_ago: int) -> str:
-    today = datetime.now(UTC).date()
-    return (today.replace(year=today.year - years_ago) - timedelta(days=30)).isoformat()
-
-
-def _host(cloud):
-    return cloud.token(f"host-{uuid.uuid4().hex[:8]}", ["privacy-app"])
 
 
 def test_the_product_shows_its_own_policy_and_asks_no_consent_for_advertising(product_cloud):
@@ -38,7 +28,7 @@ def test_the_product_shows_its_own_policy_and_asks_no_consent_for_advertising(pr
 )
 def test_a_parent_consents_under_13_in_the_us_and_under_16_in_the_eu(product_cloud, country, age, needs_parent):
     answer = product_cloud.call(
-        "POST", "/minors/checks", _host(product_cloud), json={"birth_date": _born(age), "country": country}
+        "POST", "/minors/checks", host_app(product_cloud), json={"birth_date": born(age), "country": country}
     )
     assert answer.status_code == 200, answer.text
     check = answer.json()
@@ -46,24 +36,24 @@ def test_a_parent_consents_under_13_in_the_us_and_under_16_in_the_eu(product_clo
     assert check["age_of_consent"] == (13 if country == "US" else 16)
 
 
+def _ask_parent(cloud, parent_email):
+    """A new host application asks `parent_email` to consent to a child's sign-up in the US: the answer."""
+    return cloud.call(
+        "POST",
+        "/minors/consent-requests",
+        host_app(cloud),
+        json={"parent_email": parent_email, "country": "US", "child_reference": f"signup-{uuid.uuid4().hex[:8]}"},
+    )
+
+
 def test_the_request_to_a_parent_keeps_only_the_parents_e_mail(product_cloud):
     # Given a 12-year-old in the US signing up: the host asks the parent
     parent = f"parent-{uuid.uuid4().hex[:10]}@example.org"
     product_cloud.seeded.add(parent)
-    asked = product_cloud.call(
-        "POST",
-        "/minors/consent-requests",
-        _host(product_cloud),
-        json={"parent_email": parent, "country": "US", "child_reference": f"signup-{uuid.uuid4().hex[:8]}"},
-    )
+    asked = _ask_parent(product_cloud, parent)
     assert asked.status_code == 201, asked.text
     # Then what is stored until the parent answers holds one e-mail address, the parent's, and nothing of the child
-    items = aws_client(product_cloud, "dynamodb").query(
-        TableName=product_cloud.info()["resources"]["SubjectsTable"],
-        KeyConditionExpression="pk = :pk",
-        ExpressionAttributeValues={":pk": {"S": f"PARENTREQ#{asked.json()['request_id']}"}},
-        ConsistentRead=True,
-    )["Items"]
+    items = partition(product_cloud, f"PARENTREQ#{asked.json()['request_id']}")
     assert items
     stored = " ".join(str(value) for item in items for value in item.values())
     assert set(EMAIL.findall(stored)) == {parent}
@@ -81,19 +71,14 @@ def test_a_child_signs_up_only_once_a_parent_approved_the_request_the_sign_up_na
     # Given a 12-year-old in the US, whose parent is asked for consent
     parent, child = (f"{who}-{uuid.uuid4().hex[:10]}@example.org" for who in ("parent", "kid"))
     product_cloud.seeded.add(parent)
-    asked = product_cloud.call(
-        "POST",
-        "/minors/consent-requests",
-        _host(product_cloud),
-        json={"parent_email": parent, "country": "US", "child_reference": f"signup-{uuid.uuid4().hex[:8]}"},
-    ).json()
+    asked = _ask_parent(product_cloud, parent).json()
     child_sign_up = {
-        "birth_date": _born(12),
+        "birth_date": born(12),
         "country": "US",
         "client_metadata": {"parental_request_id": asked["request_id"]},
     }
     # When the child signs up without naming the request, or naming it before the parent answered
-    alone = _sign_up(product_cloud, child, birth_date=_born(12), country="US")
+    alone = _sign_up(product_cloud, child, birth_date=born(12), country="US")
     early = _sign_up(product_cloud, child, **child_sign_up)
     # Then both are refused, saying a parent must consent first
     for refused in (alone, early):

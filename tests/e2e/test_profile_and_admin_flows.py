@@ -18,6 +18,11 @@ def _admin(cloud):
     return cloud.token(f"admin-{uuid.uuid4().hex[:6]}", ["privacy-admin"])
 
 
+def _record(cloud, admin, subject_id, type_, **details):
+    """The operator records a request of the subject received outside the privacy center: the answer."""
+    return cloud.call("POST", "/admin/requests", admin, json={"subject_id": subject_id, "type": type_, **details})
+
+
 def test_sign_up_creates_the_profile_and_rectification_is_audited_without_values(cloud):
     # Given a new user who signed up with their name and country
     login = _person(cloud)
@@ -94,16 +99,7 @@ def test_requests_are_idempotent_while_open_and_private_to_their_subject(cloud):
 def test_an_overdue_request_is_published_listed_and_extended_once(cloud):
     # Given a request received by e-mail and recorded by an operator, not yet processed
     login, admin = _person(cloud), _admin(cloud)
-    recorded = cloud.call(
-        "POST",
-        "/admin/requests",
-        admin,
-        json={
-            "subject_id": login["sub"],
-            "type": "portability",
-            "verified_by": "e-mail reply from the account address",
-        },
-    )
+    recorded = _record(cloud, admin, login["sub"], "portability", verified_by="e-mail reply from the account address")
     assert recorded.status_code == 202
     request_id = recorded.json()["request_id"]
     try:
@@ -120,12 +116,7 @@ def test_an_overdue_request_is_published_listed_and_extended_once(cloud):
 
 def test_extension_moves_the_due_date_once_and_rejection_closes(cloud):
     login, admin = _person(cloud), _admin(cloud)
-    request = cloud.call(
-        "POST",
-        "/admin/requests",
-        admin,
-        json={"subject_id": login["sub"], "type": "access", "format": "csv", "verified_by": "signed letter"},
-    ).json()
+    request = _record(cloud, admin, login["sub"], "access", format="csv", verified_by="signed letter").json()
     extended = cloud.call(
         "POST", f"/admin/requests/{request['request_id']}/extend", admin, json={"reason": "complex request"}
     )

@@ -5,8 +5,8 @@ import uuid
 
 import pytest
 
-from tests.e2e.helpers import events_of
-from tests.e2e.test_minors_flows import _ask_parent, _child_of, _confirm, _host_app, _person
+from tests.e2e.helpers import events_of, host_app
+from tests.e2e.test_minors_flows import _linked_child, _person
 
 pytestmark = pytest.mark.e2e
 
@@ -28,7 +28,7 @@ def _grant_marketing(cloud, token):
 
 def test_a_restriction_stops_marketing_for_the_host_and_its_lift_resumes_it(cloud):
     # Given a user who granted marketing e-mails
-    app, user = _host_app(cloud), _user(cloud)
+    app, user = host_app(cloud), _user(cloud)
     token = user["access_token"]
     _grant_marketing(cloud, token)
     assert _permission(cloud, app, user["sub"]) == {"allowed": True, "reason": "consent"}
@@ -49,7 +49,7 @@ def test_a_restriction_stops_marketing_for_the_host_and_its_lift_resumes_it(clou
 
 
 def test_an_objection_to_marketing_wins_over_the_grant(cloud):
-    app, user = _host_app(cloud), _user(cloud)
+    app, user = host_app(cloud), _user(cloud)
     _grant_marketing(cloud, user["access_token"])
     body = {"type": "objection", "purposes": ["marketing_emails"]}
     assert cloud.call("POST", "/me/requests", user["access_token"], json=body).status_code == 202
@@ -58,12 +58,8 @@ def test_an_objection_to_marketing_wins_over_the_grant(cloud):
 
 def test_a_parent_restricts_their_child_and_nothing_is_deleted(cloud):
     # Given a child linked to their parent
-    app, parent = _host_app(cloud), _person(cloud, given_name="Mum")
-    asked = _ask_parent(cloud, app, parent)
-    assert _confirm(cloud, asked["token"]).status_code == 200
-    child = _child_of(cloud, asked)
-    link = {"child_subject_id": child["sub"], "parent_subject_id": parent["sub"]}
-    assert cloud.call("POST", f"/app/minors/consent-requests/{asked['request_id']}/link", app, json=link).ok
+    app, parent = host_app(cloud), _person(cloud, given_name="Mum")
+    child = _linked_child(cloud, app, parent)
     # When the parent restricts the child's processing
     path = f"/parents/me/children/{child['sub']}/restriction"
     answer = cloud.call("POST", path, parent["access_token"], json={"grounds": "objection_pending"})
@@ -85,12 +81,8 @@ def test_a_parent_restricts_their_child_and_nothing_is_deleted(cloud):
 
 def test_only_the_parent_lifts_the_restriction_they_placed_on_their_child(cloud):
     # Given a child whose parent restricted the processing of their data
-    app, parent = _host_app(cloud), _person(cloud, given_name="Dad")
-    asked = _ask_parent(cloud, app, parent)
-    assert _confirm(cloud, asked["token"]).status_code == 200
-    child = _child_of(cloud, asked)
-    link = {"child_subject_id": child["sub"], "parent_subject_id": parent["sub"]}
-    assert cloud.call("POST", f"/app/minors/consent-requests/{asked['request_id']}/link", app, json=link).ok
+    app, parent = host_app(cloud), _person(cloud, given_name="Dad")
+    child = _linked_child(cloud, app, parent)
     restriction = f"/parents/me/children/{child['sub']}/restriction"
     assert cloud.call("POST", restriction, parent["access_token"], json={"grounds": "unlawful_processing"}).ok
     # When the child tries to lift it, directly or by restricting again first

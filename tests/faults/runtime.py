@@ -238,23 +238,3 @@ def sqs_record(message: dict[str, Any], queue_arn: str) -> dict[str, Any]:
         "eventSourceARN": queue_arn,
         "awsRegion": REGION,
     }
-
-
-def stream_record(record: dict[str, Any], stream_arn: str) -> dict[str, Any]:
-    """A record read from DynamoDB Streams (GetRecords' form), as the stream mapping hands it to the function."""
-    data = dict(record["dynamodb"])
-    created = data.get("ApproximateCreationDateTime")
-    if created is not None and not isinstance(created, int | float):
-        data["ApproximateCreationDateTime"] = int(created.timestamp())
-    converted = {
-        "eventID": record.get("eventID", uuid.uuid4().hex),
-        "eventName": record["eventName"],
-        "eventVersion": record.get("eventVersion", "1.1"),
-        "eventSource": "aws:dynamodb",
-        "awsRegion": REGION,
-        "dynamodb": data,
-        "eventSourceARN": stream_arn,
-    }
-    if identity := record.get("userIdentity"):  # TTL's deletions
-        converted["userIdentity"] = {"type": identity["Type"], "principalId": identity["PrincipalId"]}
-    return converted

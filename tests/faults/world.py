@@ -18,14 +18,14 @@ from botocore.config import Config
 from moto import mock_aws
 
 import wiring.shared
-from localcloud.delivery import stream_failure_record
+from localcloud.delivery import LocalClock, stream_failure_record, stream_record
 from localcloud.moto_dynamodb import sign_as_ttl
 from localcloud.provision import Provisioner, function_environment
 from localcloud.routes import Subscription, Wiring
 from localcloud.template import Stack
 from tests.faults.checks import Ledger
 from tests.faults.injector import FaultInjector, VirtualSleep
-from tests.faults.runtime import REGION, Runtime, sqs_record, stream_record
+from tests.faults.runtime import REGION, Runtime, sqs_record
 from tests.support import LambdaContext, load_event
 
 SERVICES = ("dynamodb", "sqs", "s3", "kms", "events", "cognito-idp")
@@ -41,22 +41,15 @@ def clear_container_state(*, keep: tuple[Any, ...] = (), secrets: bool = True) -
     subject_routes._active_today.clear()
 
 
-class Clock:
-    """The offset SystemClock honours in local mode (PRIVACY_LOCAL_CLOUD + LOCAL_CLOCK_FILE)."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.path.write_text("0")
-
-    @property
-    def offset(self) -> float:
-        return float(self.path.read_text() or 0)
+class Clock(LocalClock):
+    """The offset SystemClock honours in local mode (PRIVACY_LOCAL_CLOUD + LOCAL_CLOCK_FILE): the local cloud's clock
+    file, advanced in days."""
 
     def advance_days(self, days: float) -> None:
-        self.path.write_text(str(self.offset + days * 86_400))
+        self.advance(days * 86_400)
 
     def now(self) -> datetime:
-        return datetime.fromtimestamp(datetime.now(UTC).timestamp() + self.offset, UTC)
+        return datetime.fromtimestamp(datetime.now(UTC).timestamp() + self.offset_seconds, UTC)
 
     def today(self) -> date:
         return self.now().date()

@@ -4,12 +4,14 @@ import json
 import os
 import uuid
 from collections.abc import Callable, Iterator
+from datetime import date
 from typing import Any
 
 import boto3
 import pytest
 from moto import mock_aws
 
+from localcloud.delivery import LocalClock
 from localcloud.provision import Provisioner, function_environment
 from localcloud.template import Stack
 from tests.support import LambdaContext, drain
@@ -49,6 +51,33 @@ def _clear_cached_clients() -> None:
 
     wiring.reset()
     subject_routes._active_today.clear()
+
+
+class FunctionsClock(LocalClock):
+    """The offset SystemClock honours in local mode, in a file of the test's own, moved in days as the local cloud
+    moves it (POST /_local/clock)."""
+
+    def advance_days(self, days: float) -> None:
+        self.advance(days * 86_400)
+
+    def today(self) -> date:
+        import wiring.shared
+
+        return wiring.shared.clock().now().date()
+
+
+@pytest.fixture
+def clock(aws: Stack, tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> FunctionsClock:
+    """The functions' clock in local mode (PRIVACY_LOCAL_CLOUD + LOCAL_CLOCK_FILE), at offset 0."""
+    monkeypatch.setenv("PRIVACY_LOCAL_CLOUD", "1")
+    monkeypatch.setenv("LOCAL_CLOCK_FILE", str(tmp_path / "clock"))
+    return FunctionsClock(tmp_path / "clock")
+
+
+@pytest.fixture
+def local_clock(clock: FunctionsClock) -> Callable[[float], None]:
+    """Moves the clock SystemClock reads in local mode: `local_clock(days)` advances it."""
+    return clock.advance_days
 
 
 @pytest.fixture

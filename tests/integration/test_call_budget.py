@@ -448,6 +448,23 @@ def overdue_sweep_day(stack: Any) -> Callable[[], Any]:
 
 # ---------------------------------------------------------------------------------------------------- the plan
 
+# The purge of one subject, the same whether the TTL stream or the purge queue starts it.
+PURGE = (
+    "dynamodb.Query",
+    "dynamodb.Query",
+    "s3.ListObjectsV2",  # the exports and the login are looked up before the certificate states them
+    "cognito-idp.ListUsers",
+    "kms.Sign",
+    AUDIT_HEAD,
+    "dynamodb.TransactWriteItems",
+    "dynamodb.Query",
+    "dynamodb.BatchWriteItem",
+    "dynamodb.Query",  # export requests still open? closed (rejected, subject_purged)
+    "s3.ListObjectsV2",  # an export that landed after the first listing? deleted
+    "dynamodb.Query",  # nothing left in the partition but what the purge keeps?
+    "dynamodb.TransactWriteItems",  # last: the profile becomes the tombstone
+)
+
 CASES = [
     Case("GET /consent/purposes (304)", "consent_api/get_purposes.json", (), purposes_not_modified),
     Case(
@@ -561,42 +578,13 @@ CASES = [
     Case(
         "purge worker, per subject (TTL stream, 21 items)",
         "purge_worker/ttl_profile_removed.json",
-        (
-            "dynamodb.Query",
-            "dynamodb.Query",
-            "s3.ListObjectsV2",  # the exports and the login are looked up before the certificate states them
-            "cognito-idp.ListUsers",
-            "kms.Sign",
-            AUDIT_HEAD,
-            "dynamodb.TransactWriteItems",
-            "dynamodb.Query",
-            "dynamodb.BatchWriteItem",
-            "dynamodb.Query",  # export requests still open? closed (rejected, subject_purged)
-            "s3.ListObjectsV2",  # an export that landed after the first listing? deleted
-            "dynamodb.Query",  # nothing left in the partition but what the purge keeps?
-            "dynamodb.TransactWriteItems",  # last: the profile becomes the tombstone
-        ),
+        PURGE,
         purge_stream,
     ),
     Case(
         "purge worker, per subject (purge queue, 21 items)",
         "inactivity_worker/subject_inactive.json (purge queue body)",
-        (
-            "dynamodb.GetItem",
-            "dynamodb.Query",
-            "dynamodb.Query",
-            "s3.ListObjectsV2",  # the exports and the login are looked up before the certificate states them
-            "cognito-idp.ListUsers",
-            "kms.Sign",
-            AUDIT_HEAD,
-            "dynamodb.TransactWriteItems",
-            "dynamodb.Query",
-            "dynamodb.BatchWriteItem",
-            "dynamodb.Query",  # export requests still open? closed (rejected, subject_purged)
-            "s3.ListObjectsV2",  # an export that landed after the first listing? deleted
-            "dynamodb.Query",  # nothing left in the partition but what the purge keeps?
-            "dynamodb.TransactWriteItems",  # last: the profile becomes the tombstone
-        ),
+        ("dynamodb.GetItem", *PURGE),
         purge_queue,
     ),
     Case(

@@ -6,7 +6,6 @@ import re
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -18,12 +17,11 @@ import wiring.consent
 import wiring.erasure
 import wiring.shared
 from config import ConfigurationError
-from domain.audit.model import AuditEntry, pseudonym_of
+from domain.audit.model import pseudonym_of
 from domain.consent.ports import Owner
 from domain.consent.unsubscribe import issue_token, verify_token
-from domain.profile import new_profile
-from handlers import consent_api, purge_worker
-from tests.support import as_subject, at_path, load_event, publish_policy_version, with_body
+from handlers import consent_api
+from tests.support import as_subject, at_path, load_event, publish_policy_version, purge_now, sign_up, with_body
 
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
 VISITOR_ID = "3f2a9c1e-7b4d-4e8a-9c2f-1a2b3c4d5e6f"
@@ -127,16 +125,6 @@ def secret_of(aws: Any, logical_id: str) -> bytes:
     return secret["SecretString"].encode()  # type: ignore[no-any-return]
 
 
-def sign_up(sub: str) -> str:
-    """The subject's profile, as the sign-up trigger creates it: unsubscribe links are for account holders."""
-    now = wiring.shared.clock().now()
-    profile = new_profile(sub, {"email": f"{sub[:8]}@example.org"}, now)
-    assert wiring.shared.store().create_profile(
-        profile, audit=AuditEntry(action="profile.created", actor="system", at=now)
-    )
-    return sub
-
-
 def subscriber(context: Any) -> str:
     """A signed-up subject who granted newsletters."""
     sub = sign_up(new_subject())
@@ -146,11 +134,7 @@ def subscriber(context: Any) -> str:
 
 def purge(aws: Any, context: Any, sub: str) -> None:
     """The subject deletes their account and the purge runs (the restore window left out)."""
-    wiring.erasure.erasure().schedule_deletion(sub, "user_request", actor="subject", grace=timedelta(0))
-    event = load_event("inactivity_worker/subject_inactive.json")  # an SQS record; the purge queue's body
-    event["Records"][0]["body"] = json.dumps({"subject_id": sub})
-    event["Records"][0]["eventSourceARN"] = aws.attributes["PurgeQueue"]["Arn"]
-    assert purge_worker.lambda_handler(event, context) == {"batchItemFailures": []}
+    purge_now(aws, context, sub)
 
 
 def partition(ddb: Any, table: str, pk: str) -> list[dict[str, Any]]:
@@ -640,24 +624,6 @@ def test_claiming_an_unknown_visitor_is_not_found(aws, context):
     assert history_of(context, sub) == []
 
 
-class Clock:
-    """The functions' clock, moved the way the local cloud moves it (POST /_local/clock)."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.path.write_text("0")
-
-    def advance_days(self, days: float) -> None:
-        self.path.write_text(str(float(self.path.read_text()) + days * 86_400))
-
-
-@pytest.fixture
-def clock(aws, tmp_path, monkeypatch) -> Clock:
-    monkeypatch.setenv("PRIVACY_LOCAL_CLOUD", "1")
-    monkeypatch.setenv("LOCAL_CLOCK_FILE", str(tmp_path / "clock"))
-    return Clock(tmp_path / "clock")
-
-
 @pytest.fixture
 def reword(aws, tmp_path, monkeypatch) -> Callable[[str], str]:
     """Deploys a new policy version that rewords one purpose (as the e2e tests do); returns the new version."""
@@ -899,21 +865,28 @@ def test_an_expired_unsubscribe_token_is_rejected(aws, context):
     assert consents_of(context, sub)["newsletters"]["granted"] is True
 
 
+def post_link_of_a_gone_subject(aws: Any, ddb: Any, context: Any, sub: str, token: str) -> Any:
+    """The unsubscribe link of `sub` posted: asserts that it answers gone (410, subject_gone) and leaves the subject's
+    partition as it was; the answer's body."""
+    table = aws.physical_ids["SubjectsTable"]
+    left = partition(ddb, table, f"SUBJECT#{sub}")
+    status, body = invoke(unsubscribe_post(token), context)
+    assert status == 410
+    assert body["error"] == "subject_gone"
+    assert partition(ddb, table, f"SUBJECT#{sub}") == left
+    return body
+
+
 def test_an_unsubscribe_link_of_a_purged_subject_answers_gone_and_writes_nothing(aws, context, ddb):
     # Given a subscriber with a token from an old newsletter, who then deleted their account and was purged
     sub = subscriber(context)
     token = issue_app_token(context, sub, "newsletters")
     purge(aws, context, sub)
-    table = aws.physical_ids["SubjectsTable"]
-    left = partition(ddb, table, f"SUBJECT#{sub}")
     audit_records = ddb.scan(TableName=aws.physical_ids["AuditTable"])["Items"]
-    # When the link is posted
-    status, body = invoke(unsubscribe_post(token), context)
-    # Then it answers that the account is gone, without a date or an id, and nothing is written
-    assert status == 410
-    assert body["error"] == "subject_gone"
+    # When the link is posted, Then it answers that the account is gone and its partition is left as it was
+    body = post_link_of_a_gone_subject(aws, ddb, context, sub, token)
+    # And the answer has no date or id, and nothing is written to the audit either
     assert sub not in json.dumps(body)
-    assert partition(ddb, table, f"SUBJECT#{sub}") == left
     assert ddb.scan(TableName=aws.physical_ids["AuditTable"])["Items"] == audit_records
 
 
@@ -924,13 +897,8 @@ def test_an_unsubscribe_link_outliving_the_purge_tombstone_still_writes_nothing(
     purge(aws, context, sub)
     table = aws.physical_ids["SubjectsTable"]
     ddb.delete_item(TableName=table, Key={"pk": {"S": f"SUBJECT#{sub}"}, "sk": {"S": "TOMBSTONE"}})
-    left = partition(ddb, table, f"SUBJECT#{sub}")
-    # When the link is posted
-    status, body = invoke(unsubscribe_post(token), context)
-    # Then it answers gone all the same and nothing comes back into the partition
-    assert status == 410
-    assert body["error"] == "subject_gone"
-    assert partition(ddb, table, f"SUBJECT#{sub}") == left
+    # When the link is posted, Then it answers gone all the same and nothing comes back into the partition
+    post_link_of_a_gone_subject(aws, ddb, context, sub, token)
 
 
 def test_get_on_the_unsubscribe_link_of_a_purged_subject_answers_gone_too(aws, context):
@@ -965,14 +933,8 @@ def test_an_unsubscribe_link_of_a_subject_due_for_purge_writes_nothing(aws, cont
     sub = subscriber(context)
     token = issue_app_token(context, sub, "newsletters")
     wiring.erasure.erasure().schedule_deletion(sub, "user_request", actor="subject", grace=timedelta(0))
-    table = aws.physical_ids["SubjectsTable"]
-    left = partition(ddb, table, f"SUBJECT#{sub}")
-    # When the link is posted
-    status, body = invoke(unsubscribe_post(token), context)
-    # Then it answers gone and writes nothing the purge could miss
-    assert status == 410
-    assert body["error"] == "subject_gone"
-    assert partition(ddb, table, f"SUBJECT#{sub}") == left
+    # When the link is posted, Then it answers gone and writes nothing the purge could miss
+    post_link_of_a_gone_subject(aws, ddb, context, sub, token)
 
 
 def test_no_unsubscribe_token_is_issued_for_a_subject_without_a_profile(aws, context):

@@ -5,10 +5,8 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import wiring.shared
-from domain.audit.model import AuditEntry
-from domain.profile import new_profile
 from tests.integration.test_consent_api import claim, consents_of, consents_put, invoke, visitor_put
+from tests.support import sign_up
 
 CLOSED = "marketing_emails"  # iMind: for_minors false
 OPEN = "analytics"
@@ -19,17 +17,8 @@ def born(years_ago: int) -> str:
     return (today.replace(year=today.year - years_ago) - timedelta(days=30)).isoformat()
 
 
-def signed_up(**attributes: str) -> str:
-    sub, now = str(uuid.uuid4()), wiring.shared.clock().now()
-    profile = new_profile(sub, {"email": f"{sub[:8]}@example.org", **attributes}, now)
-    assert wiring.shared.store().create_profile(
-        profile, audit=AuditEntry(action="profile.created", actor="system", at=now)
-    )
-    return sub
-
-
 def test_a_14_year_old_in_germany_cannot_grant_marketing_emails(aws, context):
-    child = signed_up(birthdate=born(14), country="DE")
+    child = sign_up(birthdate=born(14), country="DE")
     status, body = invoke(consents_put(child, {CLOSED: True, OPEN: True}), context)
     assert status == 422, body
     assert body["error"] == "purpose_not_for_minors"
@@ -40,7 +29,7 @@ def test_a_14_year_old_in_germany_cannot_grant_marketing_emails(aws, context):
 
 
 def test_a_minor_may_refuse_a_purpose_closed_to_minors_and_grant_the_others(aws, context):
-    child = signed_up(birthdate=born(14), country="DE")
+    child = sign_up(birthdate=born(14), country="DE")
     status, body = invoke(consents_put(child, {CLOSED: False, OPEN: True}), context)
     assert status == 200, body
     assert consents_of(context, child)[CLOSED]["decided"] is True
@@ -48,19 +37,19 @@ def test_a_minor_may_refuse_a_purpose_closed_to_minors_and_grant_the_others(aws,
 
 def test_the_same_age_is_of_age_where_the_law_says_so(aws, context):
     # Denmark's age of digital consent is 13: a 14-year-old there consents alone
-    teen = signed_up(birthdate=born(14), country="DK")
+    teen = sign_up(birthdate=born(14), country="DK")
     status, body = invoke(consents_put(teen, {CLOSED: True}), context)
     assert status == 200, body
 
 
 def test_an_adult_and_a_subject_without_a_birth_date_may_grant_it(aws, context):
-    for sub in (signed_up(birthdate=born(30), country="DE"), signed_up()):
+    for sub in (sign_up(birthdate=born(30), country="DE"), sign_up()):
         status, body = invoke(consents_put(sub, {CLOSED: True}), context)
         assert status == 200, body
 
 
 def test_a_minor_is_not_offered_the_purposes_closed_to_minors(aws, context):
-    child, adult = signed_up(birthdate=born(14), country="DE"), signed_up(birthdate=born(30), country="DE")
+    child, adult = sign_up(birthdate=born(14), country="DE"), sign_up(birthdate=born(30), country="DE")
     mine = consents_of(context, child)
     assert {purpose for purpose, view in mine.items() if not view["offered"]} == {
         "newsletters",
@@ -81,7 +70,7 @@ def test_visitors_whose_age_nobody_knows_are_unaffected(aws, context):
 def test_a_minor_signing_in_does_not_take_over_a_visitors_grant_closed_to_minors(aws, context):
     visitor = uuid.uuid4().hex
     assert invoke(visitor_put(visitor, {CLOSED: True, OPEN: True}), context)[0] == 200
-    child = signed_up(birthdate=born(14), country="DE")
+    child = sign_up(birthdate=born(14), country="DE")
     status, body = invoke(claim(child, visitor), context)
     assert status == 200, body
     mine: dict[str, Any] = consents_of(context, child)

@@ -555,6 +555,15 @@ def _make_due(ddb: Any, aws: Stack, subject_id: str) -> None:
     )
 
 
+def _export_closed_for_the_purge(aws: Stack, s3: Any, request: DataRequest, context: Any) -> None:
+    """The worker run on the request's message: asserts that it succeeds, that no archive is left in the bucket, and
+    that the request is rejected as subject_purged."""
+    assert export_worker.lambda_handler(message_for(request), context) == {"batchItemFailures": []}
+    assert "Contents" not in s3.list_objects_v2(Bucket=aws.physical_ids["ExportsBucket"])
+    stored = stored_request(request)
+    assert (stored.status, stored.rejection_reason) == ("rejected", "subject_purged")
+
+
 def test_an_export_whose_subject_falls_due_during_the_upload_deletes_its_archive(aws, ddb, s3, context, monkeypatch):
     # Given an access request whose subject's restore window ends while the archive is being written
     subject_id = seed_subject(ddb, aws)
@@ -567,12 +576,9 @@ def test_an_export_whose_subject_falls_due_during_the_upload_deletes_its_archive
         return counts
 
     monkeypatch.setattr(export_archive, "write_archive", purge_starts_meanwhile)
-    # When the worker exports it
-    assert export_worker.lambda_handler(message_for(request), context) == {"batchItemFailures": []}
-    # Then the archive is deleted rather than left to outlive the purge, and the request is closed, not completed
-    assert "Contents" not in s3.list_objects_v2(Bucket=aws.physical_ids["ExportsBucket"])
-    stored = stored_request(request)
-    assert (stored.status, stored.rejection_reason) == ("rejected", "subject_purged")
+    # When the worker exports it, Then the archive is deleted rather than left to outlive the purge, and the request
+    # is closed, not completed
+    _export_closed_for_the_purge(aws, s3, request, context)
 
 
 def test_no_export_is_made_for_a_subject_whose_purge_is_due(aws, ddb, s3, context):
@@ -580,12 +586,8 @@ def test_no_export_is_made_for_a_subject_whose_purge_is_due(aws, ddb, s3, contex
     subject_id = seed_subject(ddb, aws)
     request = submit(subject_id)
     _make_due(ddb, aws, subject_id)
-    # When its message reaches the worker
-    assert export_worker.lambda_handler(message_for(request), context) == {"batchItemFailures": []}
-    # Then nothing is uploaded and the request is closed for that reason
-    assert "Contents" not in s3.list_objects_v2(Bucket=aws.physical_ids["ExportsBucket"])
-    stored = stored_request(request)
-    assert (stored.status, stored.rejection_reason) == ("rejected", "subject_purged")
+    # When its message reaches the worker, Then nothing is uploaded and the request is closed for that reason
+    _export_closed_for_the_purge(aws, s3, request, context)
 
 
 def test_a_redelivered_message_of_a_rejected_request_deletes_an_archive_left_behind(aws, ddb, s3, context):

@@ -1,24 +1,10 @@
 """Inputs the API fuzzing (tests/e2e/test_api_fuzz.py) found answering 500, kept as plain regression tests."""
 
 import json
-import uuid
 from typing import Any
 
-import wiring.shared
-from domain.audit.model import AuditEntry
-from domain.profile import new_profile
 from handlers import subject_api
-from tests.support import load_event, routed
-
-
-def sign_up() -> str:
-    subject_id = str(uuid.uuid4())
-    now = wiring.shared.clock().now()
-    profile = new_profile(subject_id, {"email": f"{subject_id[:8]}@example.org"}, now)
-    assert wiring.shared.store().create_profile(
-        profile, audit=AuditEntry(action="profile.created", actor="system", at=now)
-    )
-    return subject_id
+from tests.support import load_event, routed, sign_up
 
 
 def me(method: str, subject_id: str, context: Any, body: dict[str, Any] | None = None) -> tuple[int, Any]:

@@ -3,7 +3,6 @@
 import json
 import uuid
 from datetime import date, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,27 +22,6 @@ SWEEP_EVENT = "inactivity_sweep/daily.json"
 WORKER_EVENT = "inactivity_worker/subject_inactive.json"
 INACTIVITY_DAYS = 180
 GRACE_DAYS = 60
-
-
-class Clock:
-    """The offset SystemClock honours in local mode, in a file of this test's own."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.path.write_text("0")
-
-    def advance_days(self, days: float) -> None:
-        self.path.write_text(str(float(self.path.read_text()) + days * 86_400))
-
-    def today(self) -> date:
-        return wiring.shared.clock().now().date()
-
-
-@pytest.fixture
-def clock(aws, tmp_path, monkeypatch) -> Clock:
-    monkeypatch.setenv("PRIVACY_LOCAL_CLOUD", "1")
-    monkeypatch.setenv("LOCAL_CLOCK_FILE", str(tmp_path / "clock"))
-    return Clock(tmp_path / "clock")
 
 
 @pytest.fixture

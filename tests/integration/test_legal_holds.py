@@ -14,7 +14,7 @@ import wiring.shared
 from domain.audit.model import AuditEntry
 from domain.profile import Profile
 from handlers import admin_api, purge_worker
-from tests.support import LambdaContext, load_event, routed, with_body
+from tests.support import LambdaContext, load_event, purge_queue_event, routed, with_body
 
 SAMPLE = "admin_api/place_hold.json"
 OPERATOR = "a9b8c7d6-e5f4-4a3b-9c2d-1e0f9a8b7c6d"  # the sample's token
@@ -72,10 +72,7 @@ def _schedule_purge(subject_id: str, *, due_now: bool = True) -> None:
 
 
 def _purge(aws: Any, subject_id: str) -> None:
-    event = load_event("inactivity_worker/subject_inactive.json")  # an SQS record; the purge queue's body
-    event["Records"][0]["body"] = json.dumps({"subject_id": subject_id})
-    event["Records"][0]["eventSourceARN"] = aws.attributes["PurgeQueue"]["Arn"]
-    assert purge_worker.lambda_handler(event, CONTEXT) == {"batchItemFailures": []}
+    assert purge_worker.lambda_handler(purge_queue_event(aws, subject_id), CONTEXT) == {"batchItemFailures": []}
 
 
 def _partition(ddb: Any, aws: Any, pk: str) -> list[dict[str, Any]]:

@@ -14,16 +14,15 @@ import wiring.consent
 import wiring.erasure
 import wiring.requests
 import wiring.shared
-from domain.audit.model import AuditEntry, pseudonym_of
+from domain.audit.model import pseudonym_of
 from domain.consent.model import ConsentChangeRequest
 from domain.consent.ports import Owner
 from domain.consent.service import RequestContext
 from domain.minors.model import issue_confirmation_token
 from domain.minors.rules import check_minor, load_age_table
-from domain.profile import new_profile
 from handlers import minors_api, parental_expiry, post_confirmation, purge_worker, subject_api
 from localcloud.mail import sent_mail
-from tests.support import as_subject, at_path, load_event, routed, with_body
+from tests.support import as_subject, at_path, load_event, purge_now, routed, sign_up, with_body
 
 CHILD_REFERENCE = "signup-7f3a9c21"
 PARENT_EMAIL = "parent@example.org"
@@ -69,13 +68,6 @@ def outbox(ddb: Any, aws: Any, detail_type: str) -> list[dict[str, Any]]:
             if event["detail_type"] == detail_type:
                 found.append(event["detail"])
     return found
-
-
-def sign_up(subject_id: str, **attributes: str) -> None:
-    now = wiring.shared.clock().now()
-    profile = new_profile(subject_id, {"email": f"{subject_id[:8]}@example.org", **attributes}, now)
-    audit = AuditEntry(action="profile.created", actor="system", at=now)
-    assert wiring.shared.store().create_profile(profile, audit=audit)
 
 
 def sign_up_parent(email: str = PARENT_EMAIL, *, verified: bool = True, **attributes: str) -> str:
@@ -135,6 +127,16 @@ def link(context: Any, request_id: str, child: str, parent: str | None = None) -
     at_path(event, f"/app/minors/consent-requests/{request_id}/link", request_id=request_id)
     body = {"child_subject_id": child} | ({"parent_subject_id": parent} if parent else {})
     return invoke(with_body(event, body), context)
+
+
+def approved_with_bound_child(context: Any, parent_email: str = PARENT_EMAIL) -> tuple[dict[str, Any], str]:
+    """A request the parent at `parent_email` approved, and a child (in Germany) whose sign-up is bound to it, not
+    linked yet: (the request as issued, the child)."""
+    issued = request_consent(context, parent_email=parent_email)
+    child = str(uuid.uuid4())
+    sign_up_bound(context, child, issued["request_id"], country="DE")
+    assert confirm(context, issued["token"])[0] == 200
+    return issued, child
 
 
 def linked_family(context: Any, birthdate: str = "2014-03-01") -> tuple[str, str, str]:
@@ -625,10 +627,7 @@ def test_the_host_application_cannot_link_the_child_to_an_account_that_was_not_m
     # Given the mailed parent, another account with its own verified address, and the child bound to the approved request
     parent = sign_up_parent()
     other = sign_up_parent("someone.else@example.org")
-    issued = request_consent(context)
-    child = str(uuid.uuid4())
-    sign_up_bound(context, child, issued["request_id"], country="DE")
-    assert confirm(context, issued["token"])[0] == 200
+    issued, child = approved_with_bound_child(context)
     # When the host application links the child to the other account
     status, body = link(context, issued["request_id"], child, other)
     # Then it is refused, nothing is linked, and that account cannot act for the child
@@ -651,10 +650,7 @@ def test_a_parent_whose_address_is_not_verified_cannot_be_linked(aws, context, l
     else:
         parent = str(uuid.uuid4())
         sign_up(parent, email=PARENT_EMAIL)
-    issued = request_consent(context)
-    child = str(uuid.uuid4())
-    sign_up_bound(context, child, issued["request_id"], country="DE")
-    assert confirm(context, issued["token"])[0] == 200
+    issued, child = approved_with_bound_child(context)
     # When the host application links the child to it
     status, body = link(context, issued["request_id"], child, parent)
     # Then it is refused
@@ -663,10 +659,7 @@ def test_a_parent_whose_address_is_not_verified_cannot_be_linked(aws, context, l
 
 def test_the_mailed_address_matches_the_login_whatever_its_case(aws, context):
     parent = sign_up_parent("parent@example.org")
-    issued = request_consent(context, parent_email="Parent@Example.ORG")
-    child = str(uuid.uuid4())
-    sign_up_bound(context, child, issued["request_id"], country="DE")
-    assert confirm(context, issued["token"])[0] == 200
+    issued, child = approved_with_bound_child(context, parent_email="Parent@Example.ORG")
     assert link(context, issued["request_id"], child, parent)[0] == 200
 
 
@@ -1030,12 +1023,8 @@ def test_a_parent_gets_no_download_link_for_a_purged_childs_export(aws, ddb, con
 def test_a_purge_removes_the_link_from_the_other_partition(aws, ddb, context):
     # Given a parent and a child linked, then the child's deletion due
     parent, child, _ = linked_family(context)
-    wiring.erasure.erasure().schedule_deletion(child, "user_request", actor="subject", grace=timedelta(0))
-    event = load_event("inactivity_worker/subject_inactive.json")  # an SQS record; the purge queue's body
-    event["Records"][0]["body"] = json.dumps({"subject_id": child})
-    event["Records"][0]["eventSourceARN"] = aws.attributes["PurgeQueue"]["Arn"]
     # When the child is purged
-    assert purge_worker.lambda_handler(event, context) == {"batchItemFailures": []}
+    purge_now(aws, context, child)
     # Then neither side of the link is left: not in the child's partition, nor CHILD# in the parent's
     assert not [sk for sk in items_of(ddb, aws, f"SUBJECT#{parent}") if sk.startswith("CHILD#")]
     assert not [sk for sk in items_of(ddb, aws, f"SUBJECT#{child}") if sk.startswith("PARENT#")]
@@ -1048,12 +1037,8 @@ def test_a_purge_removes_the_link_from_the_other_partition(aws, ddb, context):
 def test_a_parents_purge_leaves_no_item_of_the_child_naming_the_parent(aws, ddb, context):
     # Given a parent and a child linked, then the parent's deletion due
     parent, child, _ = linked_family(context)
-    wiring.erasure.erasure().schedule_deletion(parent, "user_request", actor="subject", grace=timedelta(0))
-    event = load_event("inactivity_worker/subject_inactive.json")  # an SQS record; the purge queue's body
-    event["Records"][0]["body"] = json.dumps({"subject_id": parent})
-    event["Records"][0]["eventSourceARN"] = aws.attributes["PurgeQueue"]["Arn"]
     # When the parent is purged
-    assert purge_worker.lambda_handler(event, context) == {"batchItemFailures": []}
+    purge_now(aws, context, parent)
     # Then nothing in the child's partition names the parent: neither the link nor the binding the link set
     child_items = items_of(ddb, aws, f"SUBJECT#{child}")
     assert not [sk for sk in child_items if sk.startswith("PARENT#")]

@@ -10,7 +10,7 @@ import wiring.erasure
 import wiring.requests
 import wiring.shared
 from handlers import purge_worker
-from tests.support import given_up_batch, load_event, stream_records
+from tests.support import given_up_batch, load_event, purge_queue_event, stream_records
 
 SUBJECT = "5f0c7a3e-0d7b-4f0e-9d51-3c1b2a4e6f70"
 SUBJECT_PK = f"SUBJECT#{SUBJECT}"
@@ -148,13 +148,6 @@ def _due_subject(ddb, aws, *, erasure_request: bool = False, login: bool = False
     return subject_id, request_id
 
 
-def _queue_event(aws, subject_id: str) -> dict:
-    event = load_event("inactivity_worker/subject_inactive.json")  # an SQS record; the purge queue's body
-    event["Records"][0]["body"] = json.dumps({"subject_id": subject_id})
-    event["Records"][0]["eventSourceARN"] = aws.attributes["PurgeQueue"]["Arn"]
-    return event
-
-
 def _left(ddb, aws, subject_id: str) -> set[str]:
     """The sort keys left in the subject's partition."""
     return _keys(ddb, aws.physical_ids["SubjectsTable"], f"SUBJECT#{subject_id}")
@@ -180,7 +173,7 @@ def test_a_queue_purge_interrupted_after_its_items_went_is_finished_by_the_redel
         raise RuntimeError("S3 is unavailable")
 
     monkeypatch.setattr(purger_module, "delete_objects", s3_unavailable)
-    event = _queue_event(aws, subject_id)
+    event = purge_queue_event(aws, subject_id)
     with pytest.raises(BatchProcessingError):  # the message stays on the queue
         purge_worker.lambda_handler(event, context)
     (certificate,) = _certificates(ddb, aws.physical_ids["AuditTable"])
@@ -199,11 +192,11 @@ def test_a_queue_purge_interrupted_after_its_items_went_is_finished_by_the_redel
 def test_a_late_purge_message_for_a_purged_subject_changes_nothing(aws, ddb, context):
     # Given a subject purged through the queue
     subject_id, _ = _due_subject(ddb, aws)
-    purge_worker.lambda_handler(_queue_event(aws, subject_id), context)
+    purge_worker.lambda_handler(purge_queue_event(aws, subject_id), context)
     table = aws.physical_ids["SubjectsTable"]
     tombstone = ddb.get_item(TableName=table, Key={"pk": {"S": f"SUBJECT#{subject_id}"}, "sk": {"S": "TOMBSTONE"}})
     # When a duplicate of its message arrives later
-    answer = purge_worker.lambda_handler(_queue_event(aws, subject_id), context)
+    answer = purge_worker.lambda_handler(purge_queue_event(aws, subject_id), context)
     # Then it is acknowledged, and the tombstone and the single certificate are as they were
     assert answer == {"batchItemFailures": []}
     again = ddb.get_item(TableName=table, Key={"pk": {"S": f"SUBJECT#{subject_id}"}, "sk": {"S": "TOMBSTONE"}})
@@ -270,7 +263,7 @@ def test_a_purge_does_not_retire_the_profile_while_an_item_written_after_its_del
     # Then the profile stays, pending and due, so the purge runs again, and that run leaves nothing behind
     assert "PROFILE" in _left(ddb, aws, subject_id)
     assert "TOMBSTONE" not in _left(ddb, aws, subject_id)
-    assert purge_worker.lambda_handler(_queue_event(aws, subject_id), context) == {"batchItemFailures": []}
+    assert purge_worker.lambda_handler(purge_queue_event(aws, subject_id), context) == {"batchItemFailures": []}
     assert _left(ddb, aws, subject_id) == {"TOMBSTONE"}
     assert len(_certificates(ddb, aws.physical_ids["AuditTable"])) == 1
 
@@ -288,7 +281,7 @@ def test_the_certificate_counts_the_exports_the_purge_deleted(aws, ddb, context)
     subject_id, _ = _due_subject(ddb, aws)
     boto3.client("s3").put_object(Bucket=aws.physical_ids["ExportsBucket"], Key=f"exports/{subject_id}/2.zip", Body=b"")
     # When the subject is purged
-    assert purge_worker.lambda_handler(_queue_event(aws, subject_id), context) == {"batchItemFailures": []}
+    assert purge_worker.lambda_handler(purge_queue_event(aws, subject_id), context) == {"batchItemFailures": []}
     # Then both exports are gone, and the signed certificate says so
     assert _exports(aws, subject_id) == []
     assert _certificate_of(ddb, aws)["exports_deleted"] == 2
@@ -298,7 +291,7 @@ def test_the_certificate_says_no_login_was_deleted_for_a_subject_without_one(aws
     # Given a due subject who has no login in the user pool
     subject_id, _ = _due_subject(ddb, aws)
     # When the subject is purged
-    purge_worker.lambda_handler(_queue_event(aws, subject_id), context)
+    purge_worker.lambda_handler(purge_queue_event(aws, subject_id), context)
     # Then the certificate does not claim a login was deleted
     assert _certificate_of(ddb, aws)["login_deleted"] is False
 
@@ -307,7 +300,7 @@ def test_the_certificate_says_the_login_was_deleted_for_a_subject_with_one(aws, 
     # Given a due subject with a login in the user pool
     subject_id, _ = _due_subject(ddb, aws, login=True)
     # When the subject is purged
-    purge_worker.lambda_handler(_queue_event(aws, subject_id), context)
+    purge_worker.lambda_handler(purge_queue_event(aws, subject_id), context)
     # Then the login is gone, and the certificate says so
     users = boto3.client("cognito-idp").list_users(
         UserPoolId=aws.physical_ids["UserPool"], Filter=f'sub = "{subject_id}"'
@@ -353,7 +346,7 @@ def test_the_purge_closes_the_export_requests_still_open_as_rejected_for_subject
     assert request is not None
     assert request.is_open
     # When the subject is purged
-    assert purge_worker.lambda_handler(_queue_event(aws, subject_id), context) == {"batchItemFailures": []}
+    assert purge_worker.lambda_handler(purge_queue_event(aws, subject_id), context) == {"batchItemFailures": []}
     # Then the request is closed, rejected with the reason, never to be exported for nobody
     closed = wiring.requests.request_store().get(subject_id, request.request_id)
     assert closed is not None
@@ -395,7 +388,7 @@ def test_an_export_uploaded_while_the_purge_runs_is_deleted_when_it_finishes(aws
 
     monkeypatch.setattr(CognitoLogins, "delete", upload_lands)
     # When the subject is purged
-    assert purge_worker.lambda_handler(_queue_event(aws, subject_id), context) == {"batchItemFailures": []}
+    assert purge_worker.lambda_handler(purge_queue_event(aws, subject_id), context) == {"batchItemFailures": []}
     # Then no export outlives the purge, and the late one's deletion is in the subject's audit chain
     assert _exports(aws, subject_id) == []
 

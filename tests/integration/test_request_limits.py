@@ -5,12 +5,9 @@ import json
 import uuid
 from typing import Any
 
-import wiring.shared
 from api.http import MAX_BODY_BYTES
-from domain.audit.model import AuditEntry
-from domain.profile import new_profile
 from handlers import consent_api, subject_api
-from tests.support import load_event, routed, with_body
+from tests.support import load_event, routed, sign_up, with_body
 
 RECORD_ROUTE = "PUT /app/subjects/{subject_id}/records/{category}/{record_id}"
 
@@ -41,16 +38,6 @@ def record_put(subject_id: str, document: dict[str, Any]) -> dict[str, Any]:
     routed(event, RECORD_ROUTE, path)
     event["pathParameters"] = {"subject_id": subject_id, "category": "invoices", "record_id": "INV-1"}
     return with_body(event, document)
-
-
-def sign_up() -> str:
-    subject_id = str(uuid.uuid4())
-    now = wiring.shared.clock().now()
-    profile = new_profile(subject_id, {"email": f"{subject_id[:8]}@example.org"}, now)
-    assert wiring.shared.store().create_profile(
-        profile, audit=AuditEntry(action="profile.created", actor="system", at=now)
-    )
-    return subject_id
 
 
 def test_a_body_of_64_kb_and_one_byte_is_413_before_any_route_runs(context):

@@ -18,20 +18,6 @@ from tests.support import as_subject, at_path, load_event, routed, with_body
 ADMIN = "op-7"
 
 
-@pytest.fixture
-def local_clock(aws, tmp_path, monkeypatch):
-    """Moves the clock SystemClock reads in local mode: `local_clock(days)` advances it."""
-    monkeypatch.setenv("PRIVACY_LOCAL_CLOUD", "1")
-    monkeypatch.setenv("LOCAL_CLOCK_FILE", str(tmp_path / "clock"))
-    path = tmp_path / "clock"
-    path.write_text("0")
-
-    def advance(days):
-        path.write_text(str(float(path.read_text()) + days * 86_400))
-
-    return advance
-
-
 def signed_up(country: str = "DE") -> str:
     subject_id = str(uuid.uuid4())
     now = wiring.shared.clock().now()
@@ -377,16 +363,21 @@ def test_the_operator_closes_a_failed_request_so_it_stops_paging(aws, context, l
     assert overdue_sweep(context) == {"overdue": 0}
 
 
+def record_access_request(context, subject_id, verified_by="e-mail reply"):
+    """An operator records an access request of `subject_id` received outside the privacy center."""
+    return admin_call(
+        context,
+        "POST /admin/requests",
+        "/admin/requests",
+        {"subject_id": subject_id, "type": "access", "verified_by": verified_by},
+    )
+
+
 def test_an_operator_cannot_record_a_request_for_a_subject_who_does_not_exist(aws, context):
     # Given an id that no account has (a typo in the operator's form)
     unknown = str(uuid.uuid4())
     # When the operator records a request received by e-mail for it
-    status, body = admin_call(
-        context,
-        "POST /admin/requests",
-        "/admin/requests",
-        {"subject_id": unknown, "type": "access", "verified_by": "e-mail reply"},
-    )
+    status, body = record_access_request(context, unknown)
     # Then it is refused as not found, and no request is queued
     assert (status, body["error"]) == (404, "not_found")
     assert admin_list(context, {"status": "received"})[1]["items"] == []
@@ -396,12 +387,7 @@ def test_an_operator_records_a_request_for_a_known_subject(aws, context):
     # Given a subject who signed up
     subject = signed_up()
     # When the operator records their e-mailed request
-    status, body = admin_call(
-        context,
-        "POST /admin/requests",
-        "/admin/requests",
-        {"subject_id": subject, "type": "access", "verified_by": "e-mail reply"},
-    )
+    status, body = record_access_request(context, subject)
     # Then it is queued for them
     assert status == 202
     assert body["subject_id"] == subject
@@ -410,12 +396,7 @@ def test_an_operator_records_a_request_for_a_known_subject(aws, context):
 def test_the_operator_sees_the_pseudonym_that_names_the_subjects_audit_chain(aws, context):
     # Given a request recorded for a subject (the operator console then shows that request's audit records)
     subject = signed_up()
-    _, recorded = admin_call(
-        context,
-        "POST /admin/requests",
-        "/admin/requests",
-        {"subject_id": subject, "type": "access", "verified_by": "call"},
-    )
+    _, recorded = record_access_request(context, subject, verified_by="call")
     request_id = recorded["request_id"]
     # When the operator opens the request
     _, shown = admin_call(

@@ -19,9 +19,9 @@ from handlers import subject_api
 from policy.catalog import to_age_table
 from policy.loader import load_policy
 from tests.integration.test_consent_api import consents_put, invoke
-from tests.integration.test_consent_for_minors import CLOSED, signed_up
+from tests.integration.test_consent_for_minors import CLOSED
 from tests.integration.test_rectification_api import record
-from tests.support import as_subject, load_event, with_body
+from tests.support import as_subject, load_event, sign_up, with_body
 
 
 def born(years_ago: int) -> str:
@@ -69,7 +69,7 @@ def product(aws: Any) -> Iterator[Any]:
 )
 def test_a_minor_cannot_make_themselves_of_age_by_correcting_their_profile(aws, context, escape):
     # Given a 14-year-old in Germany (iMind: 16), who may not grant a purpose closed to minors
-    child = signed_up(birthdate=born(14), country="DE", given_name="Kid")
+    child = sign_up(birthdate=born(14), country="DE", given_name="Kid")
     # When they correct their own profile so that it would make them of age
     status, body = patch_me(context, child, escape)
     # Then it is refused with 403, saying an operator must verify it, without echoing what they sent
@@ -100,7 +100,7 @@ def test_a_linked_child_cannot_end_their_parents_rights_by_correcting_their_birt
 def test_under_mindomo_a_12_year_old_in_the_us_cannot_move_to_13(aws, context, product):
     # Given Mindomo's rule (13 in the US) and a 12-year-old there
     product("mindomo")
-    child = signed_up(birthdate=born(12), country="US")
+    child = sign_up(birthdate=born(12), country="US")
     # When they correct their birth date by one year
     status, body = patch_me(context, child, {"birth_date": born(13)})
     # Then it is refused: the correction would end their minority
@@ -111,7 +111,7 @@ def test_under_mindomo_a_12_year_old_in_the_us_cannot_move_to_13(aws, context, p
 def test_under_imocloud_a_17_year_old_cannot_make_themselves_18(aws, context, product):
     # Given Imocloud's rule (no one under 18) and a 17-year-old account (e.g. from before the rule)
     product("imocloud")
-    teen = signed_up(birthdate=born(17), country="DE")
+    teen = sign_up(birthdate=born(17), country="DE")
     # When they correct their birth date to 18
     status, body = patch_me(context, teen, {"birth_date": born(18)})
     # Then it is refused
@@ -131,7 +131,7 @@ def test_under_imocloud_a_17_year_old_cannot_make_themselves_18(aws, context, pr
     ids=["still-a-minor", "younger", "country-still-a-minor", "name-only"],
 )
 def test_a_minor_may_make_a_correction_that_keeps_them_a_minor(aws, context, correction):
-    child = signed_up(birthdate=born(14), country="DE")
+    child = sign_up(birthdate=born(14), country="DE")
     status, body = patch_me(context, child, correction)
     assert status == 200, body
     profile = wiring.shared.store().profile(child)
@@ -149,7 +149,7 @@ def test_a_minor_may_make_a_correction_that_keeps_them_a_minor(aws, context, cor
     ids=["adult-to-adult", "adult-to-minor", "no-birth-date", "of-age-removes-it"],
 )
 def test_a_subject_who_is_not_a_minor_may_correct_their_birth_date_and_country(aws, context, attributes, correction):
-    subject = signed_up(**attributes)
+    subject = sign_up(**attributes)
     status, body = patch_me(context, subject, correction)
     assert status == 200, body
     profile = wiring.shared.store().profile(subject)
@@ -158,7 +158,7 @@ def test_a_subject_who_is_not_a_minor_may_correct_their_birth_date_and_country(a
 
 def test_an_operators_verified_rectification_may_correct_a_minors_birth_date(aws, context):
     # Given a 14-year-old whose own correction was refused
-    child = signed_up(birthdate=born(14), country="DE")
+    child = sign_up(birthdate=born(14), country="DE")
     assert patch_me(context, child, {"birth_date": born(30)})[0] == 403
     # When an operator records the rectification after checking a proof of age
     status, body = record(context, child, type="rectification", changes={"birth_date": born(30)})
@@ -174,7 +174,7 @@ def test_two_corrections_checked_against_the_same_profile_cannot_combine_into_an
     both together would make them 14 in the US, of age. The second, checked against the profile the first changed,
     must not be written."""
     store = wiring.shared.store()
-    child = signed_up(birthdate=born(12), country="DE")
+    child = sign_up(birthdate=born(12), country="DE")
     read_by_both = store.profile(child)
     assert read_by_both is not None
     # Given the first correction (the country) was checked and written

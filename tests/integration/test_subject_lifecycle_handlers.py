@@ -317,20 +317,6 @@ def _restore_event(subject=SUBJECT):
     return routed(_api("subject_api/get_status.json", subject), "POST /me/restore")
 
 
-@pytest.fixture
-def local_clock(aws, tmp_path, monkeypatch):
-    """Moves the clock SystemClock reads in local mode: `local_clock(days)` advances it."""
-    monkeypatch.setenv("PRIVACY_LOCAL_CLOUD", "1")
-    monkeypatch.setenv("LOCAL_CLOCK_FILE", str(tmp_path / "clock"))
-    (tmp_path / "clock").write_text("0")
-
-    def advance(days):
-        path = tmp_path / "clock"
-        path.write_text(str(float(path.read_text()) + days * 86_400))
-
-    return advance
-
-
 def test_an_erasure_request_is_completed_once_the_data_is_unavailable_and_its_purge_scheduled(aws, context):
     # Given a subject
     _sign_up(context)

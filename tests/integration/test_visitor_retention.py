@@ -55,7 +55,8 @@ def test_a_visitors_audit_record_expires_the_retention_period_after_it_was_writt
 
 def test_a_subjects_audit_record_has_no_expiry(aws, context):
     # Given a subject's consent change (an account holder's chain is kept for AuditAnchorRetentionDays)
-    from tests.integration.test_consent_api import consents_put, sign_up
+    from tests.integration.test_consent_api import consents_put
+    from tests.support import sign_up
 
     sub = sign_up(str(uuid.uuid4()))
     assert consent_api.lambda_handler(consents_put(sub, {"analytics": True}), context)["statusCode"] == 200

@@ -74,43 +74,28 @@ def test_rules_define_one_month_plus_two_for_gdpr_and_45_plus_45_days_for_ccpa()
     } == RULES
 
 
-@pytest.mark.parametrize(
-    ("received", "pauses", "expected"),
-    [
-        pytest.param(
-            date(2025, 1, 20),
-            [Pause(date(2025, 1, 25), date(2025, 2, 3))],
-            date(2025, 3, 1),
-            id="pause-across-month-end-adds-9-days",
-        ),
-        pytest.param(
-            date(2024, 1, 20),
-            [Pause(date(2024, 1, 25), date(2024, 2, 3))],
-            date(2024, 2, 29),
-            id="pause-in-leap-year-adds-9-days",
-        ),
-        pytest.param(
-            date(2025, 1, 20),
-            [Pause(date(2025, 1, 25), date(2025, 1, 25))],
-            date(2025, 2, 20),
-            id="pause-resumed-same-day-adds-nothing",
-        ),
-        pytest.param(
-            date(2025, 1, 20),
-            [Pause(date(2025, 1, 22), date(2025, 1, 24)), Pause(date(2025, 2, 1), date(2025, 2, 4))],
-            date(2025, 2, 25),
-            id="separate-pauses-add-up",
-        ),
-        pytest.param(
-            date(2025, 1, 20),
-            [Pause(date(2025, 1, 22), date(2025, 1, 26)), Pause(date(2025, 1, 24), date(2025, 1, 28))],
-            date(2025, 2, 26),
-            id="overlapping-pauses-count-each-day-once",
-        ),
-    ],
-)
-def test_due_date_is_shifted_by_paused_days(received: date, pauses: list[Pause], expected: date) -> None:
-    assert due_date(received, Jurisdiction.GDPR, pauses=pauses) == expected
+# GDPR due dates with pauses: id -> (received, [(paused, resumed), ...], due), ISO dates
+PAUSED = {
+    "pause-across-month-end-adds-9-days": ("2025-01-20", [("2025-01-25", "2025-02-03")], "2025-03-01"),
+    "pause-in-leap-year-adds-9-days": ("2024-01-20", [("2024-01-25", "2024-02-03")], "2024-02-29"),
+    "pause-resumed-same-day-adds-nothing": ("2025-01-20", [("2025-01-25", "2025-01-25")], "2025-02-20"),
+    "separate-pauses-add-up": (
+        "2025-01-20",
+        [("2025-01-22", "2025-01-24"), ("2025-02-01", "2025-02-04")],
+        "2025-02-25",
+    ),
+    "overlapping-pauses-count-each-day-once": (
+        "2025-01-20",
+        [("2025-01-22", "2025-01-26"), ("2025-01-24", "2025-01-28")],
+        "2025-02-26",
+    ),
+}
+
+
+@pytest.mark.parametrize(("received", "pauses", "expected"), list(PAUSED.values()), ids=list(PAUSED))
+def test_due_date_is_shifted_by_paused_days(received: str, pauses: list[tuple[str, str]], expected: str) -> None:
+    periods = [Pause(date.fromisoformat(paused), date.fromisoformat(resumed)) for paused, resumed in pauses]
+    assert due_date(date.fromisoformat(received), Jurisdiction.GDPR, pauses=periods) == date.fromisoformat(expected)
 
 
 def test_due_date_is_none_while_a_pause_is_open() -> None:

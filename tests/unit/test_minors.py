@@ -113,10 +113,11 @@ def test_age_on_counts_completed_years(birth_date: date, today: date, expected_a
     assert age_on(birth_date, today) == expected_age
 
 
-@pytest.mark.parametrize(
-    ("country", "consent_age"),
-    [("DE", 16), ("FR", 15), ("US", 13), ("ES", 14)],
-)
+# One country at each age of consent, for the checks around the birthday on which it is reached.
+BIRTHDAY_CASES = [("DE", 16), ("FR", 15), ("US", 13), ("ES", 14)]
+
+
+@pytest.mark.parametrize(("country", "consent_age"), BIRTHDAY_CASES)
 def test_reaching_the_age_of_consent_on_the_birthday_removes_parental_consent(
     table: AgeOfConsentTable, country: str, consent_age: int
 ) -> None:
@@ -127,10 +128,7 @@ def test_reaching_the_age_of_consent_on_the_birthday_removes_parental_consent(
     )
 
 
-@pytest.mark.parametrize(
-    ("country", "consent_age"),
-    [("DE", 16), ("FR", 15), ("US", 13), ("ES", 14)],
-)
+@pytest.mark.parametrize(("country", "consent_age"), BIRTHDAY_CASES)
 def test_day_before_the_birthday_still_requires_parental_consent(
     table: AgeOfConsentTable, country: str, consent_age: int
 ) -> None:

@@ -4,40 +4,22 @@ notice in one of its languages does not load."""
 
 import copy
 import json
-from datetime import timedelta
-from itertools import count
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from domain.clock import FixedClock
 from domain.errors import DomainError
-from domain.minors.rules import load_age_table
 from domain.minors.service import ParentalService
 from policy.catalog import to_parent_notice
 from policy.loader import DOCUMENTS, InvalidPolicy, load_policy
-from tests.unit.test_parental import ADDRESS_KEY, CONFIRM_URL, NOW, SECRET, FakeMailer, FakeStore, FakeVerifiedEmails
+from tests.unit.test_parental import FakeMailer, FakeStore, FakeVerifiedEmails, parental_service
 
 PARENTAL_POLICIES = ["imind", "intermind", "mindomo"]
 
 
 def _service(name: str, store: FakeStore, mailer: FakeMailer) -> ParentalService:
-    ids = count(1)
-    return ParentalService(
-        store,
-        FixedClock(NOW),
-        new_id=lambda: f"{next(ids):032x}",
-        token_secret=lambda: SECRET,
-        expiry=timedelta(days=7),
-        mailer=mailer,
-        confirm_url=CONFIRM_URL,
-        profiles=store,
-        age_table=load_age_table(),
-        notice=to_parent_notice(load_policy(name)),
-        address_key=lambda: ADDRESS_KEY,
-        verified_emails=FakeVerifiedEmails(),
-    )
+    return parental_service(store, mailer, FakeVerifiedEmails(), notice=to_parent_notice(load_policy(name)))
 
 
 @pytest.mark.parametrize("name", PARENTAL_POLICIES)

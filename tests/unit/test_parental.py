@@ -14,7 +14,7 @@ from domain.audit.model import AuditEntry
 from domain.clock import FixedClock
 from domain.consent.unsubscribe import InvalidToken, issue_token, verify_token
 from domain.errors import Conflict, InvalidRequest, NotFound
-from domain.minors.mail import LANGUAGES, ParentMail
+from domain.minors.mail import LANGUAGES, ParentMail, ParentNotice
 from domain.minors.model import (
     ApprovedRequest,
     ChildAlreadyLinked,
@@ -327,8 +327,10 @@ def mailer() -> FakeMailer:
     return FakeMailer()
 
 
-@pytest.fixture
-def service(store: FakeStore, mailer: FakeMailer, verified_emails: FakeVerifiedEmails) -> ParentalService:
+def parental_service(
+    store: FakeStore, mailer: FakeMailer, verified_emails: FakeVerifiedEmails, notice: ParentNotice | None = NOTICE
+) -> ParentalService:
+    """The service at NOW over the fakes, with ids 1, 2, 3… and the given policy's notice (mindomo's by default)."""
     ids = count(1)
     return ParentalService(
         store,
@@ -340,10 +342,15 @@ def service(store: FakeStore, mailer: FakeMailer, verified_emails: FakeVerifiedE
         confirm_url=CONFIRM_URL,
         profiles=store,
         age_table=load_age_table(),
-        notice=NOTICE,
+        notice=notice,
         address_key=lambda: ADDRESS_KEY,
         verified_emails=verified_emails,
     )
+
+
+@pytest.fixture
+def service(store: FakeStore, mailer: FakeMailer, verified_emails: FakeVerifiedEmails) -> ParentalService:
+    return parental_service(store, mailer, verified_emails)
 
 
 @pytest.fixture
