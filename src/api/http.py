@@ -96,10 +96,24 @@ class Routes:
         return self.route(rule, "DELETE", **options)
 
 
-def build_app(**options: Any) -> APIGatewayHttpResolver:
+def build_app(*routers: APIGatewayHttpRouter, **options: Any) -> APIGatewayHttpResolver:
+    """An API function's resolver, with the routes of `routers` (api/routes/)."""
     app = APIGatewayHttpResolver(enable_validation=True, **options)
     register_error_handlers(app)
+    for router in routers:
+        app.include_router(router)
     return app
+
+
+def api_handler(app: APIGatewayHttpResolver) -> Callable[[dict[str, Any], LambdaContext], dict[str, Any]]:
+    """An API function's `lambda_handler`: the Lambda context in every log line (cleared between invocations),
+    then `resolve` below. Every API function's entry is this one (template.yaml: `handlers.<module>.lambda_handler`)."""
+
+    @logger.inject_lambda_context(clear_state=True)
+    def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+        return resolve(app, event, context)
+
+    return lambda_handler
 
 
 def _error(status: HTTPStatus, code: str, message: str) -> dict[str, Any]:
