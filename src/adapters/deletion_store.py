@@ -35,6 +35,8 @@ def status_of(values: dict[str, Any]) -> SubjectStatus:
 
 
 class DynamoDeletionStore:
+    """domain.erasure.ports.DeletionStore: its contract is said there, its storage here."""
+
     def __init__(self, table: str, audit: AuditLog) -> None:
         self.table = table
         self.audit = audit
@@ -60,7 +62,6 @@ class DynamoDeletionStore:
         return SubjectStatus(state="active")
 
     def schedule(self, subject_id: str, status: SubjectStatus, *, audit: AuditEntry, now: datetime) -> bool:
-        """False when the subject was not active (already pending, or no profile): nothing is written."""
         assert status.purge_at is not None
         purge_epoch = epoch_seconds(status.purge_at)
         values = {
@@ -112,8 +113,7 @@ class DynamoDeletionStore:
         now: datetime,
         reasons: tuple[DeletionReason, ...],
     ) -> bool:
-        """False when the subject is not pending deletion for one of `reasons` with its window open: nothing is
-        written. The purge date, its index keys and TTL stay as they are."""
+        # The purge date, its index keys and TTL stay as they are.
         allowed = {f":from{index}": previous for index, previous in enumerate(reasons)}
         values: dict[str, Any] = allowed | {
             ":pending": "pending_deletion",
@@ -143,8 +143,6 @@ class DynamoDeletionStore:
         activity: dict[str, str],
         reasons: tuple[DeletionReason, ...],
     ) -> bool:
-        """False when there is nothing to restore (not pending, the window has ended, or the deletion is for none
-        of `reasons`). Records `now`'s day as the last activity in the same write."""
         allowed = {f":reason{index}": reason for index, reason in enumerate(reasons)}
         update = {
             "TableName": self.table,

@@ -1,4 +1,5 @@
-"""Who may call a route, declared where the route is: `@app.post(..., middlewares=[ADMIN])`.
+"""Who may call a route, declared where the route is: `@router.post(..., middlewares=[ADMIN])`, or once for an
+audience of routes (`operator = Routes(router, tags=["admin"], middlewares=[ADMIN])`: api.http.Routes).
 
 Each requirement is a powertools route middleware: it runs after request validation (as the hand-written checks in
 route bodies did) and before the route, and answers 403 through the shared error handlers (api.errors). Routes

@@ -3,8 +3,9 @@
 import base64
 import binascii
 import re
+from collections.abc import Callable
 from http import HTTPStatus
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
@@ -51,10 +52,68 @@ def build_router() -> APIGatewayHttpRouter:
     return APIGatewayHttpRouter()  # type: ignore[no-untyped-call]  # powertools leaves its __init__ unannotated
 
 
-def build_app(**options: Any) -> APIGatewayHttpResolver:
+RouteT = TypeVar("RouteT", bound=Callable[..., Any])
+
+
+class Routes:
+    """The routes of one audience in a router, with what they share said once: their OpenAPI tags, the security
+    requirement (None: a public route, without the template's authorizer) and who may call them (api.authorization).
+
+        operator = Routes(router, tags=["admin"], middlewares=[ADMIN])
+
+        @operator.post("/admin/...", summary="...")
+
+    registers the route on `router` exactly as `@router.post(..., tags=["admin"], security=BEARER,
+    middlewares=[ADMIN])` would; an option the route names itself wins."""
+
+    def __init__(
+        self,
+        router: APIGatewayHttpRouter,
+        *,
+        tags: list[str],
+        security: list[dict[str, list[str]]] | None = BEARER,
+        middlewares: list[Callable[..., Any]] | None = None,
+    ) -> None:
+        self.router = router
+        self.shared: dict[str, Any] = {"tags": tags, "security": security, "middlewares": middlewares}
+
+    def route(self, rule: str, method: str, **options: Any) -> Callable[[RouteT], RouteT]:
+        return self.router.route(rule, method, **(self.shared | options))
+
+    def get(self, rule: str, **options: Any) -> Callable[[RouteT], RouteT]:
+        return self.route(rule, "GET", **options)
+
+    def post(self, rule: str, **options: Any) -> Callable[[RouteT], RouteT]:
+        return self.route(rule, "POST", **options)
+
+    def put(self, rule: str, **options: Any) -> Callable[[RouteT], RouteT]:
+        return self.route(rule, "PUT", **options)
+
+    def patch(self, rule: str, **options: Any) -> Callable[[RouteT], RouteT]:
+        return self.route(rule, "PATCH", **options)
+
+    def delete(self, rule: str, **options: Any) -> Callable[[RouteT], RouteT]:
+        return self.route(rule, "DELETE", **options)
+
+
+def build_app(*routers: APIGatewayHttpRouter, **options: Any) -> APIGatewayHttpResolver:
+    """An API function's resolver, with the routes of `routers` (api/routes/)."""
     app = APIGatewayHttpResolver(enable_validation=True, **options)
     register_error_handlers(app)
+    for router in routers:
+        app.include_router(router)
     return app
+
+
+def api_handler(app: APIGatewayHttpResolver) -> Callable[[dict[str, Any], LambdaContext], dict[str, Any]]:
+    """An API function's `lambda_handler`: the Lambda context in every log line (cleared between invocations),
+    then `resolve` below. Every API function's entry is this one (template.yaml: `handlers.<module>.lambda_handler`)."""
+
+    @logger.inject_lambda_context(clear_state=True)
+    def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+        return resolve(app, event, context)
+
+    return lambda_handler
 
 
 def _error(status: HTTPStatus, code: str, message: str) -> dict[str, Any]:

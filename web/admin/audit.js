@@ -2,7 +2,7 @@
  * and its signed head, checked here again with the published key) and deletion certificates
  * (GET /admin/certificates/{id}), verified in this browser. */
 import { api } from './session.js';
-import { $, detailsOf, el, facts, report, say, shortId, timeEl } from './ui.js';
+import { $, auditRow, el, facts, report, say, shortId, timeEl } from './ui.js';
 import { publishedKey, verifySigned } from './verify.js';
 
 const PSEUDONYM = /^[0-9a-f]{64}$/;
@@ -87,20 +87,7 @@ export async function showChain(pseudonym) {
     ['Failed check', v.failed_check ? `${v.failed_check}: ${v.reason || ''}` : undefined],
     ['Signed head', await headText(chain)],
   ]);
-  $('audit-rows').replaceChildren(
-    ...chain.records.map((record) =>
-      el(
-        'tr',
-        {},
-        el('td', { text: String(record.sequence) }),
-        el('td', {}, timeEl(record.at)),
-        el('td', { text: record.action }),
-        el('td', { text: record.actor }),
-        el('td', {}, record.request_id ? el('a', { href: `#/requests/${record.request_id}`, text: shortId(record.request_id) }) : '—'),
-        el('td', {}, detailsOf(record.details)),
-      ),
-    ),
-  );
+  $('audit-rows').replaceChildren(...chain.records.map((record) => auditRow(record, { withRequest: true })));
   $('audit-result').hidden = false;
   say(v.valid ? `The chain verifies (${v.length} records).` : 'The chain does NOT verify.');
 }

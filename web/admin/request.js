@@ -7,9 +7,9 @@ import {
   ORIGINS,
   STATUSES,
   TYPES,
+  auditRow,
   confirmAction,
   deadline,
-  detailsOf,
   el,
   facts,
   flagged,
@@ -107,19 +107,7 @@ async function loadAudit(request) {
   $('request-audit-chain').textContent = v.valid
     ? `The subject's chain verifies (${v.length} records, ${v.anchored_through || 0} of them anchored so far); ${mine.length} of them are about this request.`
     : `The subject's chain does NOT verify (${v.failed_check || 'broken'} at record ${v.broken_at ?? '?'}): ${v.reason || ''}`;
-  $('request-audit-rows').replaceChildren(
-    ...mine.map((record) =>
-      el(
-        'tr',
-        {},
-        el('td', { text: String(record.sequence) }),
-        el('td', {}, timeEl(record.at)),
-        el('td', { text: record.action }),
-        el('td', { text: record.actor }),
-        el('td', {}, detailsOf(record.details)),
-      ),
-    ),
-  );
+  $('request-audit-rows').replaceChildren(...mine.map((record) => auditRow(record)));
 }
 
 let shown = 0; // the newest showRequest: an older one that answers late must not draw over it

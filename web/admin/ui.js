@@ -179,3 +179,19 @@ export function detailsOf(details) {
     ),
   );
 }
+
+/** An audit record as a table row: sequence, time, action, actor, the request it is about (a link; only in a table
+ * of a whole chain, `withRequest`), details. */
+export function auditRow(record, { withRequest = false } = {}) {
+  const request = record.request_id ? el('a', { href: `#/requests/${record.request_id}`, text: shortId(record.request_id) }) : '—';
+  return el(
+    'tr',
+    {},
+    el('td', { text: String(record.sequence) }),
+    el('td', {}, timeEl(record.at)),
+    el('td', { text: record.action }),
+    el('td', { text: record.actor }),
+    withRequest && el('td', {}, request),
+    el('td', {}, detailsOf(record.details)),
+  );
+}

@@ -22,7 +22,7 @@ from api.admin_schemas import (
     SignedHead,
 )
 from api.authorization import ADMIN
-from api.http import BEARER, build_router
+from api.http import Routes, build_router
 from api.identity import caller_of
 from api.parameters import REQUEST_ID, SUBJECT_ID
 from api.standing_schemas import CompellingGroundsIn, StandingOut
@@ -35,6 +35,7 @@ from wiring.shared import audit_log
 
 router = build_router()
 TAGS = ["admin"]
+operator = Routes(router, tags=TAGS, middlewares=[ADMIN])
 CATEGORY = Annotated[str, Path(pattern=r"^[a-z][a-z0-9_]{1,40}$")]  # domain.records.CATEGORY_ID
 
 
@@ -48,12 +49,9 @@ def _admin() -> str:
     return caller_of(router.current_event).subject_id
 
 
-@router.post(
+@operator.post(
     "/admin/requests",
     summary="Record a request received by e-mail after verifying the sender (a rectification is applied at once)",
-    tags=TAGS,
-    security=BEARER,
-    middlewares=[ADMIN],
     status_code=202,
 )
 def post_admin_request(body: AdminRequestIn) -> AdminRequestOut:
@@ -64,13 +62,7 @@ def post_admin_request(body: AdminRequestIn) -> AdminRequestOut:
     return _out(request)
 
 
-@router.get(
-    "/admin/requests",
-    summary="Requests by status, soonest due first",
-    tags=TAGS,
-    security=BEARER,
-    middlewares=[ADMIN],
-)
+@operator.get("/admin/requests", summary="Requests by status, soonest due first")
 def list_admin_requests(
     status: Annotated[RequestStatus, Query()] = "received",
     overdue: Annotated[bool, Query()] = False,
@@ -81,45 +73,28 @@ def list_admin_requests(
     return AdminRequestListOut(items=[_out(r) for r in items], next=next_cursor)
 
 
-@router.get(
-    "/admin/requests/<request_id>",
-    summary="One request, with its subject and systems",
-    tags=TAGS,
-    security=BEARER,
-    middlewares=[ADMIN],
-)
+@operator.get("/admin/requests/<request_id>", summary="One request, with its subject and systems")
 def get_admin_request(request_id: REQUEST_ID) -> AdminRequestOut:
     return _out(operator_desk().find(request_id))
 
 
-@router.post(
-    "/admin/requests/<request_id>/extend",
-    summary="Extend the deadline once (GDPR: +2 months), before it has passed",
-    tags=TAGS,
-    security=BEARER,
-    middlewares=[ADMIN],
+@operator.post(
+    "/admin/requests/<request_id>/extend", summary="Extend the deadline once (GDPR: +2 months), before it has passed"
 )
 def extend_request(request_id: REQUEST_ID, body: ReasonIn) -> AdminRequestOut:
     return _out(operator_desk().extend(request_id, body.reason, admin=_admin()))
 
 
-@router.post(
-    "/admin/requests/<request_id>/reject",
-    summary="Reject an open request, or close a failed one, with the reason",
-    tags=TAGS,
-    security=BEARER,
-    middlewares=[ADMIN],
+@operator.post(
+    "/admin/requests/<request_id>/reject", summary="Reject an open request, or close a failed one, with the reason"
 )
 def reject_request(request_id: REQUEST_ID, body: ReasonIn) -> AdminRequestOut:
     return _out(operator_desk().reject(request_id, body.reason, admin=_admin()))
 
 
-@router.post(
+@operator.post(
     "/admin/requests/<request_id>/systems/<system>/complete",
     summary="A connected system finished its part of the request",
-    tags=TAGS,
-    security=BEARER,
-    middlewares=[ADMIN],
 )
 def complete_system(
     request_id: REQUEST_ID, system: Annotated[str, Path(pattern=r"^[a-z0-9_-]{1,64}$")]
@@ -127,36 +102,24 @@ def complete_system(
     return _out(operator_desk().system_done(request_id, system, admin=_admin()))
 
 
-@router.post(
+@operator.post(
     "/admin/subjects/<subject_id>/holds",
     summary="Place a legal hold: the subject's records of a category are kept past its purge until the hold ends "
     "(placing it again on the same category replaces until and reason)",
-    tags=TAGS,
-    security=BEARER,
-    middlewares=[ADMIN],
     status_code=201,
 )
 def place_hold(subject_id: SUBJECT_ID, body: HoldIn) -> HoldOut:
     return HoldOut.of(holds().place(subject_id, body.category, body.until, body.reason, admin=_admin()))
 
 
-@router.get(
-    "/admin/subjects/<subject_id>/holds",
-    summary="A subject's legal holds that have not ended",
-    tags=TAGS,
-    security=BEARER,
-    middlewares=[ADMIN],
-)
+@operator.get("/admin/subjects/<subject_id>/holds", summary="A subject's legal holds that have not ended")
 def list_holds(subject_id: SUBJECT_ID) -> HoldListOut:
     return HoldListOut(items=[HoldOut.of(hold) for hold in holds().holds(subject_id)])
 
 
-@router.delete(
+@operator.delete(
     "/admin/subjects/<subject_id>/holds/<category>",
     summary="Lift a legal hold (records already isolated by a purge stay isolated until the hold's end)",
-    tags=TAGS,
-    security=BEARER,
-    middlewares=[ADMIN],
     status_code=204,
     responses={204: {"description": "The hold is lifted", "content": {}}},
 )
@@ -165,29 +128,20 @@ def lift_hold(subject_id: SUBJECT_ID, category: CATEGORY) -> Response[None]:
     return Response(status_code=204)
 
 
-@router.post(
+@operator.post(
     "/admin/subjects/<subject_id>/restore",
     summary="Cancel a subject's deletion within the restore window, for a subject who asked by e-mail",
     description="The rules of POST /me/restore: only a deletion the subject may cancel (their own, an erasure "
     "request, inactivity), within the window. 409 `deletion_not_cancellable`: a parent's, or an account opened "
     "without the required parental consent; 409 `not_scheduled`: nothing to restore; 410: purged. Audited as the "
     "operator's act, with the verification method.",
-    tags=TAGS,
-    security=BEARER,
-    middlewares=[ADMIN],
 )
 def restore_subject(subject_id: SUBJECT_ID, body: RestoreIn) -> StatusOut:
     status = erasure().restore(subject_id, actor="admin", details={"admin": _admin(), "verified_by": body.verified_by})
     return StatusOut(state=status.state, purge_at=None, reason=None)
 
 
-@router.get(
-    "/admin/audit/<subject_pseudonym>",
-    summary="A subject's audit chain and whether it verifies",
-    tags=TAGS,
-    security=BEARER,
-    middlewares=[ADMIN],
-)
+@operator.get("/admin/audit/<subject_pseudonym>", summary="A subject's audit chain and whether it verifies")
 def get_audit_chain(subject_pseudonym: Annotated[str, Path(pattern=r"^[0-9a-f]{64}$")]) -> AuditChainOut:
     chain = audit().chain(subject_pseudonym)
     head = chain.head_signature
@@ -199,12 +153,9 @@ def get_audit_chain(subject_pseudonym: Annotated[str, Path(pattern=r"^[0-9a-f]{6
     )
 
 
-@router.get(
+@operator.get(
     "/admin/certificates/<certificate_id>",
     summary="A deletion certificate with its signature and the exact message signed",
-    tags=TAGS,
-    security=BEARER,
-    middlewares=[ADMIN],
 )
 def get_certificate(certificate_id: Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]) -> CertificateOut:
     stored = audit().certificate(certificate_id)
@@ -218,15 +169,12 @@ def get_certificate(certificate_id: Annotated[str, Path(pattern=r"^[0-9a-f]{32}$
 
 
 # ---------------------------------------------------------------- restriction and objection (domain/standing)
-@router.post(
+@operator.post(
     "/admin/subjects/<subject_id>/restriction/lift",
     summary="Announce the lift of a subject's restriction: in force until the notice period ends (GDPR Art. 18(3))",
     description="The subject is told before the lift: `RestrictionLiftAnnounced` and `lift_at` in their GET "
     "/me/status; processing resumes at `lift_at` (RestrictionLiftNoticeDays). The reason is kept with the "
     "restriction, never in the audit trail. 409 `not_restricted`.",
-    tags=TAGS,
-    security=BEARER,
-    middlewares=[ADMIN],
     status_code=202,
 )
 def post_restriction_lift(subject_id: SUBJECT_ID, body: ReasonIn) -> StandingOut:
@@ -237,14 +185,11 @@ def post_restriction_lift(subject_id: SUBJECT_ID, body: ReasonIn) -> StandingOut
     return standing_out(subject_id, updated, updated.restriction)
 
 
-@router.post(
+@operator.post(
     "/admin/requests/<request_id>/compelling-grounds",
     summary="Record compelling legitimate grounds that override an objection (GDPR Art. 21(1))",
     description="Only for a purpose based on legitimate interests: an objection to direct marketing is absolute "
     "(409 `objection_absolute`). 409 `no_such_objection`: the request holds no objection to this purpose.",
-    tags=TAGS,
-    security=BEARER,
-    middlewares=[ADMIN],
 )
 def post_compelling_grounds(request_id: REQUEST_ID, body: CompellingGroundsIn) -> StandingOut:
     from api.standing_schemas import standing_out

@@ -24,7 +24,7 @@ from api.consent_schemas import (
     UnsubscribeTokenOut,
 )
 from api.context import request_context
-from api.http import BEARER, build_router
+from api.http import Routes, build_router
 from api.identity import caller_of
 from api.languages import negotiate
 from api.parameters import SUBJECT_ID
@@ -37,6 +37,9 @@ from wiring.policy import policy
 
 router = build_router()
 TAGS = ["consent"]
+public = Routes(router, tags=TAGS, security=None)
+subject = Routes(router, tags=TAGS)
+host_app = Routes(router, tags=TAGS, middlewares=[HOST_APP])
 
 
 def _subject() -> Owner:
@@ -60,10 +63,9 @@ def _context() -> RequestContext:
 register_not_modified(router)
 
 
-@router.get(
+@public.get(
     "/consent/purposes",
     summary="The purposes catalog and its policy version, in the language the caller prefers",
-    tags=TAGS,
     responses={
         200: {
             "description": "The catalog in the negotiated language (`Content-Language`); cacheable, with a strong ETag"
@@ -81,17 +83,17 @@ def get_purposes(
     return public_answer(served[language], if_none_match, language)
 
 
-@router.get("/me/consents", summary="Your current decision per purpose", tags=TAGS, security=BEARER)
+@subject.get("/me/consents", summary="Your current decision per purpose")
 def get_my_consents() -> ConsentsOut:
     return _consents_out(consents().current(_subject(), offers=True))
 
 
-@router.put("/me/consents", summary="Grant or refuse purposes; returns a consent receipt", tags=TAGS, security=BEARER)
+@subject.put("/me/consents", summary="Grant or refuse purposes; returns a consent receipt")
 def put_my_consents(request: ConsentChangeRequest) -> ConsentReceipt:
     return consents().change(_subject(), request, _context(), actor="subject")
 
 
-@router.get("/me/consents/history", summary="Every consent change, newest first", tags=TAGS, security=BEARER)
+@subject.get("/me/consents/history", summary="Every consent change, newest first")
 def get_my_history(
     cursor: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
@@ -100,32 +102,30 @@ def get_my_history(
     return HistoryOut(items=[HistoryItemOut(**event.model_dump()) for event in page.items], next=page.next_cursor)
 
 
-@router.get("/me/consents/receipts/<receipt_id>", summary="One consent receipt", tags=TAGS, security=BEARER)
+@subject.get("/me/consents/receipts/<receipt_id>", summary="One consent receipt")
 def get_my_receipt(receipt_id: Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]) -> ConsentReceipt:
     return consents().receipt(_subject(), receipt_id)
 
 
-@router.post(
-    "/me/consents/claim", summary="Merge a visitor's banner choices into your consents", tags=TAGS, security=BEARER
-)
+@subject.post("/me/consents/claim", summary="Merge a visitor's banner choices into your consents")
 def claim_visitor(body: ClaimIn) -> ClaimOut:
     receipt = consents().claim(_subject().id, body.visitor_id, _context())
     return ClaimOut(claimed=True, receipt_id=receipt.receipt_id if receipt else None)
 
 
-@router.get("/visitors/<visitor_id>/consents", summary="An anonymous visitor's decisions", tags=TAGS)
+@public.get("/visitors/<visitor_id>/consents", summary="An anonymous visitor's decisions")
 def get_visitor_consents(visitor_id: Annotated[str, Path(pattern=VISITOR_ID_PATTERN)]) -> ConsentsOut:
     return _consents_out(consents().current(Owner("visitor", visitor_id)))
 
 
-@router.put("/visitors/<visitor_id>/consents", summary="Record an anonymous visitor's decisions", tags=TAGS)
+@public.put("/visitors/<visitor_id>/consents", summary="Record an anonymous visitor's decisions")
 def put_visitor_consents(
     visitor_id: Annotated[str, Path(pattern=VISITOR_ID_PATTERN)], request: ConsentChangeRequest
 ) -> ConsentReceipt:
     return consents().change(Owner("visitor", visitor_id), request, _context(), actor="visitor")
 
 
-@router.post("/unsubscribe", summary="One-click unsubscribe (RFC 8058): withdraws the token's purpose", tags=TAGS)
+@public.post("/unsubscribe", summary="One-click unsubscribe (RFC 8058): withdraws the token's purpose")
 def post_unsubscribe(token: Annotated[str, Query(min_length=1, max_length=2048)]) -> UnsubscribedOut:
     body = router.current_event.decoded_body or ""
     if "List-Unsubscribe=One-Click" not in body:
@@ -134,21 +134,16 @@ def post_unsubscribe(token: Annotated[str, Query(min_length=1, max_length=2048)]
     return UnsubscribedOut(unsubscribed=True, purpose=receipt.purposes[0].purpose, receipt_id=receipt.receipt_id)
 
 
-@router.get(
-    "/unsubscribe", summary="Explains the one-click link; changes nothing (mail scanners follow links)", tags=TAGS
-)
+@public.get("/unsubscribe", summary="Explains the one-click link; changes nothing (mail scanners follow links)")
 def get_unsubscribe(token: Annotated[str | None, Query(max_length=2048)] = None) -> UnsubscribeInfoOut:
     if token:
         consents().check_unsubscribe_link(token)  # 410 when the account is gone, as the POST would answer
     return UnsubscribeInfoOut(message="To unsubscribe, send POST to this URL with the body List-Unsubscribe=One-Click.")
 
 
-@router.post(
+@host_app.post(
     "/app/subjects/<subject_id>/unsubscribe-tokens",
     summary="A one-click unsubscribe token for a subject and purpose (host application only)",
-    tags=TAGS,
-    security=BEARER,
-    middlewares=[HOST_APP],
 )
 def post_unsubscribe_token(subject_id: SUBJECT_ID, body: UnsubscribeTokenIn) -> UnsubscribeTokenOut:
     lifetime = timedelta(days=settings().unsubscribe_token_days)

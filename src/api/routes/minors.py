@@ -9,7 +9,7 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.openapi.params import Path
 
 from api.authorization import ADMIN, HOST_APP_OR_MINORS_SCOPE
-from api.http import BEARER, build_router
+from api.http import Routes, build_router
 from api.identity import caller_of
 from api.minors_schemas import (
     ChildDeletionOut,
@@ -39,6 +39,10 @@ from wiring.shared import clock
 
 router = build_router()
 TAGS = ["minors"]
+host_app = Routes(router, tags=TAGS, middlewares=[HOST_APP_OR_MINORS_SCOPE])
+public = Routes(router, tags=TAGS, security=None)
+parent = Routes(router, tags=TAGS)
+operator = Routes(router, tags=["admin"], middlewares=[ADMIN])
 SUBJECT_ID = Annotated[str, Path(pattern=SUBJECT_ID_PATTERN)]
 
 
@@ -47,12 +51,8 @@ def _me() -> str:
 
 
 # ---------------------------------------------------------------- host application
-@router.post(
-    "/minors/checks",
-    summary="Whether a sign-up needs a parent's consent (host application only; nothing is stored)",
-    tags=TAGS,
-    security=BEARER,
-    middlewares=[HOST_APP_OR_MINORS_SCOPE],
+@host_app.post(
+    "/minors/checks", summary="Whether a sign-up needs a parent's consent (host application only; nothing is stored)"
 )
 def post_check(body: MinorCheckIn) -> MinorCheckOut:
     ages = age_check()
@@ -65,15 +65,12 @@ def post_check(body: MinorCheckIn) -> MinorCheckOut:
     )
 
 
-@router.post(
+@host_app.post(
     "/minors/consent-requests",
     summary="Ask a parent for consent: keeps only the parent's e-mail until the answer or expiry (host application)",
     description="The backend e-mails the parent (in `language`) what would be collected, why, and the parent's "
     "rights, with a single-use link to answer. The link's token goes to that mailbox only: it is in neither this "
     "answer nor any event.",
-    tags=TAGS,
-    security=BEARER,
-    middlewares=[HOST_APP_OR_MINORS_SCOPE],
     status_code=201,
 )
 def post_consent_request(body: ConsentRequestIn) -> ConsentRequestOut:
@@ -82,17 +79,15 @@ def post_consent_request(body: ConsentRequestIn) -> ConsentRequestOut:
     return ConsentRequestOut(request_id=issued.request_id, expires_at=issued.expires_at)
 
 
-@router.post(
-    "/minors/consent-requests/confirm",
-    summary="The parent's answer, with the token from the e-mail (single use)",
-    tags=TAGS,
+@public.post(
+    "/minors/consent-requests/confirm", summary="The parent's answer, with the token from the e-mail (single use)"
 )
 def post_confirm(body: ConfirmIn) -> ConfirmOut:
     request_id = parental().confirm(body.token, body.decision)  # the audit record takes the request's correlation id
     return ConfirmOut(request_id=request_id, decision=body.decision, recorded=True)
 
 
-@router.post(
+@host_app.post(
     "/app/minors/consent-requests/<request_id>/link",
     summary="Link an approved request's child account to the parent (host application only)",
     description="Only the account whose own sign-up named this request (client metadata `parental_request_id`) can "
@@ -100,9 +95,6 @@ def post_confirm(body: ConfirmIn) -> ConfirmOut:
     "`child_not_bound`, `parental_consent_not_required`, `child_already_linked` or `link_conflict`. The parent must "
     "be the account whose Cognito-verified e-mail address is the one the consent mail went to (compared by a keyed "
     "digest, case and surrounding spaces ignored); any other account answers 409 `parent_not_addressee`.",
-    tags=TAGS,
-    security=BEARER,
-    middlewares=[HOST_APP_OR_MINORS_SCOPE],
 )
 def post_link(request_id: REQUEST_ID, body: LinkIn) -> LinkOut:
     link = parental().link(request_id, body.child_subject_id, body.parent_subject_id)
@@ -133,44 +125,29 @@ def _child_out(view: ChildView) -> ChildOut:
     )
 
 
-@router.get(
+@parent.get(
     "/parents/me/children",
     summary="Your linked children and what is held about them",
     description="A child who has reached the age of digital consent in their country is not listed: their data "
     "is theirs alone, and the routes about them answer 403 `parental_rights_ended`.",
-    tags=TAGS,
-    security=BEARER,
 )
 def get_children() -> ChildrenOut:
     return ChildrenOut(items=[_child_out(view) for view in parents().children(_me())])
 
 
-@router.post(
-    "/parents/me/children/<child_id>/requests",
-    summary="Ask for a copy of your child's data",
-    tags=TAGS,
-    security=BEARER,
-    status_code=202,
-)
+@parent.post("/parents/me/children/<child_id>/requests", summary="Ask for a copy of your child's data", status_code=202)
 def post_child_request(child_id: SUBJECT_ID, body: ChildRequestIn) -> RequestOut:
     return RequestOut.of(parents().request(_me(), child_id, body.type, body.format))
 
 
-@router.get(
-    "/parents/me/children/<child_id>/requests/<request_id>",
-    summary="One request about your child",
-    tags=TAGS,
-    security=BEARER,
-)
+@parent.get("/parents/me/children/<child_id>/requests/<request_id>", summary="One request about your child")
 def get_child_request(child_id: SUBJECT_ID, request_id: REQUEST_ID) -> RequestOut:
     return RequestOut.of(parents().get_request(_me(), child_id, request_id))
 
 
-@router.get(
+@parent.get(
     "/parents/me/children/<child_id>/requests/<request_id>/download",
     summary="A short-lived link to your child's export",
-    tags=TAGS,
-    security=BEARER,
 )
 def get_child_download(child_id: SUBJECT_ID, request_id: REQUEST_ID) -> DownloadOut:
     key = parents().download_key(_me(), child_id, request_id)
@@ -178,11 +155,9 @@ def get_child_download(child_id: SUBJECT_ID, request_id: REQUEST_ID) -> Download
     return DownloadOut(url=download_url(key, ttl), expires_at=clock().now() + timedelta(seconds=ttl))
 
 
-@router.post(
+@parent.post(
     "/parents/me/children/<child_id>/erasure",
     summary="Delete your child's data (purged after the restore window)",
-    tags=TAGS,
-    security=BEARER,
     status_code=202,
 )
 def post_child_erasure(child_id: SUBJECT_ID) -> ChildDeletionOut:
@@ -190,11 +165,9 @@ def post_child_erasure(child_id: SUBJECT_ID) -> ChildDeletionOut:
     return ChildDeletionOut.of(child_id, status)
 
 
-@router.post(
+@parent.post(
     "/parents/me/children/<child_id>/withdraw",
     summary="Withdraw your consent: every refusable purpose refused, collection stopped, deletion scheduled",
-    tags=TAGS,
-    security=BEARER,
 )
 def post_child_withdraw(child_id: SUBJECT_ID) -> WithdrawOut:
     from api.context import request_context  # here: the host's routes (age checks, requests) never need consent
@@ -203,11 +176,9 @@ def post_child_withdraw(child_id: SUBJECT_ID) -> WithdrawOut:
     return WithdrawOut.of(child_id, withdrawal.status, receipt_id=withdrawal.receipt_id)
 
 
-@router.post(
+@parent.post(
     "/parents/me/children/<child_id>/restriction",
     summary="Restrict the processing of your child's data: collection stops, nothing is deleted (GDPR Art. 18)",
-    tags=TAGS,
-    security=BEARER,
     status_code=202,
 )
 def post_child_restriction(child_id: SUBJECT_ID, body: ChildRestrictionIn) -> RequestOut:
@@ -219,13 +190,11 @@ def post_child_restriction(child_id: SUBJECT_ID, body: ChildRestrictionIn) -> Re
     return RequestOut.of(restrict(requests(), standing(), child_id, body.grounds, by="parent"))
 
 
-@router.post(
+@parent.post(
     "/parents/me/children/<child_id>/restriction/lift",
     summary="Lift the restriction of your child's data (now): collection may resume as their consents allow",
     description="Only a parent lifts a restriction a parent placed (the child's own lift is refused, 403 "
     "`restriction_by_parent`). 409 `not_restricted`: processing of the child's data is not restricted.",
-    tags=TAGS,
-    security=BEARER,
 )
 def post_child_restriction_lift(child_id: SUBJECT_ID) -> StatusOut:
     from api.standing_schemas import status_out
@@ -237,12 +206,9 @@ def post_child_restriction_lift(child_id: SUBJECT_ID) -> StatusOut:
 
 
 # ---------------------------------------------------------------- operators
-@router.post(
+@operator.post(
     "/admin/subjects/<subject_id>/underage",
     summary="A child signed up without parental consent: unavailable now, purged without a restore window",
-    tags=["admin"],
-    security=BEARER,
-    middlewares=[ADMIN],
     status_code=202,
 )
 def post_underage(subject_id: SUBJECT_ID) -> UnderageOut:

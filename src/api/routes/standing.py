@@ -7,7 +7,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from pydantic import Field
 
 from api.authorization import HOST_APP
-from api.http import BEARER, build_router
+from api.http import Routes, build_router
 from api.identity import caller_of
 from api.parameters import SUBJECT_ID
 from api.standing_schemas import PermissionsOut, status_out
@@ -17,6 +17,8 @@ from wiring.standing import standing
 
 router = build_router()
 TAGS = ["subject"]
+subject = Routes(router, tags=TAGS)
+host_app = Routes(router, tags=TAGS, middlewares=[HOST_APP])
 
 
 def _me() -> str:
@@ -34,13 +36,11 @@ def submit_standing_request(subject_id: str, body: RequestIn) -> RequestOut:
     return RequestOut.of(object_to(requests(), standing(), subject_id, body.purposes))
 
 
-@router.post(
+@subject.post(
     "/me/restriction/lift",
     summary="Lift the restriction of processing you asked for (now)",
     description="409 `not_restricted`: processing of your data is not restricted. 403 `restriction_by_parent`: "
     "your parent restricted it, and only they can lift it.",
-    tags=TAGS,
-    security=BEARER,
 )
 def post_lift() -> StatusOut:
     subject_id = _me()
@@ -48,15 +48,12 @@ def post_lift() -> StatusOut:
     return status_out(standing().status(subject_id))
 
 
-@router.get(
+@host_app.get(
     "/app/subjects/<subject_id>/permissions",
     summary="May this subject's data be processed for these purposes now? (host application only)",
     description="One answer per purpose: `allowed` and why (`consent`, `refused`, `withdrawn`, `restricted`, "
     "`objected`, `minor`, `gpc`, `dnt`, `pending_deletion`, `purged`, `required`). 1 to 50 `purpose` parameters; 422 "
     "`unknown_purpose`, `no_purpose`.",
-    tags=TAGS,
-    security=BEARER,
-    middlewares=[HOST_APP],
 )
 def get_permissions(
     subject_id: SUBJECT_ID,

@@ -9,7 +9,7 @@ from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path
 
 from api.authorization import HOST_APP
-from api.http import BEARER, build_router
+from api.http import Routes, build_router
 from api.identity import caller_of
 from api.languages import negotiate
 from api.parameters import REQUEST_ID, SUBJECT_ID
@@ -39,6 +39,8 @@ from wiring.shared import clock, store
 
 router = build_router()
 TAGS = ["subject"]
+subject = Routes(router, tags=TAGS)
+host_app = Routes(router, tags=TAGS, middlewares=[HOST_APP])
 RECORD_ID = Annotated[str, Path(pattern=r"^[A-Za-z0-9._:-]{1,128}$")]
 # A client's key for safe retries: a retry with the same key gets the first answer (api.idempotency). Longer keys
 # are refused rather than cut: two keys sharing their first characters must not share an answer.
@@ -63,7 +65,7 @@ def _audit(action: str, actor: Any, **details: Any) -> AuditEntry:
     return AuditEntry(action=action, actor=actor, at=clock().now(), details=details)
 
 
-@router.get("/me", summary="Your profile: the personal data held about you", tags=TAGS, security=BEARER)
+@subject.get("/me", summary="Your profile: the personal data held about you")
 def get_me() -> ProfileOut:
     profile = store().profile(_me())
     if profile is None:
@@ -71,13 +73,11 @@ def get_me() -> ProfileOut:
     return ProfileOut(**asdict(profile))
 
 
-@router.patch(
+@subject.patch(
     "/me",
     summary="Correct or complete your profile",
     description="403 `age_correction_needs_verification`: you are a minor under this service's rules and the new "
     "birth date or country would make you of age; the privacy team corrects it once verified (a rectification).",
-    tags=TAGS,
-    security=BEARER,
 )
 def patch_me(patch: ProfilePatch) -> ProfileOut:
     subject_id = _me()
@@ -100,9 +100,7 @@ def patch_me(patch: ProfilePatch) -> ProfileOut:
     return ProfileOut(**asdict(updated))
 
 
-@router.post(
-    "/me/activity", summary="Record that you were active today (at most one write a day)", tags=TAGS, security=BEARER
-)
+@subject.post("/me/activity", summary="Record that you were active today (at most one write a day)")
 def post_activity() -> ActivityOut:
     subject_id, today = _me(), clock().now().date()
     key = (subject_id, today.isoformat())
@@ -121,14 +119,12 @@ def post_activity() -> ActivityOut:
     return ActivityOut(recorded=recorded, day=today)
 
 
-@router.post(
+@subject.post(
     "/me/requests",
     summary="Exercise a right: a copy of your data (access, portability), erasure, restriction or objection",
     description="`restriction` (with `grounds`, GDPR Art. 18) restricts processing at once; `objection` (with "
     "`purposes`, Art. 21) applies to direct marketing and legitimate interests (422 `objection_not_applicable` "
     "otherwise: withdraw consent with PUT /me/consents; 422 `unknown_purpose`).",
-    tags=TAGS,
-    security=BEARER,
     status_code=202,
 )
 def post_request(body: RequestIn, idempotency_key: IDEMPOTENCY_KEY = None) -> RequestOut:
@@ -164,13 +160,7 @@ def _erase(subject_id: str) -> RequestOut:
     return RequestOut.of(requests().erasure_scheduled(request, purge_at=status.purge_at))
 
 
-@router.delete(
-    "/me",
-    summary="Delete your account: unavailable now, purged after the restore window",
-    tags=TAGS,
-    security=BEARER,
-    status_code=202,
-)
+@subject.delete("/me", summary="Delete your account: unavailable now, purged after the restore window", status_code=202)
 def delete_me() -> DeletionOut:
     status = erasure().schedule_deletion(_me(), "user_request", actor="subject")
     return DeletionOut(
@@ -182,14 +172,12 @@ def delete_me() -> DeletionOut:
     )
 
 
-@router.post(
+@subject.post(
     "/me/restore",
     summary="Cancel the deletion of your account during the restore window",
     description="Cancels a deletion you asked for (or one for inactivity). 409 `deletion_not_cancellable`: the "
     "deletion was asked by your parent or guardian, or the account was opened without their required consent; "
     "only they can change it. 409 `not_scheduled`: nothing to restore.",
-    tags=TAGS,
-    security=BEARER,
 )
 def restore_me() -> StatusOut:
     # Exactly as it was, but for the day of last activity: today (domain.erasure.service).
@@ -197,9 +185,7 @@ def restore_me() -> StatusOut:
     return StatusOut(state=status.state, purge_at=None, reason=None)
 
 
-@router.get(
-    "/me/status", summary="Whether your account is active, pending deletion or purged", tags=TAGS, security=BEARER
-)
+@subject.get("/me/status", summary="Whether your account is active, pending deletion or purged")
 def get_status() -> StatusOut:
     from api.standing_schemas import status_out
     from wiring.standing import standing
@@ -208,14 +194,12 @@ def get_status() -> StatusOut:
     return status_out(standing().status(_me()))
 
 
-@router.get(
+@subject.get(
     "/me/recipients",
     summary="Who your personal data is disclosed to, and for which purposes (GDPR Art. 19)",
     description="The recipients of the product's policy (name, role, what for, country, transfer safeguard), each "
     "with the policy's purposes it serves; they are the ones told of every rectification, erasure or restriction. "
     "Purpose titles in the negotiated language (`Content-Language`). Answered while the account is pending deletion.",
-    tags=TAGS,
-    security=BEARER,
 )
 def get_recipients(
     # No length limit: a header we cannot read falls back to the policy's default language (as GET /policy).
@@ -228,19 +212,17 @@ def get_recipients(
     return Response(200, content_types.APPLICATION_JSON, recipients_view(active, language), headers=headers)
 
 
-@router.get("/me/requests", summary="Your requests and their status", tags=TAGS, security=BEARER)
+@subject.get("/me/requests", summary="Your requests and their status")
 def list_requests() -> RequestListOut:
     return RequestListOut(items=[RequestOut.of(r) for r in requests().list_for(_me())])
 
 
-@router.get("/me/requests/<request_id>", summary="One of your requests", tags=TAGS, security=BEARER)
+@subject.get("/me/requests/<request_id>", summary="One of your requests")
 def get_request(request_id: REQUEST_ID) -> RequestOut:
     return RequestOut.of(requests().get(_me(), request_id))
 
 
-@router.get(
-    "/me/requests/<request_id>/download", summary="A short-lived link to your export", tags=TAGS, security=BEARER
-)
+@subject.get("/me/requests/<request_id>/download", summary="A short-lived link to your export")
 def get_download(request_id: REQUEST_ID) -> DownloadOut:
     subject_id = _me()
     status = erasure().status(subject_id)  # due counts as purged: its exports are going or gone
@@ -252,15 +234,12 @@ def get_download(request_id: REQUEST_ID) -> DownloadOut:
     return DownloadOut(url=url, expires_at=clock().now() + timedelta(seconds=ttl))
 
 
-@router.put(
+@host_app.put(
     "/app/subjects/<subject_id>/records/<category>/<record_id>",
     summary="Register a record the host application holds about a subject (host application only)",
     description="A record of a category with a retention rule (e.g. `invoices`: `invoice_date`, kept 10 years) must "
     "carry that date in ISO 8601, or it is refused with 422 naming the field. A subject pending deletion or purged "
     "takes no new record: 410.",
-    tags=TAGS,
-    security=BEARER,
-    middlewares=[HOST_APP],
 )
 def put_record(
     subject_id: SUBJECT_ID,
@@ -277,12 +256,9 @@ def put_record(
     return RecordOut(subject_id=subject_id, category=category, record_id=record_id, stored=True)
 
 
-@router.delete(
+@host_app.delete(
     "/app/subjects/<subject_id>/records/<category>/<record_id>",
     summary="Remove a registered record (host application only)",
-    tags=TAGS,
-    security=BEARER,
-    middlewares=[HOST_APP],
 )
 def delete_record(
     subject_id: SUBJECT_ID,

@@ -15,6 +15,7 @@ receipt's `dnt_signal` says so. Where both signals are sent, the refusal is GPC'
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import NotRequired, TypedDict, Unpack
 
 from domain.consent.catalog import Purpose, PurposeCatalog, UnknownPurpose
 from domain.consent.model import (
@@ -44,19 +45,26 @@ class RequiredPurposeRefused(DomainError):
         )
 
 
+class Circumstances(TypedDict):
+    """What a change is planned under besides the state and the time: the catalog, the subject as receipts name
+    them, and what the request said about itself (its signals, where it came from, the browser family)."""
+
+    catalog: PurposeCatalog
+    subject_ref: str
+    gpc_signal: bool
+    dnt_signal: NotRequired[bool]
+    jurisdiction: NotRequired[str | None]
+    user_agent_family: NotRequired[str | None]
+
+
 def plan_change(
     state: ConsentState,
     request: ConsentChangeRequest,
     *,
-    catalog: PurposeCatalog,
     now: datetime,
     receipt_id: str,
-    subject_ref: str,
-    gpc_signal: bool,
-    dnt_signal: bool = False,
-    jurisdiction: str | None = None,
-    user_agent_family: str | None = None,
     source_override: ConsentSource | None = None,
+    **circumstances: Unpack[Circumstances],
 ) -> ConsentChange:
     """The state, events and receipt that result from applying `request` to `state`.
 
@@ -64,10 +72,10 @@ def plan_change(
     `source_override` (e.g. "unsubscribe", "parent") replaces the request's source in events and receipt.
     """
     _require_aware(now)
+    catalog = circumstances["catalog"]
     _check_request_against_catalog(request, catalog)
     request_source: ConsentSource = source_override or request.source
-    dnt_honoured = dnt_signal and catalog.honours_dnt
-    signal = _signal_source(gpc_signal, dnt_honoured)
+    signal = _signal_source(circumstances)
     choices: list[_Choice] = []
     acknowledgement_used = False
     for purpose_id, wanted in request.decisions.items():
@@ -79,43 +87,30 @@ def plan_change(
         if signal is not None and conflicts_with_signal and not request.gpc_conflict_acknowledged:
             granted, source = False, signal
         choices.append(_Choice(purpose, granted, source, now, catalog.policy_version, purpose.wording_hash))
-    return _assemble(
-        state,
-        choices,
-        now=now,
-        receipt_id=receipt_id,
-        receipt=_ReceiptContext(
-            policy_version=catalog.policy_version,
-            jurisdiction=jurisdiction,
-            collection_method=_collection_method(request_source, user_agent_family),
-            subject_ref=subject_ref,
-            gpc_signal=gpc_signal,
-            # True only when the acknowledgement actually let a grant through, so the receipt proves that case.
-            gpc_conflict_acknowledged=acknowledgement_used,
-            dnt_signal=dnt_honoured,
-        ),
-    )
+    # gpc_conflict_acknowledged: True only when the acknowledgement actually let a grant through, so the receipt
+    # proves that case.
+    receipt = _receipt_context(circumstances, request_source, acknowledged=acknowledgement_used)
+    return _assemble(state, choices, now=now, receipt_id=receipt_id, receipt=receipt)
 
 
-def _signal_source(gpc_signal: bool, dnt_honoured: bool) -> ConsentSource | None:
+def _dnt_honoured(circumstances: Circumstances) -> bool:
+    return circumstances.get("dnt_signal", False) and circumstances["catalog"].honours_dnt
+
+
+def _signal_source(circumstances: Circumstances) -> ConsentSource | None:
     """The signal that refuses a covered grant: GPC's where sent, else DNT's where the policy honours it."""
-    if gpc_signal:
+    if circumstances["gpc_signal"]:
         return "gpc"
-    return "dnt" if dnt_honoured else None
+    return "dnt" if _dnt_honoured(circumstances) else None
 
 
 def plan_claim(
     state: ConsentState,
     claimed: dict[str, Decision],
     *,
-    catalog: PurposeCatalog,
     now: datetime,
     receipt_id: str,
-    subject_ref: str,
-    gpc_signal: bool,
-    dnt_signal: bool = False,
-    jurisdiction: str | None = None,
-    user_agent_family: str | None = None,
+    **circumstances: Unpack[Circumstances],
 ) -> ConsentChange | None:
     """Copies a visitor's decisions (those `merge_states` chose) into a subject as they were made, or None if none
     is left to copy.
@@ -128,8 +123,8 @@ def plan_claim(
     refuses a GPC-covered grant, as a new decision (source "gpc", dated now), as in `plan_change`.
     """
     _require_aware(now)
-    dnt_honoured = dnt_signal and catalog.honours_dnt
-    signal = _signal_source(gpc_signal, dnt_honoured)
+    catalog = circumstances["catalog"]
+    signal = _signal_source(circumstances)
     choices: list[_Choice] = []
     for purpose_id, decision in claimed.items():
         purpose = catalog.find(purpose_id)
@@ -143,21 +138,8 @@ def plan_claim(
             )
     if not choices:
         return None
-    return _assemble(
-        state,
-        choices,
-        now=now,
-        receipt_id=receipt_id,
-        receipt=_ReceiptContext(
-            policy_version=catalog.policy_version,
-            jurisdiction=jurisdiction,
-            collection_method=_collection_method("claim", user_agent_family),
-            subject_ref=subject_ref,
-            gpc_signal=gpc_signal,
-            gpc_conflict_acknowledged=False,
-            dnt_signal=dnt_honoured,
-        ),
-    )
+    receipt = _receipt_context(circumstances, "claim", acknowledged=False)
+    return _assemble(state, choices, now=now, receipt_id=receipt_id, receipt=receipt)
 
 
 @dataclass(frozen=True)
@@ -181,6 +163,19 @@ class _ReceiptContext:
     gpc_signal: bool
     gpc_conflict_acknowledged: bool
     dnt_signal: bool
+
+
+def _receipt_context(circumstances: Circumstances, source: ConsentSource, *, acknowledged: bool) -> _ReceiptContext:
+    """The receipt's record of the circumstances (its DNT signal only where the policy honours it)."""
+    return _ReceiptContext(
+        policy_version=circumstances["catalog"].policy_version,
+        jurisdiction=circumstances.get("jurisdiction"),
+        collection_method=_collection_method(source, circumstances.get("user_agent_family")),
+        subject_ref=circumstances["subject_ref"],
+        gpc_signal=circumstances["gpc_signal"],
+        gpc_conflict_acknowledged=acknowledged,
+        dnt_signal=_dnt_honoured(circumstances),
+    )
 
 
 def _assemble(

@@ -26,6 +26,7 @@ from domain.consent.ports import (
     TokenSpent,
 )
 from domain.consent.rules import (
+    Circumstances,
     merge_states,
     plan_change,
     plan_claim,
@@ -130,15 +131,10 @@ class ConsentService:
             return plan_change(
                 state,
                 request,
-                catalog=self.catalog,
                 now=now,
                 receipt_id=receipt_id,
-                subject_ref=owner.reference,
-                gpc_signal=context.gpc_signal,
-                dnt_signal=context.dnt_signal,
-                jurisdiction=context.jurisdiction,
-                user_agent_family=context.user_agent_family,
                 source_override=source_override,
+                **self._circumstances(owner, context),
             )
 
         receipt = self._commit(
@@ -147,6 +143,16 @@ class ConsentService:
         if receipt is None:  # pragma: no cover - plan_change always plans a change
             raise RuntimeError("a consent change planned nothing")
         return receipt
+
+    def _circumstances(self, owner: Owner, context: RequestContext) -> Circumstances:
+        return Circumstances(
+            catalog=self.catalog,
+            subject_ref=owner.reference,
+            gpc_signal=context.gpc_signal,
+            dnt_signal=context.dnt_signal,
+            jurisdiction=context.jurisdiction,
+            user_agent_family=context.user_agent_family,
+        )
 
     def _commit(
         self,
@@ -233,14 +239,9 @@ class ConsentService:
             return plan_claim(
                 state,
                 {purpose_id: decision for purpose_id, decision in merged.items() if purpose_id not in dropped},
-                catalog=self.catalog,
                 now=now,
                 receipt_id=receipt_id,
-                subject_ref=subject.reference,
-                gpc_signal=context.gpc_signal,
-                dnt_signal=context.dnt_signal,
-                jurisdiction=context.jurisdiction,
-                user_agent_family=context.user_agent_family,
+                **self._circumstances(subject, context),
             )
 
         receipt = self._commit(subject, plan, context, actor="subject")

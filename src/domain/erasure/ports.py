@@ -12,7 +12,10 @@ class DeletionStore(Protocol):
 
     def status(self, subject_id: str) -> SubjectStatus: ...
 
-    def schedule(self, subject_id: str, status: SubjectStatus, *, audit: AuditEntry, now: datetime) -> bool: ...
+    def schedule(self, subject_id: str, status: SubjectStatus, *, audit: AuditEntry, now: datetime) -> bool:
+        """Pending deletion as `status` says, only if the subject is active; False (nothing written) when it was
+        not (already pending, or no profile)."""
+        ...
 
     def take_over(
         self,
@@ -38,7 +41,8 @@ class DeletionStore(Protocol):
         reasons: tuple[DeletionReason, ...],
     ) -> bool:
         """Active again, with `now`'s day recorded as the last activity (`activity`: its index keys); only if the
-        deletion pending is for one of `reasons`, in the same conditional write."""
+        deletion is still pending, its window still open and its reason one of `reasons`, in the same conditional
+        write; False (nothing written) otherwise."""
         ...
 
 
